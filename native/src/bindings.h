@@ -1,0 +1,8 @@
+// One bind_* function per kernel family; module.cpp calls each. A family's bindings live in
+// bind_<family>.cpp next to its kernels.
+#pragma once
+#include <pybind11/pybind11.h>
+
+namespace faceplate {
+void bind_composite(pybind11::module_& m);
+}  // namespace faceplate
