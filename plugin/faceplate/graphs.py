@@ -1,0 +1,57 @@
+"""Default graphs for a plate: what ``faceplate new`` writes.
+
+For now the default graph is Read -> Write; each product node inserts itself here as it lands.
+"""
+
+from __future__ import annotations
+
+import os
+
+import re
+
+from faceplate.nodes.core import Graph
+
+_FRAME_TOKEN = re.compile(r"[._-]?(#+|@+|%0?\d*d)")
+
+
+def plate_name(pattern: str) -> str:
+    """The plate's name from its file pattern: ``plates/sh010.####.exr`` -> ``sh010``."""
+    stem = os.path.splitext(os.path.basename(pattern))[0]
+    return _FRAME_TOKEN.sub("", stem) or "plate"
+
+
+def default_graph(script: str, *, plate: str, frame_range: tuple[int, int], output: str | None = None,
+                  bare: bool = False) -> Graph:
+    """The default graph for ``plate``, with paths relative to the script's folder.
+
+    Args:
+        script: where the script will be saved (paths in it are made relative to its folder).
+        plate: plate file pattern, relative to the current folder or absolute.
+        frame_range: the shot's first and last frames.
+        output: output pattern (default ``render/<plate>_faceplate.####.exr`` beside the script).
+        bare: just Read -> Write, a plain conversion, whatever the default graph grows into.
+    """
+    root = os.path.dirname(os.path.abspath(script))
+    graph = Graph(root=root, frame_range=frame_range)
+    read = graph.create("Read", file=_relative(plate, root))
+    last = read
+    # The product nodes (FaceDetect ... JawBlend) insert themselves between Read and Write here
+    # unless ``bare``; until they land, both graphs are Read -> Write.
+    _ = bare
+    if output is None:
+        output = os.path.join("render", f"{plate_name(plate)}_faceplate.####.exr")
+    else:
+        output = _relative(output, root)
+    write = graph.create("Write", file=output)
+    graph.connect(last, write)
+    return graph
+
+
+def _relative(path: str, root: str) -> str:
+    """``path`` (relative to the current folder) made relative to ``root`` when that is shorter."""
+    absolute = os.path.abspath(os.path.expanduser(path))
+    try:
+        rel = os.path.relpath(absolute, root)
+    except ValueError:  # another drive
+        return absolute
+    return rel if not rel.startswith(os.pardir + os.sep + os.pardir) else absolute
