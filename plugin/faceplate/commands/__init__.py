@@ -1,0 +1,10 @@
+"""One module per ``faceplate`` subcommand, each with ``add_parser(subparsers)`` and ``run(args) -> int``.
+
+Exit codes: :data:`EXIT_OK` success, :data:`EXIT_FRAMES_FAILED` some frames failed,
+:data:`EXIT_USAGE` bad usage / bad script / an error before any work.
+"""
+
+EXIT_OK, EXIT_FRAMES_FAILED, EXIT_USAGE = 0, 1, 2
+
+# Order of the subcommands in --help.
+COMMANDS = ("new", "render", "info")
