@@ -67,19 +67,19 @@ class Read(Node):
         return [path, missing, st.st_size, st.st_mtime_ns, st.st_ino]
 
     def compute(self, context) -> Plate:
+        try:
+            return self._read(context)
+        except SequenceIOError as exc:
+            raise exc.at_frame(context.frame, f"Read '{self.name}'") from None
+
+    def _read(self, context) -> Plate:
         path, missing = self.source(context.frame)
-        # Knobs used by source() are part of the hash; mark them read.
+        # source() reads these knobs; they are hashed, and read here so the graph's check sees them.
         context.value("file"), context.value("missing_frames")
         plate = read_image(path, part=context.value("part") or None, view=context.value("view") or None)
         if missing and context.value("missing_frames") == "black":
             plate = plate.replace(pixels=np.zeros_like(plate.pixels))
-        space = context.value("colourspace") or colour.default_space_for(path, plate)
-        if space not in ("raw", colour.WORKING_SPACE):
-            pixels = colour.convert(plate.pixels, space, colour.WORKING_SPACE, channels=_rgb(plate))
-            plate = plate.replace(pixels=pixels)
+        space = context.value("colourspace") or colour.default_space_for(path)
+        if space != "raw" and colour.resolve_colour_space(space) != colour.WORKING_SPACE:
+            plate = colour.convert_plate(plate, space, colour.WORKING_SPACE)
         return plate
-
-
-def _rgb(plate: Plate) -> tuple[int, ...]:
-    """Indices of the main layer's R, G, B channels (the ones colour conversion touches)."""
-    return tuple(plate.channels.index(c) for c in ("R", "G", "B") if c in plate.channels)

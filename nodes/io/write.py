@@ -8,7 +8,7 @@ import tempfile
 from faceplate.errors import KnobError, SequenceIOError
 from faceplate.nodes.core import BoolKnob, EnumKnob, Executable, Node, PathKnob, StringKnob
 from faceplate.nodes.io import colour
-from faceplate.nodes.io.imagefile import read_header_metadata, write_image
+from faceplate.nodes.io.imagefile import read_header_metadata, read_image, write_image
 from faceplate.nodes.io.sequence import SequencePattern
 from faceplate.nodes.plate import Plate
 
@@ -80,19 +80,23 @@ class Write(Node, Executable):
             return False
         try:
             meta = read_header_metadata(path)
+            if meta.get("faceplate/script_hash") != script_hash or meta.get("faceplate/node") != self.name:
+                return False
+            read_image(path)  # decodes every pixel: a truncated or corrupt file is not complete
         except SequenceIOError:
             return False
-        return meta.get("faceplate/script_hash") == script_hash and meta.get("faceplate/node") == self.name
+        return True
 
     def execute(self, frame: int, provenance: dict[str, str]) -> str:
         """Renders ``frame`` and writes it; returns the path written."""
         plate = self.graph.render(self, frame)
         space = self.value("colourspace", frame) or colour.WORKING_SPACE
-        if space not in ("raw", colour.WORKING_SPACE):
-            rgb = tuple(plate.channels.index(c) for c in ("R", "G", "B") if c in plate.channels)
-            plate = plate.replace(pixels=colour.convert(plate.pixels, colour.WORKING_SPACE, space, channels=rgb))
-        plate = plate.select(select_channels(plate.channels, self.value("channels", frame), node=self.name))
-        metadata = dict(plate.metadata)
+        if space != "raw" and colour.resolve_colour_space(space) != colour.WORKING_SPACE:
+            plate = colour.convert_plate(plate, colour.WORKING_SPACE, space)
+        names = select_channels(plate.channels, self.value("channels", frame), node=self.name)
+        if list(names) != list(plate.channels):
+            plate = plate.select(names)
+        metadata = {key: _header_value(value) for key, value in plate.metadata.items()}
         metadata.setdefault("faceplate/synthetic", 0)
         metadata.update(provenance)
         metadata["faceplate/node"] = self.name
@@ -100,6 +104,12 @@ class Write(Node, Executable):
         write_image(plate.replace(metadata=metadata), path, pixel_type=self.value("pixel_type", frame),
                     compression=self.value("compression", frame))
         return path
+
+
+def _header_value(value):
+    """Metadata values that carry structure (Faces, transforms) go into the header as JSON text."""
+    to_json = getattr(value, "to_json", None)
+    return to_json() if callable(to_json) else value
 
 
 def select_channels(available: tuple[str, ...], spec: str, *, node: str) -> list[str]:

@@ -43,8 +43,16 @@ class SequenceIOError(FaceplateError):
         elif frame is not None:
             where = f"frame {frame}: "
         super().__init__(where + message)
+        self.reason = message
         self.path = path
         self.frame = frame
+
+    def at_frame(self, frame: int, context: str = "") -> SequenceIOError:
+        """The same error with the frame (and a prefix such as the node) added, when it lacks them."""
+        if self.frame is not None and not context:
+            return self
+        reason = f"{context}: {self.reason}" if context else self.reason
+        return SequenceIOError(reason, path=self.path, frame=frame if self.frame is None else self.frame)
 
 
 class ColourError(FaceplateError):
