@@ -33,11 +33,16 @@ def test_native_module_loads():
     assert _native.thread_count() >= 1
 
 
+def faceplate_node_types():
+    """The node types faceplate itself ships (tests register others of their own)."""
+    return sorted(name for name, cls in node_types().items() if cls.__module__.startswith("faceplate."))
+
+
 def test_builtin_nodes_are_registered():
     assert {"Read", "Write"} <= set(node_types())
 
 
-@pytest.mark.parametrize("type_name", sorted(node_types()))
+@pytest.mark.parametrize("type_name", faceplate_node_types())
 def test_every_node_constructs_with_defaults_and_is_documented(type_name):
     cls = node_types()[type_name]
     node = cls()
@@ -48,7 +53,7 @@ def test_every_node_constructs_with_defaults_and_is_documented(type_name):
         assert knob["tooltip"], f"{type_name}.{knob['name']} needs a tooltip"
 
 
-@pytest.mark.parametrize("type_name", sorted(node_types()))
+@pytest.mark.parametrize("type_name", faceplate_node_types())
 def test_every_node_hash_changes_with_each_output_knob(type_name, tmp_path):
     cls = node_types()[type_name]
     g = Graph(root=tmp_path)
