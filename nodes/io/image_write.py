@@ -4,7 +4,7 @@
 contact sheets and previews (the caller converts colour first).
 
 Atomic writes: the image goes to a hidden temporary file in the output folder, named
-``.<file name>.<random>.partial`` so no sequence pattern, glob of ``*.exr`` or ``--skip-existing`` check can
+``.<file name>.<host>-<pid>-<random>.partial`` so no sequence pattern, glob of ``*.exr`` or ``--skip-existing`` check can
 mistake it for a frame (the writer is created for an explicit format, so the name need not end in an image
 extension). The temporary file is flushed and fsynced, then ``os.replace``\\ d onto the final name, and the
 folder is fsynced. On any failure the temporary file is removed: either the complete new file exists or the
@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import socket
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -30,7 +31,7 @@ from faceplate.nodes.io.attributes import set_metadata
 from faceplate.nodes.io.oiio_calls import check, error_text
 from faceplate.nodes.plate import Box2i, Plate
 
-__all__ = ["EXR_COMPRESSIONS", "PIXEL_TYPES", "PREVIEW_FORMATS", "write_image", "write_preview"]
+__all__ = ["EXR_COMPRESSIONS", "PIXEL_TYPES", "PREVIEW_FORMATS", "remove_stale_partials", "write_image", "write_preview"]
 
 PIXEL_TYPES = {"half": oiio.TypeHalf, "float": oiio.TypeFloat, "uint": oiio.TypeUInt}
 EXR_COMPRESSIONS = ("none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab", "htj2k")
@@ -191,11 +192,52 @@ def _check_folder(path: str) -> str:
     return folder
 
 
+_HOST = socket.gethostname().replace(".", "_").replace("-", "_")
+
+
+def remove_stale_partials(path: str | os.PathLike[str]) -> list[str]:
+    """Removes temporary files left for ``path`` by writers on this host that no longer run.
+
+    A process killed mid-write (``kill -9``, a farm pre-emption) cannot remove its temporary file; the
+    next write of the same frame does. Temporaries of live processes, and of other hosts (which this
+    host cannot check), are left alone. Returns the paths removed.
+    """
+    path = os.fspath(path)
+    folder, name = os.path.split(os.path.abspath(path))
+    prefix = f".{name}.{_HOST}-"
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in os.listdir(folder):
+            if not (entry.startswith(prefix) and entry.endswith(".partial")):
+                continue
+            pid_text = entry[len(prefix):].split("-", 1)[0]
+            if pid_text.isdigit() and not _alive(int(pid_text)):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(os.path.join(folder, entry))
+                    removed.append(os.path.join(folder, entry))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def _temporary_beside(path: str) -> Iterator[str]:
-    """A temp path in the folder of ``path``, removed on the way out unless it was renamed."""
+    """A temp path in the folder of ``path``, removed on the way out unless it was renamed.
+
+    The name carries this host and process id so a later writer can tell a killed writer's leftover
+    (see :func:`remove_stale_partials`) from a live one's.
+    """
     folder = _check_folder(path)
-    temp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.partial")
+    remove_stale_partials(path)
+    temp = os.path.join(folder, f".{os.path.basename(path)}.{_HOST}-{os.getpid()}-{secrets.token_hex(4)}.partial")
     try:
         yield temp
     finally:

@@ -49,6 +49,9 @@ class Write(Node, Executable):
         file = self["file"]
         if not isinstance(file, str) or not file:
             raise SequenceIOError(f"Write '{self.name}': the file knob is empty; set an output file pattern")
+        if not file.lower().endswith(".exr"):
+            raise KnobError(f"'{file}' does not end in .exr; Write writes OpenEXR sequences", node=self.name,
+                            knob="file")
         return SequencePattern(self.graph.resolve_path(file))
 
     def output_path(self, frame: int) -> str:

@@ -246,3 +246,22 @@ def test_preview_errors(tmp_path):
         write_preview(plate, tmp_path / "a.gif")
     with pytest.raises(SequenceIOError, match="need 1 to 4"):
         write_preview(plate, tmp_path / "a.png", channels=["R", "G", "B", "R", "G"])
+
+
+def test_a_killed_writers_leftover_is_removed_by_the_next_write(tmp_path):
+    import subprocess
+    import sys
+
+    from faceplate.nodes.io.image_write import _HOST
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    target = tmp_path / "sh.1001.exr"
+    stale = tmp_path / f".sh.1001.exr.{_HOST}-{dead.pid}-abcd.partial"
+    live = tmp_path / f".sh.1001.exr.{_HOST}-{os.getpid()}-abcd.partial"
+    other_host = tmp_path / ".sh.1001.exr.otherhost-1-abcd.partial"
+    for p in (stale, live, other_host):
+        p.write_bytes(b"half a frame")
+    write_image(Plate(np.zeros((2, 2, 1), np.float32), ["Y"]), target)
+    assert target.exists() and not stale.exists()
+    assert live.exists() and other_host.exists()  # a live writer's, and one this host cannot judge
