@@ -96,28 +96,94 @@ def render_frame(graph: Graph, nodes: Sequence[Node], frame: int, prov: dict[str
     return FrameResult(frame, status, time.perf_counter() - start, outputs)
 
 
+@dataclasses.dataclass(frozen=True)
+class RenderJob:
+    """Everything a worker needs to render frames of a script: plain data, picklable, no live objects."""
+
+    script: dict[str, Any]
+    root: str
+    script_hash: str
+    write_nodes: tuple[str, ...] = ()
+    skip_existing: bool = False
+
+    @classmethod
+    def from_graph(cls, graph: Graph, *, write_nodes: Sequence[str] = (), skip_existing: bool = False) -> RenderJob:
+        from faceplate.nodes.core import script
+
+        return cls(script.to_dict(graph), str(graph.root or os.getcwd()), graph.script_hash(), tuple(write_nodes),
+                   skip_existing)
+
+
+# One loaded graph per script per worker process, so sidecars, model sessions and caches are loaded
+# once per worker rather than once per frame or per chunk.
+_worker_graphs: dict[tuple[str, str], Graph] = {}
+
+
+def _worker_graph(job: RenderJob) -> Graph:
+    key = (job.script_hash, job.root)
+    graph = _worker_graphs.get(key)
+    if graph is None:
+        from faceplate.nodes.core import script
+
+        graph = script.from_dict(job.script, root=job.root)
+        if graph.script_hash() != job.script_hash:
+            raise RenderError("the script changed in transit (hash mismatch); resubmit the job")
+        _worker_graphs.clear()  # a worker serves one job at a time; keep memory bounded
+        _worker_graphs[key] = graph
+    return graph
+
+
+def render_chunk(job: RenderJob, frames: Sequence[int]) -> list[FrameResult]:
+    """Renders a chunk of frames in this process (the task every scheduler runs)."""
+    graph = _worker_graph(job)
+    nodes = writers(graph, job.write_nodes)
+    prov = provenance(graph)
+    return [render_frame(graph, nodes, f, prov, skip_existing=job.skip_existing) for f in frames]
+
+
 def render(graph: Graph, frames: Iterable[int], *, write_nodes: Sequence[str] = (), skip_existing: bool = False,
-           on_frame: Callable[[FrameResult], None] | None = None) -> RenderReport:
-    """Renders ``frames`` of the graph's Write nodes in this process.
+           on_frame: Callable[[FrameResult], None] | None = None, jobs: int = 1, scheduler: str | None = None,
+           chunk: int = 1, retries: int = 2) -> RenderReport:
+    """Renders ``frames`` of the graph's Write nodes, each frame an independent task.
 
     Args:
         graph: the loaded script.
-        frames: frame numbers, rendered in the order given.
+        frames: frame numbers.
         write_nodes: names of the Write nodes to render (default: all).
         skip_existing: leave frames whose outputs are complete and carry this script's hash.
-        on_frame: called after each frame (progress bars).
+        on_frame: called in this process after each frame (progress bars), in completion order.
+        jobs: local worker processes (1: render in this process).
+        scheduler: Dask scheduler: ``tcp://HOST:PORT`` (an existing cluster) or ``local:N`` (a LocalCluster
+            of N single-threaded worker processes). Overrides ``jobs``.
+        chunk: frames per task.
+        retries: times a task is re-run when its worker dies or it raises unexpectedly.
 
     Returns:
-        A :class:`RenderReport`; frames that failed are listed with their errors.
+        A :class:`RenderReport` in the order of ``frames``; frames that failed are listed with their errors.
     """
+    from faceplate import scheduling
+
+    frames = list(frames)
     nodes = writers(graph, write_nodes)
     for node in nodes:
         node.check_output_folder()
-    prov = provenance(graph)
-    results = []
-    for frame in frames:
-        result = render_frame(graph, nodes, frame, prov, skip_existing=skip_existing)
-        results.append(result)
-        if on_frame is not None:
-            on_frame(result)
-    return RenderReport(results)
+    if chunk < 1 or jobs < 1 or retries < 0:
+        raise RenderError(f"chunk ({chunk}) and jobs ({jobs}) must be at least 1, retries ({retries}) at least 0")
+    if scheduler is None and jobs == 1:
+        prov = provenance(graph)
+        results = []
+        for frame in frames:
+            result = render_frame(graph, nodes, frame, prov, skip_existing=skip_existing)
+            results.append(result)
+            if on_frame is not None:
+                on_frame(result)
+        return RenderReport(results)
+
+    job = RenderJob.from_graph(graph, write_nodes=write_nodes, skip_existing=skip_existing)
+    tasks = scheduling.chunks(frames, chunk)
+    if scheduler is not None:
+        results = scheduling.run_dask(job, tasks, scheduler, retries=retries, on_frame=on_frame)
+    else:
+        results = scheduling.run_pool(job, tasks, jobs, retries=retries, on_frame=on_frame)
+    order = {f: i for i, f in enumerate(frames)}
+    return RenderReport(sorted(results, key=lambda r: order[r.frame]))

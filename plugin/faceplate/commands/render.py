@@ -1,11 +1,17 @@
-"""faceplate render: render a script's Write nodes over a frame range."""
+"""faceplate render: render a script's Write nodes over a frame range, here or on a cluster."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shlex
 import sys
 
 from faceplate.commands import EXIT_FRAMES_FAILED, EXIT_OK
+
+EXIT_CODES = {"0": "success", "1": "some frames failed (the report lists them)",
+              "2": "bad usage, bad script, or an error before any frame was rendered"}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -16,6 +22,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="leave frames whose outputs are complete and were written by this script")
     p.add_argument("--write", action="append", metavar="NODE", help="render only this Write node (repeatable)")
     p.add_argument("--report", metavar="FILE", help="write a JSON report: frame -> status, seconds, worker, error")
+    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="local worker processes (default 1)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="render on Dask distributed: tcp://HOST:PORT (an existing cluster) or local:N (start N workers)")
+    p.add_argument("--chunk", type=int, default=1, metavar="N", help="frames per task (default 1)")
+    p.add_argument("--retries", type=int, default=2, metavar="N",
+                   help="re-runs of a task whose worker dies or that raises (default 2)")
+    p.add_argument("--print-tasks", action="store_true",
+                   help="print one 'faceplate render' command per chunk for a farm manager, and render nothing")
+    p.add_argument("--json", action="store_true", help="with --print-tasks: print a JSON job description")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -30,13 +45,43 @@ def frames_to_render(graph, text: str | None, script: str) -> list[int]:
     return list(range(graph.frame_range[0], graph.frame_range[1] + 1))
 
 
+def print_tasks(args: argparse.Namespace, graph, frames: list[int]) -> None:
+    """One self-contained command per chunk: any farm manager can run them in any order, anywhere."""
+    from faceplate.nodes.io.sequence import format_frame_range
+    from faceplate.scheduling import chunks
+
+    script = os.path.abspath(args.script)
+    tasks = []
+    for chunk in chunks(frames, args.chunk):
+        command = ["faceplate", "render", script, "--frames", format_frame_range(chunk), "-q"]
+        if args.skip_existing:
+            command.append("--skip-existing")
+        for name in args.write or ():
+            command += ["--write", name]
+        tasks.append({"frames": format_frame_range(chunk), "command": command})
+    if args.json:
+        job = {"script": script, "script_hash": graph.script_hash(), "frames": format_frame_range(frames),
+               "chunk": args.chunk, "tasks": tasks, "exit_codes": EXIT_CODES}
+        print(json.dumps(job, indent=2))
+    else:
+        for task in tasks:
+            print(shlex.join(task["command"]))
+
+
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     import faceplate
+    from faceplate.errors import ScriptError
 
     graph = faceplate.Graph.load(args.script)
     frames = frames_to_render(graph, args.frames, args.script)
+    if args.json and not args.print_tasks:
+        raise ScriptError("--json goes with --print-tasks")
+    if args.print_tasks:
+        print_tasks(args, graph, frames)
+        return EXIT_OK
+
     bar = tqdm(total=len(frames), unit="frame", desc="render", disable=args.quiet or None, file=sys.stderr)
 
     def on_frame(result):
@@ -46,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         report = faceplate.render(graph, frames, write_nodes=args.write or (), skip_existing=args.skip_existing,
-                                  on_frame=on_frame)
+                                  on_frame=on_frame, jobs=args.jobs, scheduler=args.scheduler, chunk=args.chunk,
+                                  retries=args.retries)
     finally:
         bar.close()
     if args.report:
