@@ -30,3 +30,23 @@ def _int_env(name: str, default: int, minimum: int = 0) -> int:
 def cache_bytes() -> int:
     """The plate cache budget in bytes (``FACEPLATE_CACHE_MB``)."""
     return _int_env("FACEPLATE_CACHE_MB", 2048) * 1024 * 1024
+
+
+def set_thread_count(threads: int) -> None:
+    """Caps the threads of every pool faceplate drives in this process: OpenImageIO/OpenEXR, the native
+    kernels, OpenCV and (when loaded) torch. Render workers call it so N workers on a machine share its
+    cores instead of each spinning a thread per core."""
+    import sys
+
+    import OpenImageIO as oiio
+
+    threads = max(1, int(threads))
+    oiio.attribute("threads", threads)
+    oiio.attribute("exr_threads", threads)
+    from faceplate import _native
+
+    _native.set_thread_count(threads)
+    if "cv2" in sys.modules:
+        sys.modules["cv2"].setNumThreads(threads)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)

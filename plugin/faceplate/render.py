@@ -105,13 +105,15 @@ class RenderJob:
     script_hash: str
     write_nodes: tuple[str, ...] = ()
     skip_existing: bool = False
+    threads: int | None = None  # per worker; None leaves the libraries' defaults
 
     @classmethod
-    def from_graph(cls, graph: Graph, *, write_nodes: Sequence[str] = (), skip_existing: bool = False) -> RenderJob:
+    def from_graph(cls, graph: Graph, *, write_nodes: Sequence[str] = (), skip_existing: bool = False,
+                   threads: int | None = None) -> RenderJob:
         from faceplate.nodes.core import script
 
         return cls(script.to_dict(graph), str(graph.root or os.getcwd()), graph.script_hash(), tuple(write_nodes),
-                   skip_existing)
+                   skip_existing, threads)
 
 
 # One loaded graph per script per worker process, so sidecars, model sessions and caches are loaded
@@ -135,6 +137,10 @@ def _worker_graph(job: RenderJob) -> Graph:
 
 def render_chunk(job: RenderJob, frames: Sequence[int]) -> list[FrameResult]:
     """Renders a chunk of frames in this process (the task every scheduler runs)."""
+    if job.threads is not None:
+        from faceplate import config
+
+        config.set_thread_count(job.threads)
     graph = _worker_graph(job)
     nodes = writers(graph, job.write_nodes)
     prov = provenance(graph)
@@ -179,8 +185,11 @@ def render(graph: Graph, frames: Iterable[int], *, write_nodes: Sequence[str] = 
                 on_frame(result)
         return RenderReport(results)
 
-    job = RenderJob.from_graph(graph, write_nodes=write_nodes, skip_existing=skip_existing)
     tasks = scheduling.chunks(frames, chunk)
+    # Local workers share this machine's cores; a remote cluster's workers keep their own settings.
+    local_workers = jobs if scheduler is None else scheduling.local_worker_count(scheduler)
+    threads = max(1, (os.cpu_count() or 1) // local_workers) if local_workers else None
+    job = RenderJob.from_graph(graph, write_nodes=write_nodes, skip_existing=skip_existing, threads=threads)
     if scheduler is not None:
         results = scheduling.run_dask(job, tasks, scheduler, retries=retries, on_frame=on_frame)
     else:

@@ -26,6 +26,16 @@ def chunks(frames: Sequence[int], size: int) -> list[list[int]]:
     return [frames[i:i + size] for i in range(0, len(frames), size)]
 
 
+def local_worker_count(scheduler: str) -> int | None:
+    """N for ``local:N``, None for a remote scheduler address."""
+    if not scheduler.startswith("local:"):
+        return None
+    count = scheduler.partition(":")[2]
+    if not count.isdigit() or int(count) < 1:
+        raise RenderError(f"--scheduler {scheduler!r}: expected local:N with N >= 1 workers")
+    return int(count)
+
+
 def _failed(chunk: Sequence[int], reason: str) -> list[FrameResult]:
     return [FrameResult(f, "failed", 0.0, [], f"frame {f}: {reason}", worker="") for f in chunk]
 
@@ -71,11 +81,9 @@ def run_dask(job: RenderJob, tasks: list[list[int]], scheduler: str, *, retries:
     from distributed import as_completed as dask_completed
 
     cluster = None
-    if scheduler.startswith("local:"):
-        count = scheduler.partition(":")[2]
-        if not count.isdigit() or int(count) < 1:
-            raise RenderError(f"--scheduler {scheduler!r}: expected local:N with N >= 1 workers")
-        cluster = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True, dashboard_address=None)
+    workers = local_worker_count(scheduler)
+    if workers is not None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         address = cluster
     else:
         address = scheduler
