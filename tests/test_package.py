@@ -83,7 +83,10 @@ def _other_value(knob):
     if t in ("string", "path"):
         return knob.default + "x"
     if t in ("float", "int"):
-        return knob.default + 1 if knob.max is None or knob.default + 1 <= knob.max else knob.default - 1
+        lo = knob.min if knob.min is not None else knob.default - 1
+        hi = knob.max if knob.max is not None else knob.default + 1
+        candidates = [knob.default + 1, knob.default - 1, (lo + hi) / 2 if t == "float" else (lo + hi) // 2, lo, hi]
+        return next(c for c in candidates if lo <= c <= hi and c != knob.default)
     return tuple(v + 1 for v in knob.default)
 
 
