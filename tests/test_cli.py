@@ -215,3 +215,32 @@ def test_example_graph_renders(tmp_path):
     g["Write1"]["file"] = str(tmp_path / "bb.####.exr")
     report = faceplate.render(g, [1])
     assert not report.failed and os.path.exists(tmp_path / "bb.0001.exr")
+
+
+_INFO_CHILD = r"""
+import contextlib, io, json, sys
+from faceplate.cli import main
+for path in sys.argv[1:]:
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["info", path])
+    print(json.dumps({"path": path, "code": code, "stderr": err.getvalue()}), flush=True)
+"""
+
+
+def test_info_on_every_damaged_file_exits_2_with_one_line(tmp_path):
+    damaged = os.path.join(DATA, "Damaged")
+    paths = []
+    for name in sorted(os.listdir(damaged)):  # also through a .exr name, which goes straight to the EXR reader
+        link = tmp_path / f"{name}.exr"
+        link.symlink_to(os.path.join(damaged, name))
+        paths += [os.path.join(damaged, name), str(link)]
+    proc = subprocess.run([sys.executable, "-c", _INFO_CHILD, *paths], capture_output=True, text=True,
+                          timeout=2.0 * len(paths) + 30)
+    assert proc.returncode == 0, f"the process died (signal or crash): {proc.returncode} {proc.stderr[-500:]}"
+    results = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["path"] for r in results] == paths
+    for r in results:
+        assert r["code"] == 2, r
+        lines = [ln for ln in r["stderr"].splitlines() if ln.startswith("faceplate: error:")]
+        assert len(lines) == 1 and os.path.basename(r["path"]) in lines[0], r

@@ -1,4 +1,4 @@
-"""faceplate info: channels, windows, parts, views and metadata of image files."""
+"""faceplate info: channels, windows, parts, views and metadata of image files, pixels checked."""
 
 from __future__ import annotations
 
@@ -10,13 +10,20 @@ from faceplate.commands import EXIT_OK
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="channels, windows, parts, views and metadata of image files")
     p.add_argument("files", nargs="+")
+    p.add_argument("--header-only", action="store_true",
+                   help="read headers only (default: also decode every part's pixels, so a corrupt file is an error)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from faceplate.nodes.io.imagefile import format_info, image_info
+    from faceplate.nodes.io.imagefile import format_info, image_info, read_image
 
     for i, path in enumerate(args.files):
+        info = image_info(path)
+        if not args.header_only:
+            for part in info["parts"]:
+                if not part.get("deep"):
+                    read_image(path, part=part["index"])
         if i:
             print()
-        print(format_info(image_info(path)))
+        print(format_info(info))
     return EXIT_OK
