@@ -5,4 +5,5 @@
 
 namespace faceplate {
 void bind_composite(pybind11::module_& m);
+void bind_warp(pybind11::module_& m);  // warp_affine, warp_perspective, paste_back (+ CUDA twins)
 }  // namespace faceplate

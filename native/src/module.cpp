@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 
 #include "bindings.h"
+#include "dlpack.h"
 #include "parallel.h"
 
 namespace py = pybind11;
@@ -34,4 +35,6 @@ PYBIND11_MODULE(_native, m) {
   m.def("set_thread_count", &faceplate::set_thread_count, py::arg("n"),
         "Sets the CPU kernels' worker threads (0: back to FACEPLATE_THREADS or the core count).");
   faceplate::bind_composite(m);
+  faceplate::bind_device_image(m);  // DeviceImage, shared by every family's CUDA twins
+  faceplate::bind_warp(m);
 }

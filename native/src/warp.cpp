@@ -1,0 +1,175 @@
+// CPU warps. The row kernel is one template, specialised on input/output type, channel count
+// (1, 3, 4 or any) and filter, and compiled twice on x86-64: once for the baseline ISA and once for
+// AVX2+FMA, chosen at run time (never -march=native: the wheel must run on any x86-64).
+#include "warp.h"
+
+#include <algorithm>
+#include <type_traits>
+
+#include "parallel.h"
+
+namespace faceplate {
+
+bool invert(const Matrix3& a, Matrix3& r) {
+  const double* m = a.m;
+  const double c0 = m[4] * m[8] - m[5] * m[7];
+  const double c1 = m[5] * m[6] - m[3] * m[8];
+  const double c2 = m[3] * m[7] - m[4] * m[6];
+  const double det = m[0] * c0 + m[1] * c1 + m[2] * c2;
+  double scale = 0.0;
+  for (double v : a.m) scale = std::max(scale, std::abs(v));
+  // Relative test: a transform that squashes the plane below ~1e-12 of its scale is singular.
+  if (!std::isfinite(det) || std::abs(det) <= 1e-12 * scale * scale * scale) return false;
+  const double k = 1.0 / det;
+  r.m[0] = c0 * k;
+  r.m[1] = (m[2] * m[7] - m[1] * m[8]) * k;
+  r.m[2] = (m[1] * m[5] - m[2] * m[4]) * k;
+  r.m[3] = c1 * k;
+  r.m[4] = (m[0] * m[8] - m[2] * m[6]) * k;
+  r.m[5] = (m[2] * m[3] - m[0] * m[5]) * k;
+  r.m[6] = c2 * k;
+  r.m[7] = (m[1] * m[6] - m[0] * m[7]) * k;
+  r.m[8] = (m[0] * m[4] - m[1] * m[3]) * k;
+  if (a.is_affine()) {  // keep affine exact: no rounding noise in the last row
+    r.m[6] = r.m[7] = 0.0;
+    r.m[8] = 1.0;
+  }
+  for (double v : r.m) {
+    if (!std::isfinite(v)) return false;
+  }
+  return true;
+}
+
+namespace {
+
+// Output columns are processed in tiles so that steep rotations still reuse cached source rows.
+constexpr int kTileWidth = 512;
+// Interior gather for a span whose taps are all inside the source.
+template <Filter F, int C, class In, class Out>
+FP_INLINE void span_interior(const Source<In, C>& s, const SpanCoords& sc, int k_begin, int k_end, Out* d) {
+  const int nc = s.nc();
+  const int64_t row = int64_t(s.width) * nc;
+  for (int k = k_begin; k < k_end; ++k, d += nc) {
+    const In* p = s.pixel(sc.ix[k], sc.iy[k]);
+    if constexpr (F == Filter::nearest) {
+      for (int c = 0; c < (C ? C : nc); ++c) d[c] = from_float<Out>(to_float(p[c]));
+    } else if constexpr (F == Filter::bilinear && C == 4 && std::is_same_v<In, float> && std::is_same_v<Out, float>) {
+      // RGBA float: one 4-lane vector per tap (SSE on baseline x86-64, VEX-encoded in the AVX2 clone).
+      typedef float v4f __attribute__((vector_size(16)));
+      v4f a, b, e, f;
+      std::memcpy(&a, p, 16), std::memcpy(&b, p + 4, 16), std::memcpy(&e, p + row, 16), std::memcpy(&f, p + row + 4, 16);
+      const v4f top = a + sc.fx[k] * (b - a), bottom = e + sc.fx[k] * (f - e);
+      const v4f r = top + sc.fy[k] * (bottom - top);
+      std::memcpy(d, &r, 16);
+    } else {
+      float px[C ? C : 64];
+      interpolate_interior<F>(s, p, sc.fx[k], sc.fy[k], px);
+      for (int c = 0; c < (C ? C : nc); ++c) d[c] = from_float<Out>(px[c]);
+    }
+  }
+}
+
+template <class In, class Out, int C, Filter F, bool Perspective>
+FP_INLINE void warp_rows(const Image& src, const Image& dst, const WarpParams& p, int y_begin, int y_end) {
+  const Source<In, C> s(src);
+  const int nc = s.nc();
+  const Matrix3& t = p.src_from_dst;
+  const PixelMapper mapper(t);
+  Out* const out = static_cast<Out*>(dst.data);
+  SpanCoords sc;
+  float px[C ? C : 64];
+  for (int tx0 = p.roi.x0; tx0 < p.roi.x1; tx0 += kTileWidth) {
+    const int tx1 = std::min(p.roi.x1, tx0 + kTileWidth);
+    for (int y = y_begin; y < y_end; ++y) {
+      // Spans sit on a fixed grid of output columns, whatever the roi: a pixel is always computed
+      // by the same path with the same arithmetic, so roi renders match full renders bit for bit.
+      for (int xs = tx0 - ((tx0 % kSpan) + kSpan) % kSpan; xs < tx1; xs += kSpan) {
+        const int x0 = std::max(xs, tx0), x1 = std::min(xs + kSpan, tx1);
+        Out* d = out + (int64_t(y) * dst.width + x0) * nc;
+        if (span_coords<F, Perspective>(t, xs, y, kSpan, s.width, s.height, sc)) {
+          span_interior<F>(s, sc, x0 - xs, x1 - xs, d);
+          continue;
+        }
+        for (int x = x0; x < x1; ++x, d += nc) {
+          double sx, sy;
+          bool written = true;
+          if (mapper.map(x, y, sx, sy)) {
+            written = sample<F>(s, sx, sy, p.border, p.border_value, px);
+          } else if (p.border == Border::transparent) {  // behind the projection centre
+            written = false;
+          } else {
+            for (int c = 0; c < nc; ++c) px[c] = p.border_value;
+          }
+          if (written) {
+            for (int c = 0; c < (C ? C : nc); ++c) d[c] = from_float<Out>(px[c]);
+          }
+        }
+      }
+    }
+  }
+}
+
+using RowFn = void (*)(const Image&, const Image&, const WarpParams&, int, int);
+
+template <class In, class Out, int C, Filter F, bool P>
+void rows_baseline(const Image& s, const Image& d, const WarpParams& p, int b, int e) {
+  warp_rows<In, Out, C, F, P>(s, d, p, b, e);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define FACEPLATE_AVX2_CLONES 1
+template <class In, class Out, int C, Filter F, bool P>
+__attribute__((target("avx2,fma"))) void rows_avx2(const Image& s, const Image& d, const WarpParams& p, int b, int e) {
+  warp_rows<In, Out, C, F, P>(s, d, p, b, e);
+}
+bool cpu_has_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+}
+#endif
+
+template <class In, class Out, int C, Filter F, bool P>
+RowFn pick_target() {
+#ifdef FACEPLATE_AVX2_CLONES
+  if (cpu_has_avx2()) return &rows_avx2<In, Out, C, F, P>;
+#endif
+  return &rows_baseline<In, Out, C, F, P>;
+}
+
+template <class In, class Out, int C>
+RowFn pick_filter(Filter f, bool perspective) {
+  switch (f) {
+    case Filter::nearest:
+      return perspective ? pick_target<In, Out, C, Filter::nearest, true>() : pick_target<In, Out, C, Filter::nearest, false>();
+    case Filter::bilinear:
+      return perspective ? pick_target<In, Out, C, Filter::bilinear, true>() : pick_target<In, Out, C, Filter::bilinear, false>();
+    default:
+      return perspective ? pick_target<In, Out, C, Filter::bicubic, true>() : pick_target<In, Out, C, Filter::bicubic, false>();
+  }
+}
+
+// float32 gets channel-specialised loops (the hot path); float16 runs the generic channel loop.
+RowFn pick(const Image& src, const Image& dst, Filter f, bool perspective) {
+  const bool src16 = src.dtype == DType::float16, dst16 = dst.dtype == DType::float16;
+  if (src16 && dst16) return pick_filter<half_t, half_t, 0>(f, perspective);
+  if (src16) return pick_filter<half_t, float, 0>(f, perspective);
+  if (dst16) return pick_filter<float, half_t, 0>(f, perspective);
+  switch (src.channels) {
+    case 1: return pick_filter<float, float, 1>(f, perspective);
+    case 3: return pick_filter<float, float, 3>(f, perspective);
+    case 4: return pick_filter<float, float, 4>(f, perspective);
+    default: return pick_filter<float, float, 0>(f, perspective);
+  }
+}
+
+}  // namespace
+
+void warp(const Image& src, const Image& dst, const WarpParams& params) {
+  const RowFn rows = pick(src, dst, params.filter, !params.src_from_dst.is_affine());
+  const int y0 = params.roi.y0;
+  parallel_for(params.roi.y1 - y0, [&](int64_t b, int64_t e) {
+    rows(src, dst, params, int(y0 + b), int(y0 + e));
+  }, 8);
+}
+
+}  // namespace faceplate

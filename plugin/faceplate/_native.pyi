@@ -1,0 +1,90 @@
+"""Type stub of faceplate._native, the private compiled module (C++17 kernels, CUDA twins).
+
+Call it through faceplate.imaging, which dispatches numpy / CUDA and raises NativeError. Arrays are
+channels-last (H, W, C), C-contiguous; matrices are dst_from_src, mapping SOURCE pixel positions to
+DESTINATION pixel positions with pixel centres at +0.5 and the origin top-left.
+"""
+
+from typing import Any, Literal, Protocol, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+built_with_cuda: bool
+
+Filter = Literal["nearest", "bilinear", "bicubic"]
+Border = Literal["constant", "edge", "transparent"]
+Box = tuple[int, int, int, int]
+FloatImage = npt.NDArray[np.float32] | npt.NDArray[np.float16]
+Matrix = npt.ArrayLike
+
+def cuda_available() -> bool: ...
+def thread_count() -> int: ...
+def set_thread_count(n: int) -> None: ...
+def over_inplace(dst: npt.NDArray[np.float32], src: npt.NDArray[np.float32], alpha_channel: int = 3) -> None: ...
+
+# ---- warp family (CPU, numpy) ----
+class _Warp(Protocol):
+    def __call__(
+        self,
+        src: FloatImage,
+        dst_from_src: Matrix,
+        *,
+        size: tuple[int, int] | None = None,
+        out: FloatImage | None = None,
+        roi: Box | None = None,
+        filter: Filter = "bilinear",
+        border: Border = "constant",
+        border_value: float = 0.0,
+    ) -> FloatImage: ...
+
+warp_affine: _Warp
+warp_perspective: _Warp
+
+def paste_back(
+    plate: npt.NDArray[np.float32],
+    face: npt.NDArray[np.float32],
+    matte: npt.NDArray[np.float32],
+    aligned_from_plate: Matrix,
+    *,
+    filter: Filter = "bilinear",
+    channels: Sequence[int] | None = None,
+) -> Box: ...
+
+# ---- warp family, CUDA twins (objects with __dlpack__ on a CUDA device: torch, cupy) ----
+class DeviceImage:
+    """A device array allocated by the module (cudaMalloc), exported through DLPack."""
+
+    shape: tuple[int, ...]
+    def __dlpack__(self, *, stream: int | None = None, max_version: tuple[int, int] | None = None, **kwargs: Any) -> Any: ...
+    def __dlpack_device__(self) -> tuple[int, int]: ...
+
+class _CudaWarp(Protocol):
+    def __call__(
+        self,
+        src: Any,
+        dst_from_src: Matrix,
+        *,
+        size: tuple[int, int] | None = None,
+        out: Any | None = None,
+        roi: Box | None = None,
+        filter: Filter = "bilinear",
+        border: Border = "constant",
+        border_value: float = 0.0,
+        stream: int = 0,
+    ) -> Any: ...
+
+cuda_warp_affine: _CudaWarp
+cuda_warp_perspective: _CudaWarp
+
+def cuda_paste_back(
+    plate: Any,
+    face: Any,
+    matte: Any,
+    aligned_from_plate: Matrix,
+    *,
+    filter: Filter = "bilinear",
+    channels: Sequence[int] | None = None,
+    stream: int = 0,
+) -> Box: ...
