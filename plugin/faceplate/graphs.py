@@ -36,8 +36,11 @@ def default_graph(script: str, *, plate: str, frame_range: tuple[int, int], outp
     read = graph.create("Read", file=_relative(plate, root))
     last = read
     # The product nodes (FaceDetect ... JawBlend) insert themselves between Read and Write here
-    # unless ``bare``; until they land, both graphs are Read -> Write.
-    _ = bare
+    # unless ``bare``.
+    if not bare:
+        detect = graph.create("FaceDetect")
+        graph.connect(last, detect)
+        last = detect
     if output is None:
         output = os.path.join("render", f"{plate_name(plate)}_faceplate.####.exr")
     else:

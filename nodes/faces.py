@@ -1,0 +1,196 @@
+"""Faces: what FaceDetect attaches to a plate, per frame.
+
+A :class:`Faces` value lives in ``plate.metadata["faceplate/faces"]``. Every coordinate is in *plate
+pixel coordinates*: the display window's system, origin top-left, y down, pixel centres at +0.5 (the
+pixel at array index ``[j, i]`` of a plate whose data window starts at ``(x0, y0)`` has its centre at
+``(x0 + i + 0.5, y0 + j + 0.5)``). Landmarks are the 68 iBUG points: 0-16 jaw, 17-26 brows,
+27-35 nose, 36-47 eyes (36-41 the subject's right eye, on the image's left), 48-67 mouth.
+
+Both classes are frozen: arrays come back as fresh read-only copies, so a downstream node cannot
+change what an upstream node cached.
+
+Example:
+    >>> import numpy as np
+    >>> face = Face(track_id=1, identity="person1", box=(10, 20, 110, 140),
+    ...             landmarks=np.zeros((68, 2)), confidence=np.ones(68))
+    >>> faces = Faces(frame=1001, faces=(face,))
+    >>> Faces.from_json(faces.to_json()) == faces
+    True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from faceplate.errors import FaceplateError
+
+METADATA_KEY = "faceplate/faces"
+NUM_LANDMARKS = 68
+FORMAT = "faceplate-faces"
+VERSION = 1
+
+# Flags a face may carry. ``interpolated``: the frame was bridged across a detection gap;
+# ``locked``: the artist marked these landmarks exact; ``profile``: found by a side-view detector;
+# ``rotated``: found only after rotating the image; ``outlier``: stabilisation rejected this frame's
+# raw landmarks as an outlier and replaced them.
+FLAGS = ("interpolated", "locked", "profile", "rotated", "outlier")
+
+
+def _points(values: Any, shape: tuple[int, ...], what: str) -> tuple:
+    array = np.asarray(values, dtype=np.float64)
+    if array.shape != shape:
+        raise FaceplateError(f"Face {what}: expected shape {shape}, got {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise FaceplateError(f"Face {what}: values must be finite")
+    return tuple(map(tuple, array)) if array.ndim == 2 else tuple(array.tolist())
+
+
+def _read_only(values: Any) -> np.ndarray:
+    array = np.array(values, dtype=np.float64)
+    array.flags.writeable = False
+    return array
+
+
+@dataclasses.dataclass(frozen=True, init=False)
+class Face:
+    """One face in one frame.
+
+    Attributes:
+        track_id: the shot-long track (1, 2, ...); stable across the frames of one track.
+        identity: the person's label across the shot (``person1`` or a reference name such as ``anna``).
+        box: ``(xmin, ymin, xmax, ymax)`` float pixel edges in plate coordinates.
+        landmarks: ``(68, 2)`` float64 (x, y), iBUG order.
+        confidence: ``(68,)`` per-point confidence in [0, 1].
+        score: detector score of the frame's detection (0 for interpolated frames).
+        flags: a subset of :data:`FLAGS`.
+        pose: ``(yaw, pitch, roll)`` in degrees, or None.
+        aligned_from_plate: ``(2, 3)`` float64 transform set by AlignEdit, or None.
+    """
+
+    track_id: int
+    identity: str
+    box: tuple[float, float, float, float]
+    _landmarks: tuple
+    _confidence: tuple
+    score: float
+    flags: frozenset[str]
+    pose: tuple[float, float, float] | None
+    _aligned_from_plate: tuple | None
+
+    def __init__(self, track_id: int, identity: str, box: Sequence[float], landmarks: Any, confidence: Any,
+                 score: float = 0.0, flags: Iterable[str] = (), pose: Sequence[float] | None = None,
+                 aligned_from_plate: Any = None):
+        flags = frozenset(flags)
+        unknown = flags - set(FLAGS)
+        if unknown:
+            raise FaceplateError(f"Face flags {sorted(unknown)} are not among {', '.join(FLAGS)}")
+        box = _points(box, (4,), "box")
+        if box[2] < box[0] or box[3] < box[1]:
+            raise FaceplateError(f"Face box {box}: expected (xmin, ymin, xmax, ymax) with min <= max")
+        conf = _points(confidence, (NUM_LANDMARKS,), "confidence")
+        if min(conf) < 0.0 or max(conf) > 1.0:
+            raise FaceplateError("Face confidence: values must lie in [0, 1]")
+        setattr_ = object.__setattr__
+        setattr_(self, "track_id", int(track_id))
+        setattr_(self, "identity", str(identity))
+        setattr_(self, "box", box)
+        setattr_(self, "_landmarks", _points(landmarks, (NUM_LANDMARKS, 2), "landmarks"))
+        setattr_(self, "_confidence", conf)
+        setattr_(self, "score", float(score))
+        setattr_(self, "flags", flags)
+        setattr_(self, "pose", None if pose is None else _points(pose, (3,), "pose"))
+        setattr_(self, "_aligned_from_plate",
+                 None if aligned_from_plate is None else _points(aligned_from_plate, (2, 3), "aligned_from_plate"))
+
+    @property
+    def landmarks(self) -> np.ndarray:
+        """``(68, 2)`` float64, read-only."""
+        return _read_only(self._landmarks)
+
+    @property
+    def confidence(self) -> np.ndarray:
+        """``(68,)`` float64, read-only."""
+        return _read_only(self._confidence)
+
+    @property
+    def aligned_from_plate(self) -> np.ndarray | None:
+        """``(2, 3)`` float64 mapping plate pixels to aligned-face pixels, or None before AlignEdit."""
+        return None if self._aligned_from_plate is None else _read_only(self._aligned_from_plate)
+
+    @property
+    def inter_ocular(self) -> float:
+        """Distance between the eye centres in pixels (the usual scale for landmark errors)."""
+        points = self.landmarks
+        return float(np.linalg.norm(points[36:42].mean(0) - points[42:48].mean(0)))
+
+    def replace(self, **changes: Any) -> Face:
+        """A copy with some fields changed (``landmarks=``, ``flags=``, ``aligned_from_plate=`` ...)."""
+        fields = self.to_dict()
+        fields.update(changes)
+        return Face(**fields)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "track_id": self.track_id,
+            "identity": self.identity,
+            "box": list(self.box),
+            "landmarks": [list(p) for p in self._landmarks],
+            "confidence": list(self._confidence),
+            "score": self.score,
+            "flags": sorted(self.flags),
+            "pose": None if self.pose is None else list(self.pose),
+            "aligned_from_plate": None if self._aligned_from_plate is None else [list(r) for r in self._aligned_from_plate],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Face:
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise FaceplateError(f"Face: bad fields ({exc})") from None
+
+
+@dataclasses.dataclass(frozen=True)
+class Faces:
+    """The faces of one frame, ordered by track id. Iterable; ``len()`` is the face count."""
+
+    frame: int
+    faces: tuple[Face, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "faces", tuple(sorted(self.faces, key=lambda f: f.track_id)))
+
+    def __iter__(self) -> Iterator[Face]:
+        return iter(self.faces)
+
+    def __len__(self) -> int:
+        return len(self.faces)
+
+    def track(self, track_id: int) -> Face | None:
+        """The face of track ``track_id`` in this frame, or None."""
+        return next((f for f in self.faces if f.track_id == track_id), None)
+
+    def to_json(self) -> str:
+        """Compact JSON (what the Write node stores in the EXR header under :data:`METADATA_KEY`)."""
+        data = {"format": FORMAT, "version": VERSION, "frame": self.frame,
+                "faces": [f.to_dict() for f in self.faces]}
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Faces:
+        """Parses :meth:`to_json` output; raises FaceplateError naming what is wrong."""
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise FaceplateError(f"{METADATA_KEY}: not JSON ({exc})") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise FaceplateError(f"{METADATA_KEY}: expected a '{FORMAT}' object")
+        if data.get("version") != VERSION:
+            raise FaceplateError(f"{METADATA_KEY}: version {data.get('version')!r} is not supported (expected {VERSION}); "
+                                 "update faceplate")
+        return cls(frame=int(data["frame"]), faces=tuple(Face.from_dict(f) for f in data.get("faces", ())))
