@@ -5,4 +5,6 @@
 
 namespace faceplate {
 void bind_composite(pybind11::module_& m);
+void bind_matte(pybind11::module_& m);
+void bind_blend(pybind11::module_& m);
 }  // namespace faceplate

@@ -34,4 +34,6 @@ PYBIND11_MODULE(_native, m) {
   m.def("set_thread_count", &faceplate::set_thread_count, py::arg("n"),
         "Sets the CPU kernels' worker threads (0: back to FACEPLATE_THREADS or the core count).");
   faceplate::bind_composite(m);
+  faceplate::bind_matte(m);
+  faceplate::bind_blend(m);
 }
