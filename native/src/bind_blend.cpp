@@ -5,21 +5,6 @@
 #include "matte_checks.h"
 
 namespace faceplate {
-namespace {
-
-constexpr int kMaxLevels = 32;
-
-KeepLow parse_keep_low(const py::object& v) {
-  if (v.is_none()) return KeepLow::None;
-  if (py::isinstance<py::str>(v)) {
-    const auto s = v.cast<std::string>();
-    if (s == "a") return KeepLow::A;
-    if (s == "b") return KeepLow::B;
-  }
-  throw py::value_error("keep_low_from: expected None, 'a' or 'b', got " + std::string(py::repr(v)));
-}
-
-}  // namespace
 
 void bind_blend(py::module_& m) {
   m.def(
@@ -37,9 +22,7 @@ void bind_blend(py::module_& m) {
           throw py::value_error("matte: expected (" + std::to_string(a.shape(0)) + ", " + std::to_string(a.shape(1)) +
                                 ") to match a, got " + describe(matte));
         }
-        if (levels < 1 || levels > kMaxLevels) {
-          throw py::value_error("levels: expected 1 to " + std::to_string(kMaxLevels) + ", got " + std::to_string(levels));
-        }
+        require_levels(levels);
         const KeepLow keep = parse_keep_low(keep_low_from);
         require_finite_values<float>(matte, "matte");
         const int h = int(a.shape(0)), w = int(a.shape(1)), c = int(a.shape(2));

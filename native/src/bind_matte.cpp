@@ -9,77 +9,13 @@
 #include "matte_checks.h"
 
 namespace faceplate {
-namespace {
-
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kMaxRadius = 4096.0;
-
-// (N, 2) float64 C-contiguous finite vertices, N >= 3.
-void require_vertices(const py::array& v) {
-  if (v.ndim() != 2 || v.shape(1) != 2 || v.shape(0) < 3 || !v.dtype().is(py::dtype::of<double>()) ||
-      !(v.flags() & py::array::c_style)) {
-    throw py::value_error("vertices: expected (N, 2) float64 C-contiguous with N >= 3, got " + describe(v));
-  }
-  require_finite_values<double>(v, "vertices");
-}
-
-// Per-vertex widths: the array (N,) float64 when given, else the scalar for every vertex.
-std::vector<double> vertex_widths(const py::object& widths, double scalar, int n, const char* name, const char* scalar_name) {
-  require_scalar(scalar, scalar_name, 0.0, kInf);
-  if (widths.is_none()) return std::vector<double>(n, scalar);
-  if (scalar != 0.0) {
-    throw py::value_error(std::string(name) + ": give " + scalar_name + " or " + name + ", not both (" + scalar_name +
-                          " is " + std::to_string(scalar) + ")");
-  }
-  const auto arr = py::array::ensure(widths);
-  if (!arr || arr.ndim() != 1 || arr.shape(0) != n || !arr.dtype().is(py::dtype::of<double>()) ||
-      !(arr.flags() & py::array::c_style)) {
-    throw py::value_error(std::string(name) + ": expected (" + std::to_string(n) + ",) float64 (one per vertex), got " +
-                          (arr ? describe(arr) : std::string(py::str(py::type::of(widths)))));
-  }
-  std::vector<double> out(n);
-  for (int k = 0; k < n; ++k) {
-    out[k] = static_cast<const double*>(arr.data())[k];
-    if (!std::isfinite(out[k]) || out[k] < 0) {
-      throw py::value_error(std::string(name) + ": expected finite widths >= 0, got " + std::to_string(out[k]) +
-                            " at vertex " + std::to_string(k));
-    }
-  }
-  return out;
-}
-
-PixelRect parse_roi(const py::object& roi, int height, int width) {
-  if (roi.is_none()) return {0, 0, width, height};
-  std::vector<int> v;
-  try {
-    v = roi.cast<std::vector<int>>();
-  } catch (const py::cast_error&) {
-    v.clear();
-  }
-  if (v.size() != 4 || v[2] < v[0] || v[3] < v[1]) {
-    throw py::value_error("roi: expected (x0, y0, x1, y1) ints with x0 <= x1, y0 <= y1, got " + std::string(py::repr(roi)));
-  }
-  return {v[0], v[1], v[2], v[3]};
-}
-
-BlurKind parse_blur_kind(const std::string& kind) {
-  if (kind == "box") return BlurKind::Box;
-  if (kind == "gaussian") return BlurKind::Gaussian;
-  throw py::value_error("kind: expected 'box' or 'gaussian', got '" + kind + "'");
-}
-
-}  // namespace
 
 void bind_matte(py::module_& m) {
   m.def(
       "polygon_matte",
       [](py::array vertices, py::object size, py::object out, double inner, double outer, py::object inner_widths,
          py::object outer_widths, py::object roi, const std::string& mode) {
-        require_vertices(vertices);
-        const int n = int(vertices.shape(0));
-        const std::vector<double> wi = vertex_widths(inner_widths, inner, n, "inner_widths", "inner");
-        const std::vector<double> wo = vertex_widths(outer_widths, outer, n, "outer_widths", "outer");
-        if (mode != "max" && mode != "replace") throw py::value_error("mode: expected 'max' or 'replace', got '" + mode + "'");
+        const PolygonArgs args = parse_polygon_args(vertices, inner, outer, inner_widths, outer_widths, mode);
         if (size.is_none() == out.is_none()) throw py::value_error("give exactly one of size=(W, H) or out=(H, W) matte");
         py::array_t<float> matte;
         if (!out.is_none()) {
@@ -103,13 +39,12 @@ void bind_matte(py::module_& m) {
           std::fill(matte.mutable_data(), matte.mutable_data() + matte.size(), 0.0f);
         }
         const int height = int(matte.shape(0)), width = int(matte.shape(1));
-        const PixelRect region = polygon_matte_region(static_cast<const double*>(vertices.data()), wo.data(), n, height,
-                                                      width, parse_roi(roi, height, width));
+        const PixelRect region =
+            polygon_matte_region(args.xy, args.outer.data(), args.n, height, width, parse_roi(roi, height, width));
         float* dst = matte.mutable_data();
-        const auto* xy = static_cast<const double*>(vertices.data());
         {
           py::gil_scoped_release release;
-          polygon_matte(dst, height, width, xy, wi.data(), wo.data(), n, region, mode == "replace");
+          polygon_matte(dst, height, width, args.xy, args.inner.data(), args.outer.data(), args.n, region, args.replace);
         }
         return matte;
       },
@@ -126,7 +61,7 @@ void bind_matte(py::module_& m) {
       "erode_dilate",
       [](py::array matte, double amount) {
         require_matte(matte, "matte");
-        require_scalar(amount, "amount", -kMaxRadius, kMaxRadius);
+        require_scalar(amount, "amount", -kMaxBlurRadius, kMaxBlurRadius);
         require_finite_values<float>(matte, "matte");
         const int h = int(matte.shape(0)), w = int(matte.shape(1));
         py::array_t<float> out({h, w});
@@ -146,7 +81,7 @@ void bind_matte(py::module_& m) {
       "blur",
       [](py::array x, double radius, const std::string& kind) {
         require_matte_or_image(x, "x");
-        require_scalar(radius, "radius", 0.0, kMaxRadius);
+        require_scalar(radius, "radius", 0.0, kMaxBlurRadius);
         const BlurKind k = parse_blur_kind(kind);
         const int h = int(x.shape(0)), w = int(x.shape(1)), c = x.ndim() == 3 ? int(x.shape(2)) : 1;
         std::vector<py::ssize_t> shape(x.shape(), x.shape() + x.ndim());
@@ -163,6 +98,10 @@ void bind_matte(py::module_& m) {
       "Separable blur of an (H, W) matte or (H, W, C) float32 image, edges clamped. kind 'box': the box\n"
       "[-radius - .5, radius + .5] (fractional ends weighted); 'gaussian': sigma = radius / 3, taps to\n"
       "ceil(radius). Returns a new array of the same shape.");
+
+#ifdef FACEPLATE_WITH_CUDA
+  bind_matte_cuda(m);
+#endif
 }
 
 }  // namespace faceplate

@@ -7,4 +7,5 @@ namespace faceplate {
 void bind_composite(pybind11::module_& m);
 void bind_matte(pybind11::module_& m);
 void bind_blend(pybind11::module_& m);
+void bind_matte_cuda(pybind11::module_& m);  // called by bind_matte when built with CUDA
 }  // namespace faceplate
