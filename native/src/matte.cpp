@@ -25,17 +25,6 @@ struct Tile {
   std::vector<int> edges;
 };
 
-int winding_at(const Contour& c, double px, double py) {
-  int w = 0;
-  for (int k = 0; k < c.n; ++k) {
-    const int k1 = k + 1 == c.n ? 0 : k + 1;
-    double x;
-    const int dir = matte_math::edge_crossing_x(py, c.xy[2 * k], c.xy[2 * k + 1], c.xy[2 * k1], c.xy[2 * k1 + 1], &x);
-    if (dir && x < px) w += dir;
-  }
-  return w;
-}
-
 // Classifies the tile whose pixel centres span [x0 + .5, x1 - .5] x [y0 + .5, y1 - .5].
 void classify_tile(const Contour& c, int x0, int y0, int x1, int y1, double band, std::vector<double>& dist, Tile& tile) {
   const double cx = 0.5 * (x0 + x1), cy = 0.5 * (y0 + y1);
@@ -49,7 +38,7 @@ void classify_tile(const Contour& c, int x0, int y0, int x1, int y1, double band
   }
   tile.edges.clear();
   if (dc - r > band) {
-    tile.kind = winding_at(c, cx, cy) != 0 ? kInside : kOutside;
+    tile.kind = matte_math::winding_number(c, cx, cy) != 0 ? kInside : kOutside;
     return;
   }
   // A pixel's nearest edge is within dc + r of it, hence within dc + 2r of the tile centre.

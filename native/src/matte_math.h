@@ -105,6 +105,18 @@ struct Contour {
   int n;
 };
 
+// Winding number of the contour around (px, py): nonzero means inside (the nonzero rule).
+FP_HD int winding_number(const Contour& c, double px, double py) {
+  int w = 0;
+  for (int k = 0; k < c.n; ++k) {
+    const int k1 = k + 1 == c.n ? 0 : k + 1;
+    double x;
+    const int dir = edge_crossing_x(py, c.xy[2 * k], c.xy[2 * k + 1], c.xy[2 * k1], c.xy[2 * k1 + 1], &x);
+    if (dir && x < px) w += dir;
+  }
+  return w;
+}
+
 // Value of the pixel whose centre is (px, py), given whether the centre is inside (nonzero winding)
 // and the edges that can hold its nearest point (edges == nullptr: all of them).
 FP_HD float contour_pixel(const Contour& c, double px, double py, bool inside, const int* edges, int n_edges) {

@@ -20,14 +20,7 @@ __global__ void polygon_matte_kernel(float* matte, int width, matte_math::Contou
   const int j = region.y0 + blockIdx.y * blockDim.y + threadIdx.y;
   if (i >= region.x1 || j >= region.y1) return;
   const double px = i + 0.5, py = j + 0.5;
-  int wind = 0;
-  for (int k = 0; k < c.n; ++k) {
-    const int k1 = k + 1 == c.n ? 0 : k + 1;
-    double x;
-    const int dir = matte_math::edge_crossing_x(py, c.xy[2 * k], c.xy[2 * k + 1], c.xy[2 * k1], c.xy[2 * k1 + 1], &x);
-    if (dir && x < px) wind += dir;
-  }
-  const float v = matte_math::contour_pixel(c, px, py, wind != 0, nullptr, 0);
+  const float v = matte_math::contour_pixel(c, px, py, matte_math::winding_number(c, px, py) != 0, nullptr, 0);
   float* dst = matte + int64_t(j) * width + i;
   *dst = replace ? v : fmaxf(*dst, v);
 }
