@@ -37,4 +37,6 @@ PYBIND11_MODULE(_native, m) {
   faceplate::bind_composite(m);
   faceplate::bind_device_image(m);  // DeviceImage, shared by every family's CUDA twins
   faceplate::bind_warp(m);
+  faceplate::bind_matte(m);
+  faceplate::bind_blend(m);
 }

@@ -1,0 +1,202 @@
+#include "blend.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "parallel.h"
+
+namespace faceplate {
+namespace {
+
+// Binomial taps for offsets -2..2: reduce uses them / 16, expand / 8 (zero-insertion doubles them).
+constexpr float kBinomial[5] = {1.0f, 4.0f, 6.0f, 4.0f, 1.0f};
+
+inline int reflect101(int i, int n) {
+  if (n == 1) return 0;
+  while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i;
+  return i;
+}
+
+// Source index of a coarse sample as pyrUp reads it: reflect-101 on the left, replicate on the right.
+inline int expand_source(int i, int n) { return i < 0 ? reflect101(i, n) : std::min(i, n - 1); }
+
+// For output index j of an expand, the (up to 3) coarse indices and weights that reach it.
+inline int expand_taps(int j, int n_src, int* idx, float* wgt) {
+  const int i = j >> 1;
+  if (j & 1) {
+    idx[0] = expand_source(i, n_src);
+    idx[1] = expand_source(i + 1, n_src);
+    wgt[0] = wgt[1] = kBinomial[1] / 8.0f;
+    return 2;
+  }
+  idx[0] = expand_source(i - 1, n_src);
+  idx[1] = expand_source(i, n_src);
+  idx[2] = expand_source(i + 1, n_src);
+  wgt[0] = wgt[2] = kBinomial[0] / 8.0f;
+  wgt[1] = kBinomial[2] / 8.0f;
+  return 3;
+}
+
+// Vertical step of reduce/expand over whole rows of row_len floats.
+void reduce_vertical(const float* src, float* dst, int h, int64_t row_len) {
+  const int h2 = pyramid_down_size(h);
+  parallel_for(h2, [&](int64_t b, int64_t e) {
+    for (int64_t y = b; y < e; ++y) {
+      float* out = dst + y * row_len;
+      std::fill(out, out + row_len, 0.0f);
+      for (int k = -2; k <= 2; ++k) {
+        const float* in = src + int64_t(reflect101(int(2 * y) + k, h)) * row_len;
+        const float t = kBinomial[k + 2] / 16.0f;
+        for (int64_t i = 0; i < row_len; ++i) out[i] += t * in[i];
+      }
+    }
+  }, 4);
+}
+
+void expand_vertical(const float* src, float* dst, int h, int64_t row_len) {
+  const int h_src = pyramid_down_size(h);
+  parallel_for(h, [&](int64_t b, int64_t e) {
+    int idx[3];
+    float wgt[3];
+    for (int64_t y = b; y < e; ++y) {
+      float* out = dst + y * row_len;
+      std::fill(out, out + row_len, 0.0f);
+      const int taps = expand_taps(int(y), h_src, idx, wgt);
+      for (int t = 0; t < taps; ++t) {
+        const float* in = src + int64_t(idx[t]) * row_len;
+        for (int64_t i = 0; i < row_len; ++i) out[i] += wgt[t] * in[i];
+      }
+    }
+  }, 4);
+}
+
+// Horizontal steps, channels-last, one row at a time.
+void reduce_horizontal(const float* src, float* dst, int h, int w, int c) {
+  const int w2 = pyramid_down_size(w);
+  parallel_for(h, [&](int64_t b, int64_t e) {
+    for (int64_t y = b; y < e; ++y) {
+      const float* in = src + y * int64_t(w) * c;
+      float* out = dst + y * int64_t(w2) * c;
+      for (int x = 0; x < w2; ++x) {
+        float* o = out + int64_t(x) * c;
+        std::fill(o, o + c, 0.0f);
+        for (int k = -2; k <= 2; ++k) {
+          const float* s = in + int64_t(reflect101(2 * x + k, w)) * c;
+          const float t = kBinomial[k + 2] / 16.0f;
+          for (int ch = 0; ch < c; ++ch) o[ch] += t * s[ch];
+        }
+      }
+    }
+  }, 4);
+}
+
+void expand_horizontal(const float* src, float* dst, int h, int w, int c) {
+  const int w_src = pyramid_down_size(w);
+  parallel_for(h, [&](int64_t b, int64_t e) {
+    int idx[3];
+    float wgt[3];
+    for (int64_t y = b; y < e; ++y) {
+      const float* in = src + y * int64_t(w_src) * c;
+      float* out = dst + y * int64_t(w) * c;
+      for (int x = 0; x < w; ++x) {
+        float* o = out + int64_t(x) * c;
+        std::fill(o, o + c, 0.0f);
+        const int taps = expand_taps(x, w_src, idx, wgt);
+        for (int t = 0; t < taps; ++t) {
+          const float* s = in + int64_t(idx[t]) * c;
+          for (int ch = 0; ch < c; ++ch) o[ch] += wgt[t] * s[ch];
+        }
+      }
+    }
+  }, 4);
+}
+
+}  // namespace
+
+int pyramid_levels(int height, int width, int levels) {
+  int n = 1;
+  while (n < levels && (height > 1 || width > 1)) {
+    height = pyramid_down_size(height);
+    width = pyramid_down_size(width);
+    ++n;
+  }
+  return n;
+}
+
+void pyramid_reduce(const float* src, float* dst, int h, int w, int c) {
+  std::vector<float> tmp(size_t(pyramid_down_size(h)) * w * c);
+  reduce_vertical(src, tmp.data(), h, int64_t(w) * c);
+  reduce_horizontal(tmp.data(), dst, pyramid_down_size(h), w, c);
+}
+
+void pyramid_expand(const float* src, float* dst, int h, int w, int c) {
+  const int w_src = pyramid_down_size(w);
+  std::vector<float> tmp(size_t(h) * w_src * c);
+  expand_vertical(src, tmp.data(), h, int64_t(w_src) * c);
+  expand_horizontal(tmp.data(), dst, h, w, c);
+}
+
+void multiband_blend(const float* a, const float* b, const float* matte, float* out, int h, int w, int c, int levels,
+                     KeepLow keep_low) {
+  const int n = pyramid_levels(h, w, levels);
+  // Gaussian pyramids; level 0 is the input itself.
+  std::vector<int> hs(n), ws(n);
+  std::vector<std::vector<float>> ga(n), gb(n), gm(n);
+  std::vector<const float*> pa(n), pb(n), pm(n);
+  hs[0] = h;
+  ws[0] = w;
+  pa[0] = a;
+  pb[0] = b;
+  pm[0] = matte;
+  for (int l = 1; l < n; ++l) {
+    hs[l] = pyramid_down_size(hs[l - 1]);
+    ws[l] = pyramid_down_size(ws[l - 1]);
+    const size_t px = size_t(hs[l]) * ws[l];
+    ga[l].resize(px * c);
+    gb[l].resize(px * c);
+    gm[l].resize(px);
+    pyramid_reduce(pa[l - 1], ga[l].data(), hs[l - 1], ws[l - 1], c);
+    pyramid_reduce(pb[l - 1], gb[l].data(), hs[l - 1], ws[l - 1], c);
+    pyramid_reduce(pm[l - 1], gm[l].data(), hs[l - 1], ws[l - 1], 1);
+    pa[l] = ga[l].data();
+    pb[l] = gb[l].data();
+    pm[l] = gm[l].data();
+  }
+
+  // Coarsest level: the residual Gaussians, blended or taken from one side.
+  const int top = n - 1;
+  std::vector<float> result(size_t(hs[top]) * ws[top] * c);
+  {
+    const int64_t px = int64_t(hs[top]) * ws[top];
+    for (int64_t p = 0; p < px; ++p) {
+      const float m = keep_low == KeepLow::A ? 1.0f : keep_low == KeepLow::B ? 0.0f : pm[top][p];
+      for (int ch = 0; ch < c; ++ch) {
+        const int64_t i = p * c + ch;
+        result[i] = m * pa[top][i] + (1.0f - m) * pb[top][i];
+      }
+    }
+  }
+  // Collapse: R_l = expand(R_l+1) + m (G_a - expand(G_a,l+1)) + (1 - m) (G_b - expand(G_b,l+1)).
+  for (int l = top - 1; l >= 0; --l) {
+    const size_t len = size_t(hs[l]) * ws[l] * c;
+    std::vector<float> er(len), ea(len), eb(len);
+    pyramid_expand(result.data(), er.data(), hs[l], ws[l], c);
+    pyramid_expand(pa[l + 1], ea.data(), hs[l], ws[l], c);
+    pyramid_expand(pb[l + 1], eb.data(), hs[l], ws[l], c);
+    float* dst = l == 0 ? out : er.data();
+    const float *ga_l = pa[l], *gb_l = pb[l], *gm_l = pm[l];
+    parallel_for(int64_t(hs[l]) * ws[l], [&](int64_t b0, int64_t e0) {
+      for (int64_t p = b0; p < e0; ++p) {
+        const float m = gm_l[p];
+        for (int ch = 0; ch < c; ++ch) {
+          const int64_t i = p * c + ch;
+          dst[i] = er[i] + m * (ga_l[i] - ea[i]) + (1.0f - m) * (gb_l[i] - eb[i]);
+        }
+      }
+    }, 4096);
+    if (l > 0) result.swap(er);
+  }
+  if (top == 0) std::copy(result.begin(), result.end(), out);
+}
+
+}  // namespace faceplate

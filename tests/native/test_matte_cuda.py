@@ -1,0 +1,69 @@
+"""CUDA twins of polygon_matte, blur and multiband_blend against the CPU kernels (skipped without a GPU)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from faceplate import _native
+
+sys.path.insert(0, str(Path(__file__).parent))
+from matte_reference import assert_close, face_contour  # noqa: E402
+
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(not _native.cuda_available(), reason="needs a CUDA device and a CUDA build"),
+]
+torch = pytest.importorskip("torch") if _native.cuda_available() else None
+
+FACE = face_contour(150.0, 160.0, 90.0)
+
+
+def dev(x):
+    return torch.from_numpy(np.ascontiguousarray(x)).cuda()
+
+
+@pytest.mark.parametrize("mode", ["max", "replace"])
+def test_polygon_matte_parity(mode):
+    n = len(FACE)
+    rng = np.random.default_rng(0)
+    iw, ow = rng.uniform(0, 8, n), rng.uniform(0, 30, n)
+    start = rng.random((330, 300), dtype=np.float32) * 0.5
+    cpu = _native.polygon_matte(FACE, out=start.copy(), inner_widths=iw, outer_widths=ow, mode=mode, roi=(10, 0, 290, 320))
+    out = dev(start)
+    _native.cuda_polygon_matte(FACE, out, inner_widths=iw, outer_widths=ow, mode=mode, roi=(10, 0, 290, 320))
+    # Same arithmetic (matte_math.h); FMA contraction on the device may move a value by a few ulps.
+    assert_close(out.cpu().numpy(), cpu, threshold=1e-5, fraction=0.0, ceiling=1e-5, what="polygon_matte")
+
+
+@pytest.mark.parametrize("shape", [(97, 131), (64, 80, 3), (33, 47, 6)])
+@pytest.mark.parametrize("kind", ["box", "gaussian"])
+def test_blur_parity(shape, kind):
+    x = np.random.default_rng(1).random(shape, dtype=np.float32)
+    for radius in (0.0, 1.5, 7.0):
+        out = torch.empty(shape, dtype=torch.float32, device="cuda")
+        _native.cuda_blur(dev(x), out, radius, kind)
+        np.testing.assert_allclose(out.cpu().numpy(), _native.blur(x, radius, kind), atol=2e-6)
+
+
+@pytest.mark.parametrize("keep", [None, "a", "b"])
+def test_multiband_blend_parity(keep):
+    rng = np.random.default_rng(2)
+    a = rng.random((101, 77, 4), dtype=np.float32) * 3
+    b = rng.random((101, 77, 4), dtype=np.float32)
+    m = rng.random((101, 77), dtype=np.float32)
+    out = torch.empty(a.shape, dtype=torch.float32, device="cuda")
+    _native.cuda_multiband_blend(dev(a), dev(b), dev(m), out, 5, keep_low_from=keep)
+    np.testing.assert_allclose(out.cpu().numpy(), _native.multiband_blend(a, b, m, 5, keep_low_from=keep), atol=1e-5)
+
+
+def test_bad_device_arguments():
+    with pytest.raises(ValueError, match="out: expected a CUDA device array"):
+        _native.cuda_polygon_matte(FACE, np.zeros((10, 10), np.float32))
+    with pytest.raises(ValueError, match="typestr '<f8'"):
+        _native.cuda_polygon_matte(FACE, torch.zeros((10, 10), dtype=torch.float64, device="cuda"))
+    with pytest.raises(ValueError, match="strided"):
+        _native.cuda_blur(torch.zeros((10, 20), device="cuda")[:, ::2], torch.zeros((10, 10), device="cuda"), 1.0)
