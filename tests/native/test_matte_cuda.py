@@ -67,3 +67,23 @@ def test_bad_device_arguments():
         _native.cuda_polygon_matte(FACE, torch.zeros((10, 10), dtype=torch.float64, device="cuda"))
     with pytest.raises(ValueError, match="strided"):
         _native.cuda_blur(torch.zeros((10, 20), device="cuda")[:, ::2], torch.zeros((10, 10), device="cuda"), 1.0)
+
+
+def test_python_layer_runs_torch_cuda_arrays_on_the_twins():
+    from faceplate.imaging import blur, multiband_blend, polygon_matte
+
+    rng = np.random.default_rng(3)
+    x = rng.random((64, 80, 3), dtype=np.float32)
+    y = rng.random((64, 80, 3), dtype=np.float32)
+    m = rng.random((64, 80), dtype=np.float32)
+    got = blur(dev(x), 4.0)
+    assert isinstance(got, torch.Tensor) and got.is_cuda
+    assert_close(got.cpu().numpy(), blur(x, 4.0), threshold=1e-4, fraction=0.0, ceiling=1e-4)
+    got = multiband_blend(dev(x), dev(y), dev(m), 3, keep_low_from="a")
+    assert isinstance(got, torch.Tensor) and got.is_cuda
+    assert_close(got.cpu().numpy(), multiband_blend(x, y, m, 3, keep_low_from="a"), threshold=1e-4, fraction=0.0,
+                 ceiling=1e-4)
+    out = torch.zeros((330, 300), device="cuda")
+    assert polygon_matte(FACE, out=out, outer=12.0) is out
+    assert_close(out.cpu().numpy(), polygon_matte(FACE, size=(300, 330), outer=12.0), threshold=1e-4, fraction=0.0,
+                 ceiling=1e-4)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from faceplate import _native
-from faceplate.imaging.matte import _call
+from faceplate.imaging._dispatch import _cuda_twin, _native_call, _new_like, _on_cuda
 
 __all__ = ["multiband_blend"]
 
@@ -33,7 +33,8 @@ def multiband_blend(
     result keeps the plate's overall lighting while finer bands follow the matte.
 
     Args:
-        a: ``(H, W, C)`` float32 image where the matte is 1 (e.g. the plate).
+        a: ``(H, W, C)`` float32 image where the matte is 1 (e.g. the plate); numpy, or CUDA torch/cupy
+            arrays for all three (run by the CUDA twin, result of the same kind).
         b: ``(H, W, C)`` float32 image where the matte is 0, same shape as ``a``.
         matte: ``(H, W)`` float32, finite.
         levels: pyramid levels, 1 to 32 (1 is a plain matte mix); fewer are used once a level is
@@ -52,7 +53,11 @@ def multiband_blend(
         >>> out.shape, float(out[24, 0, 0]) > 0.95, float(out[24, 39, 0]) < 0.05
         ((48, 40, 3), True, True)
     """
-    return _call(
+    if _on_cuda(a):
+        out = _new_like(a, tuple(a.shape), zero=False)
+        _native_call(_cuda_twin("multiband_blend"), a, b, matte, out, int(levels), keep_low_from=keep_low_from)
+        return out
+    return _native_call(
         _native.multiband_blend,
         np.ascontiguousarray(a, dtype=np.float32),
         np.ascontiguousarray(b, dtype=np.float32),

@@ -13,16 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from faceplate import _native
-from faceplate.errors import NativeError
+from faceplate.imaging._dispatch import _cuda_twin, _native_call, _new_like, _on_cuda
 
 __all__ = ["polygon_matte", "erode_dilate", "blur"]
-
-
-def _call(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except ValueError as exc:  # the native module's argument checks
-        raise NativeError(f"{fn.__name__}: {exc}") from None
 
 
 def _widths(widths) -> np.ndarray | None:
@@ -62,6 +55,7 @@ def polygon_matte(
         inner_widths: ``(N,)`` per-vertex inner widths, in place of ``inner`` (not both).
         outer_widths: ``(N,)`` per-vertex outer widths, in place of ``outer`` (not both).
         roi: ``(x0, y0, x1, y1)`` half-open pixel rectangle outside which nothing is written.
+            (``out`` may be a CUDA torch/cupy matte: the CUDA twin draws into it.)
         mode: ``"max"`` keeps the larger of the old and new value (union of contours),
             ``"replace"`` overwrites every pixel of the computed box.
 
@@ -77,7 +71,12 @@ def polygon_matte(
         ((32, 32), 1.0, 0.32)
     """
     vertices = np.ascontiguousarray(vertices, dtype=np.float64)
-    return _call(
+    if out is not None and _on_cuda(out):  # draw into a CUDA matte with the CUDA twin
+        _native_call(_cuda_twin("polygon_matte"), vertices, out, inner=float(inner), outer=float(outer),
+              inner_widths=_widths(inner_widths), outer_widths=_widths(outer_widths),
+              roi=None if roi is None else tuple(int(v) for v in roi), mode=mode)
+        return out
+    return _native_call(
         _native.polygon_matte,
         vertices,
         size,
@@ -116,7 +115,7 @@ def erode_dilate(matte: np.ndarray, amount: float) -> np.ndarray:
         >>> [round(float(v), 2) for v in erode_dilate(m, 1.25)[4, 7:11]]
         [1.0, 1.0, 0.25, 0.0]
     """
-    return _call(_native.erode_dilate, np.ascontiguousarray(matte, dtype=np.float32), float(amount))
+    return _native_call(_native.erode_dilate, np.ascontiguousarray(matte, dtype=np.float32), float(amount))
 
 
 def blur(x: np.ndarray, radius: float, *, kind: str = "gaussian") -> np.ndarray:
@@ -129,7 +128,8 @@ def blur(x: np.ndarray, radius: float, *, kind: str = "gaussian") -> np.ndarray:
     2 ceil(radius) + 1 and that sigma). Border pixels are replicated.
 
     Args:
-        x: ``(H, W)`` matte or ``(H, W, C)`` image, float32, 1 to 64 channels.
+        x: ``(H, W)`` matte or ``(H, W, C)`` image, float32, 1 to 64 channels: numpy, or a CUDA
+            torch/cupy array (run by the CUDA twin, result of the same kind).
         radius: blur radius in pixels, >= 0 (0 copies).
         kind: ``"gaussian"`` or ``"box"``.
 
@@ -143,4 +143,8 @@ def blur(x: np.ndarray, radius: float, *, kind: str = "gaussian") -> np.ndarray:
         >>> float(blur(m, 1.0, kind="box")[2, 2])
         1.0
     """
-    return _call(_native.blur, np.ascontiguousarray(x, dtype=np.float32), float(radius), kind)
+    if _on_cuda(x):
+        out = _new_like(x, tuple(x.shape), zero=False)
+        _native_call(_cuda_twin("blur"), x, out, float(radius), kind)
+        return out
+    return _native_call(_native.blur, np.ascontiguousarray(x, dtype=np.float32), float(radius), kind)
