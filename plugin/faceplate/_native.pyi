@@ -88,3 +88,47 @@ def cuda_paste_back(
     channels: Sequence[int] | None = None,
     stream: int = 0,
 ) -> Box: ...
+
+# -- mattes and blends (bind_matte.cpp, bind_blend.cpp) ----------------------------------------
+
+Matte = npt.NDArray[np.float32]
+
+def polygon_matte(
+    vertices: npt.NDArray[np.float64],
+    size: tuple[int, int] | None = None,
+    out: Matte | None = None,
+    *,
+    inner: float = 0.0,
+    outer: float = 0.0,
+    inner_widths: npt.NDArray[np.float64] | None = None,
+    outer_widths: npt.NDArray[np.float64] | None = None,
+    roi: Box | None = None,
+    mode: Literal["max", "replace"] = "max",
+) -> Matte: ...
+def erode_dilate(matte: Matte, amount: float) -> Matte: ...
+def blur(x: npt.NDArray[np.float32], radius: float, kind: Literal["gaussian", "box"] = "gaussian") -> npt.NDArray[np.float32]: ...
+def multiband_blend(
+    a: npt.NDArray[np.float32],
+    b: npt.NDArray[np.float32],
+    matte: Matte,
+    levels: int = 5,
+    *,
+    keep_low_from: Literal["a", "b"] | None = None,
+) -> npt.NDArray[np.float32]: ...
+
+# CUDA twins (built with a CUDA toolkit): device arrays through __cuda_array_interface__, out given.
+def cuda_polygon_matte(
+    vertices: npt.NDArray[np.float64],
+    out: Any,
+    *,
+    inner: float = 0.0,
+    outer: float = 0.0,
+    inner_widths: npt.NDArray[np.float64] | None = None,
+    outer_widths: npt.NDArray[np.float64] | None = None,
+    roi: Box | None = None,
+    mode: Literal["max", "replace"] = "max",
+) -> None: ...
+def cuda_blur(x: Any, out: Any, radius: float, kind: Literal["gaussian", "box"] = "gaussian") -> None: ...
+def cuda_multiband_blend(
+    a: Any, b: Any, matte: Any, out: Any, levels: int = 5, *, keep_low_from: Literal["a", "b"] | None = None
+) -> None: ...
