@@ -41,6 +41,9 @@ def default_graph(script: str, *, plate: str, frame_range: tuple[int, int], outp
         detect = graph.create("FaceDetect")
         graph.connect(last, detect)
         last = detect
+        align = graph.create("AlignEdit")
+        graph.connect(last, align)
+        last = align
     if output is None:
         output = os.path.join("render", f"{plate_name(plate)}_faceplate.####.exr")
     else:

@@ -1,0 +1,327 @@
+"""Face-set extraction behind ``faceplate extract``: aligned crops of one track, for training.
+
+For every kept frame of the track the AlignEdit node is rendered (so the face-set sees exactly the
+alignment, edits included, that a render sees) and its crop written as an 8-bit sRGB PNG (the
+trainer's input; optionally a scene-linear ACEScg EXR beside it), with a matte (the convex hull of the
+landmarks, feathered, until OcclusionMask exists) and an entry in ``manifest.json``: source plate,
+frame, track, transform, landmarks in aligned pixels, yaw/pitch/roll and a sharpness score.
+
+Frames can be thinned (every Nth), and faces dropped when too small, past pose limits, or nearly
+identical to the previous kept face. Two pictures help judge the set: ``contact_sheet.png`` (crops
+with landmarks) and ``pose_coverage.png`` (yaw/pitch of kept and dropped faces over a grid, empty
+cells marked), so a user sees which angles the model will lack.
+
+Example::
+
+    import faceplate
+    from faceplate.extract import extract
+    graph = faceplate.Graph.load("shot.json")
+    result = extract(graph, track=1, out_dir="facesets/actorA", every=2, max_yaw=60)
+    print(result.manifest, len(result.faces))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from faceplate.errors import FaceplateError, ScriptError, SequenceIOError
+from faceplate.nodes.core import Graph, Node
+
+MANIFEST_FORMAT, MANIFEST_VERSION = "faceplate-faceset", 1
+PNG_SPACE = "sRGB Encoded Rec.709 (sRGB)"
+POSE_BINS = (np.arange(-90, 91, 15), np.arange(-60, 61, 15))  # yaw, pitch cell edges (degrees)
+
+
+@dataclasses.dataclass(frozen=True)
+class ExtractOptions:
+    """Which faces go into the set.
+
+    Attributes:
+        every: keep every Nth frame of the track (1: all).
+        min_size: smallest face kept, in plate pixels (the landmarks' larger extent).
+        max_yaw, max_pitch: largest absolute yaw/pitch kept, degrees (None: no limit).
+        dedupe: drop a face whose 32x32 grey thumbnail differs from the last kept one by less than
+            this mean absolute difference (display-referred 0-1); 0 keeps near-duplicates.
+        exr: also write scene-linear EXR crops.
+    """
+
+    every: int = 1
+    min_size: float = 0.0
+    max_yaw: float | None = None
+    max_pitch: float | None = None
+    dedupe: float = 0.0
+    exr: bool = False
+
+    def __post_init__(self) -> None:
+        if self.every < 1:
+            raise FaceplateError(f"every must be 1 or more, got {self.every}")
+        if self.min_size < 0 or self.dedupe < 0:
+            raise FaceplateError("min_size and dedupe must be >= 0")
+
+
+@dataclasses.dataclass
+class ExtractResult:
+    folder: str
+    manifest: str
+    faces: list[dict[str, Any]]
+    skipped: dict[str, int]
+    pictures: list[str]
+
+
+def alignedit_node(graph: Graph, name: str | None = None) -> Node:
+    """The AlignEdit node named ``name``, or the graph's only one."""
+    if name is not None:
+        node = graph[name]
+        if node.type_name != "AlignEdit":
+            raise ScriptError(f"is a {node.type_name}, not an AlignEdit node; name an AlignEdit node", node=name)
+        return node
+    found = [n for n in graph if n.type_name == "AlignEdit"]
+    if len(found) != 1:
+        names = ", ".join(n.name for n in found)
+        raise ScriptError(f"the script has {len(found)} AlignEdit nodes ({names}); name one with --node" if found
+                          else "the script has no AlignEdit node; add one after FaceDetect")
+    return found[0]
+
+
+def _output_folder(out_dir: str) -> str:
+    folder = os.path.abspath(out_dir)
+    try:
+        for sub in ("", "faces", "mattes"):
+            os.makedirs(os.path.join(folder, sub), exist_ok=True)
+    except OSError as exc:
+        raise SequenceIOError(f"cannot create the face-set folder: {exc.strerror or exc}", path=folder) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise SequenceIOError("the face-set folder is not writable; choose another -o folder or fix its permissions",
+                              path=folder)
+    return folder
+
+
+def _source_plate(node: Node, frame: int) -> str | None:
+    """The file the nearest Read above ``node`` reads at ``frame`` (None without a Read)."""
+    read = next((n for n in node.graph.upstream(node) if n.type_name == "Read"), None)
+    if read is None:
+        return None
+    try:
+        return read.source(frame)[0]
+    except FaceplateError:
+        return None
+
+
+def sharpness(grey: np.ndarray) -> float:
+    """Variance of the Laplacian of a display-referred grey image in [0, 1] (higher: sharper)."""
+    import cv2
+
+    return float(cv2.Laplacian(grey.astype(np.float32), cv2.CV_32F).var())
+
+
+def hull_matte(points: np.ndarray, size: int) -> np.ndarray:
+    """``(size, size)`` float32 matte of the landmarks' convex hull, feathered by 2 % of the crop."""
+    import cv2
+
+    from faceplate.imaging import polygon_matte
+
+    hull = cv2.convexHull(np.asarray(points, np.float32)).reshape(-1, 2).astype(np.float64)
+    feather = 0.02 * size
+    return polygon_matte(hull, (size, size), inner=feather / 2, outer=feather / 2)
+
+
+def _candidates(node: Node, track: int, frames: Iterable[int] | None) -> tuple[list[int], str]:
+    from faceplate.nodes.alignedit.source import TrackSource, upstream_facedetect
+
+    facedetect = upstream_facedetect(node)
+    if facedetect is None:
+        raise ScriptError("has no FaceDetect above it; connect Read -> FaceDetect -> AlignEdit", node=node.name)
+    source = TrackSource(facedetect, node.graph.frame_range[0] if node.graph.frame_range else 0)
+    if source.digest is None:
+        raise SequenceIOError(f"no tracks sidecar; run `faceplate track SCRIPT --node {facedetect.name}` first",
+                              path=source.path)
+    tracks = source.tracks()
+    if track not in tracks:
+        raise ScriptError(f"track {track} is not in the tracks sidecar; its tracks are "
+                          f"{', '.join(map(str, sorted(tracks))) or 'none'}", node=facedetect.name)
+    have = sorted(tracks[track])
+    wanted = have if frames is None else sorted(set(int(f) for f in frames) & set(have))
+    if not wanted:
+        from faceplate.nodes.io.sequence import format_frame_range
+
+        raise ScriptError(f"track {track} has no frames in the requested range (the track covers "
+                          f"{format_frame_range(have)})", node=node.name)
+    return wanted, tracks[track][wanted[0]].identity
+
+
+def extract(graph: Graph, track: int, out_dir: str, *, node: str | None = None, frames: Iterable[int] | None = None,
+            options: ExtractOptions = ExtractOptions(),
+            on_frame: Callable[[int, str], None] | None = None) -> ExtractResult:
+    """Writes the face-set of ``track`` into ``out_dir`` (see the module docstring).
+
+    Args:
+        graph: the shot graph (Read -> FaceDetect -> AlignEdit ...), tracked.
+        track: the track id.
+        out_dir: the face-set folder (created; files in it are overwritten).
+        node: the AlignEdit node (default: the graph's only one).
+        frames: frames to consider (default: every frame of the track).
+        options: selection and output options.
+        on_frame: called with (frame, "kept" or the reason it was dropped).
+
+    Raises:
+        ScriptError: no AlignEdit/FaceDetect, unknown track, no frames of the track in range.
+        SequenceIOError: no sidecar, unwritable folder, a plate that cannot be read.
+    """
+    from faceplate.nodes.alignedit.align import warp_crop
+    from faceplate.nodes.faces import METADATA_KEY
+    from faceplate.nodes.facedetect import geometry
+    from faceplate.nodes.io import colour
+    from faceplate.nodes.io.imagefile import write_image, write_preview
+    from faceplate.nodes.plate import Plate
+
+    align = alignedit_node(graph, node)
+    candidates, identity = _candidates(align, int(track), frames)
+    folder = _output_folder(out_dir)
+    if options.exr:
+        os.makedirs(os.path.join(folder, "exr"), exist_ok=True)
+    kept: list[dict[str, Any]] = []
+    dropped: list[dict[str, Any]] = []
+    skipped = {"every": 0, "min_size": 0, "pose": 0, "duplicate": 0}
+    thumbs, last_thumb = [], None
+    stem = f"{identity}_t{int(track):02d}"
+    for i, frame in enumerate(candidates):
+        if i % options.every:
+            skipped["every"] += 1
+            continue
+        plate = graph.render(align, frame)
+        face = plate.metadata[METADATA_KEY].track(int(track))
+        settings = align.settings_at(frame)
+        size = settings.size
+        extent = float(np.ptp(face.landmarks, axis=0).max())
+        yaw, pitch, roll = face.pose
+        reason = None
+        if extent < options.min_size:
+            reason = "min_size"
+        elif (options.max_yaw is not None and abs(yaw) > options.max_yaw) or \
+                (options.max_pitch is not None and abs(pitch) > options.max_pitch):
+            reason = "pose"
+        m = face.aligned_from_plate
+        if reason is None:
+            dw = plate.data_window
+            rgb = plate.select([c for c in ("R", "G", "B") if plate.has_channel(c)] or plate.channels[:1])
+            crop = warp_crop(rgb.pixels, geometry.compose(m, geometry.translation(dw.xmin, dw.ymin)), size,
+                             align.value("filter", frame))
+            display = colour.convert(crop, colour.WORKING_SPACE, PNG_SPACE) if crop.shape[2] == 3 else crop
+            grey = np.clip(display.mean(axis=2), 0.0, 1.0)
+            import cv2
+
+            thumb = cv2.resize(grey, (32, 32), interpolation=cv2.INTER_AREA)
+            if options.dedupe > 0 and last_thumb is not None and float(np.abs(thumb - last_thumb).mean()) < options.dedupe:
+                reason = "duplicate"
+        if reason is not None:
+            skipped[reason] += 1
+            dropped.append({"frame": frame, "pose": [yaw, pitch, roll], "reason": reason})
+            if on_frame:
+                on_frame(frame, reason)
+            continue
+        last_thumb = thumb
+        name = f"{stem}_{frame:06d}"
+        landmarks = geometry.apply(m, face.landmarks)
+        matte = hull_matte(landmarks, size)
+        write_preview(Plate(np.ascontiguousarray(display), ["R", "G", "B"]), os.path.join(folder, "faces", name + ".png"))
+        write_preview(Plate(matte, ["A"]), os.path.join(folder, "mattes", name + ".png"), channels=["A"])
+        entry = {
+            "image": f"faces/{name}.png", "matte": f"mattes/{name}.png",
+            "exr": None, "source_plate": _source_plate(align, frame), "frame": frame, "track": int(track),
+            "identity": identity, "aligned_from_plate": np.round(m, 9).tolist(),
+            "landmarks": np.round(landmarks, 3).tolist(), "pose": [round(v, 2) for v in (yaw, pitch, roll)],
+            "sharpness": round(sharpness(grey), 6), "face_size": round(extent, 2), "flags": sorted(face.flags),
+        }
+        if options.exr:
+            entry["exr"] = f"exr/{name}.exr"
+            write_image(Plate(crop, rgb.channels), os.path.join(folder, entry["exr"]))
+        kept.append(entry)
+        thumbs.append((display, landmarks, frame))
+        if on_frame:
+            on_frame(frame, "kept")
+    manifest = {
+        "format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "node": align.name, "track": int(track),
+        "identity": identity, "face_type": settings.face_type, "size": size,
+        "coverage": settings.coverage, "vertical_offset": settings.vertical_offset,
+        "colour_space": {"png": PNG_SPACE, "exr": colour.WORKING_SPACE},
+        "coordinates": "landmarks in aligned pixels; aligned_from_plate maps plate pixels to aligned pixels "
+                       "(origin top-left, y down, pixel centres at +0.5)",
+        "options": dataclasses.asdict(options), "skipped": skipped, "faces": kept,
+    }
+    from faceplate.nodes.alignedit.export import write_text
+
+    manifest_path = os.path.join(folder, "manifest.json")
+    write_text(manifest_path, json.dumps(manifest, indent=1) + "\n")
+    pictures = [write_contact_sheet(os.path.join(folder, "contact_sheet.png"), thumbs, f"{stem}  {len(kept)} faces"),
+                write_pose_coverage(os.path.join(folder, "pose_coverage.png"), kept, dropped, f"{stem}")]
+    return ExtractResult(folder, manifest_path, kept, skipped, pictures)
+
+
+def write_contact_sheet(path: str, thumbs: list, title: str, columns: int = 8, cell: int = 128) -> str:
+    """Up to 48 crops spread over the set, landmarks drawn, frame numbers under each."""
+    import cv2
+
+    from faceplate.nodes.facedetect.overlay import put_text
+    from faceplate.nodes.io.imagefile import write_preview
+    from faceplate.nodes.plate import Plate
+
+    if len(thumbs) > 48:
+        thumbs = [thumbs[round(i * (len(thumbs) - 1) / 47)] for i in range(48)]
+    rows = max(1, -(-len(thumbs) // columns))
+    sheet = np.full((24 + rows * (cell + 14), columns * cell, 3), 0.09, np.float32)
+    put_text(sheet, title, (6, 17), 0.5, (1.0, 0.8, 0.3), 1)
+    for i, (display, landmarks, frame) in enumerate(thumbs):
+        k = cell / display.shape[0]
+        image = cv2.resize(display, (cell, cell), interpolation=cv2.INTER_AREA)
+        for x, y in landmarks * k:
+            cv2.circle(image, (int(x * 16), int(y * 16)), 16, (0.2, 1.0, 0.2), -1, cv2.LINE_AA, 4)
+        y0, x0 = 24 + (i // columns) * (cell + 14), (i % columns) * cell
+        sheet[y0:y0 + cell, x0:x0 + cell] = np.clip(image, 0, 1)
+        put_text(sheet, str(frame), (x0 + 3, y0 + cell + 11), 0.35, (0.85, 0.85, 0.85), 1)
+    write_preview(Plate(sheet, ["R", "G", "B"]), path)
+    return path
+
+
+def write_pose_coverage(path: str, kept: list[dict], dropped: list[dict], title: str) -> str:
+    """Yaw/pitch scatter over a 15-degree grid: cell counts of kept faces, empty cells hatched."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    yaw_edges, pitch_edges = POSE_BINS
+    yaw = np.array([f["pose"][0] for f in kept]) if kept else np.zeros(0)
+    pitch = np.array([f["pose"][1] for f in kept]) if kept else np.zeros(0)
+    counts, _, _ = np.histogram2d(yaw, pitch, bins=(yaw_edges, pitch_edges))
+    fig, ax = plt.subplots(figsize=(8, 5.2), dpi=100)
+    ax.pcolormesh(yaw_edges, pitch_edges, np.log1p(counts.T), cmap="Greens", vmin=0, vmax=max(np.log1p(counts).max(), 1))
+    for i in range(len(yaw_edges) - 1):
+        for j in range(len(pitch_edges) - 1):
+            x, y = yaw_edges[i] + 7.5, pitch_edges[j] + 7.5
+            if counts[i, j]:
+                ax.text(x, y, str(int(counts[i, j])), ha="center", va="center", fontsize=7)
+            else:
+                ax.add_patch(plt.Rectangle((yaw_edges[i], pitch_edges[j]), 15, 15, fill=False, hatch="///",
+                                           edgecolor="0.85", linewidth=0))
+    if dropped:
+        ax.scatter([d["pose"][0] for d in dropped], [d["pose"][1] for d in dropped], s=10, c="0.6", marker="x",
+                   label=f"dropped ({len(dropped)})")
+    ax.scatter(yaw, pitch, s=12, c="tab:red", label=f"kept ({len(kept)})")
+    ax.set(xlim=(yaw_edges[0], yaw_edges[-1]), ylim=(pitch_edges[0], pitch_edges[-1]), xlabel="yaw (deg, + = towards image right)",
+           ylabel="pitch (deg, + = looking up)", title=f"pose coverage: {title}  (hatched: no faces at that angle)")
+    ax.set_xticks(yaw_edges)
+    ax.set_yticks(pitch_edges)
+    ax.grid(True, color="0.8", linewidth=0.5)
+    ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    tmp = path + ".tmp.png"
+    fig.savefig(tmp)
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path
