@@ -139,6 +139,35 @@ def clear(node: Node, track: int | None = None, frames: Iterable[int] | None = N
     return new
 
 
+def move_track(node: Node, source: int, target: int) -> Edits:
+    """Moves every edit of track ``source`` to track ``target`` (after a re-track renumbered the tracks).
+
+    Raises when ``source`` has no edits or ``target`` already has some (clear them first).
+    """
+    _check(node)
+    edits = node.edits()
+    source, target = int(source), int(target)
+    if source not in edits.tracks:
+        raise KnobError(f"track {source} has no edits to move (edited tracks: {sorted(edits.tracks) or 'none'})",
+                        node=node.name, knob="edits")
+    if target in edits.tracks:
+        raise KnobError(f"track {target} already has edits; clear them first with api.clear(node, {target})",
+                        node=node.name, knob="edits")
+    if target < 1:
+        raise KnobError(f"track {target} must be 1 or more", node=node.name, knob="edits")
+    tracks = {t: e.copy() for t, e in edits.tracks.items() if t != source}
+    tracks[target] = edits.track(source).copy()
+    new = Edits(tracks)
+    node["edits"] = new
+    return new
+
+
+def edits_without_track(node: Node) -> dict[int, list[int]]:
+    """``{track: [edited frames]}`` of edited tracks missing from the tracks sidecar (renders warn about them)."""
+    _check(node)
+    return node.edits_without_track()
+
+
 def edited_frames(node: Node, track: int | None = None) -> dict[int, list[int]]:
     """``{track: [frames carrying any edit]}`` (every edited track, or just ``track``)."""
     _check(node)

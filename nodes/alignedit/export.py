@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
+import uuid
 from collections.abc import Mapping
 
 import numpy as np
@@ -117,12 +117,15 @@ CornerPin2D {{
 def write_text(path: str, text: str) -> None:
     """Writes a text file atomically (temporary file beside it, then rename)."""
     folder = os.path.dirname(os.path.abspath(path))
+    temp = os.path.join(folder, f".faceplate-{uuid.uuid4().hex[:12]}.tmp")
     try:
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=".faceplate-", suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
+        # os.open with 0o666 honours the umask (mkstemp would leave the file readable by its owner only).
+        with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "w") as f:
             f.write(text)
         os.replace(temp, path)
     except OSError as exc:
+        if os.path.exists(temp):
+            os.remove(temp)
         raise SequenceIOError(f"cannot write: {exc.strerror or exc}", path=path) from None
 
 

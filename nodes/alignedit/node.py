@@ -15,6 +15,9 @@ digest, strength and lock frames (the track's neighbouring frames come from ther
 
 from __future__ import annotations
 
+import functools
+import logging
+
 import numpy as np
 
 from faceplate.errors import SequenceIOError
@@ -29,6 +32,8 @@ from faceplate.nodes.faces import METADATA_KEY, Faces
 from faceplate.nodes.facedetect import geometry
 from faceplate.nodes.facedetect.node import _lock_frames
 from faceplate.nodes.plate import Box2i, Plate
+
+log = logging.getLogger(__name__)
 
 OUTPUTS = ("plate", "aligned")
 FILTERS = ("bicubic", "bilinear")
@@ -71,6 +76,15 @@ class AlignEdit(Node):
     def edits(self) -> Edits:
         """Every edit of the node (the whole store, not a frame's slice)."""
         return Edits.from_json(self["edits"])
+
+    def edits_without_track(self, source: TrackSource | None = None) -> dict[int, list[int]]:
+        """``{track: [edited frames]}`` of edited tracks that the tracks sidecar does not have (a re-track
+        renumbered or dropped them); empty without a sidecar."""
+        source = source or TrackSource(upstream_facedetect(self), 0)
+        if source.digest is None:
+            return {}
+        edits = self.edits()
+        return {t: edits.track(t).frames() for t in sorted(set(edits.tracks) - set(source.tracks()))}
 
     def hash_extra(self, frame: int) -> list:
         return TrackSource(upstream_facedetect(self), frame).hash_items()
@@ -120,6 +134,10 @@ class AlignEdit(Node):
         edits = Edits.from_json(context.value("edits"))
         locks = set(_lock_frames(context.value("lock_frames"), self.name))
         source = TrackSource(upstream_facedetect(self), context.frame)
+        orphans = self.edits_without_track(source)
+        if orphans:
+            _warn_orphans(self.name, tuple((t, tuple(f)) for t, f in orphans.items()), tuple(sorted(source.tracks())),
+                          source.digest)
         size = (plate.display_window.width, plate.display_window.height)
         aligned = []
         for face in faces:
@@ -151,3 +169,16 @@ class AlignEdit(Node):
         pixels = warp_crop(plate.pixels, aligned_from_array, size, filter)
         info[f"{ALIGN_KEY}/aligned_from_plate"] = [float(v) for v in face.aligned_from_plate.ravel()]
         return Plate(pixels, plate.channels, data_window=window, pixel_aspect=1.0, metadata={**metadata, **info})
+
+
+@functools.lru_cache(maxsize=64)
+def _warn_orphans(node: str, orphans: tuple, tracks: tuple, digest: str) -> None:
+    """Once per node, orphaned edits and sidecar (a render must not fail for them: see docs/alignedit.md)."""
+    from faceplate.nodes.io.sequence import format_frame_range
+
+    for track, frames in orphans:
+        log.warning("AlignEdit '%s', knob 'edits': track %d has edits (frames %s) but the tracks sidecar has no "
+                    "track %d (its tracks: %s); those edits are ignored. If re-tracking renumbered the tracks, move "
+                    "them with faceplate.nodes.alignedit.api.move_track(node, %d, NEW_ID); else drop them with "
+                    "api.clear(node, %d).", node, track, format_frame_range(frames), track,
+                    ", ".join(map(str, tracks)) or "none", track, track)

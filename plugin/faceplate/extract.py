@@ -9,7 +9,14 @@ frame, track, transform, landmarks in aligned pixels, yaw/pitch/roll and a sharp
 Frames can be thinned (every Nth), and faces dropped when too small, past pose limits, or nearly
 identical to the previous kept face. Two pictures help judge the set: ``contact_sheet.png`` (crops
 with landmarks) and ``pose_coverage.png`` (yaw/pitch of kept and dropped faces over a grid, empty
-cells marked), so a user sees which angles the model will lack.
+cells marked), so a user sees which angles the model will lack. The track's alignment over every
+considered frame is exported beside them (``<stem>_alignment.json`` and ``.nk``, see
+:mod:`faceplate.nodes.alignedit.export`), so a compositor can put a trained swap back in Nuke.
+
+The set is written into a hidden folder beside ``out_dir`` and renamed into place when complete: a
+failure or a kill leaves the previous set (or nothing) there, never half a set. An existing
+``out_dir`` is replaced only when it is empty or a previous face-set (it has a faceplate
+``manifest.json``).
 
 Example::
 
@@ -25,6 +32,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -89,17 +98,67 @@ def alignedit_node(graph: Graph, name: str | None = None) -> Node:
     return found[0]
 
 
-def _output_folder(out_dir: str) -> str:
-    folder = os.path.abspath(out_dir)
+def _is_faceset(folder: str) -> bool:
     try:
-        for sub in ("", "faces", "mattes"):
-            os.makedirs(os.path.join(folder, sub), exist_ok=True)
+        with open(os.path.join(folder, "manifest.json")) as f:
+            return json.load(f).get("format") == MANIFEST_FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _output_folder(out_dir: str) -> str:
+    """The absolute face-set folder, checked before any work: not a file, empty or a previous face-set,
+    and its parent creatable and writable."""
+    folder = os.path.abspath(out_dir)
+    if os.path.lexists(folder) and not os.path.isdir(folder):
+        raise SequenceIOError("the face-set folder is a file, not a folder; choose another -o folder", path=folder)
+    if os.path.isdir(folder) and os.listdir(folder) and not _is_faceset(folder):
+        raise SequenceIOError("the folder holds files but no face-set manifest.json; extract into a new or empty "
+                              "folder (a previous face-set is replaced)", path=folder)
+    parent = os.path.dirname(folder)
+    existing = parent
+    while not os.path.lexists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise SequenceIOError(f"cannot create the face-set folder: {existing} is a file, not a folder; choose another "
+                              "-o folder", path=folder)
+    try:
+        os.makedirs(parent, exist_ok=True)
     except OSError as exc:
         raise SequenceIOError(f"cannot create the face-set folder: {exc.strerror or exc}", path=folder) from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise SequenceIOError("the face-set folder is not writable; choose another -o folder or fix its permissions",
-                              path=folder)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise SequenceIOError("cannot create the face-set folder: its parent is not writable; choose another -o "
+                              "folder or fix the permissions", path=parent)
     return folder
+
+
+def _staging_folder(folder: str, subfolders: Iterable[str]) -> str:
+    """A new hidden folder beside ``folder`` (same file system, so publishing is a rename)."""
+    staging = os.path.join(os.path.dirname(folder), f".{os.path.basename(folder)}.partial-{uuid.uuid4().hex[:12]}")
+    try:
+        os.mkdir(staging)
+        for sub in subfolders:
+            os.mkdir(os.path.join(staging, sub))
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise SequenceIOError(f"cannot create the face-set folder: {exc.strerror or exc}", path=folder) from None
+    return staging
+
+
+def _publish(staging: str, folder: str) -> None:
+    """Renames the complete set into place; a previous set there goes only once the new one is in."""
+    old = None
+    if os.path.isdir(folder):
+        old = staging + ".old"
+        os.replace(folder, old)
+    try:
+        os.replace(staging, folder)
+    except OSError:
+        if old is not None:
+            os.replace(old, folder)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _source_plate(node: Node, frame: int) -> str | None:
@@ -163,7 +222,7 @@ def extract(graph: Graph, track: int, out_dir: str, *, node: str | None = None, 
     Args:
         graph: the shot graph (Read -> FaceDetect -> AlignEdit ...), tracked.
         track: the track id.
-        out_dir: the face-set folder (created; files in it are overwritten).
+        out_dir: the face-set folder: new, empty, or a previous face-set (replaced when this one is complete).
         node: the AlignEdit node (default: the graph's only one).
         frames: frames to consider (default: every frame of the track).
         options: selection and output options.
@@ -171,31 +230,49 @@ def extract(graph: Graph, track: int, out_dir: str, *, node: str | None = None, 
 
     Raises:
         ScriptError: no AlignEdit/FaceDetect, unknown track, no frames of the track in range.
-        SequenceIOError: no sidecar, unwritable folder, a plate that cannot be read.
+        SequenceIOError: no sidecar, an unusable folder, a plate that cannot be read.
     """
+    align = alignedit_node(graph, node)
+    candidates, identity = _candidates(align, int(track), frames)
+    folder = _output_folder(out_dir)
+    staging = _staging_folder(folder, ["faces", "mattes"] + (["exr"] if options.exr else []))
+    try:
+        manifest = _write_faceset(staging, align, int(track), identity, candidates, options, on_frame)
+        _publish(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return ExtractResult(folder, os.path.join(folder, "manifest.json"), manifest["faces"], manifest["skipped"],
+                         [os.path.join(folder, name) for name in manifest["pictures"]])
+
+
+def _write_faceset(folder: str, align: Node, track: int, identity: str, candidates: list[int],
+                   options: ExtractOptions, on_frame: Callable[[int, str], None] | None) -> dict[str, Any]:
+    """Writes crops, mattes, alignment export, pictures and manifest into ``folder``; returns the manifest."""
+    import cv2
+
     from faceplate.nodes.alignedit.align import warp_crop
+    from faceplate.nodes.alignedit.export import write_text
     from faceplate.nodes.faces import METADATA_KEY
     from faceplate.nodes.facedetect import geometry
     from faceplate.nodes.io import colour
     from faceplate.nodes.io.imagefile import write_image, write_preview
     from faceplate.nodes.plate import Plate
 
-    align = alignedit_node(graph, node)
-    candidates, identity = _candidates(align, int(track), frames)
-    folder = _output_folder(out_dir)
-    if options.exr:
-        os.makedirs(os.path.join(folder, "exr"), exist_ok=True)
+    graph = align.graph
     kept: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []
     skipped = {"every": 0, "min_size": 0, "pose": 0, "duplicate": 0}
     thumbs, last_thumb = [], None
-    stem = f"{identity}_t{int(track):02d}"
+    stem = f"{identity}_t{track:02d}"
+    plate_size = None
     for i, frame in enumerate(candidates):
         if i % options.every:
             skipped["every"] += 1
             continue
         plate = graph.render(align, frame)
-        face = plate.metadata[METADATA_KEY].track(int(track))
+        plate_size = plate_size or (plate.display_window.width, plate.display_window.height)
+        face = plate.metadata[METADATA_KEY].track(track)
         settings = align.settings_at(frame)
         size = settings.size
         extent = float(np.ptp(face.landmarks, axis=0).max())
@@ -214,8 +291,6 @@ def extract(graph: Graph, track: int, out_dir: str, *, node: str | None = None, 
                              align.value("filter", frame))
             display = colour.convert(crop, colour.WORKING_SPACE, PNG_SPACE) if crop.shape[2] == 3 else crop
             grey = np.clip(display.mean(axis=2), 0.0, 1.0)
-            import cv2
-
             thumb = cv2.resize(grey, (32, 32), interpolation=cv2.INTER_AREA)
             if options.dedupe > 0 and last_thumb is not None and float(np.abs(thumb - last_thumb).mean()) < options.dedupe:
                 reason = "duplicate"
@@ -233,7 +308,7 @@ def extract(graph: Graph, track: int, out_dir: str, *, node: str | None = None, 
         write_preview(Plate(matte, ["A"]), os.path.join(folder, "mattes", name + ".png"), channels=["A"])
         entry = {
             "image": f"faces/{name}.png", "matte": f"mattes/{name}.png",
-            "exr": None, "source_plate": _source_plate(align, frame), "frame": frame, "track": int(track),
+            "exr": None, "source_plate": _source_plate(align, frame), "frame": frame, "track": track,
             "identity": identity, "aligned_from_plate": np.round(m, 9).tolist(),
             "landmarks": np.round(landmarks, 3).tolist(), "pose": [round(v, 2) for v in (yaw, pitch, roll)],
             "sharpness": round(sharpness(grey), 6), "face_size": round(extent, 2), "flags": sorted(face.flags),
@@ -245,22 +320,28 @@ def extract(graph: Graph, track: int, out_dir: str, *, node: str | None = None, 
         thumbs.append((display, landmarks, frame))
         if on_frame:
             on_frame(frame, "kept")
+    if not kept:
+        reasons = ", ".join(f"{n} {why.replace('_', ' ')}" for why, n in skipped.items() if n)
+        raise FaceplateError(f"AlignEdit '{align.name}': no face of track {track} passed the options (dropped: "
+                             f"{reasons}); loosen --every, --min-size, --max-yaw/--max-pitch or --dedupe")
+    export = align.export_alignment(track, os.path.join(folder, f"{stem}_alignment"), plate_size, frames=candidates)
+    pictures = [write_contact_sheet(os.path.join(folder, "contact_sheet.png"), thumbs,
+                                    f"{stem}  {len(kept)} faces  ({settings.face_type}, {size} px)"),
+                write_pose_coverage(os.path.join(folder, "pose_coverage.png"), kept, dropped, stem)]
     manifest = {
-        "format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "node": align.name, "track": int(track),
+        "format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "node": align.name, "track": track,
         "identity": identity, "face_type": settings.face_type, "size": size,
-        "coverage": settings.coverage, "vertical_offset": settings.vertical_offset,
+        "coverage": settings.coverage, "vertical_offset": settings.vertical_offset, "plate_size": list(plate_size),
+        "frames": [candidates[0], candidates[-1]],
         "colour_space": {"png": PNG_SPACE, "exr": colour.WORKING_SPACE},
         "coordinates": "landmarks in aligned pixels; aligned_from_plate maps plate pixels to aligned pixels "
                        "(origin top-left, y down, pixel centres at +0.5)",
-        "options": dataclasses.asdict(options), "skipped": skipped, "faces": kept,
+        "options": dataclasses.asdict(options), "skipped": skipped,
+        "alignment": {"json": os.path.basename(export[0]), "nuke": os.path.basename(export[1])},
+        "pictures": [os.path.basename(p) for p in pictures], "faces": kept,
     }
-    from faceplate.nodes.alignedit.export import write_text
-
-    manifest_path = os.path.join(folder, "manifest.json")
-    write_text(manifest_path, json.dumps(manifest, indent=1) + "\n")
-    pictures = [write_contact_sheet(os.path.join(folder, "contact_sheet.png"), thumbs, f"{stem}  {len(kept)} faces"),
-                write_pose_coverage(os.path.join(folder, "pose_coverage.png"), kept, dropped, f"{stem}")]
-    return ExtractResult(folder, manifest_path, kept, skipped, pictures)
+    write_text(os.path.join(folder, "manifest.json"), json.dumps(manifest, indent=1) + "\n")
+    return manifest
 
 
 def write_contact_sheet(path: str, thumbs: list, title: str, columns: int = 8, cell: int = 128) -> str:
@@ -300,21 +381,27 @@ def write_pose_coverage(path: str, kept: list[dict], dropped: list[dict], title:
     pitch = np.array([f["pose"][1] for f in kept]) if kept else np.zeros(0)
     counts, _, _ = np.histogram2d(yaw, pitch, bins=(yaw_edges, pitch_edges))
     fig, ax = plt.subplots(figsize=(8, 5.2), dpi=100)
-    ax.pcolormesh(yaw_edges, pitch_edges, np.log1p(counts.T), cmap="Greens", vmin=0, vmax=max(np.log1p(counts).max(), 1))
+    # Light greens only (the colormap's upper part is too dark for the red points and the counts).
+    top = max(float(np.log1p(counts).max()), 1.0)
+    ax.pcolormesh(yaw_edges, pitch_edges, np.ma.masked_equal(np.log1p(counts.T), 0), cmap="Greens", vmin=-0.3 * top,
+                  vmax=1.6 * top)
     for i in range(len(yaw_edges) - 1):
         for j in range(len(pitch_edges) - 1):
-            x, y = yaw_edges[i] + 7.5, pitch_edges[j] + 7.5
-            if counts[i, j]:
-                ax.text(x, y, str(int(counts[i, j])), ha="center", va="center", fontsize=7)
+            if counts[i, j]:  # in the cell's top-left corner, on a white label, clear of the points
+                ax.text(yaw_edges[i] + 1.0, pitch_edges[j + 1] - 1.0, str(int(counts[i, j])), ha="left", va="top",
+                        fontsize=8, fontweight="bold", zorder=5,
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
             else:
                 ax.add_patch(plt.Rectangle((yaw_edges[i], pitch_edges[j]), 15, 15, fill=False, hatch="///",
                                            edgecolor="0.85", linewidth=0))
     if dropped:
         ax.scatter([d["pose"][0] for d in dropped], [d["pose"][1] for d in dropped], s=10, c="0.6", marker="x",
                    label=f"dropped ({len(dropped)})")
-    ax.scatter(yaw, pitch, s=12, c="tab:red", label=f"kept ({len(kept)})")
+    ax.scatter(yaw, pitch, s=12, c="tab:red", label=f"kept ({len(kept)})", zorder=4)
     ax.set(xlim=(yaw_edges[0], yaw_edges[-1]), ylim=(pitch_edges[0], pitch_edges[-1]), xlabel="yaw (deg, + = towards image right)",
-           ylabel="pitch (deg, + = looking up)", title=f"pose coverage: {title}  (hatched: no faces at that angle)")
+           ylabel="pitch (deg, + = looking up)")
+    ax.set_title(f"pose coverage: {title}", loc="left", fontsize=11)
+    ax.set_title("number: kept faces per 15-degree cell; hatched: no face at that angle", loc="right", fontsize=8)
     ax.set_xticks(yaw_edges)
     ax.set_yticks(pitch_edges)
     ax.grid(True, color="0.8", linewidth=0.5)

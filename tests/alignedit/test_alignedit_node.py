@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import FRAMES, moving_motion
+from conftest import FRAMES, crop_jitter, moving_motion
 
 from faceplate.errors import KnobError
 from faceplate.imaging import paste_back
@@ -42,20 +42,6 @@ def test_round_trip_plate_aligned_plate(shot):
         assert crop.data_window.width == crop.display_window.width == 512 and crop.pixels.dtype == np.float32
     finally:
         node["output"], node["size"], node["face_type"] = "plate", 256, "whole_face"
-
-
-def crop_jitter(transforms, actor, size):
-    """RMS frame-to-frame motion (aligned pixels) of the crop's corners in the actor's own (sprite)
-    coordinates: a perfectly stable crop follows the known motion exactly and does not move there."""
-    corners = np.array([[0, 0], [size, 0], [size, size], [0, size]], float)
-    tracks = []
-    for frame in sorted(transforms):
-        sprite_from_aligned = geometry.compose(geometry.invert(actor.frame_from_sprite(frame)),
-                                               geometry.invert(transforms[frame]))
-        tracks.append(geometry.apply(sprite_from_aligned, corners))
-    tracks = np.array(tracks)
-    px = size / np.ptp(tracks[0][:, 0])  # aligned pixels per sprite pixel (about)
-    return float(np.sqrt(np.mean(np.diff(tracks, axis=0) ** 2)) * px), tracks * px
 
 
 def test_stabilised_crops_jitter_three_times_less_without_lag(shot):
@@ -159,3 +145,29 @@ def test_default_graph_has_alignedit_after_facedetect(tmp_path):
     assert graph["AlignEdit1"].input() is graph["FaceDetect1"] and graph["Write1"].input() is graph["AlignEdit1"]
     assert list(default_graph(str(tmp_path / "b.json"), plate="p.####.exr", frame_range=(1, 2), bare=True).nodes) == \
         ["Read1", "Write1"]
+
+
+def test_edits_of_a_track_the_sidecar_lacks_warn_and_can_be_moved(shot, caplog):
+    """A re-track that drops or renumbers a track must not leave its edits silently unused. A warning,
+    not an error: the render of every other face stays right, and the edits stay in the script."""
+    node = shot["AlignEdit1"]
+    try:
+        api.set_offset(node, 5, 1003, translate=(0.05, 0.0))
+        api.lock(node, 5, [1004])
+        assert api.edits_without_track(node) == {5: [1003, 1004]}
+        with caplog.at_level("WARNING", logger="faceplate.nodes.alignedit.node"):
+            shot.render(node, 1003)
+        assert ("AlignEdit 'AlignEdit1', knob 'edits': track 5 has edits (frames 1003,1004) but the tracks sidecar "
+                "has no track 5 (its tracks: 1); those edits are ignored") in caplog.text
+        assert "api.move_track(node, 5, NEW_ID)" in caplog.text
+        base = node.track_transforms(1)
+        api.move_track(node, 5, 1)
+        assert api.edits_without_track(node) == {} and api.edited_frames(node) == {1: [1003, 1004]}
+        assert abs(node.track_transforms(1)[1003] - base[1003]).max() > 5  # the offset now lands on track 1
+        api.set_offset(node, 2, 1003)
+        with pytest.raises(KnobError, match="track 1 already has edits"):
+            api.move_track(node, 2, 1)
+        with pytest.raises(KnobError, match=r"track 9 has no edits to move \(edited tracks: \[1, 2\]\)"):
+            api.move_track(node, 9, 3)
+    finally:
+        api.clear(node)
