@@ -1,61 +1,7 @@
-import importlib.util
-import os
-import sys
+"""Fixtures of the AlignEdit tests (helpers are in align_shots.py)."""
 
-import numpy as np
 import pytest
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
-
-from shots import Actor  # noqa: E402
-
-_spec = importlib.util.spec_from_file_location(
-    "facedetect_conftest", os.path.join(os.path.dirname(__file__), "..", "facedetect", "conftest.py"))
-facedetect_conftest = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(facedetect_conftest)
-
-from faceplate.nodes.alignedit.node import AlignEdit  # noqa: E402
-from faceplate.nodes.core import register  # noqa: E402
-
-register(AlignEdit)  # until the package's entry point is installed
-
-FRAMES = list(range(1001, 1025))
-
-
-def moving_motion(frame):
-    """Known motion: a pan with a slow push-in and a turn (plate pixels, degrees)."""
-    t = (frame - FRAMES[0]) / (len(FRAMES) - 1)
-    return (250.0 + 140.0 * t, 175.0 + 10.0 * np.sin(3.0 * t), 1.0 + 0.15 * t, 8.0 * t)
-
-
-def crop_jitter(transforms, actor, size):
-    """RMS frame-to-frame motion (aligned pixels) of the crop's corners in the actor's own (sprite)
-    coordinates: a perfectly stable crop follows the known motion exactly and does not move there.
-
-    Returns the figure and the ``(frames, 4, 2)`` corner tracks (sprite coordinates scaled to aligned pixels).
-    """
-    from faceplate.nodes.facedetect import geometry
-
-    corners = np.array([[0, 0], [size, 0], [size, size], [0, size]], float)
-    tracks = []
-    for frame in sorted(transforms):
-        sprite_from_aligned = geometry.compose(geometry.invert(actor.frame_from_sprite(frame)),
-                                               geometry.invert(transforms[frame]))
-        tracks.append(geometry.apply(sprite_from_aligned, corners))
-    tracks = np.array(tracks)
-    px = size / np.ptp(tracks[0][:, 0])  # aligned pixels per sprite pixel (about)
-    return float(np.sqrt(np.mean(np.diff(tracks, axis=0) ** 2)) * px), tracks * px
-
-
-def tracked_shot(tmp_path, frames=FRAMES, motion=moving_motion, **align_knobs):
-    """Plate -> FaceDetect1 -> AlignEdit1, tracked (sidecar written)."""
-    from faceplate.tracking import track
-
-    graph = facedetect_conftest.shot_graph(tmp_path, [Actor("astronaut", motion)], frames)
-    align = graph.add(AlignEdit("AlignEdit1", **align_knobs))
-    graph.connect("FaceDetect1", align)
-    track(graph, frames=frames, contact_sheets=False)
-    return graph
+from align_shots import tracked_shot
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import FRAMES, crop_jitter, moving_motion
+from align_shots import FRAMES, crop_jitter, moving_motion
 
 from faceplate.errors import KnobError
 from faceplate.imaging import paste_back
@@ -45,7 +45,7 @@ def test_round_trip_plate_aligned_plate(shot):
 
 
 def test_stabilised_crops_jitter_three_times_less_without_lag(shot):
-    from conftest import Actor
+    from align_shots import Actor
 
     actor = Actor("astronaut", moving_motion)
     node, detect = shot["AlignEdit1"], shot["FaceDetect1"]
@@ -99,7 +99,7 @@ def test_edits_interpolate_lock_and_hash_per_frame(shot):
 
 
 def test_edits_survive_retracking_and_script_round_trip(tmp_path):
-    from conftest import tracked_shot
+    from align_shots import tracked_shot
 
     from faceplate.tracking import track
 

@@ -7,7 +7,7 @@ import sys
 import cv2
 import numpy as np
 import pytest
-from conftest import FRAMES
+from align_shots import FRAMES
 from PIL import Image
 
 from faceplate.errors import FaceplateError, ScriptError, SequenceIOError

@@ -38,7 +38,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "alignedit"))
 
-from conftest import crop_jitter, tracked_shot  # noqa: E402  (tests/alignedit/conftest.py)
+from align_shots import crop_jitter, tracked_shot  # noqa: E402  (tests/alignedit/align_shots.py)
 from shots import Actor, render  # noqa: E402
 
 from faceplate.imaging import warp_affine  # noqa: E402

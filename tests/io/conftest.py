@@ -1,18 +1,9 @@
-"""Fixtures of the image-file tests: the OpenEXR reference images copied into tests/data (BSD-3, LICENSE beside)."""
+"""Fixtures of the image-file tests (helpers are in io_images.py)."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
-
-EXR_IMAGES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "openexr-images")
-
-
-def exr_image(*parts: str) -> str:
-    path = os.path.join(EXR_IMAGES, *parts)
-    assert os.path.isfile(path), f"fixture missing: {path}"
-    return path
+from io_images import exr_image
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import exr_image
+from io_images import exr_image
 
 from faceplate.errors import ColourError
 from faceplate.nodes.io import colour

@@ -15,7 +15,7 @@ import sys
 import time
 
 import pytest
-from conftest import EXR_IMAGES
+from io_images import EXR_IMAGES
 
 from faceplate.errors import SequenceIOError
 from faceplate.nodes.io.imagefile import image_info, read_image

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import OpenImageIO as oiio
 import pytest
-from conftest import exr_image
+from io_images import exr_image
 
 from faceplate.errors import SequenceIOError
 from faceplate.nodes.io.imagefile import read_header_metadata, read_image

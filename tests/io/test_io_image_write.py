@@ -7,7 +7,7 @@ import os
 import numpy as np
 import OpenImageIO as oiio
 import pytest
-from conftest import exr_image
+from io_images import exr_image
 
 from faceplate.errors import SequenceIOError
 from faceplate.nodes.io import image_write

@@ -1,34 +1,12 @@
-"""Shared fixtures of the native kernel tests: small smooth images and test transforms."""
+"""Fixtures of the native kernel tests (helpers are in native_cases.py)."""
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
-
-
-def smooth_image(height: int, width: int, channels: int, seed: int = 0) -> np.ndarray:
-    """A smooth float32 image in [0, 1] (upsampled noise), like a defocused plate region."""
-    rng = np.random.default_rng(seed)
-    coarse = rng.random((max(2, height // 6), max(2, width // 6), channels)).astype(np.float32)
-    planes = [cv2.resize(coarse[..., c], (width, height), interpolation=cv2.INTER_CUBIC) for c in range(channels)]
-    return np.clip(np.stack(planes, axis=-1), 0, 1).astype(np.float32)
-
-
-def similarity(angle_deg: float, scale: float, tx: float, ty: float, centre=(0.0, 0.0)) -> np.ndarray:
-    """2x3 dst_from_src rotating/scaling about centre (source pixels) then shifting by (tx, ty)."""
-    a = np.deg2rad(angle_deg)
-    r = scale * np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
-    c = np.asarray(centre, dtype=np.float64)
-    return np.hstack([r, (c - r @ c + [tx, ty])[:, None]])
+from native_cases import smooth_image
 
 
 @pytest.fixture
 def src4() -> np.ndarray:
     return smooth_image(40, 48, 4, seed=1)
-
-
-# Output 56x50 from a 48x40 source: rotated and scaled so that part of the output samples outside.
-AFFINE = similarity(17.0, 1.13, 6.0, 3.0, centre=(24.0, 20.0))
-PERSPECTIVE = np.array([[1.05, 0.12, 3.0], [-0.06, 0.97, 5.0], [0.0021, -0.0013, 1.0]])
-OUT_SIZE = (56, 50)

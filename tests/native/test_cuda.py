@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import AFFINE, OUT_SIZE, PERSPECTIVE, smooth_image
+from native_cases import AFFINE, OUT_SIZE, PERSPECTIVE, smooth_image
 from test_paste_back import AFFINE as PASTE_AFFINE
 from test_paste_back import PERSPECTIVE as PASTE_PERSPECTIVE
 from test_paste_back import face_and_matte

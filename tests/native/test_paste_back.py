@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import reference
-from conftest import smooth_image, similarity
+from native_cases import smooth_image, similarity
 from tolerance import EXACT, NEAREST, assert_images_close
 
 from faceplate.errors import NativeError

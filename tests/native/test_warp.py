@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 import reference
-from conftest import AFFINE, OUT_SIZE, PERSPECTIVE, smooth_image, similarity
+from native_cases import AFFINE, OUT_SIZE, PERSPECTIVE, smooth_image, similarity
 from tolerance import EXACT, FLOAT16, FLOAT16_NEAREST, NEAREST, OPENCV, OPENCV_NEAREST, assert_images_close, compare
 
 from faceplate.errors import NativeError
