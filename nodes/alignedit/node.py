@@ -127,6 +127,8 @@ class AlignEdit(Node):
     def compute(self, context) -> Plate:
         plate = context.input()
         faces = plate.metadata.get(METADATA_KEY)
+        if faces is None and context.value("output") == "plate":
+            return plate  # nothing tracked upstream (no sidecar yet): pass through, invent no Faces
         if faces is not None and not isinstance(faces, Faces):
             faces = Faces.from_json(str(faces))
         faces = faces or Faces(frame=context.frame)

@@ -44,6 +44,9 @@ def default_graph(script: str, *, plate: str, frame_range: tuple[int, int], outp
         align = graph.create("AlignEdit")
         graph.connect(last, align)
         last = align
+        occlusion = graph.create("OcclusionMask")
+        graph.connect(last, occlusion)
+        last = occlusion
     if output is None:
         output = os.path.join("render", f"{plate_name(plate)}_faceplate.####.exr")
     else:

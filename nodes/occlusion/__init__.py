@@ -1,0 +1,6 @@
+"""OcclusionMask: landmark region mattes (face, jaw, hairline, eyes, mouth) and the learned-occlusion seam.
+
+Modules: :mod:`.regions` (contours from the 68 landmarks, forehead and hairline estimate, per-segment
+offsets and feathers), :mod:`.node` (the node), :mod:`.learned` (where the trained ONNX occlusion
+model runs, issue 6 part 2), :mod:`.preview` (matte overlays as 8-bit pictures for artists and tests).
+"""
