@@ -42,8 +42,18 @@ bool invert(const Matrix3& a, Matrix3& r) {
 
 namespace {
 
-// Output columns are processed in tiles so that steep rotations still reuse cached source rows.
-constexpr int kTileWidth = 512;
+// Output columns are processed in tiles so that steep rotations still reuse cached source rows: a
+// tile is as wide as keeps one output row's taps within about kTileSourceRows source rows (full rows
+// for shifts and small rotations, whose long sequential runs the prefetchers like best; 256 columns
+// at the narrowest).
+constexpr double kTileSourceRows = 64.0;
+constexpr int kMinTileWidth = 256;
+
+int tile_width(const Matrix3& src_from_dst, int roi_width) {
+  const double rows_per_column = std::abs(src_from_dst.m[3]);  // d(source y) / d(output x)
+  if (rows_per_column * roi_width <= kTileSourceRows) return roi_width;
+  return std::max(kMinTileWidth, int(kTileSourceRows / rows_per_column) / kSpan * kSpan);
+}
 // Interior gather for a span whose taps are all inside the source.
 template <Filter F, int C, class In, class Out>
 FP_INLINE void span_interior(const Source<In, C>& s, const SpanCoords& sc, int k_begin, int k_end, Out* d) {
@@ -78,8 +88,9 @@ FP_INLINE void warp_rows(const Image& src, const Image& dst, const WarpParams& p
   Out* const out = static_cast<Out*>(dst.data);
   SpanCoords sc;
   float px[C ? C : 64];
-  for (int tx0 = p.roi.x0; tx0 < p.roi.x1; tx0 += kTileWidth) {
-    const int tx1 = std::min(p.roi.x1, tx0 + kTileWidth);
+  const int tile = tile_width(t, p.roi.x1 - p.roi.x0);
+  for (int tx0 = p.roi.x0; tx0 < p.roi.x1; tx0 += tile) {
+    const int tx1 = std::min(p.roi.x1, tx0 + tile);
     for (int y = y_begin; y < y_end; ++y) {
       // Spans sit on a fixed grid of output columns, whatever the roi: a pixel is always computed
       // by the same path with the same arithmetic, so roi renders match full renders bit for bit.
