@@ -4,7 +4,6 @@ Not in conftest.py: several test folders have a conftest, and ``from conftest im
 was imported first.
 """
 
-import importlib.util
 import os
 import sys
 
@@ -12,17 +11,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
 
-from shots import Actor  # noqa: E402
-
-_spec = importlib.util.spec_from_file_location(
-    "facedetect_conftest", os.path.join(os.path.dirname(__file__), "..", "facedetect", "conftest.py"))
-facedetect_conftest = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(facedetect_conftest)
+from shots import Actor, shot_graph  # noqa: E402
 
 from faceplate.nodes.alignedit.node import AlignEdit  # noqa: E402
-from faceplate.nodes.core import register  # noqa: E402
 
-register(AlignEdit)  # until the package's entry point is installed
 
 FRAMES = list(range(1001, 1025))
 
@@ -56,7 +48,7 @@ def tracked_shot(tmp_path, frames=FRAMES, motion=moving_motion, **align_knobs):
     """Plate -> FaceDetect1 -> AlignEdit1, tracked (sidecar written)."""
     from faceplate.tracking import track
 
-    graph = facedetect_conftest.shot_graph(tmp_path, [Actor("astronaut", motion)], frames)
+    graph = shot_graph(tmp_path, [Actor("astronaut", motion)], frames)
     align = graph.add(AlignEdit("AlignEdit1", **align_knobs))
     graph.connect("FaceDetect1", align)
     track(graph, frames=frames, contact_sheets=False)

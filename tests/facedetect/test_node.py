@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import shot_graph
+from shots import shot_graph
 
 from faceplate.errors import RenderError, SequenceIOError
 from faceplate.nodes.faces import Faces

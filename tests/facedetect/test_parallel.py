@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 import pytest
-from conftest import linear_motion, shot_graph
+from shots import linear_motion, shot_graph
 from shots import Actor, SRGB, render
 
 from faceplate import tracking

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import shot_graph
+from shots import shot_graph
 from shots import Actor
 
 from faceplate.nodes.facedetect import geometry

@@ -26,13 +26,14 @@ Errors (bad shapes, dtypes, NaN or singular matrices, empty regions, unknown nam
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from faceplate import _native
 from faceplate.errors import NativeError
 from faceplate.imaging._dispatch import (
+    Box,
     _cuda_twin,
     _from_native_device,
     _native_call,
