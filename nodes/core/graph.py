@@ -120,6 +120,27 @@ class Graph:
                 stack.extend(n.connected_inputs().values())
         return seen
 
+    def find(self, type_name: str, name: str | None = None, *, where: str = "") -> Node:
+        """The node named ``name`` (checked to be a ``type_name``), or the graph's only ``type_name``.
+
+        Args:
+            type_name: the node type wanted.
+            name: a node name, or None for "the only one".
+            where: where such a node belongs, for the error when there is none (e.g. "after the Read").
+        """
+        if name is not None:
+            node = self[name]
+            if node.type_name != type_name:
+                raise ScriptError(f"is a {node.type_name}, not a {type_name} node; name a {type_name} node", node=name)
+            return node
+        found = [n for n in self.nodes.values() if n.type_name == type_name]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            names = ", ".join(n.name for n in found)
+            raise ScriptError(f"the script has {len(found)} {type_name} nodes ({names}); name one with --node")
+        raise ScriptError(f"the script has no {type_name} node; add one{' ' + where if where else ''}")
+
     def executables(self) -> list[Node]:
         """Nodes that produce files when rendered (Write nodes), in graph order."""
         return [n for n in self.nodes.values() if isinstance(n, Executable)]

@@ -83,21 +83,6 @@ class ExtractResult:
     pictures: list[str]
 
 
-def alignedit_node(graph: Graph, name: str | None = None) -> Node:
-    """The AlignEdit node named ``name``, or the graph's only one."""
-    if name is not None:
-        node = graph[name]
-        if node.type_name != "AlignEdit":
-            raise ScriptError(f"is a {node.type_name}, not an AlignEdit node; name an AlignEdit node", node=name)
-        return node
-    found = [n for n in graph if n.type_name == "AlignEdit"]
-    if len(found) != 1:
-        names = ", ".join(n.name for n in found)
-        raise ScriptError(f"the script has {len(found)} AlignEdit nodes ({names}); name one with --node" if found
-                          else "the script has no AlignEdit node; add one after FaceDetect")
-    return found[0]
-
-
 def _is_faceset(folder: str) -> bool:
     try:
         with open(os.path.join(folder, "manifest.json")) as f:
@@ -232,7 +217,7 @@ def extract(graph: Graph, track: int, out_dir: str, *, node: str | None = None, 
         ScriptError: no AlignEdit/FaceDetect, unknown track, no frames of the track in range.
         SequenceIOError: no sidecar, an unusable folder, a plate that cannot be read.
     """
-    align = alignedit_node(graph, node)
+    align = graph.find("AlignEdit", node, where="after FaceDetect")
     candidates, identity = _candidates(align, int(track), frames)
     folder = _output_folder(out_dir)
     staging = _staging_folder(folder, ["faces", "mattes"] + (["exr"] if options.exr else []))

@@ -62,21 +62,6 @@ class TrackResult:
         return len(self.frames) / self.seconds if self.seconds else 0.0
 
 
-def facedetect_node(graph: Graph, name: str | None = None) -> Node:
-    """The FaceDetect node named ``name``, or the graph's only one."""
-    if name is not None:
-        node = graph[name]
-        if node.type_name != "FaceDetect":
-            raise ScriptError(f"is a {node.type_name}, not a FaceDetect node; name a FaceDetect node", node=name)
-        return node
-    found = [n for n in graph if n.type_name == "FaceDetect"]
-    if len(found) != 1:
-        names = ", ".join(n.name for n in found)
-        raise ScriptError(f"the script has {len(found)} FaceDetect nodes{f' ({names})' if names else ''}; "
-                          "name one with --node" if found else "the script has no FaceDetect node; add one after the Read")
-    return found[0]
-
-
 def _frames(graph: Graph, frames: Iterable[int] | None) -> list[int]:
     if frames is not None:
         return sorted(set(int(f) for f in frames))
@@ -413,7 +398,7 @@ def track(graph: Graph, node: str | None = None, frames: Iterable[int] | None = 
     from faceplate.nodes.facedetect.stabilise import stabilise_track
     from faceplate.nodes.facedetect.tracker import Tracker
 
-    fd = facedetect_node(graph, node)
+    fd = graph.find("FaceDetect", node, where="after the Read")
     frame_list = _frames(graph, frames)
     upstream = fd.input()
     if upstream is None:

@@ -135,3 +135,18 @@ def test_cache_is_bounded():
 def test_remove_disconnects(chain):
     chain.remove("A")
     assert chain["B"].input() is None
+
+
+def test_find_by_type():
+    g = Graph()
+    g.add(Constant("C"))
+    g.add(Gain("G1"))
+    assert g.find("Constant") is g["C"]
+    assert g.find("Gain", "G1") is g["G1"]
+    with pytest.raises(ScriptError, match="node 'C': is a Constant, not a Gain node"):
+        g.find("Gain", "C")
+    g.add(Gain("G2"))
+    with pytest.raises(ScriptError, match=r"2 Gain nodes \(G1, G2\); name one with --node"):
+        g.find("Gain")
+    with pytest.raises(ScriptError, match="no Merge node; add one after the Read"):
+        g.find("Merge", where="after the Read")
