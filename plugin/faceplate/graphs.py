@@ -11,6 +11,9 @@ import re
 
 from faceplate.nodes.core import Graph
 
+# The product nodes between Read and Write in a default graph, in order.
+PRODUCT_CHAIN = ("FaceDetect", "AlignEdit", "OcclusionMask")
+
 _FRAME_TOKEN = re.compile(r"[._-]?(#+|@+|%0?\d*d)")
 
 
@@ -35,18 +38,10 @@ def default_graph(script: str, *, plate: str, frame_range: tuple[int, int], outp
     graph = Graph(root=root, frame_range=frame_range)
     read = graph.create("Read", file=_relative(plate, root))
     last = read
-    # The product nodes (FaceDetect ... JawBlend) insert themselves between Read and Write here
-    # unless ``bare``.
-    if not bare:
-        detect = graph.create("FaceDetect")
-        graph.connect(last, detect)
-        last = detect
-        align = graph.create("AlignEdit")
-        graph.connect(last, align)
-        last = align
-        occlusion = graph.create("OcclusionMask")
-        graph.connect(last, occlusion)
-        last = occlusion
+    for type_name in () if bare else PRODUCT_CHAIN:
+        node = graph.create(type_name)
+        graph.connect(last, node)
+        last = node
     if output is None:
         output = os.path.join("render", f"{plate_name(plate)}_faceplate.####.exr")
     else:
