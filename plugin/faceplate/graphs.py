@@ -12,7 +12,7 @@ import re
 from faceplate.nodes.core import Graph
 
 # The product nodes between Read and Write in a default graph, in order.
-PRODUCT_CHAIN = ("FaceDetect", "AlignEdit", "OcclusionMask")
+PRODUCT_CHAIN = ("FaceDetect", "AlignEdit", "OcclusionMask", "NeuralSwap")
 
 _FRAME_TOKEN = re.compile(r"[._-]?(#+|@+|%0?\d*d)")
 
