@@ -11,7 +11,8 @@ Outputs: ``rgb`` ``(N, 3, R, R)`` and ``matte`` ``(N, 1, R, R)``, both in [0, 1]
 Progressive growing (:mod:`.presets`): stage ``s`` works at ``preset.stage_resolutions[s]``. The
 encoder has one ``from_rgb`` layer per stage and the decoders one ``to_rgb`` head per stage; while
 stage ``s`` fades in (``alpha`` < 1) its new layers' result is blended with the previous stage's
-layers applied at half resolution, so adding a stage never throws the model off.
+layers applied at half resolution (encoder: features; decoder: the output images, after the sigmoid),
+so adding a stage never throws the model off.
 """
 
 from __future__ import annotations
@@ -27,6 +28,26 @@ BOTTLENECK = 4  # spatial side of the dense bottleneck
 
 def _act() -> nn.Module:
     return nn.LeakyReLU(0.1, inplace=True)
+
+
+def init_weights(module: nn.Module) -> None:
+    """He (Kaiming) initialisation for the LeakyReLU(0.1) network, biases zero.
+
+    PyTorch's default init (``kaiming_uniform_(a=sqrt(5))``) gives each layer about a third of the variance
+    it needs; over the ~20 layers between a face and its redraw the input's contribution shrank by ~1e6, so
+    every face came out as the same bias-driven "mean face" and the encoder never recovered from it.
+    The output heads (``to_rgb``) start at a tenth of that, so an untrained model draws a near-uniform grey
+    (the baseline the PSNR test compares against is not made worse by random-weight noise).
+    """
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.kaiming_normal_(m.weight, a=0.1, nonlinearity="leaky_relu")
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+    for m in module.modules():
+        if isinstance(m, Decoder):
+            for head in m.to_rgb:
+                head.weight.data.mul_(0.1)
 
 
 class Down(nn.Module):
@@ -110,12 +131,14 @@ class Decoder(nn.Module):
         for s in range(1, stage + 1):
             previous = h
             h = self.stage_up[s](h)
-        out = self.to_rgb[stage](h)
+        out = torch.sigmoid(self.to_rgb[stage](h))
         if stage > 0 and alpha < 1.0:
-            old = F.interpolate(self.to_rgb[stage - 1](previous), scale_factor=2.0, mode="bilinear",
-                                align_corners=False)
+            # Blend the *images* (after the sigmoid), as ProGAN does. Blending logits made the output
+            # depend on alpha through the old head's saturated logits (the matte's reach +-10s), so each
+            # alpha step moved the output and the end of the fade was a loss spike.
+            old = F.interpolate(torch.sigmoid(self.to_rgb[stage - 1](previous)), scale_factor=2.0,
+                                mode="bilinear", align_corners=False)
             out = alpha * out + (1.0 - alpha) * old
-        out = torch.sigmoid(out)
         return out[:, :3], out[:, 3:4]
 
 
@@ -142,6 +165,7 @@ class SwapModel(nn.Module):
         self.identities = list(identities)
         self.encoder = Encoder(preset)
         self.decoders = nn.ModuleList(Decoder(preset) for _ in identities)
+        init_weights(self)
 
     def index(self, identity: str | int) -> int:
         if isinstance(identity, int):

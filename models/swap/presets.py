@@ -85,7 +85,7 @@ class Preset:
 PRESETS: dict[str, Preset] = {p.name: p for p in (
     # Seconds on a CPU: 32 -> 64 px, a few thousand parameters per layer.
     Preset("tiny", resolution=64, first_resolution=32, base_channels=32, max_channels=48, min_channels=12,
-           latent=96, batch_size=4, steps_per_stage=150, lr=1e-3),
+           latent=96, batch_size=4, steps_per_stage=300, lr=1e-3),
     Preset("256", resolution=256, first_resolution=64, base_channels=256, max_channels=384, min_channels=32,
            latent=512, batch_size=16, steps_per_stage=40000),
     Preset("512", resolution=512, first_resolution=64, base_channels=384, max_channels=512, min_channels=32,

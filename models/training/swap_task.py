@@ -39,7 +39,7 @@ class SwapOptions:
         feature_weight: loss weight over the eyes and mouth (1: no extra weight).
         matte_weight: weight of the matte loss.
         ssim_weight / l1_weight: weights of the RGB losses.
-        augment: augmentation strengths.
+        augment: augmentation strengths (None: the preset's, :data:`PRESET_AUGMENT`, else the defaults).
         workers: data-loader worker processes (0: in the training process).
         preview_faces: faces per identity in a preview grid.
     """
@@ -50,9 +50,12 @@ class SwapOptions:
     matte_weight: float = 1.0
     ssim_weight: float = 1.0
     l1_weight: float = 1.0
-    augment: augment.AugmentOptions = augment.AugmentOptions()
+    augment: augment.AugmentOptions | None = None
     workers: int = 0
     preview_faces: int = 3
+
+
+PRESET_AUGMENT = {"tiny": augment.MILD}
 
 
 def make_sample(faceset: FaceSet, index: int, rng: np.random.Generator, out: int,
@@ -130,6 +133,8 @@ class SwapTask:
     def __init__(self, facesets: list[FaceSet], preset: Preset, options: SwapOptions = SwapOptions(), seed: int = 0):
         self.facesets = facesets
         self.preset = preset
+        if options.augment is None:
+            options = dataclasses.replace(options, augment=PRESET_AUGMENT.get(preset.name, augment.AugmentOptions()))
         self.options = options
         self.seed = seed
         self._preview_index = [np.linspace(0, len(f) - 1, min(options.preview_faces, len(f))).round().astype(int)

@@ -17,7 +17,9 @@ from faceplate.models.training.loop import StopTraining  # noqa: E402
 from faceplate.models.training.swap_task import SwapTask  # noqa: E402
 from faceplate.training import load_identities, load_swap_model, train_swap  # noqa: E402
 
-PSNR_MARGIN_DB = 1.0  # trained vs untrained reconstruction PSNR, tiny preset, 200 steps (measured: about +1.5)
+# Trained vs untrained reconstruction PSNR, tiny preset, 400 steps (200 per stage), seed 0: measured
+# 10.71 -> 17.47 dB (+6.8 dB) in 34 s on 2 idle cores. Before the init and fade fixes: +1.5 dB after 200 steps.
+PSNR_MARGIN_DB = 4.0
 
 
 @pytest.fixture(scope="module")
@@ -28,10 +30,10 @@ def facesets(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def trained(facesets, tmp_path_factory):
-    """A tiny model trained once for the module (about a minute on 2 shared cores)."""
+    """A tiny model trained once for the module (about 35 s on 2 idle cores)."""
     folder = str(tmp_path_factory.mktemp("model") / "ab")
-    result = train_swap(facesets, folder, preset="tiny", steps=200, steps_per_stage=80, checkpoint_every=100,
-                        preview_every=100, progress=False)
+    result = train_swap(facesets, folder, preset="tiny", steps=400, steps_per_stage=200, checkpoint_every=200,
+                        preview_every=200, progress=False)
     return folder, result
 
 
@@ -57,7 +59,6 @@ def test_presets_build_and_grow():
         preset("2k")
 
 
-@pytest.mark.slow  # 200 steps: 140-280 s on 2 shared cores
 def test_training_improves_reconstruction(facesets, trained):
     folder, result = trained
     task = SwapTask(load_identities(facesets), preset("tiny"))
@@ -66,11 +67,11 @@ def test_training_improves_reconstruction(facesets, trained):
     after = task.reconstruction_psnr(load_swap_model(folder))
     print(f"reconstruction PSNR: untrained {before:.2f} dB, trained {after:.2f} dB, {result.seconds:.0f} s")
     assert after >= before + PSNR_MARGIN_DB
-    # Wall time is reported, not asserted: on 2 cores shared with other test runs it ranged 140-280 s.
+    # Wall time is reported, not asserted: it depends on what else the 2 shared cores run.
     assert result.history[-1]["total"] < result.history[0]["total"]
     for name in ("loss_curve.png", "model.pt", "training.json", os.path.join("checkpoints", "last.pt")):
         assert os.path.isfile(os.path.join(folder, name)), name
-    assert sorted(os.listdir(os.path.join(folder, "previews"))) == ["step_0000100.png", "step_0000200.png"]
+    assert sorted(os.listdir(os.path.join(folder, "previews"))) == ["step_0000200.png", "step_0000400.png"]
 
 
 def test_stopped_training_resumes_from_last_checkpoint_and_matches(facesets, tmp_path):
@@ -149,3 +150,40 @@ def test_bad_facesets_are_clear_errors_before_training(facesets, tmp_path):
     with pytest.raises(FaceplateError, match="two or more"):
         train_swap({"A": facesets["A"]}, out, preset="tiny", steps=2, progress=False)
     assert not os.path.exists(os.path.join(out, "checkpoints"))
+
+
+def _embedding(backend, face: torch.Tensor, landmarks, scale: int = 4):
+    """dlib 128-D embedding of a ``(3, R, R)`` [0, 1] face, upscaled ``scale`` times, at known landmarks."""
+    import cv2
+    import numpy as np
+
+    image = (face.permute(1, 2, 0).clamp(0, 1).numpy() * 255.0).round().astype(np.uint8)
+    side = image.shape[0] * scale
+    image = np.ascontiguousarray(cv2.resize(image, (side, side), interpolation=cv2.INTER_CUBIC))
+    return backend.embed(image, np.asarray(landmarks, np.float64) * scale)
+
+
+def test_swap_moves_identity_embedding_toward_target(facesets, trained):
+    """A's faces redrawn by B's decoder are closer (dlib 128-D embedding, Euclidean) to B's real faces than
+    A's own reconstructions are: a relative measure, so it holds at 64 px."""
+    import numpy as np
+
+    from faceplate.nodes.facedetect.dlib_backend import DlibBackend
+
+    folder, _ = trained
+    model = load_swap_model(folder)
+    task = SwapTask(load_identities(facesets), preset("tiny"))
+    backend = DlibBackend()
+    picks = [0, 8, 16]
+    faces_a = task.clean_faces(0, picks, 64)
+    faces_b = task.clean_faces(1, picks, 64)
+    with torch.no_grad():
+        as_a, _ = model(faces_a, "A")
+        as_b, _ = model(faces_a, "B")
+    marks_a = [task.facesets[0].landmarks[i] for i in picks]
+    marks_b = [task.facesets[1].landmarks[i] for i in picks]
+    target = np.mean([_embedding(backend, f, m) for f, m in zip(faces_b, marks_b)], 0)
+    own = [np.linalg.norm(_embedding(backend, f, m) - target) for f, m in zip(as_a, marks_a)]
+    swapped = [np.linalg.norm(_embedding(backend, f, m) - target) for f, m in zip(as_b, marks_a)]
+    print(f"distance to B's embedding: A reconstructed {np.mean(own):.3f}, A redrawn as B {np.mean(swapped):.3f}")
+    assert np.mean(swapped) < np.mean(own) - 0.05
