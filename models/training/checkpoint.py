@@ -48,7 +48,7 @@ def load(path: str, *, expect: dict[str, Any] | None = None) -> dict[str, Any]:
     if not os.path.isfile(path):
         raise FaceplateError(f"checkpoint {path} does not exist; train without --resume to start a new model")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
+        state = torch.load(path, map_location="cpu", weights_only=True)  # plain data only: never unpickle code
     except Exception as exc:  # torch raises many types for a damaged file
         raise FaceplateError(f"checkpoint {path} cannot be read ({exc}); delete it to start again") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:

@@ -87,7 +87,7 @@ def test_stopped_training_resumes_from_last_checkpoint_and_matches(facesets, tmp
     stopped = str(tmp_path / "stopped")
     first = train_swap(facesets, stopped, on_step=kill_at_7, **common)
     assert first.step == 7
-    assert torch.load(os.path.join(stopped, "checkpoints", "last.pt"), weights_only=False)["step"] == 5
+    assert torch.load(os.path.join(stopped, "checkpoints", "last.pt"), weights_only=True)["step"] == 5
     with pytest.raises(FaceplateError, match="--resume"):
         train_swap(facesets, stopped, **common)
     resumed = train_swap(facesets, stopped, resume=True, **common)
