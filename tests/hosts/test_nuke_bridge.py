@@ -172,3 +172,20 @@ def test_render_subprocess_writes_every_frame_the_internal_read_expects(shot, tm
         expected = script.from_dict(prepared.script).render("Spot1", frame)
         np.testing.assert_allclose(written.pixels, expected.pixels, atol=2e-3)  # half floats
     assert not os.path.exists(prepared.output.replace("####", "1003"))
+
+
+def test_every_gizmo_action_is_a_command_faceplate_accepts(shot):
+    """The command line of each button parses with faceplate's own CLI parser (no guessed flags)."""
+    from faceplate.cli import build_parser
+    from faceplate.hosts.nuke import catalog
+
+    prepared = bridge.build(shot, CATALOG, env={})
+    parser = build_parser()
+    actions = {a for entry in catalog.from_registry().values() for a in entry["actions"]} - {"export"}
+    assert {"track", "extract", "render"} <= actions
+    for action in sorted(actions):
+        argv = bridge.command(prepared, action, env={})
+        args = parser.parse_args(argv[1:])
+        assert args.command == action and args.script == prepared.script_path
+    extract = parser.parse_args(bridge.command(prepared, "extract", env={})[1:])
+    assert extract.track == 1 and extract.output.startswith(prepared.workdir)

@@ -248,7 +248,11 @@ def command(prepared: Prepared, action: str, env: Mapping[str, str] | None = Non
     if action == RENDER:
         return [*program, "render", prepared.script_path, "--frames", prepared.frames, "--write", WRITE_NODE,
                 "--skip-existing", "--report", os.path.splitext(prepared.log_path(action))[0] + ".json", "-q"]
-    return [*program, action, prepared.script_path, "--node", prepared.target, "--frames", prepared.frames, "-q"]
+    argv = [*program, action, prepared.script_path, "--node", prepared.target, "--frames", prepared.frames, "-q"]
+    if action == "extract":  # the face-set of the track the AlignEdit gizmo shows, into the work folder
+        track = int(prepared.script["nodes"][prepared.target].get("knobs", {}).get("track", 1))
+        argv += ["--track", str(track), "-o", os.path.join(prepared.workdir, "facesets", f"{prepared.target}.track{track}")]
+    return argv
 
 
 def export_command(prepared: Prepared, track: int, aligned_size: tuple[int, int], output: str,

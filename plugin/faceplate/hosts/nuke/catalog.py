@@ -22,12 +22,11 @@ FILE_NAME = "faceplate_nodes.json"
 HOST_NATIVE = ("Read", "Write")
 
 # The shot-level actions of the product nodes (faceplate's CLI subcommands, and ``export``: the alignment
-# as a keyed CornerPin2D, see align_export). Every node can render.
+# as a keyed CornerPin2D, see align_export). Every node can render. Training is not a gizmo button: it
+# takes face-sets of several identities, chosen outside the shot (`faceplate train --identity ...`).
 ACTIONS: dict[str, tuple[str, ...]] = {
     "FaceDetect": ("track",),
     "AlignEdit": ("extract", "export"),
-    "OcclusionMask": ("train",),
-    "NeuralSwap": ("train",),
 }
 RENDER = "render"
 # Toolbar order: the product workflow first, then any other node alphabetically.
