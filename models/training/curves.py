@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
+
+from faceplate.plots import save_figure
 
 
 def write_loss_curve(path: str, history: list[dict], title: str = "", markers: list[tuple[int, str]] = ()) -> str:
@@ -38,8 +38,4 @@ def write_loss_curve(path: str, history: list[dict], title: str = "", markers: l
     ax.set_title(title, loc="left", fontsize=10)
     ax.grid(True, which="both", color="0.9", linewidth=0.5)
     fig.tight_layout()
-    tmp = path + ".partial.png"
-    fig.savefig(tmp)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return save_figure(fig, path)

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from faceplate.errors import FaceplateError, ScriptError, SequenceIOError
+from faceplate.plots import save_figure
 from faceplate.nodes.core import Graph, Node
 
 MANIFEST_FORMAT, MANIFEST_VERSION = "faceplate-faceset", 1
@@ -392,8 +393,4 @@ def write_pose_coverage(path: str, kept: list[dict], dropped: list[dict], title:
     ax.grid(True, color="0.8", linewidth=0.5)
     ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return save_figure(fig, path)
