@@ -70,6 +70,26 @@ def onnx_ms_per_face(name: str, faces: int, repeats: int = 3) -> float:
     return 1000.0 * float(np.median(times)) / faces
 
 
+def torch_cuda_ms_per_face(name: str, faces: int, repeats: int = 5) -> float:
+    """The same encoder + decoder in torch on the GPU under bf16 autocast: where ONNX Runtime's CUDA
+    provider is not installed (onnxruntime-gpu), the closest measure of the GPU inference cost."""
+    from faceplate.models.swap import SwapInference, SwapModel, preset
+
+    p = preset(name)
+    net = SwapInference(SwapModel(p, ["A", "B"]), "B").eval().cuda()
+    images = torch.rand(faces, 3, p.resolution, p.resolution, device="cuda")
+    times = []
+    with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16):
+        for i in range(repeats + 1):
+            torch.cuda.synchronize()
+            t = time.perf_counter()
+            net(images)
+            torch.cuda.synchronize()
+            if i:
+                times.append(time.perf_counter() - t)
+    return 1000.0 * float(np.median(times)) / faces
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=3)
@@ -85,7 +105,11 @@ def main() -> None:
         print(f"train  preset {name}: {train_its(name, 16, args.steps, device):.3f} it/s (batch 16, "
               f"{'bf16 autocast' if device == 'cuda' else 'fp32'})")
     for name in ("256", "512"):
-        print(f"onnx   preset {name}: {onnx_ms_per_face(name, args.faces):.1f} ms/face (batch {args.faces})")
+        print(f"onnx   preset {name}: {onnx_ms_per_face(name, args.faces):.1f} ms/face (batch {args.faces}, "
+              f"provider {runtime.providers()[0]})")
+        if device == "cuda":
+            print(f"torch  preset {name}: {torch_cuda_ms_per_face(name, args.faces):.2f} ms/face "
+                  f"(batch {args.faces}, CUDA bf16 autocast)")
 
 
 if __name__ == "__main__":

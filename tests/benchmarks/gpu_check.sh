@@ -7,7 +7,7 @@
 # numpy, pybind11, scikit-build-core, cmake, pytest and cv2 (the image this project's GPU machines
 # run has them). Builds faceplate for this GPU's architecture into a throw-away --target folder
 # put first on PYTHONPATH (no network needed, the environment is not changed), runs `pytest tests/native -k cuda -v`, the whole native
-# suite, and the benchmark. Exit status: 0 when the build and the tests passed.
+# suite, the native and CUDA matte benchmarks, and the swap model's training and inference benchmarks. Exit status: 0 when the build and the tests passed.
 set -u -o pipefail
 cd "$(dirname "$0")/../.." || exit 1
 LOG=${OUT:-$(mktemp -d /tmp/faceplate-gpu-check.XXXX)}
@@ -60,6 +60,15 @@ all_rc=${PIPESTATUS[0]}
 
 step "benchmark"
 timeout 240 "$PY" tests/benchmarks/bench_native.py --repeat 7 2>&1 | tee "$LOG/bench.txt"
+
+step "CUDA matte and blend twins"
+timeout 60 "$PY" tests/benchmarks/bench_mattes_cuda.py 2>&1 | tee "$LOG/bench_mattes_cuda.txt"
+
+step "swap model: training it/s and inference ms/face"
+timeout 150 "$PY" tests/benchmarks/bench_swap.py --steps 5 --faces 8 2>&1 | grep -v Warning | tee "$LOG/bench_swap.txt"
+
+step "the real trainer on CUDA: AMP against fp32"
+timeout 200 "$PY" tests/benchmarks/bench_train_gpu.py --steps 25 2>&1 | grep -v -i "warn\|rationality" | tee "$LOG/bench_train_gpu.txt"
 
 step "done: cuda tests rc=$cuda_rc, all native tests rc=$all_rc"
 [ "$cuda_rc" -eq 0 ] && [ "$all_rc" -eq 0 ]
