@@ -1,6 +1,8 @@
 """Default graphs for a plate: what ``faceplate new`` writes.
 
-For now the default graph is Read -> Write; each product node inserts itself here as it lands.
+The default graph is Read -> FaceDetect -> AlignEdit -> OcclusionMask -> NeuralSwap -> JawBlend -> Write
+(:data:`PRODUCT_CHAIN`): an untracked shot renders as a plain conversion (each product node passes a plate
+without faces through), a tracked one gets JawBlend's matte layers even before a swap model is assigned.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 from faceplate.nodes.core import Graph
 
 # The product nodes between Read and Write in a default graph, in order.
-PRODUCT_CHAIN = ("FaceDetect", "AlignEdit", "OcclusionMask", "NeuralSwap")
+PRODUCT_CHAIN = ("FaceDetect", "AlignEdit", "OcclusionMask", "NeuralSwap", "JawBlend")
 
 _FRAME_TOKEN = re.compile(r"[._-]?(#+|@+|%0?\d*d)")
 

@@ -1,0 +1,116 @@
+"""Grain: the plate's noise measured in its flat regions, and matching noise added to generated pixels.
+
+Measurement (per channel, over a face's box of the plate): Immerkaer's noise operator (the 3x3 kernel
+``[[1,-2,1],[-2,4,-2],[1,-2,1]]``, which cancels constant and linear image structure; its response to
+white noise of variance v has variance ``36 v``) is taken where the image is flat -- the pixels whose
+smoothed gradient is in the lowest :data:`FLAT_FRACTION` of the box -- and its robust variance (median
+of squares over the chi-square(1) median) is measured in :data:`BINS` bins of local level. A line
+``variance = a + b * level`` (read noise plus shot noise, the usual sensor model; film grain fits it
+about as well) is fitted through the bins, with ``a, b >= 0``.
+
+Adding: the face (a network's output is smoother than the plate) is measured the same way; the noise
+added at each pixel has the variance the plate would have at the face's level there, less what the face
+already has, times ``amount ** 2``. The noise is white and Gaussian, seeded by frame and track, so a
+frame renders the same grain every time and on every machine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import cv2
+import numpy as np
+
+from faceplate.imaging import blur
+
+KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
+KERNEL_ENERGY = 36.0  # sum of the kernel's squares
+CHI2_MEDIAN = 0.4549364  # median of chi-square with 1 degree of freedom
+FLAT_FRACTION = 0.4
+BINS = 6
+MIN_PIXELS = 64
+MAX_SAMPLES = 20000  # flat pixels binned per channel (strided); the medians need no more
+
+
+@dataclasses.dataclass(frozen=True)
+class NoiseModel:
+    """Per channel ``variance = offset + slope * level`` (``(3,)`` each)."""
+
+    offset: np.ndarray
+    slope: np.ndarray
+
+    def variance(self, level: np.ndarray) -> np.ndarray:
+        """``(h, w, 3)`` noise variance at ``level`` ``(h, w, 3)``."""
+        return self.offset + self.slope * np.maximum(level, 0.0)
+
+    def sigma_at(self, level: float) -> np.ndarray:
+        return np.sqrt(self.offset + self.slope * max(level, 0.0))
+
+    def to_json(self) -> dict:
+        return {"offset": np.round(self.offset, 12).tolist(), "slope": np.round(self.slope, 12).tolist()}
+
+
+ZERO = NoiseModel(np.zeros(3), np.zeros(3))
+
+
+def measure(rgb: np.ndarray, where: np.ndarray | None = None) -> NoiseModel:
+    """The noise model of ``rgb`` ``(h, w, 3)`` float32, from its flat pixels (within ``where`` when given).
+
+    Returns :data:`ZERO` when too few pixels qualify.
+    """
+    rgb = np.ascontiguousarray(rgb, np.float32)
+    if rgb.shape[0] < 8 or rgb.shape[1] < 8:
+        return ZERO
+    response = cv2.filter2D(rgb, -1, KERNEL, borderType=cv2.BORDER_REFLECT)
+    level = blur(rgb, 2.0)
+    smooth = blur(rgb.mean(axis=2), 3.0)
+    gy, gx = np.gradient(smooth)
+    structure = gx * gx + gy * gy
+    inner = np.zeros(structure.shape, bool)
+    inner[2:-2, 2:-2] = True  # the kernel's border taps are reflections
+    if where is not None:
+        inner &= where
+    if inner.sum() < MIN_PIXELS:
+        return ZERO
+    stride = max(1, int(inner.sum()) // (4 * MAX_SAMPLES))
+    flat = inner & (structure <= np.quantile(structure[inner][::stride], FLAT_FRACTION))
+    stride = max(1, int(flat.sum()) // MAX_SAMPLES)
+    offsets, slopes = np.zeros(3), np.zeros(3)
+    for c in range(3):
+        lv = level[..., c][flat][::stride].astype(np.float64)
+        r2 = response[..., c][flat][::stride].astype(np.float64) ** 2
+        edges = np.quantile(lv, np.linspace(0, 1, BINS + 1))
+        xs, ys = [], []
+        for lo, hi in zip(edges[:-1], edges[1:]):
+            pick = (lv >= lo) & (lv <= hi)
+            if pick.sum() >= MIN_PIXELS // 4:
+                xs.append(np.median(lv[pick]))
+                ys.append(np.median(r2[pick]) / CHI2_MEDIAN / KERNEL_ENERGY)
+        if not xs:
+            continue
+        offsets[c], slopes[c] = _fit_line(np.array(xs), np.array(ys))
+    return NoiseModel(offsets, slopes)
+
+
+def _fit_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least-squares ``y = a + b x`` with ``a, b >= 0``."""
+    if len(x) >= 2 and np.ptp(x) > 1e-9:
+        b, a = np.polyfit(x, y, 1)
+        if a >= 0 and b >= 0:
+            return float(a), float(b)
+        if b < 0:
+            return float(max(np.mean(y), 0.0)), 0.0
+        b = float(max(np.sum(x * y) / max(np.sum(x * x), 1e-30), 0.0))
+        return 0.0, b
+    return float(max(np.mean(y), 0.0)), 0.0
+
+
+def add_grain(face: np.ndarray, plate_noise: NoiseModel, face_noise: NoiseModel, amount: float, seed) -> np.ndarray:
+    """``face`` ``(h, w, 3)`` with noise that brings its grain up to the plate's (float32, new array)."""
+    if amount <= 0.0:
+        return face
+    level = blur(np.ascontiguousarray(face, np.float32), 2.0)
+    missing = np.maximum(plate_noise.variance(level) - face_noise.variance(level), 0.0)
+    rng = np.random.default_rng(seed)
+    noise = rng.standard_normal(face.shape, dtype=np.float32)
+    return (face + noise * (amount * np.sqrt(missing)).astype(np.float32)).astype(np.float32)

@@ -1,0 +1,401 @@
+"""JawBlend: the swapped faces put back into the plate, with the mattes a compositor needs.
+
+Per frame, for every face whose track NeuralSwap redrew (``plate.metadata["faceplate/swap"]``), in the
+face's box only (its region contours grown by the matte's reach and the blend's margin):
+
+1. the matte (:mod:`.matte`): model matte x region matte x (1 - ``mask.occlusion``), per-segment and
+   global erode/dilate, global feather;
+2. the face warped from its crop into the box, colour matched to the plate inside the matte
+   (:mod:`.colour`; the plate's statistics smoothed along the track over ``colour_smoothing`` frames
+   either side), defocused and motion blurred (:mod:`.lens`), grained like the plate (:mod:`.grain`);
+3. blended (``over``, or ``multiband`` with the plate's lowest band kept under the face's detail)
+   and placed with the native :func:`faceplate.imaging.paste_back`, so only the box is touched and
+   every pixel outside the final matte keeps the plate's exact bits.
+
+Output: the plate with R, G, B comped (A kept; added as 1 when the input has none) and the layers
+``mask.face`` (the final matte), ``mask.jaw``, ``mask.hairline`` (bands along the final edge),
+``mask.occlusion`` (the input's, or zeros) and ``swap.R/G/B`` (the processed face in plate space,
+unpremultiplied, 0 outside its matte): ``plate * (1 - mask.face) + swap.rgb * mask.face`` rebuilds the
+``over`` comp exactly. Header: ``faceplate/jawblend/settings`` (JSON) and ``faceplate/jawblend/tracks``.
+
+With no swap metadata (NeuralSwap has no model yet) the RGB passes through unchanged, the layers are
+still written (every face's region matte), and a warning is logged once. With no faces metadata at all
+(an untracked shot) the plate passes through as OcclusionMask does (``missing_faces``).
+
+Hash: the frame (it seeds the grain and picks the current one of the frames read), the knobs at the
+frame and the input at the frames compute reads (:meth:`JawBlend.input_frames`:
+the neighbours that colour smoothing and motion blur look at, within the graph's frame range). Knob
+values at those neighbours are not read: a neighbour's statistics are measured with this frame's
+settings.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import json
+import logging
+
+import numpy as np
+
+from faceplate.errors import RenderError
+from faceplate.imaging import multiband_blend, paste_back, warp_affine
+from faceplate.nodes.core import BoolKnob, EnumKnob, FloatKnob, IntKnob, Node
+from faceplate.nodes.faces import METADATA_KEY, Faces
+from faceplate.nodes.facedetect import geometry
+from faceplate.nodes.jawblend import colour, grain, lens
+from faceplate.nodes.jawblend.matte import MatteSettings, box_from, face_box, face_mattes
+from faceplate.nodes.occlusion.regions import FACE_REGIONS, SEGMENTS, LandmarkError, RegionSettings
+from faceplate.nodes.plate import Plate
+
+log = logging.getLogger(__name__)
+
+SWAP_KEY = "faceplate/swap"
+PROVENANCE_KEY = "faceplate/jawblend"
+LAYERS = ("mask.face", "mask.jaw", "mask.hairline", "mask.occlusion", "swap.R", "swap.G", "swap.B")
+BLENDS = ("multiband", "over")
+MISSING_FACES = ("pass through", "empty mattes", "error")
+FADE = 0.5  # multiband: the blend fades in from the plate over matte values 0..FADE (see _blend)
+MAX_MARGIN = 64  # pixels of plate context around a face for the pyramid
+
+_PCT = "percent of the face size (mean of its width, landmarks 0-16, and height, nose bridge to chin)"
+_WHERE = {
+    "cheek_left": "the cheek on the image's left (landmarks 0-3)",
+    "jaw_left": "the jaw on the image's left (landmarks 3-6)",
+    "chin": "the chin (landmarks 6-10)",
+    "jaw_right": "the jaw on the image's right (landmarks 10-13)",
+    "cheek_right": "the cheek on the image's right (landmarks 13-16)",
+    "hairline": "the top edge (brows for the hull region, the hairline estimate for the extended one)",
+}
+
+
+def _segment_knobs() -> tuple:
+    knobs = []
+    for s in SEGMENTS:
+        where = _WHERE[s]
+        knobs += [
+            FloatKnob(f"{s}_offset", 0.0, f"Moves the region edge along {where} outward (> 0) or inward (< 0), "
+                                          f"in {_PCT}", min=-25.0, max=25.0),
+            FloatKnob(f"{s}_erode", 0.0, f"Erodes (< 0) or dilates (> 0) the combined matte (model x region x "
+                                         f"visibility) along {where}, by a distance, in {_PCT}",
+                      min=-25.0, max=25.0),
+            FloatKnob(f"{s}_feather", 4.0, f"Width of the region's soft edge along {where}, centred on the edge, "
+                                           f"in {_PCT}", min=0.0, max=50.0),
+        ]
+    return tuple(knobs)
+
+
+@functools.lru_cache(maxsize=64)
+def _warn_no_swap(node: str) -> None:
+    log.warning("JawBlend '%s': the input carries no swapped faces (NeuralSwap has no model yet): the plate's RGB "
+                "passes through; the matte layers are written.", node)
+
+
+@functools.lru_cache(maxsize=64)
+def _warn_missing(node: str, missing: str) -> None:
+    log.warning("JawBlend '%s': the input carries no faces (is FaceDetect upstream and the shot tracked?); "
+                "missing_faces is '%s'.", node, missing)
+
+
+class JawBlend(Node):
+    """Puts swapped faces back into the plate: colour match, per-segment mattes, multi-band blend, grain.
+
+    Connect after NeuralSwap. Works in scene-linear float inside each face's box; pixels outside the
+    final matte are the plate's own bits. Writes the RGBA comp and the layers mask.face, mask.jaw,
+    mask.hairline, mask.occlusion and swap.rgb so the comp can be rebuilt downstream; with no swap model
+    yet, passes the RGB through and still writes the mattes.
+    """
+
+    category = "Face"
+    inputs = ("input",)
+    knobs = (
+        EnumKnob("face_region", FACE_REGIONS, "hull",
+                 "Region matte: hull = jaw and brows (as the swap model's matte); extended = up to a hairline "
+                 "estimate (turn model_matte off to blend the model's forehead)"),
+        BoolKnob("model_matte", True, "Multiply by the swap model's own matte"),
+        *_segment_knobs(),
+        FloatKnob("forehead_height", 1.0, "Hairline estimate above the brows (extended region), in facial thirds",
+                  min=0.0, max=2.0),
+        FloatKnob("erode", 0.0, f"Erodes (< 0) or dilates (> 0) the whole matte after the segments, in {_PCT}",
+                  min=-25.0, max=25.0),
+        FloatKnob("feather", 0.0, f"Blurs the whole final matte (Gaussian radius), in {_PCT}", min=0.0, max=50.0),
+        FloatKnob("jaw_band_width", 10.0, f"Width of the mask.jaw band along the final jaw edge, in {_PCT}",
+                  min=0.5, max=50.0),
+        FloatKnob("hairline_band_width", 12.0, f"Width of the mask.hairline band along the top edge, in {_PCT}",
+                  min=0.5, max=50.0),
+        EnumKnob("colour_match", colour.MODES, "reinhard",
+                 "Colour transfer inside the matte: mean-std per linear RGB channel; reinhard = mean/std in Oklab; "
+                 "histogram = Oklab quantile matching; none"),
+        FloatKnob("colour_strength", 1.0, "0 keeps the model's colours, 1 applies the full transfer",
+                  min=0.0, max=1.0),
+        IntKnob("colour_smoothing", 2, "Frames either side whose plate statistics are averaged (a tent) so the "
+                                       "match does not flicker; 0: this frame only", min=0, max=12),
+        EnumKnob("blend", BLENDS, "multiband", "multiband: Laplacian-pyramid blend (detail follows the sharp "
+                                              "matte, tones its blurred versions); over: matte-weighted over"),
+        IntKnob("bands", 5, "Pyramid levels of the multiband blend (1 = over)", min=1, max=10),
+        BoolKnob("keep_plate_low", True, "Multiband: keep the plate's lowest band (its lighting and contrast) "
+                                         "under the face's detail"),
+        FloatKnob("grain", 1.0, "Adds noise to the face so its grain matches the plate's, measured in flat "
+                                "regions (1 = match, 0 = none)", min=0.0, max=2.0),
+        FloatKnob("defocus", 0.0, "Defocuses the face by a disc of this radius, in plate pixels", min=0.0, max=50.0),
+        FloatKnob("motion_blur", 0.0, "Shutter as a fraction of a frame: smears the face along the track's "
+                                      "landmark velocity (0 = off, 0.5 = a 180-degree shutter)", min=0.0, max=1.0),
+        EnumKnob("missing_faces", MISSING_FACES, "pass through",
+                 "When the input carries no faces metadata (the shot is not tracked yet): pass the plate through "
+                 "(and log a warning), write empty mattes, or fail the frame"),
+    )
+
+    def __init__(self, name: str | None = None, **knob_values):
+        super().__init__(name, **knob_values)
+        self._stats_memo: collections.OrderedDict = collections.OrderedDict()
+
+    # -- what compute reads -------------------------------------------------------------------------
+
+    def neighbour_frames(self, frame: int) -> tuple[list[int], list[int]]:
+        """``(colour frames, motion frames)``: the neighbours compute reads, inside the graph's frame range."""
+        frame_range = self.graph.frame_range if self.graph is not None else None
+        if frame_range is None:
+            return [], []
+        first, last = frame_range
+        radius = 0
+        if self.value("colour_match", frame) != "none" and self.value("colour_strength", frame) > 0:
+            radius = self.value("colour_smoothing", frame)
+        colour_frames = [f for f in range(frame - radius, frame + radius + 1) if f != frame and first <= f <= last]
+        motion = [f for f in (frame - 1, frame + 1) if first <= f <= last] if self.value("motion_blur", frame) else []
+        return colour_frames, motion
+
+    def input_frames(self, frame: int) -> dict[str, list[int]]:
+        if self.input("input") is None:
+            return {}
+        colour_frames, motion = self.neighbour_frames(frame)
+        return {"input": sorted({frame, *colour_frames, *motion})}
+
+    def hash_extra(self, frame: int) -> list:
+        # The frame itself: it seeds the grain, and it says which of the frames read is the current one
+        # (frames 1 and 2 of a shot read the same input frames 1-3 when colour smoothing reaches that far).
+        return [frame]
+
+    def _matte_settings(self, context) -> MatteSettings:
+        region = RegionSettings(
+            face_region=context.value("face_region"),
+            offsets=tuple(context.value(f"{s}_offset") for s in SEGMENTS),
+            feathers=tuple(context.value(f"{s}_feather") for s in SEGMENTS),
+            forehead_height=context.value("forehead_height"),
+            jaw_band_width=context.value("jaw_band_width"),
+            hairline_band_width=context.value("hairline_band_width"),
+        )
+        return MatteSettings(region, erodes=tuple(context.value(f"{s}_erode") for s in SEGMENTS),
+                             erode=context.value("erode"), feather=context.value("feather"),
+                             model_matte=context.value("model_matte"))
+
+    # -- compute ------------------------------------------------------------------------------------
+
+    def compute(self, context) -> Plate:
+        plate = context.input()
+        faces = _faces(plate)
+        if faces is None:
+            missing = context.value("missing_faces")
+            if missing == "error":
+                raise RenderError("the input carries no faces: put FaceDetect (and run `faceplate track`) upstream, "
+                                  "or set missing_faces to 'pass through'", node=self.name, frame=context.frame)
+            _warn_missing(self.name, missing)
+            if missing == "pass through":
+                return plate
+            faces = Faces(frame=context.frame)
+        swap = plate.metadata.get(SWAP_KEY)
+        if swap is None:
+            _warn_no_swap(self.name)
+        for name in ("R", "G", "B"):
+            if not plate.has_channel(name):
+                raise RenderError(f"the input has channels {', '.join(plate.channels)}; JawBlend needs R, G and B",
+                                  node=self.name, frame=context.frame)
+        settings = self._matte_settings(context)
+        knobs = {k: context.value(k) for k in ("colour_match", "colour_strength", "colour_smoothing", "blend",
+                                               "bands", "keep_plate_low", "grain", "defocus", "motion_blur")}
+        out, channels = _output_pixels(plate)
+        index = {name: i for i, name in enumerate(channels)}
+        dw = plate.data_window
+        array_from_plate = geometry.translation(-dw.xmin, -dw.ymin)
+        occlusion = plate.channel("mask.occlusion") if plate.has_channel("mask.occlusion") else None
+        blended = []
+        for face in faces:
+            crop = swap.track(face.track_id) if swap is not None else None
+            if swap is not None and crop is None:
+                continue  # a face NeuralSwap left alone: not ours to matte
+            points = geometry.apply(array_from_plate, face.landmarks)
+            try:
+                margin = self._margin(knobs, context, face, crop is not None)
+                box = face_box(points, settings, out.shape[:2], margin)
+            except LandmarkError as exc:
+                raise RenderError(f"track {face.track_id}: {exc}; fix them in AlignEdit's edits", node=self.name,
+                                  frame=context.frame) from None
+            if box is None:
+                continue
+            x0, y0, x1, y1 = box
+            box_from_crop = None if crop is None else geometry.compose(box_from(array_from_plate, box),
+                                                                       geometry.invert(crop.swap_from_plate))
+            mattes = face_mattes(points, settings, box, crop_matte=None if crop is None else crop.matte,
+                                 box_from_crop=box_from_crop,
+                                 occlusion=None if occlusion is None else occlusion[y0:y1, x0:x1])
+            matte = mattes.face
+            if crop is not None:
+                matte = self._place(context, plate, out, index, face, crop, box, box_from_crop, matte, settings,
+                                    knobs, array_from_plate)
+                blended.append(face.track_id)
+            for layer, values in (("mask.face", matte), ("mask.jaw", mattes.jaw), ("mask.hairline", mattes.hairline)):
+                view = out[y0:y1, x0:x1, index[layer]]
+                np.maximum(view, values, out=view)
+        metadata = dict(plate.metadata)
+        metadata[f"{PROVENANCE_KEY}/settings"] = json.dumps(
+            {**knobs, "face_region": settings.region.face_region, "model_matte": settings.model_matte,
+             "version": self.version}, sort_keys=True, separators=(",", ":"))
+        metadata[f"{PROVENANCE_KEY}/tracks"] = ",".join(map(str, sorted(blended)))
+        return plate.replace(pixels=out, channels=channels, metadata=metadata)
+
+    def _margin(self, knobs: dict, context, face, swapped: bool) -> float:
+        """Context around the matte's reach: the pyramid's, and the lens blurs' spread."""
+        if not swapped:
+            return 0.0
+        margin = 2.0 ** min(knobs["bands"], 6) if knobs["blend"] == "multiband" else 2.0
+        velocity = self._velocity(context, face) if knobs["motion_blur"] else (0.0, 0.0)
+        return min(margin, MAX_MARGIN) + lens.reach(knobs["defocus"], velocity, knobs["motion_blur"])
+
+    def _place(self, context, plate: Plate, out: np.ndarray, index: dict, face, crop, box, box_from_crop,
+               matte: np.ndarray, settings: MatteSettings, knobs: dict, array_from_plate) -> np.ndarray:
+        """Colour match, optics, grain, blend and paste one face; returns its final matte."""
+        x0, y0, x1, y1 = box
+        size = (x1 - x0, y1 - y0)
+        rgb_index = [index["R"], index["G"], index["B"]]
+        here = np.ascontiguousarray(out[y0:y1, x0:x1][:, :, rgb_index])  # the plate (and faces pasted so far)
+        rgb = warp_affine(np.ascontiguousarray(crop.rgb, np.float32), box_from_crop, size=size, filter="bilinear",
+                          border="edge")
+        core = np.clip(2.0 * matte - 1.0, 0.0, 1.0)
+        mode = knobs["colour_match"]
+        if mode != "none" and knobs["colour_strength"] > 0:
+            source = colour.measure(rgb, core, mode)
+            measured = plate.pixels[y0:y1, x0:x1][:, :, [plate.channel_index(c) for c in ("R", "G", "B")]]
+            target = self._target_stats(context, face, settings, mode, knobs["colour_smoothing"], measured, core)
+            if source is not None and target is not None:
+                rgb = colour.transfer(rgb, source, target, mode, knobs["colour_strength"])
+        if knobs["defocus"] > 0:
+            rgb = lens.convolve(rgb, lens.disc_kernel(knobs["defocus"]))
+        if knobs["motion_blur"] > 0:
+            vx, vy = self._velocity(context, face)
+            kernel = lens.line_kernel(vx * knobs["motion_blur"], vy * knobs["motion_blur"])
+            rgb = lens.convolve(rgb, kernel)
+            matte = np.clip(lens.convolve(matte, kernel), 0.0, 1.0)
+        if knobs["grain"] > 0:
+            plate_noise = grain.measure(here)
+            face_noise = grain.measure(rgb, core > 0)
+            rgb = grain.add_grain(rgb, plate_noise, face_noise, knobs["grain"],
+                                  seed=[context.frame & 0xFFFFFFFF, face.track_id])
+        if knobs["blend"] == "multiband" and knobs["bands"] > 1:
+            layer = multiband_blend(rgb, here, matte, knobs["bands"],
+                                    keep_low_from="b" if knobs["keep_plate_low"] else None)
+            weight = _fade(matte)
+        else:
+            layer, weight = rgb, matte
+        paste_back(out, np.ascontiguousarray(layer, np.float32), np.ascontiguousarray(weight, np.float32),
+                   geometry.translation(-x0, -y0), filter="nearest", channels=rgb_index)
+        inside = matte > 0
+        for c, name in enumerate(("swap.R", "swap.G", "swap.B")):
+            view = out[y0:y1, x0:x1, index[name]]
+            view[inside] = rgb[..., c][inside]
+        return matte
+
+    # -- along the track ------------------------------------------------------------------------------
+
+    def _target_stats(self, context, face, settings: MatteSettings, mode: str, radius: int,
+                      here: np.ndarray, core: np.ndarray) -> colour.ColourStats | None:
+        """The plate's colour statistics under the face's matte, averaged over the track's neighbours."""
+        current = colour.measure(here, core, mode)
+        if current is None:
+            return None
+        colour_frames, _ = self.neighbour_frames(context.frame)
+        stats, offsets = [current], [0]
+        for f in colour_frames:
+            s = self._neighbour_stats(context, f, face.track_id, settings, mode)
+            if s is not None:
+                stats.append(s)
+                offsets.append(f - context.frame)
+        return colour.smooth(stats, colour.tent_weights(offsets, radius))
+
+    def _neighbour_stats(self, context, frame: int, track: int, settings: MatteSettings,
+                         mode: str) -> colour.ColourStats | None:
+        """The plate's statistics for ``track`` at ``frame``, with this frame's settings (memoised by the
+        input's hash at that frame and the settings, so a sequential render measures each frame once)."""
+        key = (self.graph.hash(self.input("input"), frame), track, repr(settings), mode)
+        if key in self._stats_memo:
+            self._stats_memo.move_to_end(key)
+            return self._stats_memo[key]
+        plate = context.input(frame=frame)
+        result = None
+        faces, swap = _faces(plate), plate.metadata.get(SWAP_KEY)
+        face = None if faces is None else next((f for f in faces if f.track_id == track), None)
+        crop = None if swap is None else swap.track(track)
+        if face is not None and crop is not None:
+            dw = plate.data_window
+            array_from_plate = geometry.translation(-dw.xmin, -dw.ymin)
+            points = geometry.apply(array_from_plate, face.landmarks)
+            box = face_box(points, settings, plate.pixels.shape[:2])
+            if box is not None:
+                x0, y0, x1, y1 = box
+                occlusion = plate.channel("mask.occlusion")[y0:y1, x0:x1] if plate.has_channel("mask.occlusion") \
+                    else None
+                box_from_crop = geometry.compose(box_from(array_from_plate, box), geometry.invert(crop.swap_from_plate))
+                matte = face_mattes(points, settings, box, crop_matte=crop.matte, box_from_crop=box_from_crop,
+                                    occlusion=occlusion).face
+                rgb = plate.pixels[y0:y1, x0:x1][:, :, [plate.channel_index(c) for c in ("R", "G", "B")]]
+                result = colour.measure(rgb, np.clip(2.0 * matte - 1.0, 0.0, 1.0), mode)
+        self._stats_memo[key] = result
+        while len(self._stats_memo) > 256:
+            self._stats_memo.popitem(last=False)
+        return result
+
+    def _velocity(self, context, face) -> tuple[float, float]:
+        """The track's mean landmark velocity at this frame (plate pixels per frame), centred where it can be."""
+        _, frames = self.neighbour_frames(context.frame)
+        ends = {}
+        for f in frames:
+            faces = _faces(context.input(frame=f))
+            other = None if faces is None else next((x for x in faces if x.track_id == face.track_id), None)
+            if other is not None:
+                ends[f] = other.landmarks.mean(axis=0)
+        here = face.landmarks.mean(axis=0)
+        before, after = ends.get(context.frame - 1, here), ends.get(context.frame + 1, here)
+        span = (context.frame - 1 in ends) + (context.frame + 1 in ends)
+        if span == 0:
+            return 0.0, 0.0
+        v = (after - before) / span
+        return float(v[0]), float(v[1])
+
+
+def _faces(plate: Plate) -> Faces | None:
+    faces = plate.metadata.get(METADATA_KEY)
+    if faces is not None and not isinstance(faces, Faces):
+        faces = Faces.from_json(str(faces))
+    return faces
+
+
+def _fade(matte: np.ndarray) -> np.ndarray:
+    """Multiband's paste weight: 1 where the matte is >= FADE, easing to 0 with it (smoothstep), so the
+    pyramid's coarse bands, which spread beyond the matte, never reach a pixel the matte leaves alone."""
+    t = np.clip(matte / FADE, 0.0, 1.0)
+    return (t * t * (3.0 - 2.0 * t)).astype(np.float32)
+
+
+def _output_pixels(plate: Plate) -> tuple[np.ndarray, tuple[str, ...]]:
+    """A writable copy of the plate with A and every JawBlend layer present (ours zeroed, the input's
+    mask.occlusion kept): the input's channels first in their order, then A (1) and the layers it lacks.
+    One zeroed allocation and one copy of the input."""
+    n = len(plate.channels)
+    channels = list(plate.channels) + (["A"] if "A" not in plate.channels else [])
+    channels += [name for name in LAYERS if name not in channels]
+    out = np.zeros(plate.pixels.shape[:2] + (len(channels),), np.float32)
+    out[:, :, :n] = plate.pixels
+    for i, name in enumerate(plate.channels):
+        if name in LAYERS and name != "mask.occlusion":
+            out[:, :, i] = 0.0  # an upstream OcclusionMask's mattes: JawBlend's own replace them
+    if "A" not in plate.channels:
+        out[:, :, n] = 1.0
+    return out, tuple(channels)
