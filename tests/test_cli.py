@@ -68,6 +68,15 @@ def test_new_makes_nearby_plates_relative(tmp_path, monkeypatch):
     assert main(["new", "../shots/sh010.json", "--plate", "x.####.exr", "--frames", "1-2"]) == 2  # exists
 
 
+def test_new_takes_the_frame_range_from_disk(tmp_path, capsys):
+    script = str(tmp_path / "shot.json")
+    assert main(["new", script, "--plate", BEACHBALL, "--bare"]) == 0
+    assert json.load(open(script))["frame_range"] == [1, 4]  # singlepart.0001-0004.exr are on disk
+    missing = str(tmp_path / "nothing.####.exr")
+    assert main(["new", str(tmp_path / "other.json"), "--plate", missing]) == 2
+    assert "no frames of" in capsys.readouterr().err and not os.path.exists(tmp_path / "other.json")
+
+
 @pytest.mark.parametrize("frame", [1, 2, 3, 4])
 def test_beachball_round_trip_is_bit_exact_with_windows_and_metadata(beachball_render, frame):
     folder, script = beachball_render
