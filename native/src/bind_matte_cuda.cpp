@@ -1,4 +1,4 @@
-// CUDA twins cuda_polygon_matte, cuda_blur, cuda_multiband_blend: the same arguments and checks as
+// CUDA twins cuda_polygon_matte, cuda_erode_dilate, cuda_blur, cuda_multiband_blend: the same arguments and checks as
 // the numpy versions, on float32 device arrays (CuPy, PyTorch, Numba) passed through
 // __cuda_array_interface__. Built only with FACEPLATE_WITH_CUDA.
 #ifdef FACEPLATE_WITH_CUDA
@@ -74,6 +74,21 @@ void bind_matte_cuda(py::module_& m) {
       py::arg("vertices"), py::arg("out"), py::kw_only(), py::arg("inner") = 0.0, py::arg("outer") = 0.0,
       py::arg("inner_widths") = py::none(), py::arg("outer_widths") = py::none(), py::arg("roi") = py::none(),
       py::arg("mode") = "max", "CUDA twin of polygon_matte drawing into out, an (H, W) float32 device array.");
+
+  m.def(
+      "cuda_erode_dilate",
+      [](py::object matte, py::object out, double amount) {
+        const DeviceView s = device_view(matte, "matte", 2, 2), d = device_view(out, "out", 2, 2);
+        if (s.shape != d.shape) throw py::value_error("out: expected the shape of matte " + s.describe() + ", got " + d.describe());
+        if (d.readonly) throw py::value_error("out: array is read-only");
+        if (s.data == d.data) throw py::value_error("out: must not be matte itself");
+        require_scalar(amount, "amount", -kMaxBlurRadius, kMaxBlurRadius);
+        py::gil_scoped_release release;
+        cuda::erode_dilate(s.data, d.data, int(s.shape[0]), int(s.shape[1]), float(amount));
+      },
+      py::arg("matte"), py::arg("out"), py::arg("amount"),
+      "CUDA twin of erode_dilate writing into out: matte and out are (H, W) float32 device arrays of the same\n"
+      "shape (values are not checked for finiteness on the device).");
 
   m.def(
       "cuda_blur",

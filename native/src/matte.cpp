@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "erode_math.h"
 #include "matte_math.h"
 #include "parallel.h"
 
@@ -145,52 +146,12 @@ void polygon_matte(float* matte, int height, int width, const double* xy, const 
 
 namespace {
 
-constexpr float kFlat = 1e-6f;
-// A hard edge's samples 1.5 px away along the normal are within this of 0 and 1.
-constexpr float kHardTolerance = 0.02f;
-
-inline float at_clamped(const float* m, int h, int w, int x, int y) {
-  x = std::min(std::max(x, 0), w - 1);
-  y = std::min(std::max(y, 0), h - 1);
-  return m[int64_t(y) * w + x];
-}
-
-inline void gradient(const float* m, int h, int w, int x, int y, float* gx, float* gy) {
-  auto v = [&](int dx, int dy) { return at_clamped(m, h, w, x + dx, y + dy); };
-  constexpr float r2 = 1.41421356f;  // isotropic weights: accurate directions on anti-aliased edges
-  *gx = (v(1, -1) + r2 * v(1, 0) + v(1, 1)) - (v(-1, -1) + r2 * v(-1, 0) + v(-1, 1));
-  *gy = (v(-1, 1) + r2 * v(0, 1) + v(1, 1)) - (v(-1, -1) + r2 * v(0, -1) + v(1, -1));
-}
-
-// Bilinear sample at continuous pixel coordinates (centres at +0.5), edges clamped.
-inline float sample_bilinear(const float* m, int h, int w, double x, double y) {
-  x -= 0.5;
-  y -= 0.5;
-  const double fx = std::floor(x), fy = std::floor(y);
-  const int ix = int(fx), iy = int(fy);
-  const float tx = float(x - fx), ty = float(y - fy);
-  const float a = at_clamped(m, h, w, ix, iy), b = at_clamped(m, h, w, ix + 1, iy);
-  const float c = at_clamped(m, h, w, ix, iy + 1), d = at_clamped(m, h, w, ix + 1, iy + 1);
-  return (a + (b - a) * tx) + ((c + (d - c) * tx) - (a + (b - a) * tx)) * ty;
-}
-
-// Edge pixels: not saturated, or a 4-neighbour on the other side of 0.5.
+// Edge pixels (erode_math::is_edge), one byte each.
 std::vector<uint8_t> edge_pixels(const float* m, int h, int w) {
   std::vector<uint8_t> edge(size_t(h) * w);
   parallel_for(h, [&](int64_t b, int64_t e) {
     for (int64_t y = b; y < e; ++y) {
-      for (int x = 0; x < w; ++x) {
-        const float v = m[y * w + x];
-        const bool in = v >= 0.5f;
-        bool is_edge = v > kFlat && v < 1.0f - kFlat;
-        if (!is_edge) {
-          if (x > 0 && (m[y * w + x - 1] >= 0.5f) != in) is_edge = true;
-          else if (x + 1 < w && (m[y * w + x + 1] >= 0.5f) != in) is_edge = true;
-          else if (y > 0 && (m[(y - 1) * w + x] >= 0.5f) != in) is_edge = true;
-          else if (y + 1 < h && (m[(y + 1) * w + x] >= 0.5f) != in) is_edge = true;
-        }
-        edge[y * w + x] = is_edge;
-      }
+      for (int x = 0; x < w; ++x) edge[y * w + x] = erode_math::is_edge(m, h, w, x, int(y));
     }
   }, 8);
   return edge;
@@ -218,64 +179,6 @@ std::vector<int32_t> nearest_in_column(const std::vector<uint8_t>& edge, int h, 
     }
   }, 64);
   return row_of;
-}
-
-// The edge through edge pixel (x, y): its uphill unit normal, whether it is hard (saturated 1.5 px
-// either side along the normal) and, if so, the pixel centre's signed distance s (> 0 inside).
-struct EdgeFrame {
-  bool valid = false, hard = false;
-  double ux = 0, uy = 0, s = 0;
-};
-
-EdgeFrame edge_frame_at(const float* m, int h, int w, int x, int y) {
-  EdgeFrame f;
-  float gx, gy;
-  gradient(m, h, w, x, y, &gx, &gy);
-  const double norm = std::hypot(double(gx), double(gy));
-  if (norm < 1e-6) return f;
-  f.valid = true;
-  f.ux = gx / norm;
-  f.uy = gy / norm;
-  const double cx = x + 0.5, cy = y + 0.5;
-  const float hi = sample_bilinear(m, h, w, cx + 1.5 * f.ux, cy + 1.5 * f.uy);
-  const float lo = sample_bilinear(m, h, w, cx - 1.5 * f.ux, cy - 1.5 * f.uy);
-  f.hard = hi >= 1.0f - kHardTolerance && lo <= kHardTolerance;
-  if (f.hard) {  // invert the (non-decreasing) coverage of a straight edge by bisection
-    const float v = m[int64_t(y) * w + x];
-    // Saturated values give the edge at the fringe of the pixel's footprint: +-half.
-    const double half = 0.5 * (std::fabs(f.ux) + std::fabs(f.uy));
-    double lo_s = -half, hi_s = half;
-    for (int i = 0; i < 40; ++i) {
-      const double mid = 0.5 * (lo_s + hi_s);
-      (matte_math::pixel_value(mid, 0.0, 0.0, f.ux, f.uy) < v ? lo_s : hi_s) = mid;
-    }
-    f.s = 0.5 * (lo_s + hi_s);
-  }
-  return f;
-}
-
-// As edge_frame_at, taken at the pixel of the 3x3 neighbourhood whose value is closest to 0.5 (the
-// coverage of a pixel far into the edge's fringe says little about where the edge is) and carried
-// back to (x, y) along the normal.
-EdgeFrame edge_frame(const float* m, int h, int w, int x, int y) {
-  int bx = -1, by = -1;
-  float best = 0.5f - kFlat;
-  for (int dy = -1; dy <= 1; ++dy) {
-    for (int dx = -1; dx <= 1; ++dx) {
-      const int nx = x + dx, ny = y + dy;
-      if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
-      const float d = std::fabs(m[int64_t(ny) * w + nx] - 0.5f);
-      if (d < best || (d == best && dx == 0 && dy == 0)) {
-        best = d;
-        bx = nx;
-        by = ny;
-      }
-    }
-  }
-  if (bx < 0) return edge_frame_at(m, h, w, x, y);
-  EdgeFrame f = edge_frame_at(m, h, w, bx, by);
-  f.s += (x - bx) * f.ux + (y - by) * f.uy;
-  return f;
 }
 
 }  // namespace
@@ -326,22 +229,7 @@ void erode_dilate(const float* src, float* dst, int height, int width, float amo
           dist = std::hypot(double(sx - x), double(sy - y));
           if (dist > reach_d) continue;
         }
-        const EdgeFrame f = edge_frame(src, h, w, sx, sy);
-        const double ox = x - sx, oy = double(y) - sy;  // from the edge pixel to this one
-        if (f.valid && f.hard) {
-          const double s = f.s + ox * f.ux + oy * f.uy;
-          dst[p] = matte_math::pixel_value(s + a, 0.0, 0.0, f.ux, f.uy);
-          continue;
-        }
-        double ux = f.ux, uy = f.uy;
-        if (!f.valid && dist > 0) {
-          const double sign = src[p] >= 0.5f ? 1.0 : -1.0;  // uphill: away from the edge inside, towards it outside
-          ux = sign * ox / dist;
-          uy = sign * oy / dist;
-        } else if (!f.valid) {
-          continue;
-        }
-        dst[p] = sample_bilinear(src, h, w, x + 0.5 + a * ux, y + 0.5 + a * uy);
+        dst[p] = erode_math::moved_value(src, h, w, x, int(y), sx, sy, dist, a);
       }
     }
   }, 8);

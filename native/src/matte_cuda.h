@@ -12,6 +12,8 @@ namespace cuda {
 void polygon_matte(float* matte, int height, int width, const double* xy, const double* inner, const double* outer, int n,
                    PixelRect region, bool replace);
 
+void erode_dilate(const float* src, float* dst, int height, int width, float amount);
+
 void blur(const float* src, float* dst, int height, int width, int channels, float radius, BlurKind kind);
 
 void multiband_blend(const float* a, const float* b, const float* matte, float* out, int h, int w, int c, int levels,

@@ -4,6 +4,8 @@
 #include "warp.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <type_traits>
 
 #include "parallel.h"
@@ -54,6 +56,47 @@ int tile_width(const Matrix3& src_from_dst, int roi_width) {
   if (rows_per_column * roi_width <= kTileSourceRows) return roi_width;
   return std::max(kMinTileWidth, int(kTileSourceRows / rows_per_column) / kSpan * kSpan);
 }
+
+// Software prefetch of the source rows that output row y + kPrefetchRows will read. Along a rotated
+// row the taps step to a new source row every 1 / |d(source y) / d(output x)| pixels, so each output
+// row starts many short streams the hardware prefetchers do not follow, and the first touch of each
+// cache line stalls on DRAM. For an affine map that row's taps are this row's shifted by a constant
+// offset, so prefetching them costs one instruction per cache line. Into L2 (locality 2), not L1:
+// four rows ahead is ~4 output rows of traffic, more than L1 holds. Measured on a shared 2-core Zen 4,
+// UHD RGBA float bilinear against cv2.warpAffine at 2 threads, medians of 8 interleaved runs, two
+// sessions: 5 degrees 0.86x / 0.83x -> 1.02x / 0.91x, 30 degrees 0.60x / 0.68x -> 0.91x / 0.85x
+// (2 rows ahead: 0.96x / 0.83x; 6 rows: 1.02x / 0.88x; locality 3: 0.87x / 0.92x). Shifts and slight
+// rotations (under one new source row per 1 / kPrefetchMinSlope output pixels) stream by row and are
+// left to the hardware. Prefetch addresses may fall outside the source: prefetches never fault, and
+// they are formed as integers, not pointers.
+constexpr int kPrefetchRows = 4;
+constexpr int kPrefetchLocality = 2;
+constexpr double kPrefetchMinSlope = 1.0 / 64.0;
+
+// Element offset from a tap to the same tap kPrefetchRows output rows below; 0: no prefetching.
+int64_t prefetch_offset(const Matrix3& t, int width, int nc, bool perspective) {
+  if (perspective || std::abs(t.m[3]) < kPrefetchMinSlope) return 0;
+  const int64_t dy = std::lround(kPrefetchRows * t.m[4]), dx = std::lround(kPrefetchRows * t.m[1]);
+  return (dy * width + dx) * nc;
+}
+
+// Prefetches the first and last tap rows, kPrefetchRows output rows ahead, once per cache line of
+// the span's output (the taps move about as fast as the output along a row).
+template <Filter F, int C, class In>
+FP_INLINE void prefetch_span(const Source<In, C>& s, const SpanCoords& sc, int k_begin, int k_end, int64_t offset) {
+  constexpr int first = F == Filter::bicubic ? -1 : 0, last = F == Filter::bicubic ? 2 : F == Filter::bilinear ? 1 : 0;
+  const int nc = s.nc();
+  const int64_t row = int64_t(s.width) * nc;
+  const int step = std::max(1, int(64 / (sizeof(In) * nc)));
+  const intptr_t ahead = intptr_t(offset * int64_t(sizeof(In))), first_row = intptr_t(first * row * int64_t(sizeof(In)));
+  const intptr_t last_row = intptr_t(last * row * int64_t(sizeof(In)));
+  for (int k = k_begin; k < k_end; k += step) {
+    const intptr_t p = reinterpret_cast<intptr_t>(s.pixel(sc.ix[k], sc.iy[k])) + ahead;
+    __builtin_prefetch(reinterpret_cast<const void*>(p + first_row), 0, kPrefetchLocality);
+    if (last != first) __builtin_prefetch(reinterpret_cast<const void*>(p + last_row), 0, kPrefetchLocality);
+  }
+}
+
 // Interior gather for a span whose taps are all inside the source.
 template <Filter F, int C, class In, class Out>
 FP_INLINE void span_interior(const Source<In, C>& s, const SpanCoords& sc, int k_begin, int k_end, Out* d) {
@@ -89,6 +132,7 @@ FP_INLINE void warp_rows(const Image& src, const Image& dst, const WarpParams& p
   SpanCoords sc;
   float px[C ? C : 64];
   const int tile = tile_width(t, p.roi.x1 - p.roi.x0);
+  const int64_t prefetch = prefetch_offset(t, s.width, nc, Perspective);
   for (int tx0 = p.roi.x0; tx0 < p.roi.x1; tx0 += tile) {
     const int tx1 = std::min(p.roi.x1, tx0 + tile);
     for (int y = y_begin; y < y_end; ++y) {
@@ -98,6 +142,7 @@ FP_INLINE void warp_rows(const Image& src, const Image& dst, const WarpParams& p
         const int x0 = std::max(xs, tx0), x1 = std::min(xs + kSpan, tx1);
         Out* d = out + (int64_t(y) * dst.width + x0) * nc;
         if (span_coords<F, Perspective>(t, xs, y, kSpan, s.width, s.height, sc)) {
+          if (prefetch) prefetch_span<F>(s, sc, x0 - xs, x1 - xs, prefetch);
           span_interior<F>(s, sc, x0 - xs, x1 - xs, d);
           continue;
         }

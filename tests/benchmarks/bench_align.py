@@ -16,7 +16,8 @@ Measured in one run:
   ``--repeats`` times interleaved (medians reported); plus the per-frame cost of the transform itself
   (fit, smoothing over the track, edits).
 
-Timings on a shared machine are noisy: the load average is printed before and after.
+Timings on a shared machine are noisy: the load average is printed before and after. rows() follows
+the protocol in benchtable.py; quick: 10 repeats.
 
     python tests/benchmarks/bench_align.py [--frames 48] [--repeats 40] [--json]
 """
@@ -39,6 +40,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "alignedit"))
 
 from align_shots import crop_jitter, tracked_shot  # noqa: E402  (tests/alignedit/align_shots.py)
+from benchtable import print_table, row  # noqa: E402
 from shots import Actor, render  # noqa: E402
 
 from faceplate.imaging import warp_affine  # noqa: E402
@@ -121,6 +123,30 @@ def throughput(repeats: int) -> dict:
     return out
 
 
+def figure_rows(j: dict, s: dict, repeats: int) -> list[dict]:
+    """Protocol rows (benchtable.py) of the jitter and throughput figures."""
+    out = [row(f"AlignEdit crop jitter, {j['size']} px crop, stabilised", j["stabilised_px"], "px/frame",
+               "raw landmarks", j["raw_px"], higher_is_better=False, goal="ratio >= 3",
+               note=f"{j['frames']} frames, face moving {j['plate_motion_px_per_frame']:.1f} plate px/frame; lag "
+               f"{j['lag_frames']:+.3f} frames (mean offset from raw {j['offset_px']:.3f} px)")]
+    for crop in ("256", "512"):
+        r = s[crop]
+        note = (f"from a {s['plate']} plate (face ~{s['face_px']:.0f} px), scale {r['scale']:.2f}, median of {repeats}"
+                + (f"; transform (fit + smoothing + edits) {s['transform_ms']:.2f} ms/face" if crop == "256" else ""))
+        out.append(row(f"AlignEdit crop {crop} bicubic", r["alignedit_ms"], "ms", "cv2.warpAffine INTER_CUBIC",
+                       r["opencv_ms"], higher_is_better=False, note=note))
+        out.append(row(f"native warp_affine crop {crop} bicubic", r["native_warp_ms"], "ms", "cv2.warpAffine INTER_CUBIC",
+                       r["opencv_ms"], higher_is_better=False, note="the same crop, no anti-alias pre-blur"))
+    return out
+
+
+def rows(quick: bool = False, frames: int | None = None, repeats: int | None = None) -> list[dict]:
+    frames = frames or 48  # fewer frames move the face faster: a different figure
+    repeats = repeats or (10 if quick else 40)
+    cv2.setNumThreads(os.cpu_count() or 1)
+    return figure_rows(jitter(list(range(1001, 1001 + frames))), throughput(repeats), repeats)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=48)
@@ -132,27 +158,13 @@ def main() -> int:
     stability = jitter(list(range(1001, 1001 + args.frames)))
     speed = throughput(args.repeats)
     load_after = os.getloadavg()
+    results = figure_rows(stability, speed, args.repeats)
     if args.json:
         print(json.dumps({"load_before": load_before, "load_after": load_after, "cores": os.cpu_count(),
-                          "jitter": stability, "throughput": speed}, indent=2))
+                          "jitter": stability, "throughput": speed, "rows": results}, indent=2))
         return 0
-    j = stability
-    print(f"{os.cpu_count()} cores; load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
-          f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
-    print(f"crop jitter ({j['frames']} frames, {j['size']} px crop, face moving {j['plate_motion_px_per_frame']:.1f} "
-          f"plate px/frame):")
-    print(f"  raw landmarks   {j['raw_px']:.3f} px/frame")
-    print(f"  stabilised      {j['stabilised_px']:.3f} px/frame  ({j['ratio']:.1f}x lower; goal >= 3x: "
-          f"{'met' if j['ratio'] >= 3 else 'NOT met'})")
-    print(f"  lag             {j['lag_frames']:+.3f} frames (mean offset from raw {j['offset_px']:.3f} px)")
-    s = speed
-    print(f"aligned crop from a {s['plate']} plate (face ~{s['face_px']:.0f} px), medians of {args.repeats}:")
-    print(f"  transform (fit + smoothing over the track + edits): {s['transform_ms']:.2f} ms/face")
-    for crop in ("256", "512"):
-        r = s[crop]
-        print(f"  {crop:>3} crop (scale {r['scale']:.2f}): AlignEdit {r['alignedit_ms']:6.2f} ms   cv2.warpAffine "
-              f"{r['opencv_ms']:6.2f} ms   ratio {r['alignedit_over_opencv']:.2f}   (native warp alone "
-              f"{r['native_warp_ms']:.2f} ms, {r['native_over_opencv']:.2f}x)")
+    print_table(results, f"{os.cpu_count()} cores; load average before {load_before[0]:.2f} {load_before[1]:.2f} "
+                f"{load_before[2]:.2f}, after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
     return 0
 
 

@@ -3,7 +3,8 @@
 Both sides read every frame to float32 and write it back as half with the same compression, in the
 same process and the same run; the reference is the plain OpenImageIO loop a pipeline TD would
 write (ImageInput.read_image -> ImageOutput.write_image). Prints per-frame medians and the ratio
-(goal: faceplate's overhead <= 10 %, ratio <= 1.10).
+raw / ours (goal: faceplate's overhead <= 10 %, ratio >= 1 / 1.10 = 0.91). rows() follows the
+protocol in benchtable.py.
 
     python tests/benchmarks/bench_io.py [--frames 6] [--repeat 3] [--compression zip] [--json]
 """
@@ -11,7 +12,6 @@ write (ImageInput.read_image -> ImageOutput.write_image). Prints per-frame media
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -20,6 +20,8 @@ import time
 
 import numpy as np
 import OpenImageIO as oiio
+
+from benchtable import emit, row
 
 import faceplate
 from faceplate.nodes import Plate
@@ -70,6 +72,21 @@ def ours(src_pattern: str, dst_folder: str, frames: int, compression: str) -> li
     return [r.seconds for r in report.results]
 
 
+def rows(quick: bool = False, frames: int | None = None, repeat: int | None = None, compression: str = "zip") -> list[dict]:
+    """Protocol rows (benchtable.py): one row, ms per frame; quick: 3 frames x 2 repeats, else 6 x 3."""
+    frames = frames or (3 if quick else 6)
+    repeat = repeat or (2 if quick else 3)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = make_sequence(tmp, frames, compression)
+        raw_t, our_t = [], []
+        for _ in range(repeat):  # interleaved, so drift on a shared machine hits both alike
+            raw_t += raw_oiio(src, tmp, frames, compression)
+            our_t += ours(src, tmp, frames, compression)
+    return [row(f"Read->Write {WIDTH}x{HEIGHT} RGBA half {compression}", statistics.median(our_t) * 1e3, "ms",
+                "raw OpenImageIO read+write", statistics.median(raw_t) * 1e3, higher_is_better=False,
+                goal="ratio >= 0.91", note=f"per frame, median of {frames * repeat} frames; goal: overhead <= 10 %")]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=6)
@@ -77,22 +94,7 @@ def main() -> int:
     parser.add_argument("--compression", default="zip")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-
-    with tempfile.TemporaryDirectory() as tmp:
-        src = make_sequence(tmp, args.frames, args.compression)
-        raw_t, our_t = [], []
-        for _ in range(args.repeat):  # interleaved, so drift on a shared machine hits both alike
-            raw_t += raw_oiio(src, tmp, args.frames, args.compression)
-            our_t += ours(src, tmp, args.frames, args.compression)
-    raw_ms, our_ms = statistics.median(raw_t) * 1e3, statistics.median(our_t) * 1e3
-    row = {"benchmark": f"Read->Write {WIDTH}x{HEIGHT} RGBA half {args.compression}", "ours_ms": round(our_ms, 1),
-           "reference": "raw OpenImageIO read+write", "reference_ms": round(raw_ms, 1),
-           "ratio": round(our_ms / raw_ms, 3), "goal": "<= 1.10", "frames": args.frames * args.repeat}
-    if args.json:
-        print(json.dumps([row], indent=2))
-    else:
-        print(f"{'benchmark':<42} {'ours ms':>9} {'reference':<28} {'ref ms':>9} {'ratio':>7}  goal")
-        print(f"{row['benchmark']:<42} {our_ms:9.1f} {row['reference']:<28} {raw_ms:9.1f} {row['ratio']:7.3f}  {row['goal']}")
+    emit(rows(frames=args.frames, repeat=args.repeat, compression=args.compression), args.json)
     return 0
 
 

@@ -1,7 +1,8 @@
 """Mattes and blending in faceplate._native against the OpenCV code a compositor would write instead.
 
 Each row times ours and the reference in the same run, interleaved, at the same thread count
-(faceplate.set_thread_count and cv2.setNumThreads), and prints medians and ours / reference:
+(faceplate.set_thread_count and cv2.setNumThreads), and prints medians and reference / ours
+(> 1: ours is faster; rows() follows the protocol in benchtable.py):
   - polygon_matte: a 68-landmark face hull with a 40 px feather in a 3840x2160 matte, against
     cv2.fillPoly (anti-aliased) + cv2.GaussianBlur over the full frame;
   - multiband_blend of a 1024x1024 RGB region, 6 levels, against a cv2.pyrDown/pyrUp blend;
@@ -14,14 +15,13 @@ Each row times ours and the reference in the same run, interleaved, at the same 
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from benchtable import compare, emit
 
 from faceplate import _native
 from faceplate.imaging.blend import multiband_blend
@@ -39,15 +39,6 @@ def face_hull() -> np.ndarray:
     t = np.linspace(0, 2 * np.pi, 68, endpoint=False)
     pts = np.stack([1920 + 450 * np.cos(t), 1080 + 600 * np.sin(t)], 1) + rng.normal(0, 30, (68, 2))
     return cv2.convexHull(pts.astype(np.float32))[:, 0].astype(np.float64)
-
-
-def timed(fn, repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - start)
-    return out
 
 
 def cases():
@@ -80,33 +71,25 @@ def cases():
     ]
 
 
+def rows(quick: bool = False, repeat: int | None = None, threads: int = 0) -> list[dict]:
+    """Protocol rows (benchtable.py): medians of ``repeat`` runs (3 when quick, 5 otherwise); ``threads``
+    0 is faceplate's default (FACEPLATE_THREADS or all cores), OpenCV set to the same count."""
+    repeat = repeat or (3 if quick else 5)
+    _native.set_thread_count(threads)
+    threads = _native.thread_count()
+    cv2.setNumThreads(threads)
+    note = f"{threads} threads, median of {repeat}"
+    return [compare(name, ours, ref_name, ref, repeat, note=note) for name, ours, ref_name, ref in cases()]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--threads", type=int, default=0, help="0: faceplate's default (FACEPLATE_THREADS or all cores)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-
-    _native.set_thread_count(args.threads)
-    threads = _native.thread_count()
-    cv2.setNumThreads(threads)
-    rows = []
-    for name, ours, ref_name, ref in cases():
-        ours(), ref()  # warm up
-        our_t, ref_t = [], []
-        for _ in range(args.repeat):  # interleaved, so drift on a shared machine hits both alike
-            our_t += timed(ours, 1)
-            ref_t += timed(ref, 1)
-        our_ms, ref_ms = statistics.median(our_t) * 1e3, statistics.median(ref_t) * 1e3
-        rows.append({"benchmark": name, "ours_ms": round(our_ms, 2), "reference": ref_name,
-                     "reference_ms": round(ref_ms, 2), "ratio": round(our_ms / ref_ms, 3),
-                     "threads": threads, "repeat": args.repeat})
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        print(f"{'benchmark':<38} {'ours ms':>9} {'reference':<30} {'ref ms':>9} {'ratio':>7}   (threads {threads})")
-        for r in rows:
-            print(f"{r['benchmark']:<38} {r['ours_ms']:9.1f} {r['reference']:<30} {r['reference_ms']:9.1f} {r['ratio']:7.3f}")
+    results = rows(repeat=args.repeat, threads=args.threads)
+    emit(results, args.json, f"threads {_native.thread_count()}, median ms of {args.repeat}")
     return 0
 
 

@@ -2,24 +2,24 @@
 
     python tests/benchmarks/bench_native.py [--json] [--repeat N] [--threads N]
 
-Each figure is the median over --repeat runs (after one warm-up); each row's reference runs in the
-same process with the same thread count (OpenCV's and ours), so the ratio is the figure to read.
-Add a row by appending a Row to the list that rows() returns (the matte/blend kernels add theirs).
-With torch and a CUDA device, the CUDA twins are timed against the CPU path as well.
+Each figure is the median over --repeat runs (after one warm-up, ours and the reference interleaved);
+each row's reference runs in the same process with the same thread count (OpenCV's and ours), so the
+ratio (reference / ours, > 1: ours is faster) is the figure to read. Add a row by appending a Case to
+the list that cases() returns. With torch and a CUDA device, the CUDA twins are timed against the CPU
+path as well. rows() follows the protocol in benchtable.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import statistics
-import time
 from dataclasses import dataclass
 from typing import Callable
 
 import cv2
 import numpy as np
+
+from benchtable import compare, cuda_sync, emit
 
 from faceplate import _native
 from faceplate.imaging import paste_back, warp_affine
@@ -28,24 +28,12 @@ UHD = (3840, 2160)
 
 
 @dataclass
-class Row:
+class Case:
     name: str
     ours: Callable[[], object]
     reference: Callable[[], object]
     reference_name: str
-    goal: str = ""  # what the row must show, for the reader
-
-
-def median_ms(fn: Callable[[], object], repeat: int, sync: Callable[[], None] = lambda: None) -> float:
-    fn()  # warm-up: first-touch page faults, thread start-up, CUDA context
-    sync()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        sync()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
+    goal: str | None = None  # what the row must show, for the reader
 
 
 def to_opencv(dst_from_src: np.ndarray) -> np.ndarray:
@@ -62,7 +50,7 @@ def rotation(angle_deg: float, scale: float, centre: tuple[float, float], to: tu
     return np.hstack([r, (np.asarray(to) - r @ np.asarray(centre))[:, None]])
 
 
-def warp_rows(rng: np.random.Generator) -> list[Row]:
+def warp_cases(rng: np.random.Generator) -> list[Case]:
     w, h = UHD
     src = rng.random((h, w, 4), dtype=np.float32)
     out = np.empty_like(src)
@@ -70,10 +58,10 @@ def warp_rows(rng: np.random.Generator) -> list[Row]:
     m_cv = to_opencv(m)
     ours = lambda: warp_affine(src, m, out=out, filter="bilinear")  # noqa: E731
     return [
-        Row("warp_affine bilinear UHD RGBA f32", ours,
+        Case("warp_affine bilinear UHD RGBA f32", ours,
             lambda: cv2.warpAffine(src, m_cv, UHD, dst=out, flags=cv2.INTER_LINEAR), "cv2.warpAffine", "ratio >= 1"),
-        Row("warp_affine bilinear UHD RGBA f32", ours, lambda: np.copyto(out, src), "np.copyto (floor)", "ratio >= 0.4"),
-        Row("warp_affine bicubic UHD RGBA f32", lambda: warp_affine(src, m, out=out, filter="bicubic"),
+        Case("warp_affine bilinear UHD RGBA f32", ours, lambda: np.copyto(out, src), "np.copyto (floor)", "ratio >= 0.4"),
+        Case("warp_affine bicubic UHD RGBA f32", lambda: warp_affine(src, m, out=out, filter="bicubic"),
             lambda: cv2.warpAffine(src, m_cv, UHD, dst=out, flags=cv2.INTER_CUBIC), "cv2.warpAffine (a=-0.75)"),
     ]
 
@@ -90,7 +78,7 @@ def paste_case(rng: np.random.Generator):
     return plate, face, matte, plate_from_aligned, aligned_from_plate
 
 
-def paste_rows(rng: np.random.Generator) -> list[Row]:
+def paste_cases(rng: np.random.Generator) -> list[Case]:
     plate, face, matte, plate_from_aligned, aligned_from_plate = paste_case(rng)
     m_cv = to_opencv(plate_from_aligned)
 
@@ -100,16 +88,16 @@ def paste_rows(rng: np.random.Generator) -> list[Row]:
         plate[..., :3] = warped * alpha + plate[..., :3] * (1 - alpha)
 
     return [
-        Row("paste_back 1024² face into UHD plate", lambda: paste_back(plate, face, matte, aligned_from_plate),
+        Case("paste_back 1024² face into UHD plate", lambda: paste_back(plate, face, matte, aligned_from_plate),
             usual_pipeline, "2x full-frame cv2.warpAffine + numpy blend", "ratio >= 20"),
     ]
 
 
-def rows(rng: np.random.Generator) -> list[Row]:
-    return warp_rows(rng) + paste_rows(rng)
+def cases(rng: np.random.Generator) -> list[Case]:
+    return warp_cases(rng) + paste_cases(rng)
 
 
-def cuda_rows(rng: np.random.Generator) -> list[Row]:
+def cuda_cases(rng: np.random.Generator) -> list[Case]:
     """CUDA twins against the CPU path (same call, numpy in and out)."""
     try:
         import torch
@@ -125,23 +113,26 @@ def cuda_rows(rng: np.random.Generator) -> list[Row]:
     plate, face, matte, _, aligned_from_plate = paste_case(rng)
     plate_d, face_d, matte_d = (torch.from_numpy(a).cuda() for a in (plate, face, matte))
     return [
-        Row("CUDA warp_affine bilinear UHD RGBA f32", lambda: warp_affine(src_d, m, out=out_d),
+        Case("CUDA warp_affine bilinear UHD RGBA f32", lambda: warp_affine(src_d, m, out=out_d),
             lambda: warp_affine(src, m, out=out), "CPU warp_affine"),
-        Row("CUDA warp_affine bicubic UHD RGBA f32", lambda: warp_affine(src_d, m, out=out_d, filter="bicubic"),
+        Case("CUDA warp_affine bicubic UHD RGBA f32", lambda: warp_affine(src_d, m, out=out_d, filter="bicubic"),
             lambda: warp_affine(src, m, out=out, filter="bicubic"), "CPU warp_affine"),
-        Row("CUDA paste_back 1024² face into UHD", lambda: paste_back(plate_d, face_d, matte_d, aligned_from_plate),
+        Case("CUDA paste_back 1024² face into UHD", lambda: paste_back(plate_d, face_d, matte_d, aligned_from_plate),
             lambda: paste_back(plate, face, matte, aligned_from_plate), "CPU paste_back"),
     ]
 
 
-def cuda_sync() -> None:
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-    except ImportError:
-        pass
+def rows(quick: bool = False, repeat: int | None = None, threads: int | None = None) -> list[dict]:
+    """Protocol rows (benchtable.py): medians of --repeat runs (3 when quick, 7 otherwise) at ``threads``
+    CPU threads for ours and OpenCV alike (default: min(2, cores), the figure the issues quote)."""
+    threads = threads or min(2, os.cpu_count() or 1)
+    repeat = repeat or (3 if quick else 7)
+    cv2.setNumThreads(threads)
+    _native.set_thread_count(threads)
+    rng = np.random.default_rng(0)
+    note = f"{threads} threads, median of {repeat}"
+    return [compare(c.name, c.ours, c.reference_name, c.reference, repeat, goal=c.goal, note=note, sync=cuda_sync)
+            for c in cases(rng) + cuda_cases(rng)]
 
 
 def main() -> int:
@@ -150,24 +141,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1), help="CPU threads for ours and OpenCV")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
-    cv2.setNumThreads(args.threads)
-    _native.set_thread_count(args.threads)
-    rng = np.random.default_rng(0)
-    results = []
-    for row in rows(rng) + cuda_rows(rng):
-        ours = median_ms(row.ours, args.repeat, cuda_sync)
-        ref = median_ms(row.reference, args.repeat, cuda_sync)
-        results.append(dict(name=row.name, ours_ms=round(ours, 2), reference=row.reference_name, reference_ms=round(ref, 2),
-                            ratio=round(ref / ours, 2), goal=row.goal))
-    if args.json:
-        print(json.dumps(dict(threads=args.threads, repeat=args.repeat, cuda=_native.cuda_available(), rows=results), indent=2))
-        return 0
-    print(f"threads={args.threads} repeat={args.repeat} (median ms; ratio = reference / ours, > 1: ours is faster)")
-    header = f"{'kernel':40s} {'ours ms':>9s}  {'reference':44s} {'ref ms':>9s} {'ratio':>7s}  goal"
-    print(header)
-    print("-" * len(header))
-    for r in results:
-        print(f"{r['name']:40s} {r['ours_ms']:9.2f}  {r['reference']:44s} {r['reference_ms']:9.2f} {r['ratio']:7.2f}  {r['goal']}")
+    results = rows(repeat=args.repeat, threads=args.threads)
+    emit(results, args.json, f"threads={args.threads} repeat={args.repeat} (median ms)", threads=args.threads,
+         repeat=args.repeat, cuda=_native.cuda_available())
     return 0
 
 

@@ -3,8 +3,9 @@
 Two graphs over synthetic 1920x1080 RGBA half EXR sequences: a plain Read -> Write, and the heaviest
 graph that exists now, Read -> FaceDetect (tracked beforehand, overlay layer drawn) -> Write over a
 shot with two real faces. Each setting runs in interleaved repeats; the script prints frames/s, the
-scaling ratio against serial, and the per-frame overhead of each scheduler:
-(wall - serial wall / workers) / frames, start-up included.
+scaling ratio against serial (the reference, same run: parallel / serial frames/s, > 1: faster), and
+the per-frame overhead of each scheduler: (wall - serial wall / workers) / frames, start-up included.
+rows() follows the protocol in benchtable.py.
 
     python tests/benchmarks/bench_render.py [--frames 24] [--repeat 2] [--json]
 """
@@ -12,7 +13,6 @@ scaling ratio against serial, and the per-frame overhead of each scheduler:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -21,6 +21,8 @@ import tempfile
 import time
 
 import numpy as np
+
+from benchtable import emit, row
 
 import faceplate
 from faceplate.nodes import Plate
@@ -67,37 +69,41 @@ def timed(graph: faceplate.Graph, frames: int, folder: str, **settings) -> float
     return wall
 
 
+SETTINGS = {"serial": {}, "-j 2": {"jobs": 2, "chunk": 4}, "--scheduler local:2": {"scheduler": "local:2", "chunk": 4}}
+
+
+def rows(quick: bool = False, frames: int | None = None, repeat: int | None = None) -> list[dict]:
+    """Protocol rows (benchtable.py): frames/s of each parallel setting against serial, per graph;
+    quick: 6 frames, 1 repeat, else 24 frames, median of 2."""
+    frames = frames or (6 if quick else 24)
+    repeat = repeat or (1 if quick else 2)
+    out = []
+    for graph_name, make in (("Read -> Write", make_shot), ("Read -> FaceDetect(overlay) -> Write", make_face_shot)):
+        walls: dict[str, list[float]] = {k: [] for k in SETTINGS}
+        with tempfile.TemporaryDirectory() as tmp:
+            graph = make(tmp, frames)
+            for _ in range(repeat):
+                for name, kw in SETTINGS.items():
+                    walls[name].append(timed(graph, frames, tmp, **kw))
+        serial = statistics.median(walls["serial"])
+        for name in list(SETTINGS)[1:]:
+            wall = statistics.median(walls[name])
+            overhead = (wall - serial / 2) / frames * 1e3
+            out.append(row(f"{graph_name}, {name}", frames / wall, "frames/s", "serial", frames / serial,
+                           higher_is_better=True, note=f"1920x1080, {frames} frames, median of {repeat}; "
+                           f"overhead {overhead:.1f} ms/frame"))
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=24)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    settings = {"serial": {}, "-j 2": {"jobs": 2, "chunk": 4}, "--scheduler local:2": {"scheduler": "local:2", "chunk": 4}}
-    rows = []
-    for graph_name, make in (("Read -> Write", make_shot), ("Read -> FaceDetect(overlay) -> Write", make_face_shot)):
-        walls: dict[str, list[float]] = {k: [] for k in settings}
-        with tempfile.TemporaryDirectory() as tmp:
-            graph = make(tmp, args.frames)
-            for _ in range(args.repeat):
-                for name, kw in settings.items():
-                    walls[name].append(timed(graph, args.frames, tmp, **kw))
-        serial = statistics.median(walls["serial"])
-        for name, ws in walls.items():
-            wall = statistics.median(ws)
-            workers = 1 if name == "serial" else 2
-            rows.append({"graph": graph_name, "setting": name, "frames_per_s": round(args.frames / wall, 2),
-                         "wall_s": round(wall, 2), "speedup_vs_serial": round(serial / wall, 2),
-                         "overhead_ms_per_frame": round((wall - serial / workers) / args.frames * 1e3, 1)})
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        print(f"1920x1080 RGBA half, {args.frames} frames, median of {args.repeat}; reference: serial, same run; "
-              f"load average {os.getloadavg()[0]:.1f}")
-        print(f"{'graph':<38} {'setting':<22} {'frames/s':>9} {'wall s':>8} {'vs serial':>10} {'overhead ms/frame':>18}")
-        for r in rows:
-            print(f"{r['graph']:<38} {r['setting']:<22} {r['frames_per_s']:9.2f} {r['wall_s']:8.2f}"
-                  f" {r['speedup_vs_serial']:10.2f} {r['overhead_ms_per_frame']:18.1f}")
+    results = rows(frames=args.frames, repeat=args.repeat)
+    emit(results, args.json, f"1920x1080 RGBA half, {args.frames} frames, median of {args.repeat}; reference: serial, "
+         f"same run; load average {os.getloadavg()[0]:.1f}")
     return 0
 
 

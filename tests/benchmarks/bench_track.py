@@ -15,7 +15,9 @@ the same run:
   points after mapping them back through the known motion), and the stabiliser's lag in frames.
 
 Goal: track >= 10 frames/s at 1920x1080 on 2 cores. Timings on a shared machine are noisy: the load
-average is printed before and after.
+average is printed before and after. rows() follows the protocol in benchtable.py (references: decode
+alone for the serial pass, the serial pass for the parallel one, raw landmarks for the stabilised
+jitter); quick: 8 frames at 1920x1080, one pass of each kind.
 
     python tests/benchmarks/bench_track.py [--frames 24] [--sizes 1080,2160] [--repeats 2] [--workers N] [--json]
 """
@@ -34,6 +36,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
 
+from benchtable import print_table, row  # noqa: E402
 from shots import Actor, render  # noqa: E402
 
 from faceplate.nodes.core import Graph  # noqa: E402
@@ -150,6 +153,34 @@ def bench(size: tuple[int, int], frames: list[int], repeats: int, workers: int) 
         return figures
 
 
+def figure_rows(r: dict) -> list[dict]:
+    """Protocol rows (benchtable.py) of one size's figures."""
+    s, p, size = r["serial"], r["parallel"], r["size"]
+    goal = "value >= 10" if size == "1920x1080" else None
+    return [
+        row(f"track serial {size}", s["fps"], "frames/s", "EXR decode alone", r["decode_only_fps"], higher_is_better=True,
+            goal=goal, note=f"{r['frames']} frames; runs {', '.join(f'{x:.1f}' for x in s['runs'])}; pull "
+            f"{s['pull_ms_per_frame']:.1f} ms/frame (worker thread), detect+link {s['detect_ms_per_frame']:.1f} ms/frame"),
+        row(f"track parallel {size}", p["fps"], "frames/s", "track serial", s["fps"], higher_is_better=True, goal=goal,
+            note=f"{p['workers']} worker processes; start-up {p['first_frame_s']:.2f} s to the first frame, then "
+            f"{p['after_first_fps']:.1f} frames/s; same sidecar as serial: {'yes' if r['same_sidecar'] else 'NO'}"),
+        row(f"landmark jitter stabilised {size}", r["stabilised_jitter_px"], "px/frame", "raw landmarks",
+            r["raw_jitter_px"], higher_is_better=False, note=f"lag {r['stabiliser_lag_frames']:+.3f} frames; "
+            f"{r['tracks']} tracks, {r['identities']} identities"),
+    ]
+
+
+def rows(quick: bool = False, frames: int | None = None, sizes: str | None = None, repeats: int | None = None,
+         workers: int | None = None) -> list[dict]:
+    frames = frames or (8 if quick else 24)
+    sizes = sizes or ("1080" if quick else "1080,2160")
+    repeats = repeats or (1 if quick else 2)
+    workers = max(2, workers or min(available_cores(), 8))
+    frame_list = list(range(1001, 1001 + frames))
+    table = {"1080": (1920, 1080), "2160": (3840, 2160)}
+    return [x for s in sizes.split(",") for x in figure_rows(bench(table[s.strip()], frame_list, repeats, workers))]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=24)
@@ -167,33 +198,11 @@ def main() -> int:
     load_after = os.getloadavg()
     if args.json:
         print(json.dumps({"load_before": load_before, "load_after": load_after, "cores": available_cores(),
-                          "results": results}, indent=2))
+                          "results": results, "rows": [x for r in results for x in figure_rows(r)]}, indent=2))
         return 0
-    print(f"{available_cores()} cores; load average before {load_before[0]:.2f} {load_before[1]:.2f} "
-          f"{load_before[2]:.2f}, after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
-    for r in results:
-        s, p = r["serial"], r["parallel"]
-
-        def goal(fps):
-            return ("  (goal >= 10: " + ("met" if fps >= 10 else "NOT met") + ")") if r["size"] == "1920x1080" else ""
-
-        print(f"{r['size']}: {r['frames']} frames, {r['tracks']} tracks, {r['identities']} identities, "
-              f"same sidecar serial/parallel: {'yes' if r['same_sidecar'] else 'NO'}")
-        print(f"  track serial    {s['fps']:6.1f} frames/s  {s['ms_per_frame']:6.1f} ms/frame{goal(s['fps'])}  "
-              f"runs {', '.join(f'{x:.1f}' for x in s['runs'])}")
-        print(f"  track parallel  {p['fps']:6.1f} frames/s  {p['ms_per_frame']:6.1f} ms/frame{goal(p['fps'])}  "
-              f"runs {', '.join(f'{x:.1f}' for x in p['runs'])}  ({p['workers']} worker processes)")
-        print(f"                  start-up {p['first_frame_s']:.2f} s to the first frame, then "
-              f"{p['after_first_fps']:.1f} frames/s "
-              f"(serial: {s['first_frame_s']:.2f} s, then {s['after_first_fps']:.1f})")
-        print(f"  decode alone    {r['decode_only_fps']:6.1f} frames/s  {r['decode_ms_per_frame']:6.1f} ms/frame "
-              f"(serial track / decode = {r['serial_over_decode']:.2f})")
-        print(f"  inside serial   pull {s['pull_ms_per_frame']:.1f} ms/frame (worker thread), "
-              f"detect+link {s['detect_ms_per_frame']:.1f} ms/frame (main thread)")
-        print(f"  inside parallel pull {p['pull_ms_per_frame']:.1f} ms/frame, detect+link "
-              f"{p['detect_ms_per_frame']:.1f} ms/frame (summed over the processes)")
-        print(f"  jitter          raw {r['raw_jitter_px']:.3f} px/frame, stabilised {r['stabilised_jitter_px']:.3f} "
-              f"px/frame ({r['jitter_ratio']:.1f}x lower), lag {r['stabiliser_lag_frames']:+.3f} frames")
+    print_table([x for r in results for x in figure_rows(r)],
+                f"{available_cores()} cores; load average before {load_before[0]:.2f} {load_before[1]:.2f} "
+                f"{load_before[2]:.2f}, after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
     return 0
 
 

@@ -5,7 +5,9 @@ it/s per preset, and whether the mixed-precision step stays finite.
 
 Face-sets are built in memory from skimage's astronaut (identity A) and a colour-shifted, mirrored copy
 (identity B) so the script needs no OpenImageIO; the figures measure the training step, not decoding.
-The reference in the same run is the same step in fp32 (``amp=False``).
+The reference in the same run is the same step in fp32 (``amp=False``). rows() follows the protocol in
+benchtable.py; without CUDA it trains the tiny preset (a 256 px step takes ~100 s on two CPU cores),
+quick: 6 steps (256 on CUDA), else 30 (256 and 512 on CUDA).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import tempfile
 
 import numpy as np
 import torch
+
+from benchtable import print_table, row
 
 
 def facesets(size: int, count: int):
@@ -76,21 +80,35 @@ def run(name: str, steps: int, amp: bool) -> tuple[float, float, int]:
     return 1.0 / float(np.median(times)), loss, p.batch_size
 
 
+def preset_rows(name: str, steps: int) -> list[dict]:
+    a, la, batch = run(name, steps, True)
+    f, lf, _ = run(name, steps, False)
+    where = f"{torch.cuda.get_device_name()}, bf16 autocast" if torch.cuda.is_available() else "CPU: amp ignored, both fp32"
+    note = f"{where}; batch {batch}, median of {steps} steps; final loss amp {la:.4f}, fp32 {lf:.4f}"
+    return [row(f"Trainer+SwapTask step, preset {name}, amp", a, "it/s", "same step fp32", f, higher_is_better=True,
+                note=note + ("" if math.isfinite(la) else "; AMP LOSS NOT FINITE"))]
+
+
+def rows(quick: bool = False, steps: int | None = None, presets: list[str] | None = None) -> list[dict]:
+    cuda = torch.cuda.is_available()
+    steps = steps or (6 if quick else 30)
+    presets = presets or ((["256"] if quick else ["256", "512"]) if cuda else ["tiny"])
+    out = [x for name in presets for x in preset_rows(name, steps)]
+    if any("NOT FINITE" in r["note"] for r in out):
+        raise RuntimeError("AMP loss not finite: " + "; ".join(r["note"] for r in out))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--presets", nargs="+", default=["256", "512"])
     args = parser.parse_args()
     if torch.cuda.is_available():
-        print(f"device: {torch.cuda.get_device_name()}, bf16 supported: {torch.cuda.is_bf16_supported()}")
+        title = f"device: {torch.cuda.get_device_name()}, bf16 supported: {torch.cuda.is_bf16_supported()}"
     else:
-        print("no CUDA: both columns run fp32 on the CPU (amp is ignored there)")
-    print(f"{'preset':>6} {'batch':>5} {'amp it/s':>9} {'fp32 it/s':>9} {'ratio':>6} {'amp loss':>9} {'fp32 loss':>9}")
-    for name in args.presets:
-        a, la, batch = run(name, args.steps, True)
-        f, lf, _ = run(name, args.steps, False)
-        print(f"{name:>6} {batch:>5} {a:9.2f} {f:9.2f} {a / f:6.2f} {la:9.4f} {lf:9.4f}"
-              + ("" if math.isfinite(la) else "  AMP LOSS NOT FINITE"))
+        title = "no CUDA: both columns run fp32 on the CPU (amp is ignored there)"
+    print_table([x for name in args.presets for x in preset_rows(name, args.steps)], title)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""CUDA twins of polygon_matte, blur and multiband_blend against the CPU kernels (skipped without a GPU)."""
+"""CUDA twins of polygon_matte, erode_dilate, blur and multiband_blend against the CPU kernels (skipped without a GPU)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,45 @@ def test_polygon_matte_parity(mode):
     assert_close(out.cpu().numpy(), cpu, threshold=1e-5, fraction=0.0, ceiling=1e-5, what="polygon_matte")
 
 
+def erode_cases() -> dict[str, np.ndarray]:
+    """Hard (anti-aliased) and feathered face mattes, a matte touching the frame's edges, and noise."""
+    rng = np.random.default_rng(5)
+    noise = rng.random((90, 70), dtype=np.float32)
+    noise[noise < 0.4], noise[noise > 0.8] = 0.0, 1.0
+    edge = np.zeros((64, 96), np.float32)
+    edge[:, :40], edge[20:, 60:] = 1.0, 0.3
+    return {
+        "hard": _native.polygon_matte(FACE, (300, 330)),
+        "feathered": _native.polygon_matte(FACE, (300, 330), inner=6.0, outer=10.0),
+        "frame-edges": edge,
+        "noise": noise,
+    }
+
+
+@pytest.mark.parametrize("case", ["hard", "feathered", "frame-edges", "noise"])
+def test_erode_dilate_parity(case):
+    matte = erode_cases()[case]
+    for amount in (0.0, 0.4, -1.25, 3.5, -7.0):
+        out = torch.full(matte.shape, -1.0, device="cuda")
+        _native.cuda_erode_dilate(dev(matte), out, amount)
+        # Same per-pixel arithmetic (erode_math.h) and the same nearest edge pixel; FMA contraction on the
+        # device moves values by a few ulps (a hard/soft decision at its threshold could flip: none seen).
+        assert_close(out.cpu().numpy(), _native.erode_dilate(matte, amount), threshold=1e-5, fraction=0.0,
+                     ceiling=1e-5, what=f"erode_dilate {case} {amount}")
+
+
+def test_erode_dilate_bad_device_arguments():
+    m = torch.zeros((10, 12), device="cuda")
+    with pytest.raises(ValueError, match="out: expected the shape of matte"):
+        _native.cuda_erode_dilate(m, torch.zeros((10, 10), device="cuda"), 1.0)
+    with pytest.raises(ValueError, match="must not be matte itself"):
+        _native.cuda_erode_dilate(m, m, 1.0)
+    with pytest.raises(ValueError, match="matte: expected a C-contiguous float32 device array with 2 dimensions"):
+        _native.cuda_erode_dilate(torch.zeros((10, 12, 1), device="cuda"), m, 1.0)
+    with pytest.raises(ValueError, match="amount"):
+        _native.cuda_erode_dilate(m, torch.empty_like(m), float("nan"))
+
+
 @pytest.mark.parametrize("shape", [(97, 131), (64, 80, 3), (33, 47, 6)])
 @pytest.mark.parametrize("kind", ["box", "gaussian"])
 def test_blur_parity(shape, kind):
@@ -70,7 +109,7 @@ def test_bad_device_arguments():
 
 
 def test_python_layer_runs_torch_cuda_arrays_on_the_twins():
-    from faceplate.imaging import blur, multiband_blend, polygon_matte
+    from faceplate.imaging import blur, erode_dilate, multiband_blend, polygon_matte
 
     rng = np.random.default_rng(3)
     x = rng.random((64, 80, 3), dtype=np.float32)
@@ -83,6 +122,10 @@ def test_python_layer_runs_torch_cuda_arrays_on_the_twins():
     assert isinstance(got, torch.Tensor) and got.is_cuda
     assert_close(got.cpu().numpy(), multiband_blend(x, y, m, 3, keep_low_from="a"), threshold=1e-4, fraction=0.0,
                  ceiling=1e-4)
+    hard = polygon_matte(FACE, size=(300, 330))
+    got = erode_dilate(dev(hard), -2.5)
+    assert isinstance(got, torch.Tensor) and got.is_cuda
+    assert_close(got.cpu().numpy(), erode_dilate(hard, -2.5), threshold=1e-5, fraction=0.0, ceiling=1e-5)
     out = torch.zeros((330, 300), device="cuda")
     assert polygon_matte(FACE, out=out, outer=12.0) is out
     assert_close(out.cpu().numpy(), polygon_matte(FACE, size=(300, 330), outer=12.0), threshold=1e-4, fraction=0.0,

@@ -102,7 +102,9 @@ def erode_dilate(matte: np.ndarray, amount: float) -> np.ndarray:
     pixel at a few pixels near 45 degrees (edge position within ~0.1 px).
 
     Args:
-        matte: ``(H, W)`` float32 matte, finite values (typically in [0, 1]).
+        matte: ``(H, W)`` float32 matte, finite values (typically in [0, 1]): numpy, or a CUDA
+            torch/cupy array (run by the CUDA twin, result of the same kind; its values are not
+            checked for finiteness).
         amount: pixels to move the edges, negative to erode.
 
     Returns:
@@ -115,6 +117,10 @@ def erode_dilate(matte: np.ndarray, amount: float) -> np.ndarray:
         >>> [round(float(v), 2) for v in erode_dilate(m, 1.25)[4, 7:11]]
         [1.0, 1.0, 0.25, 0.0]
     """
+    if _on_cuda(matte):
+        out = _new_like(matte, tuple(matte.shape), zero=False)
+        _native_call(_cuda_twin("erode_dilate"), matte, out, float(amount))
+        return out
     return _native_call(_native.erode_dilate, np.ascontiguousarray(matte, dtype=np.float32), float(amount))
 
 
