@@ -196,7 +196,7 @@ class Trainer:
             start = resumed_from = int(state["step"])
             if rank == 0:
                 log.info("resuming %s from step %d (%s)", self.task.name, start, self.checkpoint_path)
-        elif rank == 0 and os.path.isfile(self.checkpoint_path):
+        elif self._folder_holds_training(rank):
             from faceplate.errors import FaceplateError
 
             raise FaceplateError(f"{self.folder} already holds a training (checkpoint {self.checkpoint_path}); "
@@ -272,6 +272,14 @@ class Trainer:
                 bar.close()
         return TrainResult(self.folder, step, resumed_from, self.checkpoint_path, history, previews, curve,
                            time.perf_counter() - began)
+
+    def _folder_holds_training(self, rank: int) -> bool:
+        """Whether the folder already has a checkpoint, as rank 0 sees it, on every rank (so all of them stop
+        together instead of the others waiting for rank 0 in DDP's first collective)."""
+        found = [rank == 0 and os.path.isfile(self.checkpoint_path)]
+        if self.options.distributed:
+            torch.distributed.broadcast_object_list(found, src=0)
+        return bool(found[0])
 
     def _save(self, step, module, optimiser, ema, scaler, history) -> None:
         ckpt.save({"step": step, "config": self.task.config(), "module": module.state_dict(),
