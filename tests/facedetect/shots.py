@@ -18,31 +18,17 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from faceplate.demo.photos import SRGB, photo_linear  # noqa: F401  (SRGB: the tests import it from here)
 from faceplate.nodes.core import Graph, Node
 from faceplate.nodes.facedetect import geometry
 from faceplate.nodes.facedetect.node import FaceDetect
-from faceplate.nodes.io import colour
 from faceplate.nodes.plate import Plate
 
-SRGB = "sRGB Encoded Rec.709 (sRGB)"
 
 
-@functools.lru_cache(maxsize=2)
 def photo(name: str) -> np.ndarray:
     """The photo as linear ACEScg float32 ``(H, W, 3)`` (read-only)."""
-    if name == "astronaut":
-        import skimage.data
-
-        pixels = skimage.data.astronaut()
-    else:
-        import matplotlib.cbook
-        from PIL import Image
-
-        with Image.open(matplotlib.cbook.get_sample_data("grace_hopper.jpg")) as im:
-            pixels = np.asarray(im.convert("RGB"))
-    linear = colour.convert(pixels.astype(np.float32) / 255.0, SRGB, colour.WORKING_SPACE)
-    linear.flags.writeable = False
-    return linear
+    return photo_linear(name)
 
 
 def photo_plate(name: str) -> Plate:

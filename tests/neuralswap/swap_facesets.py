@@ -16,21 +16,8 @@ import os
 import cv2
 import numpy as np
 
+from faceplate.demo.photos import photo_srgb  # noqa: F401  (the tests import it from here)
 from faceplate.models.training.augment import linear_to_srgb, srgb_to_linear
-
-
-@functools.lru_cache(maxsize=2)
-def photo_srgb(name: str) -> np.ndarray:
-    """``(H, W, 3)`` uint8 sRGB photo: ``astronaut`` or ``hopper``."""
-    if name == "astronaut":
-        import skimage.data
-
-        return skimage.data.astronaut()
-    import matplotlib.cbook
-    from PIL import Image
-
-    with Image.open(matplotlib.cbook.get_sample_data("grace_hopper.jpg")) as im:
-        return np.asarray(im.convert("RGB"))
 
 
 @functools.lru_cache(maxsize=2)
