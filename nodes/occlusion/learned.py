@@ -1,60 +1,135 @@
-"""The seam for the learned occlusion model (issue 6, part 2): where its ONNX inference runs.
+"""The learned occlusion model: where OcclusionMask runs its ONNX inference.
 
-Part 1 ships no model: OcclusionMask's ``model`` knob is empty and ``mask.occlusion`` is not
-predicted. Part 2 (the bundled trainer, ``faceplate train --task occlusion``) exports an ONNX model
-with a card; this module is the only place the node talks to it, so the trainer's output plugs in
-here without touching the node.
+This module is the only place the node talks to an occlusion model. The interface a model meets
+(written on its card by :mod:`faceplate.models.occlusion.export`):
 
-The interface a trained model must meet (provisional until part 2 writes the model card):
+- input ``image``: ``(N, 3, S, S)`` float32 RGB in [0, 1], **sRGB-encoded** (the card's
+  ``colour_space``): the face resampled from the plate into the model's aligned space, converted here
+  from the scene-linear working space and clipped (highlights above display white clip; an occlusion
+  matte needs no HDR);
+- output ``hidden``: ``(N, 1, S, S)`` float32 probability that the pixel is hidden (occluded).
 
-- input 0: ``(1, 3, S, S)`` float32, the face's RGB resampled into aligned-face space by the
-  face's ``aligned_from_plate`` (AlignEdit), scene-linear working space, as the plate holds it;
-  ``S`` is read from the model's input shape (:data:`DEFAULT_SIZE` when the shape is dynamic);
-- output 0: ``(1, 1, S, S)`` float32 probability in [0, 1] that the pixel is hidden (occluded).
+The model's aligned space is AlignEdit's (``whole_face`` template) scaled to ``S``:
+``model_from_plate = (S / align_size) * aligned_from_plate``, where ``align_size`` is the upstream
+AlignEdit's ``size`` (or ``S`` when there is no AlignEdit, i.e. the transform was made for the model).
+``S`` is read from the model's input shape (the card's ``resolution`` when the shape is dynamic).
 
-The probability is resampled back into plate space over the crop's footprint only (never a
-full-frame warp). Sessions are shared per model file by :func:`faceplate.models.runtime.session`.
+Files are verified before use: a model with a card beside it (``NAME.card.json``) must match the
+card's sha256 (:func:`faceplate.models.registry.occlusion_model`); ``default`` is the occluder that
+ships with the package (:func:`faceplate.models.registry.default_occluder`). Sessions are shared per
+file by :func:`faceplate.models.runtime.session`.
 """
 
 from __future__ import annotations
 
+import collections
 import os
+import threading
 
 import numpy as np
 
 from faceplate.errors import ModelError
+from faceplate.models.cards import DISPLAY_SRGB
 from faceplate.nodes.facedetect import geometry
 
-DEFAULT_SIZE = 256
-TRAIN_HINT = ("train one with `faceplate train --task occlusion` (issue 6, part 2), or clear the 'model' knob to "
-              "render the landmark region mattes without learned occlusion")
+DEFAULT_SIZE = 128
+DEFAULT_MODEL = "default"
+TRAIN_HINT = ("train one with `faceplate train --task occlusion --faceset DIR -o MODEL_DIR`, set the 'model' knob "
+              "to 'default' (the occluder that ships with faceplate), or clear it to render the landmark region "
+              "mattes without learned occlusion")
+
+
+def resolve(value: str, resolve_path) -> str | None:
+    """The model file a ``model`` knob value names: None (empty), the shipped default, or a path."""
+    value = value.strip()
+    if not value:
+        return None
+    if value == DEFAULT_MODEL:
+        from faceplate.models.registry import DEFAULT_OCCLUDER
+
+        return DEFAULT_OCCLUDER
+    return resolve_path(value)
+
+
+class PredictionCache:
+    """Model-space predictions keyed by (model sha256, input hash at the frame, track, AlignEdit size).
+
+    Temporal smoothing reads each frame's prediction 2r + 1 times in a sequential render; this keeps
+    them (read-only arrays, LRU, ``capacity`` entries: 64 KB each at 128 px). Module-wide and behind a
+    lock: the key holds everything a prediction depends on, so nodes and threads can share it.
+    """
+
+    def __init__(self, capacity: int = 256):
+        self.capacity = capacity
+        self._items: collections.OrderedDict = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key) -> np.ndarray | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value: np.ndarray) -> None:
+        value.flags.writeable = False
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+PREDICTIONS = PredictionCache()
 
 
 class OcclusionModel:
-    """An occlusion model file and its ONNX Runtime session.
+    """An occlusion model file, verified, and its ONNX Runtime session.
 
     Raises:
-        ModelError: the file does not exist (the model is not trained yet) or ONNX Runtime cannot load it.
+        ModelError: the file does not exist (not trained yet), its sha256 differs from its card's
+            (a corrupt or replaced file), or ONNX Runtime cannot load it / it has the wrong shapes.
     """
 
     def __init__(self, path: str):
+        from faceplate.models import registry, runtime
+
         self.path = os.path.abspath(path)
         if not os.path.isfile(self.path):
+            if self.path == registry.DEFAULT_OCCLUDER:
+                registry.default_occluder()  # raises the install / retrain message
             raise ModelError(f"occlusion model {self.path} does not exist: the learned occlusion model is not "
                              f"trained yet; {TRAIN_HINT}")
-        from faceplate.models import runtime
-
+        if self.path == registry.DEFAULT_OCCLUDER:
+            registry.default_occluder()
+        _, card = registry.occlusion_model(self.path)
+        self.card = card or {}
+        self.colour_space = self.card.get("colour_space", DISPLAY_SRGB)
+        self.sha256 = registry.sha256_of(self.path)
         self.session = runtime.session(self.path)
         inputs = self.session.get_inputs()
         shape = inputs[0].shape if inputs else ()
         if len(shape) != 4 or shape[1] not in (3, "3"):
             raise ModelError(f"occlusion model {self.path}: expected input (1, 3, S, S), got {shape}")
-        side = shape[2] if isinstance(shape[2], int) else DEFAULT_SIZE
+        side = shape[2] if isinstance(shape[2], int) else int(self.card.get("resolution") or DEFAULT_SIZE)
         self.size = int(side)
         self.input_name = inputs[0].name
 
+    def crop(self, rgb: np.ndarray, model_from_array: np.ndarray) -> np.ndarray:
+        """``(S, S, 3)`` float32 model input: the face of ``rgb`` (scene-linear plate pixels, array
+        coordinates) in model space, in the card's colour space, clipped to [0, 1]."""
+        from faceplate.imaging import warp_affine
+        from faceplate.nodes.io import colour
+
+        s = self.size
+        linear = warp_affine(np.ascontiguousarray(rgb), model_from_array, size=(s, s), filter="bilinear", border="edge")
+        return np.clip(colour.convert(linear, colour.WORKING_SPACE, self.colour_space), 0.0, 1.0).astype(np.float32)
+
     def predict_aligned(self, crop: np.ndarray) -> np.ndarray:
-        """``(S, S)`` occlusion probability of an ``(S, S, 3)`` float32 aligned crop."""
+        """``(S, S)`` occlusion probability of an ``(S, S, 3)`` float32 model-space crop."""
         batch = np.ascontiguousarray(crop.transpose(2, 0, 1)[np.newaxis], dtype=np.float32)
         (out, *_) = self.session.run(None, {self.input_name: batch})
         out = np.asarray(out, dtype=np.float32)
@@ -63,28 +138,35 @@ class OcclusionModel:
                              f"got {out.shape}")
         return np.clip(out[0, 0], 0.0, 1.0)
 
-    def draw(self, rgb: np.ndarray, aligned_from_array: np.ndarray, out: np.ndarray) -> None:
-        """Predicts one face's occlusion and draws it into ``out`` ``(H, W)`` (union by max), in place.
+    def draw(self, rgb: np.ndarray, model_from_array: np.ndarray, out: np.ndarray) -> None:
+        """Predicts one face's occlusion and draws it into ``out`` ``(H, W)`` (union by max), in place."""
+        paste(self.predict_aligned(self.crop(rgb, model_from_array)), model_from_array, out)
 
-        Args:
-            rgb: ``(H, W, 3)`` float32 plate pixels (array coordinates).
-            aligned_from_array: ``(2, 3)`` transform from array pixel coordinates to aligned pixels.
-            out: ``(H, W)`` float32 plate matte; only the crop's footprint is written.
-        """
-        from faceplate.imaging import warp_affine
 
-        s = self.size
-        crop = warp_affine(np.ascontiguousarray(rgb), aligned_from_array, size=(s, s), filter="bilinear",
-                           border="edge")
-        prob = self.predict_aligned(crop)
-        array_from_aligned = geometry.invert(aligned_from_array)
-        corners = geometry.apply(array_from_aligned, np.array([[0, 0], [s, 0], [s, s], [0, s]], float))
-        h, w = out.shape
-        x0, y0 = np.maximum(np.floor(corners.min(axis=0)).astype(int), 0)
-        x1, y1 = np.minimum(np.ceil(corners.max(axis=0)).astype(int), (w, h))
-        if x1 <= x0 or y1 <= y0:
-            return
-        footprint_from_aligned = geometry.compose(geometry.translation(-x0, -y0), array_from_aligned)
-        footprint = warp_affine(prob[:, :, np.newaxis], footprint_from_aligned, size=(x1 - x0, y1 - y0),
-                                filter="bilinear", border="constant")
-        np.maximum(out[y0:y1, x0:x1], footprint[:, :, 0], out=out[y0:y1, x0:x1])
+def paste(matte: np.ndarray, model_from_array: np.ndarray, out: np.ndarray) -> None:
+    """Draws a model-space ``(S, S)`` matte into the plate matte ``out`` ``(H, W)`` (union by max) over
+    the crop's footprint only (never a full-frame warp), in place."""
+    from faceplate.imaging import warp_affine
+
+    s = matte.shape[0]
+    array_from_model = geometry.invert(model_from_array)
+    corners = geometry.apply(array_from_model, np.array([[0, 0], [s, 0], [s, s], [0, s]], float))
+    h, w = out.shape
+    x0, y0 = np.maximum(np.floor(corners.min(axis=0)).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(corners.max(axis=0)).astype(int), (w, h))
+    if x1 <= x0 or y1 <= y0:
+        return
+    footprint_from_model = geometry.compose(geometry.translation(-x0, -y0), array_from_model)
+    footprint = warp_affine(np.ascontiguousarray(matte, np.float32)[:, :, np.newaxis], footprint_from_model,
+                            size=(x1 - x0, y1 - y0), filter="bilinear", border="constant")
+    np.maximum(out[y0:y1, x0:x1], footprint[:, :, 0], out=out[y0:y1, x0:x1])
+
+
+def shape_matte(prob: np.ndarray, threshold: float, softness: float) -> np.ndarray:
+    """Probability to matte: a linear ramp ``softness`` wide (in probability) centred on ``threshold``.
+
+    ``threshold 0.5, softness 1`` keeps the probability as it is; ``softness 0`` is a hard cut.
+    """
+    if softness <= 1e-6:
+        return (prob >= threshold).astype(np.float32)
+    return np.clip((prob - threshold) / softness + 0.5, 0.0, 1.0).astype(np.float32)

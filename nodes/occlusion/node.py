@@ -6,13 +6,22 @@ the native feathered polygon at plate resolution. Each contour is computed only 
 box grown by its feather, so the cost follows the faces' footprint, not the frame.
 
 Layers added (float32, 0 outside the faces): ``mask.face`` (face hull or extended face, times
-visibility once a learned model is set), ``mask.jaw``, ``mask.hairline``, ``mask.eyes``,
-``mask.mouth``; ``mask.occlusion`` only when the ``model`` knob names a model or
-``write_occlusion`` is on (zeros without a model, so a render's channel set can be fixed before
-any model is trained).
+visibility ``1 - mask.occlusion`` when a learned model is set), ``mask.jaw``, ``mask.hairline``,
+``mask.eyes``, ``mask.mouth``; ``mask.occlusion`` when the ``model`` knob names a model (by default
+``default``, the occluder that ships with faceplate) or ``write_occlusion`` is on (zeros without a model,
+so a render's channel set can be fixed before any model is trained).
 
-Hash: every knob at the frame, the input at the frame, and the model file's sha256 when ``model``
-is set (see :meth:`OcclusionMask.hash_extra`).
+Learned occlusion per face (:mod:`.learned`): the face is cut into the model's aligned space, the model
+predicts the probability that each pixel is hidden; with ``temporal_radius`` r > 0 the predictions of
+the same track at frames f - r .. f + r (inside the graph's frame range) are averaged in aligned space
+(face-stabilised, so the head's motion does not smear them; triangular weights), then ``threshold`` and
+``softness`` shape the matte, ``erode_dilate`` moves its edges, and it is pasted back over the crop's
+footprint. Predictions are cached per (model, input hash of the frame, track), so a sequential render
+runs the model once per face and frame.
+
+Hash: every knob at the frame, the input at every frame the temporal window reads (see
+:meth:`OcclusionMask.input_frames`), the model file's and its card's sha256 and the upstream AlignEdit's
+``size`` (the scale of ``aligned_from_plate``) when a model is set (see :meth:`OcclusionMask.hash_extra`).
 """
 
 from __future__ import annotations
@@ -24,12 +33,12 @@ import os
 import numpy as np
 
 from faceplate.errors import FaceplateError, RenderError
-from faceplate.imaging import polygon_matte
+from faceplate.imaging import erode_dilate, polygon_matte
 from faceplate.models.registry import sha256_of
-from faceplate.nodes.core import BoolKnob, EnumKnob, FloatKnob, Node, PathKnob, StringKnob
+from faceplate.nodes.core import BoolKnob, EnumKnob, FloatKnob, IntKnob, Node, PathKnob, StringKnob
 from faceplate.nodes.faces import METADATA_KEY, Faces
 from faceplate.nodes.facedetect import geometry
-from faceplate.nodes.occlusion import regions
+from faceplate.nodes.occlusion import learned, regions
 from faceplate.nodes.occlusion.regions import FACE_REGIONS, SEGMENTS, LandmarkError, RegionSettings
 from faceplate.nodes.plate import Plate
 
@@ -69,8 +78,10 @@ class OcclusionMask(Node):
     face up to a hairline estimate, or the landmark hull), ``mask.jaw`` and ``mask.hairline`` (bands
     along those edges, for blending the seams), ``mask.eyes`` and ``mask.mouth``. Every segment of the
     face edge (cheeks, jaw sides, chin, hairline) has its own offset and feather, animatable. The
-    ``model`` knob is where the learned occlusion model (trained per shot) plugs in; empty, no
-    occlusion is predicted.
+    ``model`` knob names the learned occlusion model (``default``: the generic one that ships with
+    faceplate; or one trained per shot with ``faceplate train --task occlusion``): it writes
+    ``mask.occlusion`` and ``mask.face`` becomes region x visible. Its matte has a threshold, a
+    softness, an erode/dilate and temporal smoothing along the track.
     """
 
     category = "Face"
@@ -94,8 +105,18 @@ class OcclusionMask(Node):
                   min=-10.0, max=25.0),
         FloatKnob("mouth_feather", 2.0, f"Soft edge of the mouth matte, in {_PCT}", min=0.0, max=25.0),
         StringKnob("tracks", "", "Tracks to matte, e.g. '1, 3'; empty: every face"),
-        PathKnob("model", "", "Learned occlusion model (.onnx, trained per shot; issue 6 part 2). Empty: no learned "
-                              "occlusion, mask.face is the region alone"),
+        PathKnob("model", learned.DEFAULT_MODEL, "Learned occlusion model: 'default' (the generic occluder that ships "
+                                                 "with faceplate), an .onnx trained per shot (faceplate train --task "
+                                                 "occlusion), or empty: no learned occlusion, mask.face is the region "
+                                                 "alone"),
+        FloatKnob("threshold", 0.5, "Occlusion probability at the middle of the matte's edge ramp", min=0.0, max=1.0),
+        FloatKnob("softness", 0.5, "Width of the matte's edge ramp, in probability: 1 with threshold 0.5 keeps the "
+                                   "model's probability; 0 is a hard cut", min=0.0, max=1.0),
+        FloatKnob("erode_dilate", 0.0, f"Grows (> 0) or shrinks (< 0) the occlusion matte, in {_PCT}",
+                  min=-10.0, max=10.0),
+        IntKnob("temporal_radius", 1, "Temporal smoothing: average the occlusion of the same track over this many "
+                                      "frames either side (in the face's aligned space), against flicker; 0: off. "
+                                      "Each frame then reads its neighbours' plates", min=0, max=5),
         BoolKnob("write_occlusion", False, "Always write mask.occlusion (zeros while no model is set), so the "
                                            "channel set does not change when a model arrives"),
         EnumKnob("missing_faces", MISSING_FACES, "pass through",
@@ -104,17 +125,36 @@ class OcclusionMask(Node):
     )
 
     def model_path(self, frame: int) -> str | None:
-        """The resolved ``model`` path at ``frame``, or None when the knob is empty."""
+        """The resolved ``model`` file at ``frame`` (``default``: the shipped occluder), or None when empty."""
         value = self.value("model", frame)
-        if not value.strip():
+        return learned.resolve(value, self.graph.resolve_path if self.graph is not None else (lambda p: p))
+
+    def _align_size(self, frame: int) -> int | None:
+        """The upstream AlignEdit's ``size`` (the scale of ``aligned_from_plate``), None without one."""
+        if self.graph is None or self.input("input") is None:
             return None
-        return self.graph.resolve_path(value) if self.graph is not None else value
+        align = next((n for n in self.graph.upstream(self) if n.type_name == "AlignEdit"), None)
+        return None if align is None else int(align.value("size", frame))
+
+    def window(self, frame: int) -> list[int]:
+        """The frames the temporal smoothing reads at ``frame`` (inside the graph's frame range)."""
+        radius = int(self.value("temporal_radius", frame)) if self.model_path(frame) is not None else 0
+        frames = range(frame - radius, frame + radius + 1)
+        span = self.graph.frame_range if self.graph is not None else None
+        return [f for f in frames if f == frame or span is None or span[0] <= f <= span[1]]
+
+    def input_frames(self, frame: int) -> dict[str, list[int]]:
+        return {name: self.window(frame) for name in self.connected_inputs()}
 
     def hash_extra(self, frame: int) -> list:
         path = self.model_path(frame)
         if path is None:
             return []
-        return [path, sha256_of(path) if os.path.isfile(path) else None]
+        from faceplate.models.occlusion.export import card_path
+
+        card = card_path(path)  # the card says the colour space: it is read, so it is hashed
+        return [path, sha256_of(path) if os.path.isfile(path) else None,
+                sha256_of(card) if os.path.isfile(card) else None, self._align_size(frame)]
 
     def settings(self, context) -> RegionSettings:
         return RegionSettings(
@@ -133,17 +173,8 @@ class OcclusionMask(Node):
         faces = self._faces(plate, context)
         if faces is None:
             return plate
-        model = None
         context.value("model")
-        path = self.model_path(context.frame)
-        if path is not None:
-            from faceplate.nodes.occlusion.learned import OcclusionModel
-
-            try:
-                model = OcclusionModel(path)
-            except FaceplateError as exc:
-                raise RenderError(f"knob 'model': {exc}", node=self.name, frame=context.frame) from None
-
+        model = self._model(context)
         shape = plate.pixels.shape[:2]
         mattes = {layer: np.zeros(shape, np.float32) for layer in REGION_LAYERS.values()}
         occlusion = np.zeros(shape, np.float32) if (model is not None or context.value("write_occlusion")) else None
@@ -161,18 +192,75 @@ class OcclusionMask(Node):
                 for c in contours[region]:
                     polygon_matte(c.vertices, out=mattes[layer], inner_widths=c.inner, outer_widths=c.outer)
             if model is not None:
-                if face.aligned_from_plate is None:
-                    raise RenderError(f"track {face.track_id} has no alignment; the learned occlusion model works "
-                                      "in aligned-face space: put AlignEdit upstream", node=self.name,
-                                      frame=context.frame)
-                aligned_from_array = geometry.compose(face.aligned_from_plate, geometry.invert(array_from_plate))
-                rgb = plate.pixels[:, :, [plate.channel_index(c) for c in ("R", "G", "B")]]
-                model.draw(rgb, aligned_from_array, occlusion)
+                self._draw_occlusion(context, model, plate, face, occlusion)
         if model is not None:
             mattes["mask.face"] *= 1.0 - occlusion
         if occlusion is not None:
             mattes[OCCLUSION_LAYER] = occlusion
         return _with_channels(plate, mattes)
+
+    def _model(self, context):
+        path = self.model_path(context.frame)
+        if path is None:
+            return None
+        try:
+            return learned.OcclusionModel(path)
+        except FaceplateError as exc:
+            raise RenderError(f"knob 'model': {exc}", node=self.name, frame=context.frame) from None
+
+    def _model_from_plate(self, context, model, face) -> np.ndarray:
+        if face.aligned_from_plate is None:
+            raise RenderError(f"track {face.track_id} has no alignment; the learned occlusion model works in "
+                              "aligned-face space: put AlignEdit upstream (or clear the 'model' knob)",
+                              node=self.name, frame=context.frame)
+        align_size = self._align_size(context.frame) or model.size
+        k = model.size / align_size
+        return geometry.compose(np.array([[k, 0.0, 0.0], [0.0, k, 0.0]]), face.aligned_from_plate)
+
+    def _prediction(self, context, model, frame: int, track: int, align_size: int) -> np.ndarray | None:
+        """The model-space probability of ``track`` at ``frame`` (None when the track is not there), cached."""
+        key = (model.sha256, self.graph.hash(self.input("input"), frame), track, align_size)
+        cached = learned.PREDICTIONS.get(key)
+        if cached is not None:
+            return cached
+        plate = context.input(frame=frame)
+        faces = plate.metadata.get(METADATA_KEY)
+        if faces is None:
+            return None
+        if not isinstance(faces, Faces):
+            faces = Faces.from_json(str(faces))
+        face = next((f for f in faces if f.track_id == track), None)
+        if face is None or (frame != context.frame and face.aligned_from_plate is None):
+            return None
+        dw = plate.data_window
+        model_from_array = geometry.compose(self._model_from_plate(context, model, face),
+                                            geometry.translation(dw.xmin, dw.ymin))
+        rgb = plate.pixels[:, :, [plate.channel_index(c) for c in ("R", "G", "B")]]
+        prob = model.predict_aligned(model.crop(rgb, model_from_array))
+        learned.PREDICTIONS.put(key, prob)
+        return prob
+
+    def _draw_occlusion(self, context, model, plate: Plate, face, out: np.ndarray) -> None:
+        """One face's occlusion: temporal average of the predictions, shaped, eroded/dilated, pasted."""
+        frame = context.frame
+        align_size = self._align_size(frame) or model.size
+        model_from_plate = self._model_from_plate(context, model, face)
+        radius = max(1, int(context.value("temporal_radius")))
+        total, weights = None, 0.0
+        for f in self.window(frame):
+            prob = self._prediction(context, model, f, face.track_id, align_size)
+            if prob is None:
+                continue
+            w = 1.0 - abs(f - frame) / (radius + 1.0)
+            total = prob * w if total is None else total + prob * w
+            weights += w
+        matte = learned.shape_matte(total / weights, context.value("threshold"), context.value("softness"))
+        amount = context.value("erode_dilate")
+        if amount:
+            face_px = regions.face_size(geometry.apply(model_from_plate, face.landmarks)) / 100.0
+            matte = np.clip(erode_dilate(matte, amount * face_px), 0.0, 1.0)
+        dw = plate.data_window
+        learned.paste(matte, geometry.compose(model_from_plate, geometry.translation(dw.xmin, dw.ymin)), out)
 
     def _faces(self, plate: Plate, context) -> Faces | None:
         """The input's faces; None to pass the plate through (no faces metadata, ``missing_faces``)."""

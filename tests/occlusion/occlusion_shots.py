@@ -73,7 +73,9 @@ class FacesSource(Node):
 
 def shot(motion=moving_motion, align=None, **knobs):
     """``(graph, OcclusionMask node, actor)`` of a FacesSource -> OcclusionMask graph; ``align(landmarks)``
-    gives each face an ``aligned_from_plate`` (as AlignEdit would)."""
+    gives each face an ``aligned_from_plate`` (as AlignEdit would). The node's ``model`` is empty unless
+    given (these shots test the region mattes; the learned model has its own tests)."""
+    knobs.setdefault("model", "")
     actor = Actor("astronaut", motion)
     graph = Graph(frame_range=(FRAMES[0], FRAMES[-1]))
     source = graph.add(FacesSource("Plate", actor, align=align))

@@ -153,7 +153,7 @@ def test_data_window_offset_moves_the_mattes_with_the_plate(moving):
 
     crop = graph.add(Cropped("Crop"))
     graph.connect("Plate", crop)
-    mask = graph.add(OcclusionMask("OcclusionMaskCropped"))
+    mask = graph.add(OcclusionMask("OcclusionMaskCropped", model=""))
     graph.connect(crop, mask)
     try:
         cropped = graph.render(mask, FRAMES[0])
