@@ -14,7 +14,7 @@ from faceplate.cli import main
 WALKTHROUGH = os.path.join(os.path.dirname(__file__), os.pardir, "examples", "walkthrough.md")
 # The walkthrough's sizes, scaled down for the test suite (the commands are otherwise run as written).
 QUICK_EDITS = (("faceplate demo --plates-only -o walkthrough", "faceplate demo --plates-only --quick -q -o walkthrough"),
-               ("--steps 1600 --steps-per-stage 600", "--steps 60 --steps-per-stage 30 -q"),
+               ("--steps 2400 --steps-per-stage 800", "--steps 60 --steps-per-stage 30 -q"),
                ("faceplate track", "faceplate track -q"), ("faceplate render shot.json", "faceplate render -q shot.json"))
 
 
@@ -27,15 +27,19 @@ def _pixels(path):
         image.close()
 
 
-def _swapped_face_differs(plate_path, render_path, sidecar_frame_landmarks):
-    """Mean absolute RGB change inside the landmarks' box, and outside it (plate vs render)."""
+def _change_inside_and_far_outside(plate_path, render_path, landmarks):
+    """Mean absolute RGB change (plate -> render) inside the landmarks' box, and the largest change farther
+    than one face size from it (where the comp must keep the plate's exact values)."""
     _, plate = _pixels(plate_path)
     _, comp = _pixels(render_path)
-    lo, hi = sidecar_frame_landmarks.min(0).astype(int), sidecar_frame_landmarks.max(0).astype(int)
+    lo, hi = landmarks.min(0).astype(int), landmarks.max(0).astype(int)
+    size = int((hi - lo).max())
     inside = np.zeros(plate.shape[:2], bool)
     inside[lo[1]:hi[1], lo[0]:hi[0]] = True
-    diff = np.abs(comp[:, :, :3] - plate[:, :, :3]).mean(axis=2)
-    return float(diff[inside].mean()), float(diff[~inside].mean())
+    near = np.zeros(plate.shape[:2], bool)
+    near[max(lo[1] - size, 0):hi[1] + size, max(lo[0] - size, 0):hi[0] + size] = True
+    diff = np.abs(comp[:, :, :3] - plate[:, :, :3]).max(axis=2)
+    return float(diff[inside].mean()), float(diff[~near].max())
 
 
 def test_walkthrough_runs_as_written(tmp_path):
@@ -68,3 +72,11 @@ def test_quick_demo_writes_the_shot_the_render_and_pictures(tmp_path, capsys):
     _, plate = _pixels(str(folder / "plates" / "astronaut.1001.exr"))
     assert plate.shape == (360, 640, 4) and 0.0 < float(plate[:, :, :3].mean()) < 1.0  # scene-linear, not clipped
     assert len(os.listdir(folder / "render")) == 12
+    from faceplate.nodes.facedetect import sidecar
+
+    (track,) = sidecar.load(str(folder / "tracks" / "FaceDetect1.json")).tracks
+    inside, far = _change_inside_and_far_outside(str(folder / "plates" / "astronaut.1003.exr"),
+                                                 str(folder / "render" / "astronaut_faceplate.1003.exr"),
+                                                 np.asarray(track.frames[1003].landmarks))
+    assert inside > 0.01, "the face was not replaced"
+    assert far == 0.0, "pixels far from the face changed"

@@ -76,13 +76,16 @@ def write_pictures(script: str, folder: str) -> tuple[str, str, str]:
     detect = graph.find("FaceDetect")
     tracks = sidecar_io.load(detect.sidecar_path()).tracks
     track = max(tracks, key=lambda t: len(t.frames))
-    frame = min(track.frames, key=lambda f: abs(f - (first + last) / 2))
-    plate, comp = read_image(plates.path(frame)), read_image(renders.path(frame))
-    before, after = _display(plate), _display(comp)
-    x0, y0, x1, y1 = _face_box(np.asarray(track.frames[frame].landmarks), before.shape[:2])
-    zoom = 2 * 480
-    top = np.concatenate([_label(_fit(before, 480), f"plate {frame}"), _label(_fit(after, 480), "faceplate")], 1)
-    crops = [_fit(image[y0:y1, x0:x1], zoom // 2) for image in (before, after)]
-    bottom = np.concatenate([_label(crops[0], "face, before"), _label(crops[1], "face, after")], axis=1)
-    before_after = write_png(os.path.join(folder, "before_after.png"), np.concatenate([top, bottom], axis=0))
+    # Two frames: a quarter and half-way into the shot (the demo's microphone crosses the face mid-shot).
+    frames = [min(track.frames, key=lambda f: abs(f - (first + (last - first) * t))) for t in (0.25, 0.5)]
+    rows = []
+    for frame in frames:
+        before = _display(read_image(plates.path(frame)))
+        after = _display(read_image(renders.path(frame)))
+        x0, y0, x1, y1 = _face_box(np.asarray(track.frames[frame].landmarks), before.shape[:2])
+        rows.append(np.concatenate([_label(_fit(before, 480), f"plate {frame}"),
+                                    _label(_fit(after, 480), f"faceplate {frame}")], axis=1))
+        rows.append(np.concatenate([_label(_fit(before[y0:y1, x0:x1], 480), "face, before"),
+                                    _label(_fit(after[y0:y1, x0:x1], 480), "face, after")], axis=1))
+    before_after = write_png(os.path.join(folder, "before_after.png"), np.concatenate(rows, axis=0))
     return pattern, sheet, before_after

@@ -35,7 +35,7 @@ FULL = DemoSettings(
     shot=ShotSpec("astronaut", (1920, 1080), (1001, 1048)),
     source=ShotSpec("hopper", (1280, 720), (2001, 2032), head=0.85, travel=0.3, roll=12.0, exposure=0.5,
                     occluder=None, seed=1),
-    train_steps=1600, steps_per_stage=600)
+    train_steps=2400, steps_per_stage=800)
 QUICK = DemoSettings(
     shot=ShotSpec("astronaut", (640, 360), (1001, 1012), occluder=(1005, 1009)),
     source=ShotSpec("hopper", (640, 360), (2001, 2010), head=0.85, travel=0.3, roll=12.0, exposure=0.5,
