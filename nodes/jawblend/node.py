@@ -45,6 +45,7 @@ from faceplate.nodes.faces import METADATA_KEY, Faces
 from faceplate.nodes.facedetect import geometry
 from faceplate.nodes.jawblend import colour, grain, lens
 from faceplate.nodes.jawblend.matte import MatteSettings, box_from, face_box, face_mattes
+from faceplate.nodes.occlusion.segment_knobs import FACE_SIZE_UNITS, segment_knobs
 from faceplate.nodes.occlusion.regions import FACE_REGIONS, SEGMENTS, LandmarkError, RegionSettings
 from faceplate.nodes.plate import Plate
 
@@ -58,31 +59,7 @@ MISSING_FACES = ("pass through", "empty mattes", "error")
 FADE = 0.5  # multiband: the blend fades in from the plate over matte values 0..FADE (see _blend)
 MAX_MARGIN = 64  # pixels of plate context around a face for the pyramid
 
-_PCT = "percent of the face size (mean of its width, landmarks 0-16, and height, nose bridge to chin)"
-_WHERE = {
-    "cheek_left": "the cheek on the image's left (landmarks 0-3)",
-    "jaw_left": "the jaw on the image's left (landmarks 3-6)",
-    "chin": "the chin (landmarks 6-10)",
-    "jaw_right": "the jaw on the image's right (landmarks 10-13)",
-    "cheek_right": "the cheek on the image's right (landmarks 13-16)",
-    "hairline": "the top edge (brows for the hull region, the hairline estimate for the extended one)",
-}
-
-
-def _segment_knobs() -> tuple:
-    knobs = []
-    for s in SEGMENTS:
-        where = _WHERE[s]
-        knobs += [
-            FloatKnob(f"{s}_offset", 0.0, f"Moves the region edge along {where} outward (> 0) or inward (< 0), "
-                                          f"in {_PCT}", min=-25.0, max=25.0),
-            FloatKnob(f"{s}_erode", 0.0, f"Erodes (< 0) or dilates (> 0) the combined matte (model x region x "
-                                         f"visibility) along {where}, by a distance, in {_PCT}",
-                      min=-25.0, max=25.0),
-            FloatKnob(f"{s}_feather", 4.0, f"Width of the region's soft edge along {where}, centred on the edge, "
-                                           f"in {_PCT}", min=0.0, max=50.0),
-        ]
-    return tuple(knobs)
+_PCT = FACE_SIZE_UNITS
 
 
 @functools.lru_cache(maxsize=64)
@@ -113,7 +90,7 @@ class JawBlend(Node):
                  "Region matte: hull = jaw and brows (as the swap model's matte); extended = up to a hairline "
                  "estimate (turn model_matte off to blend the model's forehead)"),
         BoolKnob("model_matte", True, "Multiply by the swap model's own matte"),
-        *_segment_knobs(),
+        *segment_knobs(erode="the combined matte (model x region x visibility)"),
         FloatKnob("forehead_height", 1.0, "Hairline estimate above the brows (extended region), in facial thirds",
                   min=0.0, max=2.0),
         FloatKnob("erode", 0.0, f"Erodes (< 0) or dilates (> 0) the whole matte after the segments, in {_PCT}",

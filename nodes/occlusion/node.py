@@ -39,6 +39,7 @@ from faceplate.nodes.core import BoolKnob, EnumKnob, FloatKnob, IntKnob, Node, P
 from faceplate.nodes.faces import METADATA_KEY, Faces
 from faceplate.nodes.facedetect import geometry
 from faceplate.nodes.occlusion import learned, regions
+from faceplate.nodes.occlusion.segment_knobs import FACE_SIZE_UNITS, segment_knobs
 from faceplate.nodes.occlusion.regions import FACE_REGIONS, SEGMENTS, LandmarkError, RegionSettings
 from faceplate.nodes.plate import Plate
 
@@ -49,26 +50,7 @@ REGION_LAYERS = {"face": "mask.face", "jaw": "mask.jaw", "hairline": "mask.hairl
 OCCLUSION_LAYER = "mask.occlusion"
 MISSING_FACES = ("pass through", "empty mattes", "error")
 
-_PCT = "percent of the face size (the mean of its width, landmarks 0-16, and height, nose bridge to chin)"
-_SEGMENT_WHERE = {
-    "cheek_left": "the cheek on the image's left (landmarks 0-3, the subject's right)",
-    "jaw_left": "the jaw on the image's left (landmarks 3-6)",
-    "chin": "the chin (landmarks 6-10)",
-    "jaw_right": "the jaw on the image's right (landmarks 10-13)",
-    "cheek_right": "the cheek on the image's right (landmarks 13-16)",
-    "hairline": "the top edge: the hairline estimate (extended face) or the brows (hull)",
-}
-
-
-def _segment_knobs() -> tuple:
-    knobs = []
-    for segment in SEGMENTS:
-        where = _SEGMENT_WHERE[segment]
-        knobs.append(FloatKnob(f"{segment}_offset", 0.0, f"Moves the face edge along {where} outward (> 0) or "
-                                                          f"inward (< 0), in {_PCT}", min=-25.0, max=25.0))
-        knobs.append(FloatKnob(f"{segment}_feather", 4.0, f"Width of the soft edge along {where}, centred on the "
-                                                           f"edge, in {_PCT}", min=0.0, max=50.0))
-    return tuple(knobs)
+_PCT = FACE_SIZE_UNITS
 
 
 class OcclusionMask(Node):
@@ -89,7 +71,7 @@ class OcclusionMask(Node):
     knobs = (
         EnumKnob("face_region", FACE_REGIONS, "extended",
                  "mask.face: extended = the face with the forehead up to a hairline estimate; hull = jaw and brows"),
-        *_segment_knobs(),
+        *segment_knobs(),
         FloatKnob("forehead_height", 1.0, "Hairline estimate above the brows, in facial thirds (brow to nose base): "
                                           "1 for a typical forehead, more for a high hairline", min=0.0, max=2.0),
         FloatKnob("jaw_band_width", 10.0, f"Width of the mask.jaw band along the (offset) jaw line, in {_PCT}",
