@@ -69,10 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if args.faceset or args.corrections:
         print("faceplate: error: --faceset and --corrections are for --task occlusion", file=sys.stderr)
         return EXIT_USAGE
-    args.preset = args.preset or "256"
-    if args.preset not in PRESETS:
-        print(f"faceplate: error: unknown swap preset '{args.preset}' (choose from {', '.join(PRESETS)})",
-              file=sys.stderr)
+    if not _pick_preset(args, PRESETS, "256", "swap"):
         return EXIT_USAGE
     identities = dict(args.identity)
     if len(identities) != len(args.identity):
@@ -104,10 +101,7 @@ def _run_occlusion(args: argparse.Namespace) -> int:
         print("faceplate: error: --task occlusion needs --faceset DIR (a face-set of the shot), once or more",
               file=sys.stderr)
         return EXIT_USAGE
-    args.preset = args.preset or "128"
-    if args.preset not in PRESETS:
-        print(f"faceplate: error: unknown occlusion preset '{args.preset}' (choose from {', '.join(PRESETS)})",
-              file=sys.stderr)
+    if not _pick_preset(args, PRESETS, "128", "occlusion"):
         return EXIT_USAGE
     result = train_occlusion(args.faceset, args.output, corrections=args.corrections, preset=args.preset,
                              steps=args.steps, batch_size=args.batch_size, lr=args.lr, init=args.init, seed=args.seed,
@@ -139,3 +133,13 @@ def _report(args: argparse.Namespace, result) -> bool:
     if result.previews:
         print(f"  previews: {result.previews[-1]} ({len(result.previews)})")
     return True
+
+
+def _pick_preset(args: argparse.Namespace, presets, default: str, task: str) -> bool:
+    """Sets ``args.preset`` (``default`` when not given); False, with the error printed, when unknown."""
+    args.preset = args.preset or default
+    if args.preset in presets:
+        return True
+    print(f"faceplate: error: unknown {task} preset '{args.preset}' (choose from {', '.join(presets)})",
+          file=sys.stderr)
+    return False
