@@ -11,7 +11,8 @@ from shots import Actor, SRGB, render
 from faceplate import tracking
 from faceplate.errors import ScriptError, SequenceIOError
 from faceplate.nodes.core import Graph
-from faceplate.nodes.facedetect.detect import Detector, display_quantiser
+from faceplate.nodes.facedetect.detect import Detector
+from faceplate.nodes.facedetect.display import display_quantiser
 from faceplate.nodes.io import colour
 from faceplate.nodes.io.imagefile import write_image
 
