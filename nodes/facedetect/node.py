@@ -66,6 +66,10 @@ class FaceDetect(Node):
         EnumKnob("rotation_search", tuple(ROTATION_SEARCH), "every 30 degrees",
                  "Track only. Turns tried when a frame shows no upright face (rolled and upside-down faces); "
                  "each costs one more detection pass on such frames", affects_output=False),
+        IntKnob("detect_every", 4, "Track only. Search whole frames for faces on every Nth frame; in between, "
+                                   "each face is followed from the frame before and confirmed by the detector on "
+                                   "its own crop, and a face that comes into view is traced back to its first "
+                                   "frame (1: search every frame, slower)", min=1, max=100, affects_output=False),
         IntKnob("max_gap", 12, "Track only. Frames a face may go undetected and keep its track (the gap is "
                                "interpolated and flagged)", min=0, max=1000, affects_output=False),
         IntKnob("min_track", 3, "Track only. Fewest detected frames a track needs to be kept (drops flickering "

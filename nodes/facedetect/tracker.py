@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from faceplate.nodes.facedetect.detect import Detection
+from faceplate.nodes.facedetect.detect import Detection, iou
 
 SAME_PERSON = 0.55  # dlib's embedding: same person below about 0.6 (we stay on the cautious side)
 MIN_IOU = 0.2
@@ -67,16 +67,6 @@ class Track:
     def predict(self, frame: int) -> np.ndarray:
         last = self.last
         return self.frames[last].box + self.velocity * (frame - last)
-
-
-def iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of two ``(xmin, ymin, xmax, ymax)`` boxes."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    return float(inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter))
 
 
 class Tracker:

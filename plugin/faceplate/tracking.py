@@ -4,16 +4,12 @@
 labels identities (optionally naming them from reference photos), and writes the node's sidecar and
 one contact sheet per track.
 
-The per-frame work (pulling the plate through the graph, i.e. the EXR decode, then detection and
-landmarks) does not depend on other frames; only linking detections into tracks does. With
-``workers=N > 1`` that per-frame work is shared by the calling process and ``N - 1`` spawned worker
-processes, each of which loads the graph once from the script data (as render workers do) and
-returns each frame's detections (boxes, landmarks and the small display-referred landmark crop the
-identity embedding and contact sheets need, never the plate). The calling process links them in
-frame order and computes embeddings on demand, exactly as the serial path does, so both paths give
-the same tracks, ids, identities and landmarks (the same sidecar, byte for byte). With ``workers=1``
-frames are pulled on a thread while detection runs on the calling thread (OpenImageIO releases the
-GIL, so decoding overlaps detection).
+Detection searches whole frames on keyframes only and follows the faces between them
+(:mod:`faceplate.nodes.facedetect.keyframes`). Serially (``workers=1``) frames are pulled on a thread
+while detection runs on the calling thread (OpenImageIO releases the GIL, so decoding overlaps
+detection); with ``workers=N > 1`` chunks of frames go to worker processes
+(:mod:`faceplate.track_pool`). Linking is always done here, in frame order, and both ways give the
+same sidecar, byte for byte.
 
 Example::
 
@@ -38,6 +34,7 @@ import numpy as np
 
 from faceplate.errors import FaceplateError, RenderError, ScriptError
 from faceplate.nodes.core import Graph, Node
+from faceplate.track_pool import Chunk, ParallelDetections, TrackJob, detect_chunk, push
 
 REFERENCE_SPACE = "sRGB Encoded Rec.709 (sRGB)"  # photos are display-referred
 
@@ -121,7 +118,7 @@ PARALLEL_MIN_FRAMES = 32
 # the noise); from this many cores on, the default is parallel.
 PARALLEL_MIN_CORES = 3
 MAX_WORKERS = 8
-WORKER_CACHE_BYTES = 512 * 1024 * 1024  # plate cache per worker: each frame is pulled only once
+KEYFRAMES_PER_CHUNK = 4  # keyframe intervals per worker task (each task searches one frame twice)
 
 
 def available_cores() -> int:
@@ -139,114 +136,8 @@ def default_workers(frame_count: int) -> int:
     return 1 if cores < PARALLEL_MIN_CORES or frame_count < PARALLEL_MIN_FRAMES else min(cores, MAX_WORKERS)
 
 
-@dataclasses.dataclass(frozen=True)
-class TrackJob:
-    """What a track worker needs: plain data, picklable (see :class:`faceplate.render.RenderJob`)."""
-
-    script: dict[str, Any]
-    root: str
-    script_hash: str
-    node: str  # the FaceDetect node (named in errors)
-    upstream: str  # the node whose plate is detected
-    backend: str
-    detector: dict[str, Any]  # Detector keyword arguments
-    threads: int
-
-
-@dataclasses.dataclass
-class FrameDetections:
-    """One frame's result from a worker: detections, or the error that stopped it, and timings."""
-
-    frame: int
-    detections: list | None
-    error: tuple | None
-    pull_seconds: float
-    detect_seconds: float
-
-
-def _pack_error(exc: BaseException) -> tuple:
-    """An exception as picklable parts (faceplate errors take keyword-only arguments and keep
-    attributes, such as ``frame``, that plain pickling loses)."""
-    import pickle
-    import traceback
-
-    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    packed = type(exc), exc.args, dict(vars(exc)), detail
-    try:
-        pickle.dumps(packed)
-    except Exception:  # a local exception class or an unpicklable argument: keep the message
-        packed = RenderError, (f"{type(exc).__name__}: {exc}",), {"node": None, "frame": None}, detail
-    return packed
-
-
-def _unpack_error(packed: tuple) -> BaseException:
-    cls, args, attrs, detail = packed
-    try:
-        exc = cls.__new__(cls)
-        exc.args = args
-        exc.__dict__.update(attrs)
-    except Exception:  # an exception type that cannot be rebuilt: keep its message
-        exc = RenderError(f"{cls.__name__}: {args[0] if args else ''}")
-    if not isinstance(exc, FaceplateError):
-        exc.add_note(f"in a track worker process:\n{detail}")
-    return exc
-
-
-_worker: dict[str, Any] = {}  # per worker process: the graph and detector, or the error that stopped loading
-
-
-def _worker_init(job: TrackJob) -> None:
-    """Pool initializer: loads the graph and the models once per worker process."""
-    try:
-        from faceplate import config
-        from faceplate.nodes.core import script
-        from faceplate.nodes.facedetect.backend import get_backend
-        from faceplate.nodes.facedetect.detect import Detector
-
-        config.set_thread_count(job.threads)
-        graph = script.from_dict(job.script, root=job.root)
-        if graph.script_hash() != job.script_hash:
-            raise RenderError("the script changed in transit (hash mismatch); track again")
-        # Each frame is pulled once: a plate cache only holds memory (up to FACEPLATE_CACHE_MB per worker).
-        graph.cache.max_bytes = min(graph.cache.max_bytes, WORKER_CACHE_BYTES)
-        _worker.update(graph=graph, detector=Detector(get_backend(job.backend), **job.detector), job=job)
-    except BaseException as exc:
-        _worker["error"] = _pack_error(exc)
-
-
-def detect_frame(graph: Graph, detector, upstream: str, node: str, frame: int) -> FrameDetections:
-    """Pulls one frame through ``graph`` and detects its faces; errors are returned, not raised."""
-    start = time.perf_counter()
-    try:
-        plate = graph.render(upstream, frame)
-    except BaseException as exc:
-        return FrameDetections(frame, None, _pack_error(exc), time.perf_counter() - start, 0.0)
-    t0 = time.perf_counter()
-    try:
-        detections = detector.find(plate)
-    except FaceplateError as exc:
-        return FrameDetections(frame, None, _pack_error(exc), t0 - start, time.perf_counter() - t0)
-    except Exception as exc:
-        error = RenderError(f"face detection failed: {type(exc).__name__}: {exc}", node=node, frame=frame)
-        return FrameDetections(frame, None, _pack_error(error), t0 - start, time.perf_counter() - t0)
-    return FrameDetections(frame, detections, None, t0 - start, time.perf_counter() - t0)
-
-
-def _ready() -> bool:
-    """Pool task that returns as soon as a worker has started (its initializer has run)."""
-    return "error" not in _worker
-
-
-def _detect_frame(frame: int) -> FrameDetections:
-    """Pool task: :func:`detect_frame` with the worker's graph and detector."""
-    if "error" in _worker:
-        return FrameDetections(frame, None, _worker["error"], 0.0, 0.0)
-    job: TrackJob = _worker["job"]
-    return detect_frame(_worker["graph"], _worker["detector"], job.upstream, job.node, frame)
-
-
 def _track_job(graph: Graph, fd: Node, upstream: Node, backend: str, detector: dict[str, Any], first: int,
-               workers: int) -> TrackJob | None:
+               every: int, workers: int) -> TrackJob | None:
     """The job for track workers, or None when the graph does not survive a round trip through its script
     data (nodes built in code, unregistered node types): the workers would not see the same plates."""
     from faceplate.nodes.core import script
@@ -260,107 +151,35 @@ def _track_job(graph: Graph, fd: Node, upstream: Node, backend: str, detector: d
         return None
     threads = max(1, available_cores() // workers)
     return TrackJob(data, str(graph.root or os.getcwd()), copy.script_hash(), fd.name, upstream.name, backend,
-                    detector, threads)
+                    detector, every, threads)
 
 
-class _ParallelDetections:
-    """Each frame's detections in frame order (iterate), computed by ``workers - 1`` spawned processes
-    and by the calling process itself.
+def _chunks(frames: Sequence[int], every: int) -> list[Chunk]:
+    from faceplate.nodes.facedetect.keyframes import chunks
 
-    Frames go, in order, to whoever is free: a pool process that has started (each holds at most one
-    frame running and one queued) or the calling process, which detects the next unassigned frame
-    whenever the frame it must link next is not back yet. So detection starts at once, in the calling
-    process, while the pool processes are still starting (spawning, imports, the models: about 2 s
-    each), and the calling process, which also links and computes the embeddings, takes fewer frames
-    when that keeps it busy. Errors are kept with their
-    frame and raised in frame order, as the serial pass raises them. At most :data:`LOOKAHEAD` frames
-    are detected ahead of the one being linked. ``timing`` accumulates [pull, detect] seconds.
-    """
-
-    LOOKAHEAD = 32
-
-    def __init__(self, job: TrackJob, frames: Sequence[int], workers: int, timing: list[float]):
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        self.job, self.timing, self.frames = job, timing, list(frames)
-        self.spawned = workers - 1
-        self.pool = ProcessPoolExecutor(max_workers=self.spawned, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_worker_init, initargs=(job,))
-        self.assigned = 0  # frames[:assigned] are detected, being detected, or queued in the pool
-        self.futures: dict[int, Any] = {}
-        self.results: dict[int, FrameDetections] = {}
-        self.local: Callable[[int], FrameDetections] | None = None
-        # Starts the pool processes; each answers once it has loaded, and only then is given frames.
-        self.started = [self.pool.submit(_ready) for _ in range(self.spawned)]
-
-    def _feed(self) -> None:
-        ready = sum(f.done() for f in self.started)
-        busy = sum(not f.done() for f in self.futures.values())
-        while busy < 2 * ready and self.assigned < len(self.frames):
-            frame = self.frames[self.assigned]
-            self.assigned += 1
-            self.futures[frame] = self.pool.submit(_detect_frame, frame)
-            busy += 1
-
-    def _collect(self, frame: int, wait: bool) -> None:
-        from concurrent.futures.process import BrokenProcessPool
-
-        for f, future in list(self.futures.items()):
-            if future.done() or (wait and f == frame):
-                try:
-                    self.results[f] = future.result()
-                except BrokenProcessPool as exc:
-                    raise RenderError(f"a track worker process died ({exc}); track again, or with workers=1 to "
-                                      "see the error", node=self.job.node) from None
-                del self.futures[f]
-
-    def __iter__(self):
-        for index, frame in enumerate(self.frames):
-            while frame not in self.results:
-                self._feed()
-                self._collect(frame, wait=False)
-                if frame in self.results:
-                    break
-                if self.local is not None and self.assigned < min(len(self.frames), index + self.LOOKAHEAD):
-                    mine = self.frames[self.assigned]
-                    self.assigned += 1
-                    self.results[mine] = self.local(mine)
-                else:
-                    self._collect(frame, wait=True)
-            result = self.results.pop(frame)
-            self.timing[0] += result.pull_seconds
-            self.timing[1] += result.detect_seconds
-            if result.error is not None:
-                raise _unpack_error(result.error)
-            yield frame, result.detections
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+    return [Chunk(a, tuple(frames[a:b + 1]), b == len(frames) - 1)
+            for a, b in chunks(len(frames), every, KEYFRAMES_PER_CHUNK)]
 
 
-def _serial_detections(graph: Graph, fd: Node, upstream: Node, detector, frames: Sequence[int],
+def _serial_detections(graph: Graph, fd: Node, upstream: Node, detector, every: int, frames: Sequence[int],
                        timing: list[float]):
     """Yields each frame's detections in frame order: plates pulled on a worker thread, detection here."""
+    from faceplate.nodes.facedetect.keyframes import KeyframeDetections
+
     plates: queue.Queue = queue.Queue(maxsize=2)
     stop, pull_time = threading.Event(), [0.0]
     worker = threading.Thread(target=_pull, args=(graph, upstream, frames, plates, stop, pull_time), daemon=True)
     worker.start()
+    run = KeyframeDetections(detector, every)
     try:
-        for _ in frames:
+        for i in range(len(frames)):
             frame, plate, error = plates.get()
             if error is not None:
                 raise error
             t0 = time.perf_counter()
-            try:
-                detections = detector.find(plate)
-            except FaceplateError:
-                raise
-            except Exception as exc:
-                raise RenderError(f"face detection failed: {type(exc).__name__}: {exc}", node=fd.name,
-                                  frame=frame) from exc
+            done = push(run, frame, plate, fd.name, last=i == len(frames) - 1)
             timing[1] += time.perf_counter() - t0
-            yield frame, detections
+            yield from done
     finally:
         stop.set()
         worker.join()
@@ -406,7 +225,8 @@ def track(graph: Graph, node: str | None = None, frames: Iterable[int] | None = 
     if workers is not None and workers < 1:
         raise FaceplateError(f"workers ({workers}) must be at least 1")
     first = frame_list[0]
-    settings = {k: fd.value(k, first) for k in ("score_threshold", "proxy_size", "exposure", "rotation_search", "max_gap",
+    settings = {k: fd.value(k, first) for k in ("score_threshold", "proxy_size", "exposure", "rotation_search",
+                                               "detect_every", "max_gap",
                                            "min_track")}
     start = time.perf_counter()
     count = default_workers(len(frame_list)) if workers is None else min(workers, len(frame_list))
@@ -414,14 +234,16 @@ def track(graph: Graph, node: str | None = None, frames: Iterable[int] | None = 
     if count > 1:
         detector_args = {"proxy_size": settings["proxy_size"], "threshold": settings["score_threshold"],
                          "exposure": settings["exposure"], "rotation_search": settings["rotation_search"]}
-        job = _track_job(graph, fd, upstream, fd.value("backend", first), detector_args, first, count)
+        job = _track_job(graph, fd, upstream, fd.value("backend", first), detector_args, first,
+                         settings["detect_every"], count)
         if job is None and workers is not None:
             raise ScriptError(f"cannot track with {workers} worker processes: the graph cannot be rebuilt from "
                               "its script data (a node built in code?); use workers=1", node=fd.name)
         count = count if job is not None else 1
     timing = [0.0, 0.0]  # pull, detect
     # The workers start first, so that spawning them overlaps loading the models here.
-    pool = _ParallelDetections(job, frame_list, count, timing) if job is not None else None
+    pool = ParallelDetections(job, _chunks(frame_list, settings["detect_every"]), count, timing) \
+        if job is not None else None
     link_time, first_frame, detections_of = 0.0, 0.0, None
     try:
         backend = get_backend(fd.value("backend", first))
@@ -433,9 +255,10 @@ def track(graph: Graph, node: str | None = None, frames: Iterable[int] | None = 
                           on_extend=thumbnails if contact_sheets else None)
         if pool is None:
             start = time.perf_counter()
-            detections_of = _serial_detections(graph, fd, upstream, detector, frame_list, timing)
+            detections_of = _serial_detections(graph, fd, upstream, detector, settings["detect_every"], frame_list,
+                                               timing)
         else:
-            pool.local = lambda f: detect_frame(graph, detector, upstream.name, fd.name, f)
+            pool.local = lambda c: detect_chunk(graph, detector, upstream.name, fd.name, settings["detect_every"], c)
             detections_of = iter(pool)
         for frame, detections in detections_of:
             t0 = time.perf_counter()

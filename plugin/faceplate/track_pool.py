@@ -1,0 +1,235 @@
+"""Worker processes for ``faceplate track``: chunks of the frame list pulled and detected in parallel.
+
+The per-frame work (pulling the plate through the graph, i.e. the EXR decode, then detection and
+landmarks) reads only the frames of a chunk (:func:`faceplate.nodes.facedetect.keyframes.chunks`:
+from one keyframe to the next chunk's first); only linking detections into tracks needs the whole
+list. So chunks are shared by the calling process and ``workers - 1`` spawned processes, each of
+which loads the graph once from the script data (as render workers do) and returns each frame's
+detections (boxes, landmarks and the small display-referred landmark crop the identity embedding and
+contact sheets need, never the plate). The calling process links them in frame order and computes
+embeddings on demand, exactly as the serial pass does: both give the same sidecar, byte for byte.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from faceplate.errors import FaceplateError, RenderError
+from faceplate.nodes.core import Graph
+
+WORKER_CACHE_BYTES = 512 * 1024 * 1024  # plate cache per worker: each frame is pulled once or twice
+
+
+@dataclasses.dataclass(frozen=True)
+class TrackJob:
+    """What a track worker needs: plain data, picklable (see :class:`faceplate.render.RenderJob`)."""
+
+    script: dict[str, Any]
+    root: str
+    script_hash: str
+    node: str  # the FaceDetect node (named in errors)
+    upstream: str  # the node whose plate is detected
+    backend: str
+    detector: dict[str, Any]  # Detector keyword arguments
+    every: int  # a full search on every ``every``-th frame
+    threads: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Chunk:
+    """Frames ``frames`` of the frame list, the first at position ``first_index``; ``final``: the chunk
+    ends the list (else its last frame is the next chunk's first, and is left out of its result)."""
+
+    first_index: int
+    frames: tuple[int, ...]
+    final: bool
+
+
+@dataclasses.dataclass
+class ChunkResult:
+    """A chunk's detections in frame order, then the error that stopped it (if any), and timings."""
+
+    detections: list[tuple[int, list]]
+    error: tuple | None
+    pull_seconds: float
+    detect_seconds: float
+
+
+def push(run, frame: int, plate, node: str, last: bool) -> list[tuple[int, list]]:
+    """``run.push`` (a :class:`~faceplate.nodes.facedetect.keyframes.KeyframeDetections`), its errors
+    naming the node and frame."""
+    try:
+        return run.push(frame, plate, last=last)
+    except FaceplateError:
+        raise
+    except Exception as exc:
+        raise RenderError(f"face detection failed: {type(exc).__name__}: {exc}", node=node, frame=frame) from exc
+
+
+def detect_chunk(graph: Graph, detector, upstream: str, node: str, every: int, chunk: Chunk) -> ChunkResult:
+    """Pulls the chunk's frames through ``graph`` and detects their faces; errors are returned, not raised."""
+    from faceplate.nodes.facedetect.keyframes import KeyframeDetections
+
+    run = KeyframeDetections(detector, every, chunk.first_index)
+    result = ChunkResult([], None, 0.0, 0.0)
+    for i, frame in enumerate(chunk.frames):
+        start = time.perf_counter()
+        try:
+            plate = graph.render(upstream, frame)
+        except BaseException as exc:
+            result.error = _pack_error(exc)
+            return result
+        finally:
+            result.pull_seconds += time.perf_counter() - start
+        start = time.perf_counter()
+        try:
+            result.detections += push(run, frame, plate, node, last=i == len(chunk.frames) - 1)
+        except BaseException as exc:
+            result.error = _pack_error(exc)
+            return result
+        finally:
+            result.detect_seconds += time.perf_counter() - start
+    if not chunk.final:
+        result.detections.pop()
+    return result
+
+
+def _pack_error(exc: BaseException) -> tuple:
+    """An exception as picklable parts (faceplate errors take keyword-only arguments and keep
+    attributes, such as ``frame``, that plain pickling loses)."""
+    import pickle
+    import traceback
+
+    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    packed = type(exc), exc.args, dict(vars(exc)), detail
+    try:
+        pickle.dumps(packed)
+    except Exception:  # a local exception class or an unpicklable argument: keep the message
+        packed = RenderError, (f"{type(exc).__name__}: {exc}",), {"node": None, "frame": None}, detail
+    return packed
+
+
+def _unpack_error(packed: tuple) -> BaseException:
+    cls, args, attrs, detail = packed
+    try:
+        exc = cls.__new__(cls)
+        exc.args = args
+        exc.__dict__.update(attrs)
+    except Exception:  # an exception type that cannot be rebuilt: keep its message
+        exc = RenderError(f"{cls.__name__}: {args[0] if args else ''}")
+    if not isinstance(exc, FaceplateError):
+        exc.add_note(f"in a track worker process:\n{detail}")
+    return exc
+
+
+_worker: dict[str, Any] = {}  # per worker process: the graph and detector, or the error that stopped loading
+
+
+def _worker_init(job: TrackJob) -> None:
+    """Pool initializer: loads the graph and the models once per worker process."""
+    try:
+        from faceplate import config
+        from faceplate.nodes.core import script
+        from faceplate.nodes.facedetect.backend import get_backend
+        from faceplate.nodes.facedetect.detect import Detector
+
+        config.set_thread_count(job.threads)
+        graph = script.from_dict(job.script, root=job.root)
+        if graph.script_hash() != job.script_hash:
+            raise RenderError("the script changed in transit (hash mismatch); track again")
+        # Frames are pulled once (a chunk's last frame twice): a plate cache only holds memory.
+        graph.cache.max_bytes = min(graph.cache.max_bytes, WORKER_CACHE_BYTES)
+        _worker.update(graph=graph, detector=Detector(get_backend(job.backend), **job.detector), job=job)
+    except BaseException as exc:
+        _worker["error"] = _pack_error(exc)
+
+
+def _ready() -> bool:
+    """Pool task that returns as soon as a worker has started (its initializer has run)."""
+    return "error" not in _worker
+
+
+def _detect_chunk(chunk: Chunk) -> ChunkResult:
+    """Pool task: :func:`detect_chunk` with the worker's graph and detector."""
+    if "error" in _worker:
+        return ChunkResult([], _worker["error"], 0.0, 0.0)
+    job: TrackJob = _worker["job"]
+    return detect_chunk(_worker["graph"], _worker["detector"], job.upstream, job.node, job.every, chunk)
+
+
+class ParallelDetections:
+    """Each frame's detections in frame order (iterate), computed chunk by chunk by ``workers - 1``
+    spawned processes and by the calling process itself.
+
+    Chunks go, in order, to whoever is free: a pool process that has started (each holds at most one
+    chunk running and one queued) or the calling process, which detects the next unassigned chunk
+    whenever the chunk it must link next is not back yet. So detection starts at once, in the calling
+    process, while the pool processes are still starting (spawning, imports, the models: about 2 s
+    each), and the calling process, which also links and computes the embeddings, takes fewer chunks
+    when that keeps it busy. Errors are kept with their frame and raised in frame order, as the serial
+    pass raises them. At most :data:`LOOKAHEAD` chunks are detected ahead of the one being linked.
+    ``timing`` accumulates [pull, detect] seconds.
+    """
+
+    LOOKAHEAD = 2
+
+    def __init__(self, job: TrackJob, chunks: Sequence[Chunk], workers: int, timing: list[float]):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.job, self.timing, self.chunks = job, timing, list(chunks)
+        self.spawned = workers - 1
+        self.pool = ProcessPoolExecutor(max_workers=self.spawned, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_worker_init, initargs=(job,))
+        self.assigned = 0  # chunks[:assigned] are detected, being detected, or queued in the pool
+        self.futures: dict[int, Any] = {}
+        self.results: dict[int, ChunkResult] = {}
+        self.local: Callable[[Chunk], ChunkResult] | None = None
+        # Starts the pool processes; each answers once it has loaded, and only then is given chunks.
+        self.started = [self.pool.submit(_ready) for _ in range(self.spawned)]
+
+    def _feed(self) -> None:
+        ready = sum(f.done() for f in self.started)
+        busy = sum(not f.done() for f in self.futures.values())
+        while busy < 2 * ready and self.assigned < len(self.chunks):
+            self.futures[self.assigned] = self.pool.submit(_detect_chunk, self.chunks[self.assigned])
+            self.assigned += 1
+            busy += 1
+
+    def _collect(self, index: int, wait: bool) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        for i, future in list(self.futures.items()):
+            if future.done() or (wait and i == index):
+                try:
+                    self.results[i] = future.result()
+                except BrokenProcessPool as exc:
+                    raise RenderError(f"a track worker process died ({exc}); track again, or with workers=1 to "
+                                      "see the error", node=self.job.node) from None
+                del self.futures[i]
+
+    def __iter__(self):
+        for index in range(len(self.chunks)):
+            while index not in self.results:
+                self._feed()
+                self._collect(index, wait=False)
+                if index in self.results:
+                    break
+                if self.local is not None and self.assigned < min(len(self.chunks), index + self.LOOKAHEAD):
+                    mine = self.assigned
+                    self.assigned += 1
+                    self.results[mine] = self.local(self.chunks[mine])
+                else:
+                    self._collect(index, wait=True)
+            result = self.results.pop(index)
+            self.timing[0] += result.pull_seconds
+            self.timing[1] += result.detect_seconds
+            yield from result.detections
+            if result.error is not None:
+                raise _unpack_error(result.error)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
