@@ -42,8 +42,8 @@ ROTATION_SEARCH = {
     "every 30 degrees": (30.0, -30.0, 60.0, -60.0, 90.0, -90.0, 120.0, -120.0, 150.0, -150.0, 180.0),
 }
 LANDMARK_PASSES = 3
-SEARCH_SIDE = 110.0  # face size (pixels) in the crop where a followed face is searched for (HOG: 80 at least)
-SEARCH_SPAN = 1.8  # that crop's side over the face's
+SEARCH_SIDE = 92.0  # face size (pixels) in the crop where a followed face is searched for (HOG: 80 at least)
+SEARCH_SPAN = 1.6  # that crop's side over the face's
 BOX_SIDE_PER_RMS = 2.8  # dlib HOG box side over the RMS radius of the 68 landmarks (measured on both test photos)
 
 

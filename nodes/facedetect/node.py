@@ -66,7 +66,7 @@ class FaceDetect(Node):
         EnumKnob("rotation_search", tuple(ROTATION_SEARCH), "every 30 degrees",
                  "Track only. Turns tried when a frame shows no upright face (rolled and upside-down faces); "
                  "each costs one more detection pass on such frames", affects_output=False),
-        IntKnob("detect_every", 4, "Track only. Search whole frames for faces on every Nth frame; in between, "
+        IntKnob("detect_every", 8, "Track only. Search whole frames for faces on every Nth frame; in between, "
                                    "each face is followed from the frame before and confirmed by the detector on "
                                    "its own crop, and a face that comes into view is traced back to its first "
                                    "frame (1: search every frame, slower)", min=1, max=100, affects_output=False),

@@ -174,7 +174,7 @@ class ParallelDetections:
     ``timing`` accumulates [pull, detect] seconds.
     """
 
-    LOOKAHEAD = 2
+    LOOKAHEAD = 4
 
     def __init__(self, job: TrackJob, chunks: Sequence[Chunk], workers: int, timing: list[float]):
         import multiprocessing

@@ -118,7 +118,7 @@ PARALLEL_MIN_FRAMES = 32
 # the noise); from this many cores on, the default is parallel.
 PARALLEL_MIN_CORES = 3
 MAX_WORKERS = 8
-KEYFRAMES_PER_CHUNK = 4  # keyframe intervals per worker task (each task searches one frame twice)
+CHUNK_FRAMES = 16  # about this many frames per worker task (whole keyframe intervals; each task reads one frame twice)
 
 
 def available_cores() -> int:
@@ -158,7 +158,7 @@ def _chunks(frames: Sequence[int], every: int) -> list[Chunk]:
     from faceplate.nodes.facedetect.keyframes import chunks
 
     return [Chunk(a, tuple(frames[a:b + 1]), b == len(frames) - 1)
-            for a, b in chunks(len(frames), every, KEYFRAMES_PER_CHUNK)]
+            for a, b in chunks(len(frames), every, max(1, CHUNK_FRAMES // every))]
 
 
 def _serial_detections(graph: Graph, fd: Node, upstream: Node, detector, every: int, frames: Sequence[int],

@@ -11,6 +11,8 @@ the same run:
   ``--repeats`` times each (medians reported), with the split into pull and detect time, the parallel
   pass's start-up (until its first frame is linked) and its rate after that; both passes must write
   the same sidecar;
+- ``every frame``: the serial pass searching every frame (``detect_every=1``, the reference for the
+  keyframes: whole-frame searches every 8th frame, faces followed between them);
 - landmark jitter of the tracked faces, raw and stabilised (mean frame-to-frame movement of the 68
   points after mapping them back through the known motion), and the stabiliser's lag in frames.
 
@@ -91,11 +93,11 @@ def jitter_figures(result, actors, frames) -> dict[str, float]:
             "jitter_ratio": float(np.mean(raw_j) / np.mean(stable_j)), "stabiliser_lag_frames": float(np.mean(lags))}
 
 
-def track_graph(folder: str, frames: list[int], sidecar: str) -> Graph:
+def track_graph(folder: str, frames: list[int], sidecar: str, **knobs) -> Graph:
     """Read -> FaceDetect (the part of the default graph a track pass pulls)."""
     graph = Graph(root=folder, frame_range=(frames[0], frames[-1]))
     read = graph.create("Read", file="shot.####.exr")
-    detect = graph.create("FaceDetect", sidecar=sidecar)
+    detect = graph.create("FaceDetect", sidecar=sidecar, **knobs)
     graph.connect(read, detect)
     return graph
 
@@ -127,16 +129,18 @@ def bench(size: tuple[int, int], frames: list[int], repeats: int, workers: int) 
             start = time.perf_counter()
             read_image(pattern.replace("####", f"{f:04d}"))
             decode.append(time.perf_counter() - start)
-        runs: dict[int, list] = {1: [], workers: []}
+        runs: dict[int, list] = {1: [], workers: [], 0: []}  # 0: serial, searching every frame
         sidecars: dict[int, set] = {1: set(), workers: set()}
         for i in range(repeats):
-            for w in (1, workers) if i % 2 == 0 else (workers, 1):
-                graph = track_graph(folder, frames, f"tracks/w{w}.json")
-                result = track(graph, contact_sheets=False, workers=w)
-                with open(result.sidecar) as f:
-                    sidecars[w].add(f.read())
+            for w in (1, workers, 0) if i % 2 == 0 else (0, workers, 1):
+                knobs = {"detect_every": 1} if w == 0 else {}
+                graph = track_graph(folder, frames, f"tracks/w{w}.json", **knobs)
+                result = track(graph, contact_sheets=False, workers=max(w, 1))
+                if w:
+                    with open(result.sidecar) as f:
+                        sidecars[w].add(f.read())
                 runs[w].append(result)
-        serial, parallel = pass_figures(runs[1]), pass_figures(runs[workers])
+        serial, parallel, every_frame = pass_figures(runs[1]), pass_figures(runs[workers]), pass_figures(runs[0])
         figures = {
             "size": f"{size[0]}x{size[1]}",
             "frames": len(frames),
@@ -144,29 +148,35 @@ def bench(size: tuple[int, int], frames: list[int], repeats: int, workers: int) 
             "decode_only_fps": 1.0 / statistics.median(decode),
             "serial": serial,
             "parallel": parallel,
+            "every_frame": every_frame,
             "same_sidecar": len(sidecars[1] | sidecars[workers]) == 1,
             "tracks": len(runs[1][0].tracks),
             "identities": len(runs[1][0].identities),
         }
         figures["serial_over_decode"] = serial["ms_per_frame"] / figures["decode_ms_per_frame"]
         figures.update(jitter_figures(runs[1][0], actors, frames))
+        figures["every_frame_jitter"] = jitter_figures(runs[0][0], actors, frames)
         return figures
 
 
 def figure_rows(r: dict) -> list[dict]:
     """Protocol rows (benchtable.py) of one size's figures."""
-    s, p, size = r["serial"], r["parallel"], r["size"]
+    s, p, e, size = r["serial"], r["parallel"], r["every_frame"], r["size"]
     goal = "value >= 10" if size == "1920x1080" else None
     return [
         row(f"track serial {size}", s["fps"], "frames/s", "EXR decode alone", r["decode_only_fps"], higher_is_better=True,
             goal=goal, note=f"{r['frames']} frames; runs {', '.join(f'{x:.1f}' for x in s['runs'])}; pull "
             f"{s['pull_ms_per_frame']:.1f} ms/frame (worker thread), detect+link {s['detect_ms_per_frame']:.1f} ms/frame"),
+        row(f"track serial, keyframes {size}", s["detect_ms_per_frame"], "ms/frame", "search every frame",
+            e["detect_ms_per_frame"], higher_is_better=False, note=f"detect+link on the calling thread; whole "
+            f"pass {s['fps']:.1f} vs {e['fps']:.1f} frames/s"),
         row(f"track parallel {size}", p["fps"], "frames/s", "track serial", s["fps"], higher_is_better=True, goal=goal,
             note=f"{p['workers']} worker processes; start-up {p['first_frame_s']:.2f} s to the first frame, then "
             f"{p['after_first_fps']:.1f} frames/s; same sidecar as serial: {'yes' if r['same_sidecar'] else 'NO'}"),
         row(f"landmark jitter stabilised {size}", r["stabilised_jitter_px"], "px/frame", "raw landmarks",
             r["raw_jitter_px"], higher_is_better=False, note=f"lag {r['stabiliser_lag_frames']:+.3f} frames; "
-            f"{r['tracks']} tracks, {r['identities']} identities"),
+            f"{r['tracks']} tracks, {r['identities']} identities; searching every frame: raw "
+            f"{r['every_frame_jitter']['raw_jitter_px']:.2f}, stabilised {r['every_frame_jitter']['stabilised_jitter_px']:.2f}"),
     ]
 
 

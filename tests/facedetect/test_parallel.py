@@ -23,18 +23,19 @@ def exr_graph(folder, actors, frames):
         write_image(render(actors, f), os.path.join(folder, f"shot.{f:04d}.exr"), pixel_type="half")
     graph = Graph(root=str(folder), frame_range=(frames[0], frames[-1]))
     read = graph.create("Read", file="shot.####.exr")
-    detect = graph.create("FaceDetect", proxy_size=640, detect_every=2)  # 12 frames: two worker chunks
+    detect = graph.create("FaceDetect", proxy_size=640, detect_every=2)
     graph.connect(read, detect)
     return graph
 
 
-def test_worker_processes_write_the_serial_sidecar_and_sheets_byte_for_byte(tmp_path):
+def test_worker_processes_write_the_serial_sidecar_and_sheets_byte_for_byte(tmp_path, monkeypatch):
     # Two faces crossing, one missing for two frames: new tracks, contested matches and a lost track
     # all ask for embeddings, which the calling process computes from the workers' crops.
     frames = list(range(1, 13))
     anna = Actor("astronaut", linear_motion(120, 150, 520, 150, frames, scale=1.2), visible=lambda f: f not in (6, 7))
     bea = Actor("hopper", linear_motion(520, 220, 120, 220, frames, scale=0.5))
     graph = exr_graph(tmp_path, [anna, bea], frames)
+    monkeypatch.setattr(tracking, "CHUNK_FRAMES", 4)  # three chunks of two keyframe intervals
 
     def run(workers):
         result = tracking.track(graph, workers=workers)
