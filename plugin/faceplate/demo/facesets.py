@@ -22,14 +22,15 @@ def photo_landmarks(name: str) -> np.ndarray:
     """``(68, 2)`` dlib landmarks of the largest face in photo ``name`` (pixel centres at +0.5)."""
     import dlib
 
+    from faceplate import _native
     from faceplate.models import registry
 
-    image = photo_srgb(name)
+    image = np.ascontiguousarray(photo_srgb(name))
     detector = dlib.get_frontal_face_detector()
-    predictor = dlib.shape_predictor(registry.locate("dlib-shape-predictor-68"))
-    box = max(detector(image, 1), key=lambda r: r.area())
-    shape = predictor(image, box)
-    return np.array([(p.x + 0.5, p.y + 0.5) for p in shape.parts()], np.float64)
+    predictor = _native.ShapePredictor(registry.locate("dlib-shape-predictor-68"))
+    r = max(detector(image, 1), key=lambda r: r.area())
+    points = predictor.predict(image, np.array([[r.left(), r.top(), r.right(), r.bottom()]], np.int64))[0]
+    return points.astype(np.float64) + 0.5
 
 
 def aligned_from_photo(name: str, size: int) -> np.ndarray:
