@@ -39,5 +39,5 @@ PYBIND11_MODULE(_native, m) {
   faceplate::bind_warp(m);
   faceplate::bind_matte(m);
   faceplate::bind_blend(m);
-  faceplate::bind_landmarks(m);
+  faceplate::bind_detect(m);
 }
