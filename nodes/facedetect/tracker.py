@@ -8,9 +8,10 @@ gap is filled by interpolation when it is found again, and those frames are flag
 Two people are never merged: a detection joins at most one track per frame, and where identity must
 decide (several tracks and detections overlap, as when two faces cross paths, or a track comes back
 after a miss) a detection whose embedding is farther than ``same_person`` from the track's never
-joins it, however well the boxes overlap. Embeddings cost about 75 ms per face on two CPU cores, so
-they are computed only there, for new tracks, and every ``embed_every`` frames along a track (to
-keep its identity fresh; a single clear overlap is not vetoed by it).
+joins it, however well the boxes overlap. Embeddings cost about 75 ms per face on two CPU cores
+(more than finding and measuring the face), so they are computed only there, for new tracks, and
+every ``embed_every`` frames along a track (once a second at 24 fps, to keep its identity fresh; a
+single clear overlap is not vetoed by it).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class Tracker:
         on_extend: called with (track, frame, detection) whenever a detection joins a track.
     """
 
-    def __init__(self, embed: Callable[[Detection], np.ndarray], *, max_gap: int = 12, embed_every: int = 12,
+    def __init__(self, embed: Callable[[Detection], np.ndarray], *, max_gap: int = 12, embed_every: int = 24,
                  same_person: float = SAME_PERSON,
                  on_extend: Callable[[Track, int, Detection], None] | None = None):
         self.embed = embed
