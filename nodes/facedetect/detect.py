@@ -187,7 +187,7 @@ class Detector:
             # proxy -> array coordinates
             centre = np.array([centre[0] / sx, centre[1] / sy])
             side = side / (0.5 * (sx + sy))
-            det = self._landmarks(px, centre, side, angle)
+            det = self._measure(px, centre, side, angle)
             flags = {"rotated"} if angle != 0.0 else set()
             out.append(self._placed(det, px, centre, side, angle, raw, flags))
         return sorted(out, key=lambda d: -d.score)
@@ -221,10 +221,7 @@ class Detector:
                 out.append(None)
                 continue
             box_centre, box_side, raw = found
-            if _boxes_agree(centre, side, box_centre, box_side):
-                det = self._landmarks(px, centre, side, angle, placed=True)
-            else:
-                det = self._landmarks(px, box_centre, box_side, angle)
+            det = self._measure(px, box_centre, box_side, angle, start=(centre, side))
             rotated = "rotated" in prev.flags
             out.append(self._placed(det, px, box_centre, box_side, angle if rotated else 0.0, raw,
                                     {"rotated"} if rotated else set()))
@@ -284,6 +281,15 @@ class Detector:
                     out.append((centre[0], 0.5 * (r.box[2] - r.box[0] + r.box[3] - r.box[1]), angle, r))
                 return out
         return []
+
+    def _measure(self, px: FramePixels, box_centre, box_side: float, angle: float,
+                 start: tuple[np.ndarray, float] | None = None) -> Detection:
+        """Landmarks of the face a detector boxed at ``box_centre``, ``box_side`` (array pixels): from
+        ``start`` (a landmark box, moved on from the frame before) where it agrees with the
+        detector's box (:func:`_boxes_agree`), else placed by a quick pass from the detector's box."""
+        if start is not None and _boxes_agree(*start, box_centre, box_side):
+            return self._landmarks(px, *start, angle, placed=True)
+        return self._landmarks(px, box_centre, box_side, angle)
 
     def _landmarks(self, px: FramePixels, centre, side, angle, placed: bool = False) -> Detection:
         """Landmarks from a detector's box (array pixels), then re-cropped from the landmarks' own box
