@@ -34,7 +34,7 @@ import numpy as np
 
 from faceplate.errors import FaceplateError, RenderError, ScriptError
 from faceplate.nodes.core import Graph, Node
-from faceplate.track_pool import Chunk, ParallelDetections, TrackJob, detect_chunk, push
+from faceplate.track_pool import TRACK_CACHE_BYTES, Chunk, ParallelDetections, TrackJob, detect_chunk, push
 
 REFERENCE_SPACE = "sRGB Encoded Rec.709 (sRGB)"  # photos are display-referred
 
@@ -245,6 +245,8 @@ def track(graph: Graph, node: str | None = None, frames: Iterable[int] | None = 
     pool = ParallelDetections(job, _chunks(frame_list, settings["detect_every"]), count, timing) \
         if job is not None else None
     link_time, first_frame, detections_of = 0.0, 0.0, None
+    cache_budget = graph.cache.max_bytes  # restored after the pass (see TRACK_CACHE_BYTES)
+    graph.cache.max_bytes = min(cache_budget, TRACK_CACHE_BYTES)
     try:
         backend = get_backend(fd.value("backend", first))
         detector = Detector(backend, proxy_size=settings["proxy_size"], threshold=settings["score_threshold"],
@@ -277,6 +279,7 @@ def track(graph: Graph, node: str | None = None, frames: Iterable[int] | None = 
             pool.close()
         elif detections_of is not None:
             detections_of.close()  # stops the pulling thread
+        graph.cache.max_bytes = cache_budget
 
     tracks = tracker.finish(min_detections=min(settings["min_track"], len(frame_list)))
     labels = identity.label(tracks, refs)

@@ -74,7 +74,9 @@ def test_short_shots_and_graphs_built_in_code_track_serially(tmp_path, monkeypat
     monkeypatch.setattr(tracking, "PARALLEL_MIN_FRAMES", 2)
     frames = [1, 2, 3]
     graph = shot_graph(tmp_path, [Actor("astronaut", lambda f: (320, 180, 1.3, 0.0))], frames)
+    budget = graph.cache.max_bytes
     assert tracking.track(graph, contact_sheets=False).workers == 1
+    assert graph.cache.max_bytes == budget  # capped during the pass only (each frame is pulled once)
     with pytest.raises(ScriptError, match="workers=1"):
         tracking.track(graph, workers=2)
 
