@@ -13,7 +13,9 @@ save is searching the whole frame. A full search runs:
 
 A face that a search finds but that was not in the previous frame (it came into view since the last
 search) is followed backwards through the frames since that search, so its track starts on the frame
-where the detector first confirms it, not on the keyframe.
+where the detector first confirms it, not on the keyframe. Those frames' plates are fetched again for
+that (``fetch``: a cache hit or a decode) rather than held: keeping up to ``every - 1`` plates alive
+(a gigabyte of UHD RGBA) slowed the decoding of the next frames by a third on the 2-core machine.
 
 Keyframes are fixed by position in the frame list, and what a run does between two searches reads
 only the frames between them: a run over part of the list that starts on a keyframe and ends on the
@@ -22,17 +24,17 @@ rely on it (:func:`chunks`).
 
 Example::
 
-    run = KeyframeDetections(detector, every=4)
-    for frame, plate in plates:
-        for done_frame, detections in run.push(frame, plate, last=frame == plates_last):
+    run = KeyframeDetections(detector, every=8, fetch=lambda f: graph.render(read, f))
+    for frame in frames:
+        for done_frame, detections in run.push(frame, graph.render(read, frame), last=frame == frames[-1]):
             ...  # in frame order, each frame once
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 
-from faceplate.nodes.facedetect.detect import Detection, Detector, FramePixels, iou
+from faceplate.nodes.facedetect.detect import Detection, Detector, iou
 from faceplate.nodes.plate import Plate
 
 SAME_FACE_IOU = 0.5  # a face followed backwards into a frame where a detection overlaps it this much is that face
@@ -46,18 +48,20 @@ class KeyframeDetections:
     Args:
         detector: finds and follows the faces.
         every: a full search on every ``every``-th frame (1: every frame, the reference behaviour).
+        fetch: the plate of a frame already pushed (to follow a new face backwards).
         first_index: the position in the frame list of the first frame pushed (runs over part of a list).
     """
 
-    def __init__(self, detector: Detector, every: int, first_index: int = 0):
+    def __init__(self, detector: Detector, every: int, fetch: Callable[[int], Plate], first_index: int = 0):
         if every < 1:
             raise ValueError(f"every ({every}) must be at least 1")
         self.detector = detector
         self.every = every
+        self.fetch = fetch
         self.index = first_index
         self.previous: list[Detection] | None = None  # the last frame's faces (None: nothing pushed yet)
         self.before: list[Detection] | None = None  # the faces of the frame before, when followed into previous
-        self.pending: list[tuple[int, FramePixels, list[Detection]]] = []  # frames since the last search
+        self.pending: list[tuple[int, list[Detection]]] = []  # frames since the last search
         self.searches = 0
 
     def push(self, frame: int, plate: Plate, last: bool = False) -> list[tuple[int, list[Detection]]]:
@@ -66,31 +70,31 @@ class KeyframeDetections:
         key = self.index % self.every == 0 or last or self.previous is None
         self.index += 1
         if plate.width == 0 or plate.height == 0:
-            return self._searched(frame, None, [])
+            return self._searched(frame, [])
         px = self.detector.pixels(plate)
         if not key:
             followed = self.detector.follow(px, self.previous, self.before)
             if all(d is not None for d in followed):
-                self.pending.append((frame, px, followed))
+                self.pending.append((frame, followed))
                 self.before, self.previous = self.previous, followed
                 return []
-        return self._searched(frame, px, self.detector.find(px))
+        return self._searched(frame, self.detector.find(px))
 
-    def _searched(self, frame: int, px: FramePixels | None, found: list[Detection]) -> list[tuple[int, list[Detection]]]:
+    def _searched(self, frame: int, found: list[Detection]) -> list[tuple[int, list[Detection]]]:
         self.searches += 1
         before = self.previous or []
         for det in found:
             if not any(iou(det.box, b.box) >= NEW_FACE_IOU for b in before):
                 self._follow_back(det)
-        done = [(f, dets) for f, _, dets in self.pending] + [(frame, found)]
+        done = self.pending + [(frame, found)]
         self.pending = []
         self.before, self.previous = None, found
         return done
 
     def _follow_back(self, det: Detection) -> None:
         """Adds ``det``'s face to the frames since the last search, backwards, while it is confirmed."""
-        for _, px, dets in reversed(self.pending):
-            (back,) = self.detector.follow(px, [det])
+        for frame, dets in reversed(self.pending):
+            (back,) = self.detector.follow(self.fetch(frame), [det])
             if back is None or any(iou(back.box, d.box) >= SAME_FACE_IOU for d in dets):
                 return
             dets.append(back)
@@ -103,14 +107,3 @@ def chunks(count: int, every: int, keyframes_per_chunk: int) -> list[tuple[int, 
     reports it), or on the list's last frame."""
     size = every * max(1, keyframes_per_chunk)
     return [(start, min(start + size, count - 1)) for start in range(0, max(count - 1, 1), size)]
-
-
-def detect_run(detector: Detector, plates: Sequence[tuple[int, Plate]], every: int, first_index: int,
-               final: bool) -> list[tuple[int, list[Detection]]]:
-    """Detections of a chunk's frames (see :func:`chunks`); ``final``: the chunk ends the frame list,
-    else its last frame belongs to the next chunk and is left out."""
-    run = KeyframeDetections(detector, every, first_index)
-    out = []
-    for i, (frame, plate) in enumerate(plates):
-        out += run.push(frame, plate, last=i == len(plates) - 1)
-    return out if final else out[:-1]

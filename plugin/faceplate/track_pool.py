@@ -77,7 +77,7 @@ def detect_chunk(graph: Graph, detector, upstream: str, node: str, every: int, c
     """Pulls the chunk's frames through ``graph`` and detects their faces; errors are returned, not raised."""
     from faceplate.nodes.facedetect.keyframes import KeyframeDetections
 
-    run = KeyframeDetections(detector, every, chunk.first_index)
+    run = KeyframeDetections(detector, every, lambda f: graph.render(upstream, f), chunk.first_index)
     result = ChunkResult([], None, 0.0, 0.0)
     for i, frame in enumerate(chunk.frames):
         start = time.perf_counter()

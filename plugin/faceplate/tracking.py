@@ -89,12 +89,14 @@ def reference_embeddings(detector, references: Mapping[str, str]) -> dict[str, n
 
 
 def _pull(graph: Graph, upstream: Node, frames: Sequence[int], out: queue.Queue, stop: threading.Event,
-          timing: list[float]) -> None:
-    """Worker thread: renders the FaceDetect's input frame by frame into ``out``."""
+          timing: list[float], lock: threading.Lock) -> None:
+    """Worker thread: renders the FaceDetect's input frame by frame into ``out`` (``lock``: the graph is
+    not thread-safe, and the calling thread may render a frame again, to follow a face backwards)."""
     for frame in frames:
         start = time.perf_counter()
         try:
-            item: Any = (frame, graph.render(upstream, frame), None)
+            with lock:
+                item: Any = (frame, graph.render(upstream, frame), None)
         except BaseException as exc:  # handed to the calling thread, which raises it
             item = (frame, None, exc)
         timing[0] += time.perf_counter() - start
@@ -167,10 +169,15 @@ def _serial_detections(graph: Graph, fd: Node, upstream: Node, detector, every: 
     from faceplate.nodes.facedetect.keyframes import KeyframeDetections
 
     plates: queue.Queue = queue.Queue(maxsize=2)
-    stop, pull_time = threading.Event(), [0.0]
-    worker = threading.Thread(target=_pull, args=(graph, upstream, frames, plates, stop, pull_time), daemon=True)
+    stop, pull_time, lock = threading.Event(), [0.0], threading.Lock()
+    worker = threading.Thread(target=_pull, args=(graph, upstream, frames, plates, stop, pull_time, lock), daemon=True)
     worker.start()
-    run = KeyframeDetections(detector, every)
+
+    def fetch(frame: int):
+        with lock:
+            return graph.render(upstream, frame)
+
+    run = KeyframeDetections(detector, every, fetch)
     try:
         for i in range(len(frames)):
             frame, plate, error = plates.get()

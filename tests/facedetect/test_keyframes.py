@@ -6,7 +6,7 @@ from shots import Actor, linear_motion, render
 
 from faceplate.nodes.facedetect import geometry
 from faceplate.nodes.facedetect.detect import Detector
-from faceplate.nodes.facedetect.keyframes import KeyframeDetections, chunks, detect_run
+from faceplate.nodes.facedetect.keyframes import KeyframeDetections, chunks
 from faceplate.nodes.facedetect.tracker import Tracker
 
 
@@ -15,9 +15,10 @@ def detector(dlib_backend):
     return Detector(dlib_backend, proxy_size=640)
 
 
-def run(detector, actors, frames, every):
-    """{frame: detections} of a run, and how many whole-frame searches it made."""
-    keyframes = KeyframeDetections(detector, every)
+def run(detector, actors, frames, every, first_index=0, fetched=None):
+    """{frame: detections} of a run over ``frames``, and how many whole-frame searches it made."""
+    keyframes = KeyframeDetections(detector, every, lambda f: (fetched.append(f) if fetched is not None else None,
+                                                               render(actors, f))[1], first_index)
     out = {}
     for i, f in enumerate(frames):
         for frame, detections in keyframes.push(f, render(actors, f), last=i == len(frames) - 1):
@@ -56,8 +57,10 @@ def test_a_face_that_comes_into_view_between_keyframes_is_traced_back_to_its_fir
     frames = list(range(1, 17))
     anna = Actor("astronaut", lambda f: (200 + 3 * f, 180, 1.2, 0.0))
     bea = Actor("hopper", lambda f: (480, 180, 0.6, 0.0), visible=lambda f: f >= 7)
-    detections, searches = run(detector, [anna, bea], frames, every=4)
+    fetched = []
+    detections, searches = run(detector, [anna, bea], frames, every=4, fetched=fetched)
     assert searches == 5  # 7 is not a keyframe: the search on 9 finds the face, followed back to 7
+    assert fetched == [8, 7, 6]  # plates fetched again to follow it back (6: where it is not yet)
     assert [len(detections[f]) for f in frames] == [1] * 6 + [2] * 10
     tracker = Tracker(detector.embed)
     for f in frames:
@@ -94,12 +97,16 @@ def test_a_chunk_gives_its_frames_the_detections_of_the_whole_run(detector):
     anna = Actor("astronaut", linear_motion(150, 170, 330, 190, frames, scale=1.2))
     bea = Actor("hopper", lambda f: (480, 180, 0.6, 0.0), visible=lambda f: f >= 6)
     whole, _ = run(detector, [anna, bea], frames, every=2)
-    plates = [(f, render([anna, bea], f)) for f in frames]
     parts = chunks(len(frames), 2, 2)
-    joined = [x for k, (a, b) in enumerate(parts)
-              for x in detect_run(detector, plates[a:b + 1], 2, a, final=k == len(parts) - 1)]
-    assert [f for f, _ in joined] == frames
-    for f, dets in joined:
-        assert len(dets) == len(whole[f])
-        for a, b in zip(dets, whole[f]):
+    assert len(parts) == 3
+    joined = {}
+    for k, (a, b) in enumerate(parts):
+        chunk, _ = run(detector, [anna, bea], frames[a:b + 1], every=2, first_index=a)
+        if k < len(parts) - 1:
+            del chunk[frames[b]]  # the next chunk's first frame: that chunk reports it
+        joined.update(chunk)
+    assert sorted(joined) == frames
+    for f in frames:
+        assert len(joined[f]) == len(whole[f])
+        for a, b in zip(joined[f], whole[f]):
             np.testing.assert_array_equal(a.landmarks, b.landmarks)
