@@ -14,6 +14,10 @@ face is then cropped again from the box and roll its own landmarks imply (:func:
 until that box stops moving (at most :data:`LANDMARK_PASSES` crops): the landmarks no longer
 depend on the detector's box or the proxy size.
 
+:meth:`Detector.find` searches the whole proxy; :meth:`Detector.follow` finds faces known from a
+neighbouring frame again by searching a small crop around each (between keyframes, see
+:mod:`.keyframes`). Both measure landmarks the same way (:meth:`Detector._measure`).
+
 Example:
     >>> detector = Detector(get_backend("dlib"))            # doctest: +SKIP
     >>> [d.box for d in detector.find(plate)]               # doctest: +SKIP
