@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 
 import cv2
 import numpy as np
@@ -271,20 +272,38 @@ class Detector:
         return det
 
     def _boxes(self, image: np.ndarray) -> list[tuple[np.ndarray, float, float, RawDetection]]:
-        """(centre, side, angle, raw) of each face in the proxy: upright first, then each retry angle."""
-        for angle in (0.0, *ROTATION_SEARCH[self.rotation_search]):
-            if angle == 0.0:
-                rotated, proxy_from_rotated = image, geometry.translation(0.0, 0.0)
-            else:
-                rotated, proxy_from_rotated = _rotate(image, angle)
-            raws = [r for r in self.backend.detect(rotated) if r.score >= self.threshold]
-            if raws:
-                out = []
-                for r in raws:
-                    centre = geometry.apply(proxy_from_rotated, [[(r.box[0] + r.box[2]) / 2, (r.box[1] + r.box[3]) / 2]])
-                    out.append((centre[0], 0.5 * (r.box[2] - r.box[0] + r.box[3] - r.box[1]), angle, r))
-                return out
+        """(centre, side, angle, raw) of each face in the proxy: upright first, then each retry angle.
+
+        The detector tolerates about 20 degrees of roll, so a face on its side (90) can first show at
+        60, where the landmark fit, started 30 degrees off, may settle on a wrong turn. So when a
+        turn finds faces, the next turn of the search in the same direction is tried too, and the
+        turn whose best face scores higher is kept.
+        """
+        angles = (0.0, *ROTATION_SEARCH[self.rotation_search])
+        for angle in angles:
+            found = self._boxes_at(image, angle)
+            if found and angle != 0.0:
+                further = angle + math.copysign(30.0, angle)
+                if further in angles:
+                    more = self._boxes_at(image, further)
+                    if more and max(r.score for *_, r in more) > max(r.score for *_, r in found):
+                        found = more
+            if found:
+                return found
         return []
+
+    def _boxes_at(self, image: np.ndarray, angle: float) -> list[tuple[np.ndarray, float, float, RawDetection]]:
+        """(centre, side, angle, raw) of each face the detector finds in the proxy turned by ``angle``."""
+        if angle == 0.0:
+            rotated, proxy_from_rotated = image, geometry.translation(0.0, 0.0)
+        else:
+            rotated, proxy_from_rotated = _rotate(image, angle)
+        out = []
+        for r in self.backend.detect(rotated):
+            if r.score >= self.threshold:
+                centre = geometry.apply(proxy_from_rotated, [[(r.box[0] + r.box[2]) / 2, (r.box[1] + r.box[3]) / 2]])
+                out.append((centre[0], 0.5 * (r.box[2] - r.box[0] + r.box[3] - r.box[1]), angle, r))
+        return out
 
     def _measure(self, px: FramePixels, box_centre, box_side: float, angle: float,
                  start: tuple[np.ndarray, float] | None = None) -> Detection:
