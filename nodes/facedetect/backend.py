@@ -35,6 +35,15 @@ class RawDetection:
     score: float
     kind: str = "front"
 
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.box[0] + self.box[2]) / 2, (self.box[1] + self.box[3]) / 2
+
+    @property
+    def side(self) -> float:
+        """The side of the square the box stands for (the mean of its width and height)."""
+        return 0.5 * (self.box[2] - self.box[0] + self.box[3] - self.box[1])
+
 
 @dataclasses.dataclass(frozen=True)
 class CropLayout:

@@ -55,10 +55,12 @@ BOX_SIDE_PER_RMS = 2.8  # dlib HOG box side over the RMS radius of the 68 landma
 class FramePixels:
     """One plate as detection reads it: ``source``, an OpenCV-resamplable array holding its RGB
     (``index``: where R, G, B are), ``origin`` (the data window's corner: plate = array + origin), and
-    the linear proxy (made on first use: following faces seldom needs it) of ``proxy_size`` long side.
+    the linear proxy of ``proxy_size`` long side, made on first use (a search needs all of it).
 
     ``proxy`` holds R, G, B first (a fourth channel, when the source is RGBA, is carried along rather
-    than copied out); ``scale`` is proxy pixels per array pixel, x and y.
+    than copied out); ``scale`` is proxy pixels per array pixel, x and y. Crops read the proxy through
+    :meth:`proxy_region`, which, before the whole proxy is made, reduces only the part of the plate
+    asked for (following a face touches its surroundings alone).
     """
 
     def __init__(self, plate: Plate, proxy_size: int):
@@ -68,11 +70,25 @@ class FramePixels:
         scale = proxy_size / max(w, h)
         self.proxy_shape = max(1, round(w * scale)), max(1, round(h * scale))
         self.scale = self.proxy_shape[0] / w, self.proxy_shape[1] / h
+        # A whole-number reduction (1920 -> 960, 3840 -> 960): a part of the plate reduces to exactly
+        # the same pixels as that part of the whole proxy. Otherwise regions are cut from the proxy.
+        k = w // self.proxy_shape[0]
+        self.factor = k if k > 1 and self.proxy_shape[0] * k == w and self.proxy_shape[1] * k == h else 0
 
     @functools.cached_property
     def proxy(self) -> np.ndarray:
+        return self._reduce(self.source, self.proxy_shape)
+
+    def proxy_region(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """Proxy pixels ``[y0:y1, x0:x1]``."""
+        if "proxy" in self.__dict__ or not self.factor:
+            return self.proxy[y0:y1, x0:x1]
+        k = self.factor
+        return self._reduce(self.source[y0 * k:y1 * k, x0 * k:x1 * k], (x1 - x0, y1 - y0))
+
+    def _reduce(self, source: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         interpolation = cv2.INTER_AREA if self.scale[0] < 1.0 else cv2.INTER_LINEAR
-        small = cv2.resize(self.source, self.proxy_shape, interpolation=interpolation)
+        small = cv2.resize(source, shape, interpolation=interpolation)
         if small.ndim == 2:
             small = small[:, :, None]
         if list(self.index) == [0, 1, 2]:
@@ -247,8 +263,7 @@ class Detector:
         image = self._crop(px, crop_from_array, crop_scale, size)
         best, best_distance = None, np.inf
         for r in self.backend.detect(image):
-            found = np.array([(r.box[0] + r.box[2]) / 2, (r.box[1] + r.box[3]) / 2])
-            found_side = 0.5 * (r.box[2] - r.box[0] + r.box[3] - r.box[1])
+            found, found_side = np.array(r.centre), r.side
             distance = float(np.linalg.norm(found - size / 2))
             if r.score >= self.threshold and distance < 0.4 * SEARCH_SIDE and 0.6 < found_side / SEARCH_SIDE < 1.6 \
                     and distance < best_distance:
@@ -301,8 +316,7 @@ class Detector:
         out = []
         for r in self.backend.detect(rotated):
             if r.score >= self.threshold:
-                centre = geometry.apply(proxy_from_rotated, [[(r.box[0] + r.box[2]) / 2, (r.box[1] + r.box[3]) / 2]])
-                out.append((centre[0], 0.5 * (r.box[2] - r.box[0] + r.box[3] - r.box[1]), angle, r))
+                out.append((geometry.apply(proxy_from_rotated, [r.centre])[0], r.side, angle, r))
         return out
 
     def _measure(self, px: FramePixels, box_centre, box_side: float, angle: float,
@@ -342,9 +356,10 @@ class Detector:
         sx, sy = px.scale
         source, index, crop_from_source = px.source, px.index, crop_from_array
         if crop_scale <= min(sx, sy):  # the proxy already holds every pixel the crop needs
-            source, index = px.proxy, [0, 1, 2]
-            array_from_proxy = np.array([[1 / sx, 0, 0], [0, 1 / sy, 0]])
-            crop_from_source = geometry.compose(crop_from_array, array_from_proxy)
+            x0, y0, x1, y1 = _proxy_bounds(px, crop_from_array, size)
+            source, index = px.proxy_region(x0, y0, x1, y1), [0, 1, 2]
+            array_from_region = np.array([[1 / sx, 0, x0 / sx], [0, 1 / sy, y0 / sy]])
+            crop_from_source = geometry.compose(crop_from_array, array_from_region)
         linear = cv2.warpAffine(source, geometry.opencv_matrix(crop_from_source), (size, size),
                                 flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         if linear.ndim == 2:
@@ -388,6 +403,20 @@ def _rgb_source(plate: Plate) -> tuple[np.ndarray, list[int]]:
         return plate.pixels, rgb
     keep = sorted(set(rgb))
     return np.ascontiguousarray(plate.pixels[:, :, keep]), [keep.index(i) for i in rgb]
+
+
+def _proxy_bounds(px: FramePixels, crop_from_array: np.ndarray, size: int) -> tuple[int, int, int, int]:
+    """``(x0, y0, x1, y1)``: the proxy pixels a ``size`` x ``size`` crop reads (two pixels to spare for
+    the bilinear taps), inside the proxy; where the crop runs off the frame, the region reaches the
+    frame's edge, so border replication sees the same pixels as on the whole proxy."""
+    corners = geometry.apply(geometry.invert(crop_from_array), [[0, 0], [size, 0], [0, size], [size, size]])
+    corners = corners * np.array(px.scale)
+    pw, ph = px.proxy_shape
+    x0 = min(max(int(np.floor(corners[:, 0].min())) - 2, 0), pw - 1)
+    y0 = min(max(int(np.floor(corners[:, 1].min())) - 2, 0), ph - 1)
+    x1 = max(min(int(np.ceil(corners[:, 0].max())) + 2, pw), x0 + 1)
+    y1 = max(min(int(np.ceil(corners[:, 1].max())) + 2, ph), y0 + 1)
+    return x0, y0, x1, y1
 
 
 def _rotate(image: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
