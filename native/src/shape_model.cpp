@@ -108,6 +108,17 @@ void similarity(const float* from, const float* to, int parts, float m[4]) {
   m[3] = float(a);
 }
 
+// dlib's unnormalizing_tform: the unit box onto a box of inclusive pixel indices, in double, and
+// dlib's rounding of its result to a pixel.
+struct BoxMap {
+  double left, top, sx, sy;
+  explicit BoxMap(const int64_t* box)
+      : left(double(box[0])), top(double(box[1])), sx(double(box[2]) - double(box[0])),
+        sy(double(box[3]) - double(box[1])) {}
+  double x(float u) const { return std::floor(left + sx * double(u) + 0.5); }
+  double y(float v) const { return std::floor(top + sy * double(v) + 0.5); }
+};
+
 }  // namespace
 
 ShapeModel load_shape_model(const std::string& path) {
@@ -175,8 +186,7 @@ void predict_shapes(const ShapeModel& model, const uint8_t* image, int h, int w,
       const float* shape = &shapes[size_t(s) * parts2];
       float m[4];
       similarity(model.initial_shape.data(), shape, model.parts, m);
-      const double left = double(boxes[4 * s]), top = double(boxes[4 * s + 1]);
-      const double sx = double(boxes[4 * s + 2]) - left, sy = double(boxes[4 * s + 3]) - top;
+      const BoxMap to_image(&boxes[4 * s]);
       float* f = &features[size_t(s) * nf];
       for (size_t i = 0; i < nf; ++i) {
         // The feature pixel: the anchor point moved by the delta turned and scaled with the shape,
@@ -186,7 +196,7 @@ void predict_shapes(const ShapeModel& model, const uint8_t* image, int h, int w,
         float py = m[2] * dx + m[3] * dy;
         px += shape[2 * c.anchor[i]];
         py += shape[2 * c.anchor[i] + 1];
-        const double ix = std::floor(left + sx * double(px) + 0.5), iy = std::floor(top + sy * double(py) + 0.5);
+        const double ix = to_image.x(px), iy = to_image.y(py);
         if (ix >= 0 && iy >= 0 && ix < w && iy < h) {
           const uint8_t* p = image + (size_t(iy) * w + size_t(ix)) * channels;
           f[i] = channels == 3 ? float((unsigned(p[0]) + p[1] + p[2]) / 3) : float(p[0]);
@@ -212,12 +222,11 @@ void predict_shapes(const ShapeModel& model, const uint8_t* image, int h, int w,
     }
   }
   for (int s = 0; s < n; ++s) {
-    const double left = double(boxes[4 * s]), top = double(boxes[4 * s + 1]);
-    const double sx = double(boxes[4 * s + 2]) - left, sy = double(boxes[4 * s + 3]) - top;
+    const BoxMap to_image(&boxes[4 * s]);
     const float* shape = &shapes[size_t(s) * parts2];
     for (int k = 0; k < model.parts; ++k) {
-      out[(size_t(s) * model.parts + k) * 2] = int32_t(std::floor(left + sx * double(shape[2 * k]) + 0.5));
-      out[(size_t(s) * model.parts + k) * 2 + 1] = int32_t(std::floor(top + sy * double(shape[2 * k + 1]) + 0.5));
+      out[(size_t(s) * model.parts + k) * 2] = int32_t(to_image.x(shape[2 * k]));
+      out[(size_t(s) * model.parts + k) * 2 + 1] = int32_t(to_image.y(shape[2 * k + 1]));
     }
   }
 }
