@@ -37,8 +37,10 @@ VERSION = 1
 # Flags a face may carry. ``interpolated``: the frame was bridged across a detection gap;
 # ``locked``: the artist marked these landmarks exact; ``profile``: found by a side-view detector;
 # ``rotated``: found only after rotating the image; ``outlier``: stabilisation rejected this frame's
-# raw landmarks as an outlier and replaced them.
-FLAGS = ("interpolated", "locked", "profile", "rotated", "outlier")
+# raw landmarks as an outlier and replaced them; ``predicted``: the face was not seen on this frame
+# (hidden, or missed) and its track carries it by the head's motion, its confidence falling the
+# longer it is unseen (always with ``interpolated``; check these frames).
+FLAGS = ("interpolated", "locked", "profile", "rotated", "outlier", "predicted")
 
 
 def _points(values: Any, shape: tuple[int, ...], what: str) -> tuple:

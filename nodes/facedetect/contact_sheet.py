@@ -4,7 +4,9 @@ During the track pass each detection's display-referred crop is kept as a small 
 :data:`KEEP` per track, thinned evenly as the track grows, so memory stays flat on long shots). At the
 end, up to ``COLUMNS * ROWS`` thumbnails spread over the track are laid out with their frame number,
 and the final (stabilised) landmarks and box are drawn on each. The header names the track, the
-identity, the frame range and how many frames were detected, interpolated and flagged.
+identity, the frame range and how many frames were detected, predicted and flagged, with the track's
+QC figures (:mod:`.track_qc`: jitter, predicted and outlier frames), and a strip under it shows every
+frame of the track: grey measured, orange predicted (the face was not seen), red outlier.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from faceplate.nodes.facedetect.tracker import Track
 THUMB = 128
 COLUMNS, ROWS = 8, 4
 KEEP = 2 * COLUMNS * ROWS
-HEADER, FOOTER = 28, 16
+HEADER, FOOTER = 50, 16
+STRIP = (38, 46)  # rows of the header holding the frame strip
+STRIP_COLOURS = {"measured": (110, 110, 110), "predicted": (255, 150, 0), "outlier": (230, 40, 40)}
 
 
 class Thumbnails:
@@ -42,12 +46,22 @@ class Thumbnails:
             for f in sorted(kept)[1::2]:
                 del kept[f]
 
+    def join(self, kept: Track, absorbed: Track) -> None:
+        """``absorbed``'s thumbnails now belong to ``kept`` (the tracker joined the two tracks)."""
+        kept_thumbs = self.by_track.setdefault(id(kept), {})
+        kept_thumbs.update(self.by_track.pop(id(absorbed), {}))
+        while len(kept_thumbs) > KEEP:
+            for f in sorted(kept_thumbs)[1::2]:
+                del kept_thumbs[f]
+
     def of(self, track: Track) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         return self.by_track.get(id(track), {})
 
 
-def render_sheet(track: Track, faces: dict, thumbnails: dict[int, tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """The contact sheet image, ``(H, W, 3)`` uint8 RGB. ``faces``: frame -> stabilised Face."""
+def render_sheet(track: Track, faces: dict, thumbnails: dict[int, tuple[np.ndarray, np.ndarray]],
+                 qc: dict | None = None) -> np.ndarray:
+    """The contact sheet image, ``(H, W, 3)`` uint8 RGB. ``faces``: frame -> stabilised Face; ``qc``: the
+    track's figures (:func:`~faceplate.nodes.facedetect.track_qc.track_qc`), or None."""
     frames = sorted(thumbnails)
     cells = COLUMNS * ROWS
     if len(frames) > cells:
@@ -57,9 +71,15 @@ def render_sheet(track: Track, faces: dict, thumbnails: dict[int, tuple[np.ndarr
     interpolated = sum("interpolated" in tf.flags for tf in track.frames.values())
     profile = sum("profile" in tf.flags for tf in track.frames.values())
     header = (f"track {track.id}  {track.identity}  frames {track.first}-{track.last}  "
-              f"{len(track.frames) - interpolated} detected, {interpolated} interpolated, {profile} profile")
+              f"{len(track.frames) - interpolated} detected, {interpolated} predicted, {profile} profile")
     colour = tuple(int(255 * c) for c in track_colour(track.id))
-    put_text(sheet, header, (6, 19), 0.5, colour, 1)
+    put_text(sheet, header, (6, 16), 0.5, colour, 1)
+    if qc is not None:
+        jitter = "-" if qc.get("jitter") is None else f"{qc['jitter']:.2f}% IOD"
+        line = (f"QC  jitter {jitter}   predicted {qc['predicted_frames']}   outliers {len(qc['outlier_frames'])}"
+                f"   (strength {qc['strength']:g})")
+        put_text(sheet, line, (6, 32), 0.4, (220, 220, 220), 1)
+    _strip(sheet, track, faces)
     for i, frame in enumerate(frames):
         thumb, thumb_from_plate = thumbnails[frame]
         cell = thumb.copy()
@@ -69,6 +89,18 @@ def render_sheet(track: Track, faces: dict, thumbnails: dict[int, tuple[np.ndarr
         sheet[y:y + THUMB, x:x + THUMB] = cell
         put_text(sheet, str(frame), (x + 4, y + THUMB + 12), 0.4, (220, 220, 220), 1)
     return sheet
+
+
+def _strip(sheet: np.ndarray, track: Track, faces: dict) -> None:
+    """One column band per frame of the track across the sheet: measured, predicted or outlier."""
+    width = sheet.shape[1] - 12
+    first, span = track.first, max(1, track.last - track.first + 1)
+    for frame, tf in track.frames.items():
+        kind = ("outlier" if frame in faces and "outlier" in faces[frame].flags else
+                "predicted" if "interpolated" in tf.flags else "measured")
+        x0 = 6 + int((frame - first) * width / span)
+        x1 = max(x0 + 1, 6 + int((frame - first + 1) * width / span))
+        sheet[STRIP[0]:STRIP[1], x0:x1] = STRIP_COLOURS[kind]
 
 
 def sheet_path(sidecar_path: str, track: Track) -> str:

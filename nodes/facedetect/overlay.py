@@ -1,7 +1,7 @@
 """Drawing faces for artists: a viewer layer on the plate, and annotated thumbnails.
 
 The layer ``overlay.R, overlay.G, overlay.B, overlay.A`` holds, per face, its box (dashed on
-interpolated frames) in the track's colour, ``<track id> <identity>`` above it, and the 68 landmarks
+interpolated and predicted frames) in the track's colour, ``<track id> <identity>`` above it, and the 68 landmarks
 as dots from green (confident) to red (doubtful). Colours are scene-linear values that read well
 through a display transform; alpha is 1 where something is drawn.
 """
@@ -51,7 +51,8 @@ def draw_faces(canvas: np.ndarray, faces: Faces, canvas_from_plate: np.ndarray, 
             dot = (peak * (1.0 - conf), peak * conf, 0.0) + alpha
             cv2.circle(canvas, (int(point[0]), int(point[1])), radius, dot, -1, cv2.LINE_AA, SHIFT)
         if labels:
-            text = f"{face.track_id} {face.identity}" + (" interp" if "interpolated" in face.flags else "")
+            unseen = " predicted" if "predicted" in face.flags else " interp" if "interpolated" in face.flags else ""
+            text = f"{face.track_id} {face.identity}{unseen}"
             x, y = box.min(axis=0) // ONE
             put_text(canvas, text, (int(x), int(max(y - 4 * thickness, 12 * thickness))), 0.5 * thickness,
                      colour, thickness)

@@ -6,11 +6,14 @@ Versioned JSON, one file per FaceDetect node (default ``tracks/<node>.json`` bes
       "format": "faceplate-tracks", "version": 1,
       "faceplate_version": "0.1.0", "node": "FaceDetect1", "frame_range": [1001, 1100],
       "backend": "dlib", "models": {"dlib-shape-predictor-68": "<sha256>", ...},
-      "settings": {"score_threshold": 0.5, "proxy_size": 960, "exposure": 0.0, "max_gap": 12},
+      "settings": {"score_threshold": 0.5, "proxy_size": 960, "exposure": 0.0, "max_gap": 2.0},
       "identities": {"person1": {"reference": null, "embedding": [128 floats]},
                      "anna": {"reference": "/refs/anna.jpg", "embedding": [...]}},
+      "fps": 24.0,
       "tracks": [
         {"id": 1, "identity": "anna", "embedding": [128 floats],
+         "qc": {"jitter": 0.8, "measured_frames": 90, "predicted_frames": 10, "predicted": [[1040, 1049]],
+                "outlier_frames": [1051], "strength": 0.5},
          "frames": {"1001": {"box": [xmin, ymin, xmax, ymax], "score": 1.42,
                              "landmarks": [[x, y], ... 68], "confidence": [68 floats],
                              "flags": ["profile"], "embedding": [128 floats] or null}, ...}}
@@ -19,8 +22,12 @@ Versioned JSON, one file per FaceDetect node (default ``tracks/<node>.json`` bes
 
 Coordinates are plate pixels (pixel centres at +0.5, see :mod:`faceplate.nodes.faces`); landmarks
 are the raw per-frame measurements (the node stabilises them, so its strength and lock frames stay
-live knobs). Frames bridged across a detection gap carry the ``interpolated`` flag. Loading
-validates everything and names the file, track and frame at fault; the file is written atomically.
+live knobs). Frames bridged across a detection gap carry the ``interpolated`` flag, and, when the
+head's motion placed them (always, from this version of ``faceplate track`` on), ``predicted`` too,
+with a confidence that falls toward the gap's middle. ``fps`` (the frame rate ``max_gap`` seconds
+were counted in) and each track's ``qc`` (:mod:`.track_qc`) are optional additions: older sidecars
+without them load as before. Loading validates everything and names the file, track and frame at
+fault; the file is written atomically.
 """
 
 from __future__ import annotations
@@ -56,8 +63,10 @@ def _frame_json(tf: TrackFrame) -> dict[str, Any]:
     }
 
 
-def to_json(tracks: list[Track], *, header: dict[str, Any], identities: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The sidecar document. ``header`` holds node, frame_range, backend, models, settings."""
+def to_json(tracks: list[Track], *, header: dict[str, Any], identities: dict[str, dict[str, Any]],
+            qc: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The sidecar document. ``header`` holds node, frame_range, backend, models, settings (and fps);
+    ``qc``: track id -> the track's QC figures (:func:`~faceplate.nodes.facedetect.track_qc.track_qc`)."""
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -67,6 +76,7 @@ def to_json(tracks: list[Track], *, header: dict[str, Any], identities: dict[str
                        for name, info in identities.items()},
         "tracks": [{"id": t.id, "identity": t.identity,
                     "embedding": None if t.embedding() is None else _floats(t.embedding(), 5),
+                    **({"qc": qc[t.id]} if qc and t.id in qc else {}),
                     "frames": {str(f): _frame_json(t.frames[f]) for f in sorted(t.frames)}}
                    for t in tracks],
     }
@@ -97,6 +107,13 @@ class Sidecar:
     @property
     def identities(self) -> dict[str, Any]:
         return self.document.get("identities", {})
+
+    def qc(self, track_id: int) -> dict[str, Any] | None:
+        """The QC figures of track ``track_id`` (see :mod:`.track_qc`), or None (an older sidecar)."""
+        for raw in self.document.get("tracks", []):
+            if raw.get("id") == track_id:
+                return raw.get("qc")
+        return None
 
     def track(self, track_id: int) -> Track:
         for t in self.tracks:
@@ -138,6 +155,8 @@ def parse(document: Any, path: str) -> Sidecar:
         if raw["id"] in ids:
             raise fail(f"track {raw['id']} appears twice")
         ids.add(raw["id"])
+        if "qc" in raw and not isinstance(raw["qc"], dict):
+            raise fail(f"track {raw['id']}: 'qc' must be an object of figures")
         frames = raw.get("frames")
         if not isinstance(frames, dict) or not frames:
             raise fail(f"track {raw['id']}: 'frames' must be a non-empty object of frame -> face")

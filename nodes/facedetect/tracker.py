@@ -1,9 +1,15 @@
-"""Linking per-frame detections into shot-long face tracks.
+"""Linking per-frame detections into shot-long face tracks, through occlusions and crossings.
 
-Online, frame by frame, in frame order: each open track predicts its box (constant velocity), and
-detections are assigned to tracks one-to-one (Hungarian) by box overlap, with the identity embedding
-added where it decides something. A track survives up to ``max_gap`` frames without a detection; the
-gap is filled by interpolation when it is found again, and those frames are flagged.
+Online, frame by frame, in frame order: each open track predicts its box (its velocity, damped the
+longer the face is unseen), and detections are assigned to tracks one-to-one (Hungarian) by box
+overlap, with the identity embedding added where it decides something. A face that is lost (hidden
+behind another face or an object, or missed by the detector) keeps its track open for ``max_gap``
+frames: on its return a detection anywhere within reach of the prediction (a reach that grows with
+the gap) may rejoin it, and identity decides. When linking is done, tracks of one person that follow
+each other within ``max_gap`` are joined (:meth:`Tracker.finish`), and every gap is bridged by the
+head's motion (:func:`fill_gaps`): those frames are flagged ``interpolated`` and ``predicted`` and
+their confidence falls toward the middle of the gap, so later nodes still place a face there and an
+artist sees which frames to check.
 
 Two people are never merged: a detection joins at most one track per frame, and where identity must
 decide (several tracks and detections overlap, as when two faces cross paths, or a track comes back
@@ -22,11 +28,20 @@ from collections.abc import Callable
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from faceplate.nodes.facedetect import head_motion
 from faceplate.nodes.facedetect.detect import Detection, iou
 
 SAME_PERSON = 0.55  # dlib's embedding: same person below about 0.6 (we stay on the cautious side)
 MIN_IOU = 0.2
 NO_MATCH = 1e6
+VELOCITY_DAMPING = 0.9  # per unseen frame: a lost face is predicted to slow down (at most 10 frames' travel)
+RECENT_FRAMES = 12  # a lost face's size: the median over the track's last frames
+REACH = 0.6  # a lost face may come back this many box sides from its prediction ...
+REACH_PER_FRAME = 0.04  # ... plus this many per frame unseen ...
+MAX_REACH = 3.0  # ... up to this many
+RETURN_COST = 0.5  # added to a lost track's cost, so a face seen on the frame before keeps its detection
+TANGENT_FRAMES = 4.0  # a bridged gap follows the head's velocity at its ends for about this many frames
+CONFIDENCE_HALF_LIFE = 12.0  # frames: a bridged frame's confidence halves this far from a measured frame
 
 
 @dataclasses.dataclass
@@ -66,8 +81,20 @@ class Track:
         return np.mean(embeddings, axis=0) if embeddings else None
 
     def predict(self, frame: int) -> np.ndarray:
+        """The box at ``frame`` (after the track's last). The next frame's is the last box moved on by the
+        velocity; after a miss, the box's centre moves on by the velocity, damped per unseen frame, and
+        its size is the track's recent size (a face going out of sight behind something shrinks its
+        box: that is not the face's size)."""
         last = self.last
-        return self.frames[last].box + self.velocity * (frame - last)
+        steps = frame - last
+        box = self.frames[last].box
+        if steps <= 1:
+            return box + self.velocity * steps
+        travel = (1.0 - VELOCITY_DAMPING ** steps) / (1.0 - VELOCITY_DAMPING)
+        centre = 0.5 * (box[:2] + box[2:]) + 0.5 * (self.velocity[:2] + self.velocity[2:]) * travel
+        recent = [self.frames[f].box for f in sorted(self.frames)[-RECENT_FRAMES:]]
+        half = 0.5 * np.median([b[2:] - b[:2] for b in recent], axis=0)
+        return np.concatenate([centre - half, centre + half])
 
 
 class Tracker:
@@ -75,17 +102,20 @@ class Tracker:
 
     Args:
         embed: computes (and caches on the detection) a detection's identity embedding.
-        max_gap: frames a track may miss and still continue.
+        max_gap: frames a track may miss and still continue (a hidden face, a crossing).
         embed_every: refresh a track's embedding at least this often (frames).
         same_person: largest embedding distance at which a detection may join a track.
         on_extend: called with (track, frame, detection) whenever a detection joins a track.
+        on_join: called with (kept, absorbed) when :meth:`finish` joins two tracks of one person.
     """
 
-    def __init__(self, embed: Callable[[Detection], np.ndarray], *, max_gap: int = 12, embed_every: int = 24,
+    def __init__(self, embed: Callable[[Detection], np.ndarray], *, max_gap: int = 48, embed_every: int = 24,
                  same_person: float = SAME_PERSON,
-                 on_extend: Callable[[Track, int, Detection], None] | None = None):
+                 on_extend: Callable[[Track, int, Detection], None] | None = None,
+                 on_join: Callable[[Track, Track], None] | None = None):
         self.embed = embed
         self.on_extend = on_extend
+        self.on_join = on_join
         self.max_gap = max_gap
         self.embed_every = embed_every
         self.same_person = same_person
@@ -95,9 +125,14 @@ class Tracker:
     def update(self, frame: int, detections: list[Detection]) -> None:
         self._open = [t for t in self._open if frame - t.last <= self.max_gap + 1]
         tracks = self._open
-        overlap = np.array([[iou(t.predict(frame), np.asarray(d.box)) for d in detections] for t in tracks])
-        overlap = overlap.reshape(len(tracks), len(detections))
-        candidates = overlap >= MIN_IOU
+        overlap = np.zeros((len(tracks), len(detections)))
+        candidates = np.zeros((len(tracks), len(detections)), bool)
+        for i, track in enumerate(tracks):
+            predicted = track.predict(frame)
+            for j, det in enumerate(detections):
+                overlap[i, j] = iou(predicted, np.asarray(det.box))
+                candidates[i, j] = overlap[i, j] >= MIN_IOU or (
+                    frame - track.last > 1 and within_reach(predicted, np.asarray(det.box), frame - track.last))
         cost = np.where(candidates, 1.0 - overlap, NO_MATCH)
         for i, track in enumerate(tracks):
             for j, det in enumerate(detections):
@@ -105,7 +140,8 @@ class Tracker:
                     continue
                 if self._contested(frame, track, candidates, i, j):
                     distance = self._distance(track, det)
-                    cost[i, j] = NO_MATCH if distance > self.same_person else cost[i, j] + distance
+                    lost = RETURN_COST if frame - track.last > 1 else 0.0
+                    cost[i, j] = NO_MATCH if distance > self.same_person else cost[i, j] + distance + lost
                 elif track.last_embedded is None or frame - track.last_embedded >= self.embed_every:
                     self.embed(det)  # keeps the track's identity fresh; one clear overlap is not vetoed
         matched: set[int] = set()
@@ -149,7 +185,9 @@ class Tracker:
             self.on_extend(track, frame, det)
 
     def finish(self, min_detections: int = 1) -> list[Track]:
-        """Tracks with at least ``min_detections`` detected frames, gaps filled, numbered 1.. by first frame."""
+        """Tracks with at least ``min_detections`` detected frames, one person's consecutive tracks joined,
+        gaps bridged, numbered 1.. by first frame."""
+        self._join_returns()
         tracks = [t for t in self.tracks if len(t.frames) >= min_detections]
         for track in tracks:
             fill_gaps(track)
@@ -158,16 +196,103 @@ class Tracker:
             track.id = i
         return tracks
 
+    def _join_returns(self) -> None:
+        """Joins a track to an earlier one of the same person that ended at most ``max_gap`` frames before
+        it began, within reach of where that one was going (a face that came back looking different
+        enough, half hidden, to start a track of its own). Nearest identities first."""
+        while True:
+            best = None
+            for x in self.tracks:
+                for y in self.tracks:
+                    gap = y.first - x.last
+                    if x is y or not 1 < gap <= self.max_gap + 1:
+                        continue
+                    ex, ey = x.embedding(), y.embedding()
+                    if ex is None or ey is None or not within_reach(x.predict(y.first), y.frames[y.first].box, gap):
+                        continue
+                    distance = float(np.linalg.norm(ex - ey))
+                    if distance <= self.same_person and (best is None or distance < best[0]):
+                        best = (distance, x, y)
+            if best is None:
+                return
+            _, kept, absorbed = best
+            kept.frames.update(absorbed.frames)
+            kept.velocity = absorbed.velocity
+            self.tracks.remove(absorbed)
+            if self.on_join is not None:
+                self.on_join(kept, absorbed)
+
+
+def within_reach(predicted: np.ndarray, box, gap: int) -> bool:
+    """Whether a face last predicted at box ``predicted`` may be the one boxed at ``box`` after ``gap``
+    frames unseen: near enough (:data:`REACH` box sides, growing with the gap) and of a like size."""
+    box = np.asarray(box, np.float64)
+    side = 0.5 * (predicted[2] - predicted[0] + predicted[3] - predicted[1])
+    other = 0.5 * (box[2] - box[0] + box[3] - box[1])
+    if side <= 0 or not 0.5 < other / side < 2.0:
+        return False
+    distance = np.linalg.norm(0.5 * (predicted[:2] + predicted[2:]) - 0.5 * (box[:2] + box[2:]))
+    return bool(distance <= side * min(REACH + REACH_PER_FRAME * gap, MAX_REACH))
+
 
 def fill_gaps(track: Track) -> None:
-    """Linear interpolation over missed frames, flagged ``interpolated``, confidence halved."""
+    """Bridges each gap of ``track`` by the head's motion: flagged ``interpolated`` and ``predicted``,
+    confidence falling toward the gap's middle (see :func:`bridge`)."""
     frames = sorted(track.frames)
     for a, b in zip(frames, frames[1:]):
-        fa, fb = track.frames[a], track.frames[b]
-        for f in range(a + 1, b):
-            t = (f - a) / (b - a)
-            track.frames[f] = TrackFrame(
-                box=(1 - t) * fa.box + t * fb.box, score=0.0,
-                landmarks=(1 - t) * fa.landmarks + t * fb.landmarks,
-                confidence=0.5 * np.minimum(fa.confidence, fb.confidence),
-                flags=frozenset({"interpolated"}))
+        if b - a > 1:
+            bridge(track, a, b)
+
+
+def _pose(motion: np.ndarray) -> np.ndarray:
+    """``(log scale, roll radians, tx, ty)`` of head motions ``(T, 4)``, roll unwrapped along T."""
+    a, b = motion[:, 0], motion[:, 1]
+    return np.stack([0.5 * np.log(np.maximum(a * a + b * b, 1e-12)), np.unwrap(np.arctan2(b, a)),
+                     motion[:, 2], motion[:, 3]], axis=1)
+
+
+def _motion(pose: np.ndarray) -> np.ndarray:
+    scale = np.exp(pose[:, 0])
+    return np.stack([scale * np.cos(pose[:, 1]), scale * np.sin(pose[:, 1]), pose[:, 2], pose[:, 3]], axis=1)
+
+
+def _end_motion(track: Track, shape: np.ndarray, frames: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The head pose at ``frames[-1]`` and its velocity per frame (a line through the frames, up to 4)."""
+    points = np.stack([track.frames[f].landmarks for f in frames])
+    weights = np.stack([track.frames[f].confidence for f in frames]) + 1e-6
+    pose = _pose(head_motion.robust_fit(shape, points, weights))
+    if len(frames) < 2:
+        return pose[-1], np.zeros(4)
+    slope = np.polyfit(np.asarray(frames, np.float64) - frames[-1], pose, 1)[0]
+    return pose[-1], slope
+
+
+def bridge(track: Track, a: int, b: int) -> None:
+    """Fills frames ``a+1 .. b-1`` of ``track`` (measured at ``a`` and ``b``): the head pose (scale, roll,
+    position) follows a cubic from ``a`` to ``b`` that leaves and meets each end at the head's velocity
+    there (over the first and last :data:`TANGENT_FRAMES` frames; a long gap is nearly a straight line,
+    safe for a nodding head), and the face's shape blends from ``a``'s to ``b``'s in the head's frame."""
+    fa, fb = track.frames[a], track.frames[b]
+    shape = fa.landmarks - fa.landmarks.mean(axis=0)
+    measured = sorted(f for f, tf in track.frames.items() if "interpolated" not in tf.flags)
+    before = [f for f in measured if a - 3 <= f <= a] or [a]
+    after = [f for f in measured if b <= f <= b + 3] or [b]
+    pose_a, velocity_a = _end_motion(track, shape, before)
+    pose_b, velocity_b = _end_motion(track, shape, after[::-1])
+    gap = b - a
+    tangent = min(gap, TANGENT_FRAMES)
+    shape_a = head_motion.to_head(_motion(pose_a[None]), fa.landmarks[None])[0]
+    shape_b = head_motion.to_head(_motion(pose_b[None]), fb.landmarks[None])[0]
+    centre_a, centre_b = fa.landmarks.mean(axis=0), fb.landmarks.mean(axis=0)
+    for f in range(a + 1, b):
+        s = (f - a) / gap
+        h00, h10, h01, h11 = 2 * s**3 - 3 * s**2 + 1, s**3 - 2 * s**2 + s, -2 * s**3 + 3 * s**2, s**3 - s**2
+        pose = h00 * pose_a + h10 * tangent * velocity_a + h01 * pose_b + h11 * tangent * velocity_b
+        landmarks = head_motion.place(_motion(pose[None]), ((1 - s) * shape_a + s * shape_b)[None])[0]
+        shift = landmarks.mean(axis=0) - ((1 - s) * centre_a + s * centre_b)
+        box = (1 - s) * fa.box + s * fb.box + np.tile(shift, 2)
+        fade = 0.5 ** (min(f - a, b - f) / CONFIDENCE_HALF_LIFE)
+        track.frames[f] = TrackFrame(
+            box=box, score=0.0, landmarks=landmarks,
+            confidence=np.clip(fade * np.minimum(fa.confidence, fb.confidence), 0.0, 1.0),
+            flags=frozenset({"interpolated", "predicted"}))

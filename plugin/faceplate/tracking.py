@@ -37,6 +37,7 @@ from faceplate.nodes.core import Graph, Node
 from faceplate.track_pool import TRACK_CACHE_BYTES, Chunk, ParallelDetections, TrackJob, detect_chunk, push
 
 REFERENCE_SPACE = "sRGB Encoded Rec.709 (sRGB)"  # photos are display-referred
+DEFAULT_FPS = 24.0  # the frame rate ``max_gap`` seconds are counted in when the plate does not say
 
 
 @dataclasses.dataclass
@@ -65,6 +66,17 @@ def _frames(graph: Graph, frames: Iterable[int] | None) -> list[int]:
     if graph.frame_range is None:
         raise ScriptError("the script has no frame_range; pass the frames to track (--frames 1001-1100)")
     return list(range(graph.frame_range[0], graph.frame_range[1] + 1))
+
+
+def frame_rate(plate) -> float:
+    """The plate's frame rate from its ``FramesPerSecond`` header attribute (a rational, as OpenEXR
+    stores it), or :data:`DEFAULT_FPS` when it has none or an unusable one."""
+    value = plate.metadata.get("FramesPerSecond")
+    try:
+        rate = float(value[0]) / float(value[1]) if isinstance(value, (tuple, list)) else float(value)
+    except (TypeError, ValueError, IndexError, ZeroDivisionError):
+        return DEFAULT_FPS
+    return rate if 1.0 <= rate <= 1000.0 else DEFAULT_FPS
 
 
 def reference_embeddings(detector, references: Mapping[str, str]) -> dict[str, np.ndarray]:
@@ -222,6 +234,7 @@ def track(graph: Graph, node: str | None = None, frames: Iterable[int] | None = 
     from faceplate.nodes.facedetect.detect import Detector
     from faceplate.nodes.facedetect.node import _lock_frames
     from faceplate.nodes.facedetect.stabilise import stabilise_track
+    from faceplate.nodes.facedetect.track_qc import track_qc
     from faceplate.nodes.facedetect.tracker import Tracker
 
     fd = graph.find("FaceDetect", node, where="after the Read")
@@ -236,6 +249,7 @@ def track(graph: Graph, node: str | None = None, frames: Iterable[int] | None = 
                                                "detect_every", "max_gap",
                                            "min_track")}
     start = time.perf_counter()
+    fps = frame_rate(graph.render(upstream, first))  # the pass pulls this frame again: a cache hit
     count = default_workers(len(frame_list)) if workers is None else min(workers, len(frame_list))
     job = None
     if count > 1:
@@ -260,8 +274,8 @@ def track(graph: Graph, node: str | None = None, frames: Iterable[int] | None = 
                             exposure=settings["exposure"], rotation_search=settings["rotation_search"])
         refs = reference_embeddings(detector, references or {})
         thumbnails = contact_sheet.Thumbnails()
-        tracker = Tracker(detector.embed, max_gap=settings["max_gap"],
-                          on_extend=thumbnails if contact_sheets else None)
+        tracker = Tracker(detector.embed, max_gap=round(settings["max_gap"] * fps), embed_every=max(1, round(fps)),
+                          on_extend=thumbnails if contact_sheets else None, on_join=thumbnails.join)
         if pool is None:
             start = time.perf_counter()
             detections_of = _serial_detections(graph, fd, upstream, detector, settings["detect_every"], frame_list,
@@ -292,17 +306,19 @@ def track(graph: Graph, node: str | None = None, frames: Iterable[int] | None = 
     labels = identity.label(tracks, refs)
     path = fd.sidecar_path(first)
     header = {"faceplate_version": __version__, "node": fd.name, "frame_range": [frame_list[0], frame_list[-1]],
-              "backend": backend.name, "models": backend.model_digests(), "settings": settings}
+              "backend": backend.name, "models": backend.model_digests(), "settings": settings, "fps": fps}
     identities = {name: {"reference": (references or {}).get(name), "embedding": emb} for name, emb in labels.items()}
-    sidecar.save(path, sidecar.to_json(tracks, header=header, identities=identities))
+    locks = _lock_frames(fd.value("lock_frames", first), fd.name)
+    strength = fd.value("strength", first)
+    stabilised = {t.id: stabilise_track(t, strength=strength, lock_frames=locks) for t in tracks}
+    qc = {t.id: track_qc(t, stabilised[t.id], strength) for t in tracks}
+    sidecar.save(path, sidecar.to_json(tracks, header=header, identities=identities, qc=qc))
 
     sheets = []
     if contact_sheets:
-        locks = _lock_frames(fd.value("lock_frames", first), fd.name)
         for t in tracks:
-            faces = stabilise_track(t, strength=fd.value("strength", first), lock_frames=locks)
             sheet = contact_sheet.sheet_path(path, t)
-            contact_sheet.write_sheet(sheet, contact_sheet.render_sheet(t, faces, thumbnails.of(t)))
+            contact_sheet.write_sheet(sheet, contact_sheet.render_sheet(t, stabilised[t.id], thumbnails.of(t), qc[t.id]))
             sheets.append(sheet)
     return TrackResult(path, tracks, labels, sheets, frame_list, time.perf_counter() - start, timing[0],
                        timing[1] + link_time, count, first_frame)

@@ -35,7 +35,7 @@ def test_a_face_that_leaves_and_comes_back_gets_its_identity_back(tmp_path):
     frames = list(range(1, 61))
     anna = Actor("astronaut", lambda f: (170 + f, 180, 1.3, 0.0), visible=lambda f: not 16 <= f <= 40)
     bea = Actor("hopper", lambda f: (470, 180, 0.5, 0.0))
-    result = track(shot_graph(tmp_path, [anna, bea], frames, max_gap=5))
+    result = track(shot_graph(tmp_path, [anna, bea], frames, max_gap=0.2))  # seconds: 4.8 frames at 24 fps
     anna_tracks = [t for t in result.tracks if centre_x(t.frames[t.first]) < 320]
     bea_tracks = [t for t in result.tracks if centre_x(t.frames[t.first]) > 320]
     assert [(t.first, t.last) for t in anna_tracks] == [(1, 15), (41, 60)]
