@@ -42,9 +42,9 @@ from math import comb
 import numpy as np
 from scipy.linalg import solveh_banded
 
-from faceplate.nodes.faces import Face
 from faceplate.nodes.facedetect import head_motion
 from faceplate.nodes.facedetect.tracker import Track
+from faceplate.nodes.faces import Face
 
 OUTLIER_SIGMAS = 4.0
 LOCK_WEIGHT = 1e9

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from faceplate.nodes.faces import Face
 from faceplate.nodes.facedetect.tracker import Track
+from faceplate.nodes.faces import Face
 
 
 def _runs(frames: list[int]) -> list[list[int]]:

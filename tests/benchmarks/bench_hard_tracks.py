@@ -1,7 +1,7 @@
 """Tracks on the hard shot set: landmark error against the exact truth, jitter, coverage, id switches.
 
 Every shot of :mod:`hard_shots` (fast, accelerating, rolling, scaling, occluded, crossing, blurred
-faces) is written as EXR, tracked with ``faceplate.tracking.track`` (dlib backend, default knobs)
+faces) is written as EXR, tracked with ``faceplate.actions.shot_tracking.track`` (dlib backend, default knobs)
 and scored by :mod:`hard_figures`. Per shot and face, each figure stands beside raw (the tracked
 landmarks before stabilisation) from the same run:
 
@@ -30,9 +30,9 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
 
-from benchtable import emit, row  # noqa: E402
-from hard_figures import END_FRAMES, figures, summary, track_shot  # noqa: E402
-from hard_shots import HELD_OUT, SHOTS  # noqa: E402
+from benchtable import emit, row
+from hard_figures import END_FRAMES, figures, summary, track_shot
+from hard_shots import HELD_OUT, SHOTS
 
 STRENGTHS = (0.0, 0.25, 0.5)
 DEFAULT = 0.5
@@ -42,19 +42,48 @@ def _rows_of(fig, held_out: bool) -> list[dict]:
     tag = f"{fig.shot}/{fig.actor}" + (" (held out)" if held_out else "")
     worst = min((fig.raw_error / fig.stable_error(s) for s in STRENGTHS), default=math.nan)
     rows = [
-        row(f"{tag} error", fig.stable_error(DEFAULT), "%IOD", "raw", fig.raw_error, higher_is_better=False,
-            goal="ratio >= 1", note=f"0.25: {fig.stable_error(0.25):.2f}; worst ratio over strengths 0-0.5: "
-                                    f"{worst:.3f}; predicted frames {fig.predicted_error:.2f}"),
-        row(f"{tag} jitter", fig.stable_jitter[DEFAULT], "%IOD", "raw", fig.raw_jitter, higher_is_better=False,
-            goal="ratio >= 3"),
-        row(f"{tag} track ends error", fig.ends_stable[DEFAULT], "%IOD", "raw", fig.ends_raw,
-            higher_is_better=False, goal="ratio >= 1",
+        row(
+            f"{tag} error",
+            fig.stable_error(DEFAULT),
+            "%IOD",
+            "raw",
+            fig.raw_error,
+            higher_is_better=False,
+            goal="ratio >= 1",
+            note=f"0.25: {fig.stable_error(0.25):.2f}; worst ratio over strengths 0-0.5: "
+            f"{worst:.3f}; predicted frames {fig.predicted_error:.2f}",
+        ),
+        row(
+            f"{tag} jitter",
+            fig.stable_jitter[DEFAULT],
+            "%IOD",
+            "raw",
+            fig.raw_jitter,
+            higher_is_better=False,
+            goal="ratio >= 3",
+        ),
+        row(
+            f"{tag} track ends error",
+            fig.ends_stable[DEFAULT],
+            "%IOD",
+            "raw",
+            fig.ends_raw,
+            higher_is_better=False,
+            goal="ratio >= 1",
             note=f"first/last {END_FRAMES} frames; the first and last frame alone: "
-                 f"{fig.ends_first_last_stable[DEFAULT]:.2f} vs raw {fig.ends_first_last_raw:.2f}"),
-        row(f"{tag} coverage", fig.coverage, "%", "frames in shot", 100.0, higher_is_better=True,
-            goal="value >= 97"),
-        row(f"{tag} tracks", fig.tracks, "tracks", "people", 1, higher_is_better=False, goal="value <= 1",
-            note=f"id switches {fig.id_switches}"),
+            f"{fig.ends_first_last_stable[DEFAULT]:.2f} vs raw {fig.ends_first_last_raw:.2f}",
+        ),
+        row(f"{tag} coverage", fig.coverage, "%", "frames in shot", 100.0, higher_is_better=True, goal="value >= 97"),
+        row(
+            f"{tag} tracks",
+            fig.tracks,
+            "tracks",
+            "people",
+            1,
+            higher_is_better=False,
+            goal="value <= 1",
+            note=f"id switches {fig.id_switches}",
+        ),
     ]
     return rows
 
@@ -90,21 +119,37 @@ def write_pictures(folder: str, figs, result) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from faceplate.plots import save_figure
+    from faceplate.foundation.plots import save_figure
 
     os.makedirs(folder, exist_ok=True)
     fig, axes = plt.subplots(len(figs), 1, figsize=(8, 2.6 * len(figs)), dpi=100, sharex=True, squeeze=False)
     for ax, f in zip(axes[:, 0], figs):
         ax.plot(f.frames, f.raw, ".", ms=3, color="0.45", label=f"raw (mean {f.raw_error:.2f})")
-        ax.plot(f.frames, f.stable[DEFAULT], ".", ms=3, color="tab:blue",
-                label=f"stabilised, strength {DEFAULT} (mean {f.stable_error(DEFAULT):.2f})")
+        ax.plot(
+            f.frames,
+            f.stable[DEFAULT],
+            ".",
+            ms=3,
+            color="tab:blue",
+            label=f"stabilised, strength {DEFAULT} (mean {f.stable_error(DEFAULT):.2f})",
+        )
         if f.predicted_frames:
-            ax.plot(f.predicted_frames, f.predicted_errors, ".", ms=3, color="tab:orange",
-                    label=f"predicted, face unseen (mean {f.predicted_error:.1f})")
+            ax.plot(
+                f.predicted_frames,
+                f.predicted_errors,
+                ".",
+                ms=3,
+                color="tab:orange",
+                label=f"predicted, face unseen (mean {f.predicted_error:.1f})",
+            )
         ax.set_ylabel("error, % IOD")
-        ax.set_title(f"{f.shot}: {f.actor} (coverage {f.coverage:.0f} %, {f.tracks} track, "
-                     f"{f.id_switches} id switches)", fontsize=9)
-        top = max([np.percentile(f.raw, 98) if len(f.raw) else 1.0, *(f.predicted_errors if f.predicted_frames else [])])
+        ax.set_title(
+            f"{f.shot}: {f.actor} (coverage {f.coverage:.0f} %, {f.tracks} track, {f.id_switches} id switches)",
+            fontsize=9,
+        )
+        top = max(
+            [np.percentile(f.raw, 98) if len(f.raw) else 1.0, *(f.predicted_errors if f.predicted_frames else [])]
+        )
         ax.set_ylim(0, 1.1 * top)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="upper left")

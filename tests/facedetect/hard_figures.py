@@ -1,7 +1,7 @@
 """Measuring tracks of the hard shot set against their exact truth (:mod:`hard_shots`).
 
 :func:`track_shot` writes a shot as EXR frames, tracks it through a Read -> FaceDetect graph with
-:func:`faceplate.tracking.track`, and :func:`figures` scores the tracks per actor:
+:func:`faceplate.actions.shot_tracking.track`, and :func:`figures` scores the tracks per actor:
 
 - each track belongs to the actor its measured landmarks lie nearest on most frames;
 - ``error``: mean landmark distance to the truth over the actor's measured frames, % of the true
@@ -31,7 +31,6 @@ import dataclasses
 import os
 
 import numpy as np
-
 from hard_shots import HardShot
 
 UNMEASURED = ("interpolated", "predicted")
@@ -39,13 +38,20 @@ END_FRAMES = 3
 PREDICTED_REACH = 1.5
 
 
-def track_shot(shot: HardShot, folder: str, size: tuple[int, int], *, proxy_size: int | None = None,
-               contact_sheets: bool = False, **knobs):
+def track_shot(
+    shot: HardShot,
+    folder: str,
+    size: tuple[int, int],
+    *,
+    proxy_size: int | None = None,
+    contact_sheets: bool = False,
+    **knobs,
+):
     """``(TrackResult, graph)`` of ``shot`` written at ``size`` into ``folder`` and tracked serially."""
     from hard_shots import write_shot
 
+    from faceplate.actions.shot_tracking import track
     from faceplate.nodes.core import Graph
-    from faceplate.tracking import track
 
     pattern = write_shot(shot, os.path.join(folder, "plates"), size)
     graph = Graph(root=folder, frame_range=(shot.frames[0], shot.frames[-1]))
@@ -97,8 +103,11 @@ class ActorFigures:
 
 
 def _jitter(frames: list[int], estimate: dict[int, np.ndarray], truth: dict[int, np.ndarray]) -> float:
-    steps = [100.0 * np.linalg.norm((estimate[b] - truth[b]) - (estimate[a] - truth[a]), axis=1).mean() / _iod(truth[b])
-             for a, b in zip(frames, frames[1:]) if b == a + 1]
+    steps = [
+        100.0 * np.linalg.norm((estimate[b] - truth[b]) - (estimate[a] - truth[a]), axis=1).mean() / _iod(truth[b])
+        for a, b in zip(frames, frames[1:])
+        if b == a + 1
+    ]
     return float(np.mean(steps)) if steps else float("nan")
 
 
@@ -121,8 +130,10 @@ def figures(shot: HardShot, tracks: list, size: tuple[int, int], strengths=(0.0,
                 votes[nearest(tf.landmarks, f)[0]] += 1
         owner[t.id] = int(np.argmax(votes)) if votes.sum() else -1
     served = strengths[-1]  # what the node serves at the default strength places the face
-    stabilised = {s: {t.id: {f: face.landmarks for f, face in stabilise_track(t, strength=s).items()} for t in tracks}
-                  for s in strengths}
+    stabilised = {
+        s: {t.id: {f: face.landmarks for f, face in stabilise_track(t, strength=s).items()} for t in tracks}
+        for s in strengths
+    }
     out = []
     for a, actor in enumerate(shot.actors):
         own = [t for t in tracks if owner[t.id] == a]
@@ -158,36 +169,55 @@ def figures(shot: HardShot, tracks: list, size: tuple[int, int], strengths=(0.0,
         covered, sequence = 0, []  # id switches: the track nearest the truth, frame by frame
         for f in shot.frames:
             truth = truths[f][a]
-            near = [(np.linalg.norm(stabilised[served][t.id][f] - truth, axis=1).mean() / _iod(truth), t.id)
-                    for t in tracks if f in t.frames]
+            near = [
+                (np.linalg.norm(stabilised[served][t.id][f] - truth, axis=1).mean() / _iod(truth), t.id)
+                for t in tracks
+                if f in t.frames
+            ]
             reach = {t.id: 1.0 if measured(t.frames[f]) else PREDICTED_REACH for t in tracks if f in t.frames}
             if any(d < reach[i] and owner[i] == a for d, i in near):
                 covered += 1
-            close = [(d, t.id) for t in tracks if f in t.frames and measured(t.frames[f])
-                     for d in [np.linalg.norm(t.frames[f].landmarks - truth, axis=1).mean() / _iod(truth)] if d < 0.5]
+            close = [
+                (d, t.id)
+                for t in tracks
+                if f in t.frames and measured(t.frames[f])
+                for d in [np.linalg.norm(t.frames[f].landmarks - truth, axis=1).mean() / _iod(truth)]
+                if d < 0.5
+            ]
             if close and shot.visible_fraction(f, size, None)[a] >= 0.5:
                 sequence.append(min(close)[1])
         switches = sum(1 for x, y in zip(sequence, sequence[1:]) if x != y)
-        out.append(ActorFigures(
-            shot=shot.name, actor=actor.photo, frames=frames, raw=np.array(raw)[order],
-            stable={s: np.array(v)[order] for s, v in stable.items()},
-            raw_jitter=_jitter(frames, raw_points, truth_of),
-            stable_jitter={s: _jitter(frames, stable_points[s], truth_of) for s in strengths},
-            ends_raw=max(ends["raw"], default=float("nan")),
-            ends_stable={s: max(ends[s], default=float("nan")) for s in strengths},
-            ends_first_last_raw=max(first_last["raw"], default=float("nan")),
-            ends_first_last_stable={s: max(first_last[s], default=float("nan")) for s in strengths},
-            coverage=100.0 * covered / len(shot.frames), tracks=len(own), id_switches=switches,
-            predicted_error=float(np.mean([e for _, e in predicted])) if predicted else float("nan"),
-            predicted_frames=[f for f, _ in sorted(predicted)], predicted_errors=np.array([e for _, e in sorted(predicted)])))
+        out.append(
+            ActorFigures(
+                shot=shot.name,
+                actor=actor.photo,
+                frames=frames,
+                raw=np.array(raw)[order],
+                stable={s: np.array(v)[order] for s, v in stable.items()},
+                raw_jitter=_jitter(frames, raw_points, truth_of),
+                stable_jitter={s: _jitter(frames, stable_points[s], truth_of) for s in strengths},
+                ends_raw=max(ends["raw"], default=float("nan")),
+                ends_stable={s: max(ends[s], default=float("nan")) for s in strengths},
+                ends_first_last_raw=max(first_last["raw"], default=float("nan")),
+                ends_first_last_stable={s: max(first_last[s], default=float("nan")) for s in strengths},
+                coverage=100.0 * covered / len(shot.frames),
+                tracks=len(own),
+                id_switches=switches,
+                predicted_error=float(np.mean([e for _, e in predicted])) if predicted else float("nan"),
+                predicted_frames=[f for f, _ in sorted(predicted)],
+                predicted_errors=np.array([e for _, e in sorted(predicted)]),
+            )
+        )
     return out
 
 
 def summary(fig: ActorFigures, strength: float = 0.5) -> str:
     """One line: the figures of one actor at ``strength`` beside raw."""
-    return (f"{fig.shot:9s} {fig.actor:9s} error raw {fig.raw_error:6.2f} stab {fig.stable_error(strength):6.2f} "
-            f"| jitter raw {fig.raw_jitter:5.2f} stab {fig.stable_jitter[strength]:5.2f} "
-            f"| ends raw {fig.ends_raw:6.2f} stab {fig.ends_stable[strength]:6.2f} "
-            f"(1 frame: {fig.ends_first_last_raw:5.2f} / {fig.ends_first_last_stable[strength]:5.2f}) "
-            f"| coverage {fig.coverage:5.1f}% tracks {fig.tracks} switches {fig.id_switches} "
-            f"| predicted err {fig.predicted_error:6.2f}")
+    return (
+        f"{fig.shot:9s} {fig.actor:9s} error raw {fig.raw_error:6.2f} stab {fig.stable_error(strength):6.2f} "
+        f"| jitter raw {fig.raw_jitter:5.2f} stab {fig.stable_jitter[strength]:5.2f} "
+        f"| ends raw {fig.ends_raw:6.2f} stab {fig.ends_stable[strength]:6.2f} "
+        f"(1 frame: {fig.ends_first_last_raw:5.2f} / {fig.ends_first_last_stable[strength]:5.2f}) "
+        f"| coverage {fig.coverage:5.1f}% tracks {fig.tracks} switches {fig.id_switches} "
+        f"| predicted err {fig.predicted_error:6.2f}"
+    )

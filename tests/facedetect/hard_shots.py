@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 from shots import SPRITES, background, sprite
 
-from faceplate.nodes.facedetect import geometry
+from faceplate.foundation import geometry
 from faceplate.nodes.plate import Plate
 
 FPS = 24.0
@@ -66,8 +66,9 @@ class HardActor:
     def frame_from_sprite(self, t: float, height: int) -> np.ndarray:
         side = SPRITES[self.photo][2]
         cx, cy, scale, roll = self.motion(t)
-        return geometry.similarity((side / 2, side / 2), (cx * height, cy * height),
-                                   REFERENCE_SIZE * height / side * scale, -roll)
+        return geometry.similarity(
+            (side / 2, side / 2), (cx * height, cy * height), REFERENCE_SIZE * height / side * scale, -roll
+        )
 
     def occluded(self, frame: int) -> list[Occluder]:
         return [o for o in self.occluders if o.start <= frame <= o.end]
@@ -120,23 +121,26 @@ class HardShot:
     def truth(self, frame: int, size: tuple[int, int], backend) -> list[np.ndarray]:
         """Each actor's true ``(68, 2)`` landmarks at ``frame`` (plate pixels; the shutter's centre)."""
         height = size[1]
-        return [geometry.apply(a.frame_from_sprite(self.time(frame), height), reference_landmarks(a.photo, backend))
-                for a in self.actors]
+        return [
+            geometry.apply(a.frame_from_sprite(self.time(frame), height), reference_landmarks(a.photo, backend))
+            for a in self.actors
+        ]
 
     def visible_fraction(self, frame: int, size: tuple[int, int], backend) -> list[float]:
         """How much of each actor's landmark hull no nearer actor and no occluder covers (0..1)."""
         width, height = size
         masks = []
         for actor in self.actors:
-            points = geometry.apply(actor.frame_from_sprite(self.time(frame), height),
-                                    reference_landmarks(actor.photo, backend))
+            points = geometry.apply(
+                actor.frame_from_sprite(self.time(frame), height), reference_landmarks(actor.photo, backend)
+            )
             mask = np.zeros((height, width), np.uint8)
             cv2.fillConvexPoly(mask, cv2.convexHull(np.round(points).astype(np.int32)), 1)
             masks.append(mask.astype(bool))
         out = []
         for i, actor in enumerate(self.actors):
             cover = np.zeros_like(masks[i])
-            for front in self.actors[i + 1:]:
+            for front in self.actors[i + 1 :]:
                 _, matte = sprite(front.photo)
                 m = geometry.opencv_matrix(front.frame_from_sprite(self.time(frame), height))
                 cover |= cv2.warpAffine(matte, m, size, flags=cv2.INTER_LINEAR) > 0.5
@@ -170,7 +174,7 @@ def _with_occluder(photo: str, region: str, rgb: np.ndarray, matte: np.ndarray) 
 
 @functools.lru_cache(maxsize=4)
 def _reference(photo: str) -> np.ndarray:
-    from faceplate.nodes.facedetect.backend import get_backend
+    from faceplate.nodes.facedetect.backends import get_backend
     from faceplate.nodes.facedetect.detect import Detector
 
     height = 1080
@@ -193,17 +197,26 @@ def reference_landmarks(photo: str, backend) -> np.ndarray:
 
 # -- the shots -----------------------------------------------------------------------------------
 
+
 def _nod(t):
-    return 0.89, 0.5 + 0.08 * math.sin(TAU * 1.2 * t), 1.0 + 0.2 * math.sin(TAU * 0.5 * t + 1.0), \
-        15.0 * math.sin(TAU * 0.8 * t)
+    return (
+        0.89,
+        0.5 + 0.08 * math.sin(TAU * 1.2 * t),
+        1.0 + 0.2 * math.sin(TAU * 0.5 * t + 1.0),
+        15.0 * math.sin(TAU * 0.8 * t),
+    )
 
 
 def _shake(t):
     # A chirp from 0.5 to 3 Hz over the 4 s shot; the amplitude swells and fades (speech comes in bursts).
     phase = TAU * (0.5 * t + 0.3125 * t * t)
     envelope = math.sin(math.pi * min(t / 4.0, 1.0))
-    return 0.89 + 0.05 * envelope * math.sin(phase), 0.5 + 0.01 * math.sin(TAU * 0.7 * t), 1.0, \
-        8.0 * envelope * math.sin(phase + 0.6)
+    return (
+        0.89 + 0.05 * envelope * math.sin(phase),
+        0.5 + 0.01 * math.sin(TAU * 0.7 * t),
+        1.0,
+        8.0 * envelope * math.sin(phase + 0.6),
+    )
 
 
 def _travel(t):
@@ -216,8 +229,12 @@ def _travel(t):
     else:
         tb = min(t - 2.5, 1.5)
         x = 0.5 * v * 1.5 + v + v * tb - 0.5 * v * tb * tb / 1.5
-    return 0.35 + x, 0.5 + 0.05 * math.sin(TAU * 1.0 * t), 1.0 + 0.1 * math.sin(TAU * 0.4 * t), \
-        6.0 * math.sin(TAU * 0.6 * t)
+    return (
+        0.35 + x,
+        0.5 + 0.05 * math.sin(TAU * 1.0 * t),
+        1.0 + 0.1 * math.sin(TAU * 0.4 * t),
+        6.0 * math.sin(TAU * 0.6 * t),
+    )
 
 
 def _crossing(direction: float, y: float, scale: float, bob_hz: float, roll: float):
@@ -229,33 +246,58 @@ def _crossing(direction: float, y: float, scale: float, bob_hz: float, roll: flo
 
 
 def _eyes(t):
-    return 0.89 + 0.1 * math.sin(TAU * 0.4 * t), 0.5 + 0.06 * math.sin(TAU * 0.9 * t), 1.0, \
-        12.0 * math.sin(TAU * 0.7 * t)
+    return (
+        0.89 + 0.1 * math.sin(TAU * 0.4 * t),
+        0.5 + 0.06 * math.sin(TAU * 0.9 * t),
+        1.0,
+        12.0 * math.sin(TAU * 0.7 * t),
+    )
 
 
 def _mouth(t):
-    return 0.89 + 0.06 * math.sin(TAU * 0.6 * t), 0.5 + 0.04 * math.sin(TAU * 1.1 * t), \
-        1.0 + 0.2 * math.sin(TAU * 0.45 * t), 12.0 * math.sin(TAU * 0.5 * t + 0.4)
+    return (
+        0.89 + 0.06 * math.sin(TAU * 0.6 * t),
+        0.5 + 0.04 * math.sin(TAU * 1.1 * t),
+        1.0 + 0.2 * math.sin(TAU * 0.45 * t),
+        12.0 * math.sin(TAU * 0.5 * t + 0.4),
+    )
 
 
 def _blur_nod(t):
-    return 0.89 + 0.03 * math.sin(TAU * 0.3 * t), 0.5 + 0.06 * math.sin(TAU * 2.5 * t), \
-        1.0 + 0.2 * math.sin(TAU * 0.6 * t + 0.5), 15.0 * math.sin(TAU * 1.1 * t)
+    return (
+        0.89 + 0.03 * math.sin(TAU * 0.3 * t),
+        0.5 + 0.06 * math.sin(TAU * 2.5 * t),
+        1.0 + 0.2 * math.sin(TAU * 0.6 * t + 0.5),
+        15.0 * math.sin(TAU * 1.1 * t),
+    )
 
 
-SHOTS: dict[str, HardShot] = {s.name: s for s in (
-    HardShot("nod", (HardActor("astronaut", _nod),)),
-    HardShot("shake", (HardActor("hopper", _shake),)),
-    HardShot("travel", (HardActor("astronaut", _travel),), shutter=0.5),
-    HardShot("cross", (HardActor("hopper", _crossing(-1.0, 0.52, 0.85, 1.0, 8.0)),
-                       HardActor("astronaut", _crossing(1.0, 0.48, 1.0, 0.8, 8.0)))),
-    HardShot("eyes", (HardActor("astronaut", _eyes, (Occluder("eyes", 1030, 1065),)),)),
-    HardShot("mouth", (HardActor("hopper", _mouth, (Occluder("mouth", 1040, 1063),)),)),
-    HardShot("combo", (HardActor("hopper", _crossing(-1.0, 0.5, 0.9, 2.0, 15.0)),
-                       HardActor("astronaut", _crossing(1.0, 0.5, 1.0, 1.5, 12.0), (Occluder("eyes", 1020, 1067),))),
-             shutter=0.5),
-    HardShot("blur_nod", (HardActor("hopper", _blur_nod),), shutter=0.5),
-)}
+SHOTS: dict[str, HardShot] = {
+    s.name: s
+    for s in (
+        HardShot("nod", (HardActor("astronaut", _nod),)),
+        HardShot("shake", (HardActor("hopper", _shake),)),
+        HardShot("travel", (HardActor("astronaut", _travel),), shutter=0.5),
+        HardShot(
+            "cross",
+            (
+                HardActor("hopper", _crossing(-1.0, 0.52, 0.85, 1.0, 8.0)),
+                HardActor("astronaut", _crossing(1.0, 0.48, 1.0, 0.8, 8.0)),
+            ),
+        ),
+        HardShot("eyes", (HardActor("astronaut", _eyes, (Occluder("eyes", 1030, 1065),)),)),
+        HardShot("mouth", (HardActor("hopper", _mouth, (Occluder("mouth", 1040, 1063),)),)),
+        HardShot(
+            "combo",
+            (
+                HardActor("hopper", _crossing(-1.0, 0.5, 0.9, 2.0, 15.0)),
+                HardActor("astronaut", _crossing(1.0, 0.5, 1.0, 1.5, 12.0), (Occluder("eyes", 1020, 1067),)),
+            ),
+            shutter=0.5,
+        ),
+        HardShot("blur_nod", (HardActor("hopper", _blur_nod),), shutter=0.5),
+    )
+}
 
 
 def write_shot(shot: HardShot, folder: str, size: tuple[int, int]) -> str:

@@ -82,8 +82,14 @@ def test_hidden_frames_are_predicted_flagged_with_falling_confidence_and_served(
     assert max(confidence) < measured
     assert data["fps"] == 24.0 and data["settings"]["max_gap"] == 2.0
     for t in data["tracks"]:
-        assert set(t["qc"]) == {"jitter", "measured_frames", "predicted_frames", "predicted", "outlier_frames",
-                                "strength"}
+        assert set(t["qc"]) == {
+            "jitter",
+            "measured_frames",
+            "predicted_frames",
+            "predicted",
+            "outlier_frames",
+            "strength",
+        }
         assert t["qc"]["measured_frames"] + t["qc"]["predicted_frames"] == len(t["frames"])
     served = graph.render("FaceDetect1", first + middle).metadata["faceplate/faces"]
     face = served.track(track["id"])
@@ -91,8 +97,8 @@ def test_hidden_frames_are_predicted_flagged_with_falling_confidence_and_served(
 
 
 def test_frame_rate_comes_from_the_plate_or_defaults_to_24():
+    from faceplate.actions.shot_tracking import DEFAULT_FPS, frame_rate
     from faceplate.nodes.plate import Plate
-    from faceplate.tracking import DEFAULT_FPS, frame_rate
 
     plate = Plate(np.zeros((2, 2, 3), np.float32), ["R", "G", "B"])
     assert frame_rate(plate) == DEFAULT_FPS == 24.0
@@ -110,7 +116,7 @@ def test_the_contact_sheet_shows_the_qc_and_which_frames_were_predicted(tracked)
     faces = stabilise_track(hidden, strength=0.5)
     qc = track_qc(hidden, faces, 0.5)
     sheet = contact_sheet.render_sheet(hidden, faces, {}, qc)
-    strip = sheet[contact_sheet.STRIP[0]:contact_sheet.STRIP[1]]
+    strip = sheet[contact_sheet.STRIP[0] : contact_sheet.STRIP[1]]
     orange = np.all(strip == contact_sheet.STRIP_COLOURS["predicted"], axis=2).any(axis=0)
     grey = np.all(strip == contact_sheet.STRIP_COLOURS["measured"], axis=2).any(axis=0)
     predicted = sum("predicted" in tf.flags for tf in hidden.frames.values())
