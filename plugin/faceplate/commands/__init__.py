@@ -7,4 +7,4 @@ Exit codes: :data:`EXIT_OK` success, :data:`EXIT_FRAMES_FAILED` some frames fail
 EXIT_OK, EXIT_FRAMES_FAILED, EXIT_USAGE = 0, 1, 2
 
 # Order of the subcommands in --help.
-COMMANDS = ("new", "track", "extract", "train", "render", "info", "demo")
+COMMANDS = ("new", "track", "extract", "train", "render", "view", "info", "demo")
