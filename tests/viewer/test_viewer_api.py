@@ -256,3 +256,18 @@ def test_serve_listens_on_localhost_behind_the_token(shot):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"http://127.0.0.1:{port}/api/script", timeout=30)
     assert refused.value.code == 403
+
+
+def test_baked_view_is_within_a_few_levels_of_the_exact_transform_and_proxies_are_reduced(client):
+    for exposure in (0.0, 2.0):
+        exact = frame(client, node="Read1", exact=1, exposure=exposure).astype(int)
+        baked = frame(client, node="Read1", exposure=exposure).astype(int)
+        diff = np.abs(exact - baked)
+        # Measured on this plate: max 3 levels, 0.1 % of values off by more than one, mean under 0.15.
+        assert diff.max() <= 4 and (diff > 1).mean() < 0.005 and diff.mean() < 0.15
+        assert (diff > 0).any()  # baked, not the exact transform twice
+    proxy = frame(client, node="Read1", proxy=4)
+    assert proxy.shape == (90, 160, 3)
+    full = frame(client, node="Read1").astype(np.float32)
+    assert np.abs(cv2.resize(full, (160, 90), interpolation=cv2.INTER_AREA) - proxy).mean() < 3
+    assert "proxy" in error(client.get("/api/frame.png", params={"node": "Read1", "frame": FRAME, "proxy": 3}), 400)

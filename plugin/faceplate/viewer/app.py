@@ -12,7 +12,8 @@ API (all under ``/api``; frames and knob values are JSON numbers):
 ``script``             GET   nodes with their knobs' metadata and values, frame range, undo/redo state
 ``display``            GET   the OCIO config's displays and views, with its defaults
 ``plate``              GET   ``node, frame``: size, layers the picker offers, channels
-``frame.png``          GET   ``node, frame, layer, channel, exposure, gamma, display, view, overlay``: PNG
+``frame.png``          GET   ``node, frame, layer, channel, exposure, gamma, display, view, overlay, exact,
+                             proxy``: PNG
 ``faces``              GET   ``node, frame``: the faces the node's plate carries
 ``qc``                 GET   the QC strip: every track's per-frame status and jitter
 ``knob``               POST  ``{node, knob, value}``: a static value
@@ -161,7 +162,8 @@ def create_app(session: Session, token: str) -> Starlette:
         settings = display_io.DisplaySettings(
             layer=q.get("layer", "rgba"), channel=q.get("channel", "rgb"), exposure=_number(q, "exposure", 0.0),
             gamma=_number(q, "gamma", 1.0), display=q.get("display", ""), view=q.get("view", ""),
-            overlay=q.get("overlay", ""))
+            overlay=q.get("overlay", ""), exact=q.get("exact", "") in ("1", "true"),
+            proxy=int(_number(q, "proxy", 1)))
         start = time.perf_counter()
         p = plate_at(q)
         rendered = time.perf_counter()

@@ -7,10 +7,18 @@ The display transform, in order (as a compositor's viewer does it):
 2. exposure: a gain of ``2 ** exposure`` on the scene-linear values;
 3. colour (RGB layers, one of their channels, luminance) goes through the OpenColorIO display/view
    transform of the script's config (``$OCIO``, else faceplate's built-in default, see
-   :mod:`faceplate.nodes.io.colour`) from the working space; data (alpha, mattes) is shown as its value;
+   :mod:`faceplate.nodes.io.colour`) from the working space; data (alpha, mattes) is shown as its value.
+   ACES 2's output transforms cost about 2 s per 1080p frame on OCIO's CPU path (measured here), far too
+   slow to scrub, so by default the view is *baked* once per display/view, as viewers do: an ACEScct-style
+   log shaper (OCIO ``LogCameraTransform``) then a 65-cube 3D LUT sampled from the exact transform
+   (tetrahedral), applied by OCIO in one pass; ``exact=True`` applies the exact transform instead (see
+   docs/viewer.md for the measured difference);
 4. gamma: ``value ** (1 / gamma)`` on the display-referred values;
 5. an optional matte drawn over the result as a tinted overlay;
 6. clipped to [0, 1] and rounded to 8 bits.
+
+``proxy`` > 1 shows the plate reduced by that factor (area average) first: the page asks for a proxy
+and then the full frame, so an edit shows something at once.
 
 :func:`display_pixels` is the whole transform; the viewer's PNGs and the tests that compare a rendered
 file with what the viewer showed both call it, so "the same display transform" is one function.
@@ -31,6 +39,12 @@ from faceplate.nodes.plate import Plate
 
 RGB_LAYERS = {"rgba": ("R", "G", "B"), "swap": ("swap.R", "swap.G", "swap.B")}
 CHANNELS = ("rgb", "R", "G", "B", "A", "luminance")
+PROXIES = (1, 2, 4, 8)
+LUT_SIZE = 65
+# The shaper: ACEScct's curve (lin -> log, linear toe below 2^-7), so the cube's samples are spread as
+# evenly over perceived brightness as ACES's own grading space spreads them; config-independent.
+SHAPER = {"base": 2.0, "logSideSlope": [1 / 17.52] * 3, "logSideOffset": [9.72 / 17.52] * 3,
+          "linSideSlope": [1.0] * 3, "linSideOffset": [0.0] * 3, "linSideBreak": [2.0 ** -7] * 3}
 OVERLAY_TINT = np.array([1.0, 0.35, 0.15], np.float32)  # a warm orange: reads over skin and over grey sets
 OVERLAY_OPACITY = 0.55
 
@@ -47,8 +61,12 @@ class DisplaySettings:
     display: str = ""
     view: str = ""
     overlay: str = ""
+    exact: bool = False
+    proxy: int = 1
 
     def __post_init__(self) -> None:
+        if self.proxy not in PROXIES:
+            raise FaceplateError(f"viewer proxy {self.proxy!r} is not one of {', '.join(map(str, PROXIES))}")
         if self.channel not in CHANNELS:
             raise FaceplateError(f"viewer channel {self.channel!r} is not one of {', '.join(CHANNELS)}")
         if not np.isfinite(self.exposure) or abs(self.exposure) > 32:
@@ -83,7 +101,7 @@ def displays() -> dict:
 
 
 @functools.lru_cache(maxsize=16)
-def _display_processor(path: str, display: str, view: str):
+def _exact_processor(path: str, display: str, view: str):
     config = _config(path)
     display = display or config.getDefaultDisplay()
     if display not in config.getDisplays():
@@ -98,13 +116,43 @@ def _display_processor(path: str, display: str, view: str):
     return config.getProcessor(transform).getDefaultCPUProcessor()
 
 
+def _shaper(direction=ocio.TRANSFORM_DIR_FORWARD):
+    return ocio.LogCameraTransform(direction=direction, **SHAPER)
+
+
+@functools.lru_cache(maxsize=16)
+def _baked_processor(path: str, display: str, view: str):
+    """Shaper + 3D LUT sampled from the exact display/view transform (module doc, step 3)."""
+    config = _config(path)
+    axis = np.linspace(0.0, 1.0, LUT_SIZE, dtype=np.float32)
+    r, g, b = np.meshgrid(axis, axis, axis, indexing="ij")  # OCIO's Lut3D data: blue varies fastest
+    samples = np.ascontiguousarray(np.stack([r, g, b], axis=-1).reshape(-1, 3))
+    config.getProcessor(_shaper(ocio.TRANSFORM_DIR_INVERSE)).getDefaultCPUProcessor().applyRGB(samples)
+    _exact_processor(path, display, view).applyRGB(samples)
+    lut = ocio.Lut3DTransform()
+    lut.setGridSize(LUT_SIZE)
+    lut.setData(np.ascontiguousarray(samples.ravel()))
+    lut.setInterpolation(ocio.INTERP_TETRAHEDRAL)
+    return config.getProcessor(ocio.GroupTransform([_shaper(), lut])).getDefaultCPUProcessor()
+
+
 @functools.lru_cache(maxsize=4)
 def _luma(path: str) -> np.ndarray:
     return np.asarray(_config(path).getDefaultLumaCoefs(), np.float32)
 
 
-def _window(plate: Plate, names: tuple[str, ...]) -> np.ndarray:
-    """The named channels over the display window (zeros where the data window does not reach)."""
+def _window(plate: Plate, names: tuple[str, ...], proxy: int = 1) -> np.ndarray:
+    """The named channels over the display window (zeros where the data window does not reach),
+    reduced ``proxy`` times (area average)."""
+    full = _full_window(plate, names)
+    if proxy == 1:
+        return full
+    h, w = full.shape[:2]
+    small = cv2.resize(full, (max(1, w // proxy), max(1, h // proxy)), interpolation=cv2.INTER_AREA)
+    return small.reshape(small.shape[0], small.shape[1], len(names))
+
+
+def _full_window(plate: Plate, names: tuple[str, ...]) -> np.ndarray:
     idx = [plate.channel_index(n) for n in names]
     dw, disp = plate.data_window, plate.display_window
     if dw == disp:
@@ -118,15 +166,16 @@ def _window(plate: Plate, names: tuple[str, ...]) -> np.ndarray:
     return out
 
 
-def _channel(plate: Plate, name: str, what: str) -> np.ndarray:
+def _channel(plate: Plate, name: str, what: str, proxy: int) -> np.ndarray:
     if not plate.has_channel(name):
         raise FaceplateError(f"the plate has no channel {name!r} to show as the {what}; it has "
                              f"{', '.join(views(plate))}")
-    return _window(plate, (name,))[:, :, 0]
+    return _window(plate, (name,), proxy)[:, :, 0]
 
 
 def display_pixels(plate: Plate, settings: DisplaySettings) -> np.ndarray:
-    """``(H, W, 3)`` uint8 display-referred RGB of ``plate`` over its display window (module doc)."""
+    """``(H, W, 3)`` uint8 display-referred RGB of ``plate`` over its display window (module doc), reduced
+    ``settings.proxy`` times."""
     path = colour.config_path()
     gain = np.float32(2.0 ** settings.exposure)
     if settings.layer in RGB_LAYERS:
@@ -135,23 +184,24 @@ def display_pixels(plate: Plate, settings: DisplaySettings) -> np.ndarray:
             raise FaceplateError(f"the plate has no {settings.layer} layer ({', '.join(names)}); it has "
                                  f"{', '.join(views(plate))}")
         if settings.channel == "A":
-            rgb, is_colour = np.repeat(_channel(plate, "A", "alpha")[:, :, None], 3, axis=2), False
+            rgb, is_colour = np.repeat(_channel(plate, "A", "alpha", settings.proxy)[:, :, None], 3, axis=2), False
         else:
-            rgb = np.array(_window(plate, names), np.float32)
+            rgb = np.array(_window(plate, names, settings.proxy), np.float32)
             if settings.channel in ("R", "G", "B"):
                 rgb[:] = rgb[:, :, "RGB".index(settings.channel)][:, :, None]
             elif settings.channel == "luminance":
                 rgb[:] = (rgb @ _luma(path))[:, :, None]
             is_colour = True
     else:
-        rgb, is_colour = np.repeat(_channel(plate, settings.layer, "layer")[:, :, None], 3, axis=2), False
+        rgb, is_colour = np.repeat(_channel(plate, settings.layer, "layer", settings.proxy)[:, :, None], 3, axis=2), False
     rgb = np.ascontiguousarray(rgb * gain, np.float32)
     if is_colour:
-        _display_processor(path, settings.display, settings.view).applyRGB(rgb)
+        processor = _exact_processor if settings.exact else _baked_processor
+        processor(path, settings.display, settings.view).applyRGB(rgb)
     if settings.gamma != 1.0:
         np.power(np.maximum(rgb, 0.0, out=rgb), np.float32(1.0 / settings.gamma), out=rgb)
     if settings.overlay:
-        matte = np.clip(_channel(plate, settings.overlay, "overlay"), 0.0, 1.0)[:, :, None] * np.float32(OVERLAY_OPACITY)
+        matte = np.clip(_channel(plate, settings.overlay, "overlay", settings.proxy), 0.0, 1.0)[:, :, None] * np.float32(OVERLAY_OPACITY)
         rgb = rgb * (1.0 - matte) + OVERLAY_TINT * matte
     return (np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 

@@ -11,24 +11,31 @@ import { Viewer } from "./viewer.js";
 const $ = (id) => document.getElementById(id);
 const state = {
   script: null, frame: 0, nodeA: "", nodeB: "", wipe: false, layer: "rgba", channel: "rgb", overlay: "",
-  exposure: 0, gamma: 1, display: "", view: "", selected: null, edits: 0, playing: false,
+  exposure: 0, gamma: 1, display: "", view: "", exact: false, size: null, selected: null, edits: 0, playing: false,
 };
 const frames = new Map();  // image URL -> ImageBitmap, for the current script state
 let serial = 0, drawn = 0, controller = null, qc = [];
 const viewer = new Viewer($("stage"), (knob, value, final) => handleDragged(knob, value, final));
 const strip = new Strip($("strip"), (f) => setFrame(f));
 
-function imageParams(node) {
+const PROXY = 4;  // the quick first look after an edit or a scrub: a quarter of the size
+
+function imageParams(node, proxy = 1) {
   return { node, frame: state.frame, layer: state.layer, channel: state.channel, exposure: state.exposure,
-    gamma: state.gamma, display: state.display, view: state.view, overlay: state.overlay, v: state.edits };
+    gamma: state.gamma, display: state.display, view: state.view, overlay: state.overlay, v: state.edits,
+    exact: state.exact ? 1 : "", proxy: proxy > 1 ? proxy : "" };
 }
 
-async function fetchImage(node, signal) {
-  const key = api.url("/api/frame.png", imageParams(node));
+async function fetchImage(node, signal, proxy = 1) {
+  const key = api.url("/api/frame.png", imageParams(node, proxy));
   if (frames.has(key)) return { bitmap: frames.get(key), timing: null };
-  const result = await api.image("/api/frame.png", imageParams(node), signal);
+  const result = await api.image("/api/frame.png", imageParams(node, proxy), signal);
   frames.set(key, result.bitmap);
   return result;
+}
+
+function cached(node) {
+  return frames.has(api.url("/api/frame.png", imageParams(node)));
 }
 
 async function refreshImage() {
@@ -38,12 +45,18 @@ async function refreshImage() {
   const signal = controller.signal;
   const started = performance.now();
   try {
+    const wipe = state.wipe && state.nodeB;
+    if (!cached(state.nodeA) && !state.playing) {  // a proxy first (cheap to transform and send)
+      const pa = await fetchImage(state.nodeA, signal, PROXY);
+      const pb = wipe ? await fetchImage(state.nodeB, signal, PROXY) : null;
+      if (mine >= drawn) { viewer.wipe = state.wipe; viewer.setImages(pa.bitmap, pb && pb.bitmap, state.size); }
+    }
     const a = await fetchImage(state.nodeA, signal);
-    const b = state.wipe && state.nodeB ? await fetchImage(state.nodeB, signal) : null;
+    const b = wipe ? await fetchImage(state.nodeB, signal) : null;
     if (mine < drawn) return;  // a newer image is already up
     drawn = mine;
     viewer.wipe = state.wipe;
-    viewer.setImages(a.bitmap, b && b.bitmap);
+    viewer.setImages(a.bitmap, b && b.bitmap, state.size);
     const t = a.timing;
     $("timing").textContent = t ? `render ${t.render} ms, display ${t.display} ms, total ${(performance.now() - started).toFixed(0)} ms`
       : "cached";
@@ -109,6 +122,7 @@ async function loadScript() {
 
 async function refreshLayers() {
   const plate = await api.get("/api/plate", { node: state.nodeA, frame: state.frame });
+  state.size = { width: plate.width, height: plate.height };
   const layer = $("layer"), overlay = $("overlay");
   const keep = state.layer, keepOverlay = state.overlay;
   layer.replaceChildren(...plate.views.map((v) => new Option(v, v)));
@@ -210,6 +224,7 @@ function bind() {
   $("display").addEventListener("change", () => { state.display = $("display").value; fillViews(); refreshImage(); });
   $("exposure").addEventListener("change", () => { state.exposure = Number($("exposure").value); refreshImage(); });
   $("gamma").addEventListener("change", () => { state.gamma = Number($("gamma").value); refreshImage(); });
+  $("exact").addEventListener("change", () => { state.exact = $("exact").checked; refreshImage(); });
   $("wipe").addEventListener("change", () => { state.wipe = $("wipe").checked; refreshImage(); });
   $("faces").addEventListener("change", () => { viewer.showFaces = $("faces").checked; viewer.drawMarks(); });
   $("fit").addEventListener("click", () => viewer.fit());

@@ -67,7 +67,7 @@ export class Strip {
       ctx.fillStyle = "#ddd"; ctx.font = "10px system-ui"; ctx.fillText(`${t.id} ${t.identity}`, 3, y + ROW - 3);
     });
     ctx.fillStyle = "#fff";
-    ctx.fillRect(this.x(this.frame), 0, Math.max(2, cw), c.height);
-    ctx.globalAlpha = 0.25; ctx.fillRect(this.x(this.frame), 0, Math.max(2, cw), c.height); ctx.globalAlpha = 1;
+    ctx.globalAlpha = 0.18; ctx.fillRect(this.x(this.frame), 0, cw, c.height); ctx.globalAlpha = 1;
+    ctx.fillRect(this.x(this.frame) + cw / 2 - 1, 0, 2, c.height);
   }
 }

@@ -46,15 +46,17 @@ export class Viewer {
     this.draw();
   }
 
-  setImages(a, b) {
+  // a, b: ImageBitmaps, a proxy or the full frame; size: the frame's size (what proxies are drawn at).
+  setImages(a, b, size) {
     this.a = a; this.b = b;
+    this.size = size || { width: a.width, height: a.height };
     if (!this.fitted && a) this.fit();
     this.draw();
   }
 
   fit() {
     if (!this.a) return;
-    const w = this.a.width, h = this.a.height;
+    const w = this.size.width, h = this.size.height;
     this.scale = Math.min(this.view.width / w, this.view.height / h) * 0.95;
     this.tx = (this.view.width - w * this.scale) / 2;
     this.ty = (this.view.height - h * this.scale) / 2;
@@ -77,12 +79,13 @@ export class Viewer {
     if (this.a) {
       ctx.imageSmoothingEnabled = this.scale < 1;
       ctx.setTransform(this.scale, 0, 0, this.scale, this.tx, this.ty);
-      ctx.drawImage(this.a, 0, 0);
+      const { width, height } = this.size;
+      ctx.drawImage(this.a, 0, 0, width, height);
       if (this.wipe && this.b) {
-        const x = Math.round(this.wipeX * this.a.width);
+        const x = Math.round(this.wipeX * width);
         ctx.save();
-        ctx.beginPath(); ctx.rect(x, 0, this.b.width - x, this.b.height); ctx.clip();
-        ctx.drawImage(this.b, 0, 0);
+        ctx.beginPath(); ctx.rect(x, 0, width - x, height); ctx.clip();
+        ctx.drawImage(this.b, 0, 0, width, height);
         ctx.restore();
       }
     }
@@ -115,7 +118,7 @@ export class Viewer {
     ctx.clearRect(0, 0, this.marks.width, this.marks.height);
     if (!this.a) return;
     if (this.wipe && this.b) {
-      const [x] = this.toScreen([this.wipeX * this.a.width, 0]);
+      const [x] = this.toScreen([this.wipeX * this.size.width, 0]);
       ctx.strokeStyle = "#fff"; ctx.lineWidth = 1.5; ctx.setLineDash([]);
       ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, this.marks.height); ctx.stroke();
       ctx.fillStyle = "#fff"; ctx.font = "12px system-ui";
@@ -159,7 +162,7 @@ export class Viewer {
       if (Math.hypot(hx - x, hy - y) < 8) return { handle: h };
     }
     if (this.wipe && this.b && this.a) {
-      const [wx] = this.toScreen([this.wipeX * this.a.width, 0]);
+      const [wx] = this.toScreen([this.wipeX * this.size.width, 0]);
       if (Math.abs(wx - x) < 6) return { wipe: true };
     }
     return { pan: true };
@@ -185,7 +188,7 @@ export class Viewer {
       this.onHandle(h.knob, d.value, false);
       this.drawMarks();
     } else if (d.wipe) {
-      this.wipeX = Math.max(0, Math.min(1, this.toImage(e.offsetX, 0)[0] / this.a.width));
+      this.wipeX = Math.max(0, Math.min(1, this.toImage(e.offsetX, 0)[0] / this.size.width));
       this.draw();
     } else {
       this.tx = d.tx + e.offsetX - d.x; this.ty = d.ty + e.offsetY - d.y;
