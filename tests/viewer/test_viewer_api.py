@@ -271,3 +271,19 @@ def test_baked_view_is_within_a_few_levels_of_the_exact_transform_and_proxies_ar
     full = frame(client, node="Read1").astype(np.float32)
     assert np.abs(cv2.resize(full, (160, 90), interpolation=cv2.INTER_AREA) - proxy).mean() < 3
     assert "proxy" in error(client.get("/api/frame.png", params={"node": "Read1", "frame": FRAME, "proxy": 3}), 400)
+
+
+def test_display_cache_redoes_changed_pixels_only_and_gives_the_same_bytes(shot):
+    plate = Graph.load(shot).render("JawBlend1", FRAME)
+    cache = display.DisplayCache()
+    ys, xs = np.nonzero(plate.channel("mask.face") > 0.9)
+    cy, cx = int(ys.mean()), int(xs.mean())  # inside the face, where every view shown here has values
+    for settings in (display.DisplaySettings(overlay="mask.jaw", exposure=0.5), display.DisplaySettings(channel="luminance"),
+                     display.DisplaySettings(layer="mask.face", gamma=2.0)):
+        assert np.array_equal(cache.pixels(("J", FRAME), plate, settings), display.display_pixels(plate, settings))
+        pixels = plate.pixels.copy()
+        pixels[cy - 20:cy + 20, cx - 30:cx + 30] *= 0.5  # a change in a box, as a knob change makes
+        changed = plate.replace(pixels=pixels)
+        again = cache.pixels(("J", FRAME), changed, settings)
+        assert np.array_equal(again, display.display_pixels(changed, settings))
+        assert not np.array_equal(again, display.display_pixels(plate, settings))

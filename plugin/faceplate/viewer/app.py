@@ -134,6 +134,7 @@ async def _body(request: Request) -> dict[str, Any]:
 def create_app(session: Session, token: str) -> Starlette:
     """The viewer's application for ``session``, gated by ``token``."""
     jobs = RenderJobs()
+    shown = display_io.DisplayCache()
     static = resources.files("faceplate.viewer") / "static"
 
     def plate_at(params):
@@ -167,7 +168,9 @@ def create_app(session: Session, token: str) -> Starlette:
         start = time.perf_counter()
         p = plate_at(q)
         rendered = time.perf_counter()
-        data = display_io.png_bytes(display_io.display_pixels(p, settings))
+        with session.lock:
+            pixels = shown.pixels((q.get("node"), q.get("frame")), p, settings)
+        data = display_io.png_bytes(pixels)
         done = time.perf_counter()
         return Response(data, media_type="image/png", headers={
             "Cache-Control": "no-store", "X-Render-Ms": f"{(rendered - start) * 1e3:.1f}",

@@ -173,37 +173,90 @@ def _channel(plate: Plate, name: str, what: str, proxy: int) -> np.ndarray:
     return _window(plate, (name,), proxy)[:, :, 0]
 
 
-def display_pixels(plate: Plate, settings: DisplaySettings) -> np.ndarray:
-    """``(H, W, 3)`` uint8 display-referred RGB of ``plate`` over its display window (module doc), reduced
-    ``settings.proxy`` times."""
+def display_source(plate: Plate, settings: DisplaySettings) -> np.ndarray:
+    """The scene values the display transform reads (steps 1 and 5's matte), ``(H, W, C)`` float32 at the
+    proxy's size: RGB (3 channels) or one channel, then the overlay matte when there is one. Every later
+    step works pixel by pixel on it, which is what lets :class:`DisplayCache` redo only changed pixels."""
     path = colour.config_path()
-    gain = np.float32(2.0 ** settings.exposure)
     if settings.layer in RGB_LAYERS:
         names = RGB_LAYERS[settings.layer]
         if not all(plate.has_channel(c) for c in names):
             raise FaceplateError(f"the plate has no {settings.layer} layer ({', '.join(names)}); it has "
                                  f"{', '.join(views(plate))}")
         if settings.channel == "A":
-            rgb, is_colour = np.repeat(_channel(plate, "A", "alpha", settings.proxy)[:, :, None], 3, axis=2), False
+            values = _channel(plate, "A", "alpha", settings.proxy)[:, :, None]
         else:
-            rgb = np.array(_window(plate, names, settings.proxy), np.float32)
+            values = _window(plate, names, settings.proxy)
             if settings.channel in ("R", "G", "B"):
-                rgb[:] = rgb[:, :, "RGB".index(settings.channel)][:, :, None]
+                values = values[:, :, "RGB".index(settings.channel)][:, :, None]
             elif settings.channel == "luminance":
-                rgb[:] = (rgb @ _luma(path))[:, :, None]
-            is_colour = True
+                values = (values @ _luma(path))[:, :, None]
     else:
-        rgb, is_colour = np.repeat(_channel(plate, settings.layer, "layer", settings.proxy)[:, :, None], 3, axis=2), False
-    rgb = np.ascontiguousarray(rgb * gain, np.float32)
-    if is_colour:
+        values = _channel(plate, settings.layer, "layer", settings.proxy)[:, :, None]
+    parts = [values]
+    if settings.overlay:
+        parts.append(_channel(plate, settings.overlay, "overlay", settings.proxy)[:, :, None])
+    return np.ascontiguousarray(np.concatenate(parts, axis=2), np.float32)
+
+
+def _is_colour(settings: DisplaySettings) -> bool:
+    return settings.layer in RGB_LAYERS and settings.channel != "A"
+
+
+def display_transform(source: np.ndarray, settings: DisplaySettings) -> np.ndarray:
+    """Steps 2-6 on :func:`display_source`'s values: ``(H, W, 3)`` uint8."""
+    colour_values = settings.layer in RGB_LAYERS and settings.channel == "rgb"
+    n = 3 if colour_values else 1
+    values = source[:, :, :n] * np.float32(2.0 ** settings.exposure)
+    rgb = np.ascontiguousarray(values if n == 3 else np.repeat(values, 3, axis=2), np.float32)
+    if _is_colour(settings):
         processor = _exact_processor if settings.exact else _baked_processor
-        processor(path, settings.display, settings.view).applyRGB(rgb)
+        processor(colour.config_path(), settings.display, settings.view).applyRGB(rgb)
     if settings.gamma != 1.0:
         np.power(np.maximum(rgb, 0.0, out=rgb), np.float32(1.0 / settings.gamma), out=rgb)
     if settings.overlay:
-        matte = np.clip(_channel(plate, settings.overlay, "overlay", settings.proxy), 0.0, 1.0)[:, :, None] * np.float32(OVERLAY_OPACITY)
+        matte = np.clip(source[:, :, n:n + 1], 0.0, 1.0) * np.float32(OVERLAY_OPACITY)
         rgb = rgb * (1.0 - matte) + OVERLAY_TINT * matte
     return (np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def display_pixels(plate: Plate, settings: DisplaySettings) -> np.ndarray:
+    """``(H, W, 3)`` uint8 display-referred RGB of ``plate`` over its display window (module doc), reduced
+    ``settings.proxy`` times."""
+    return display_transform(display_source(plate, settings), settings)
+
+
+class DisplayCache:
+    """The last few images shown, per view (node, frame, settings), to redo only the pixels that changed.
+
+    A knob change usually changes a face's box and nothing else; the display transform of a 1080p frame
+    costs far more than finding which values changed, so a view seen before is updated in the changed
+    rows and columns' box only. The result is the same bytes :func:`display_pixels` gives (every step
+    after :func:`display_source` is per pixel).
+    """
+
+    def __init__(self, entries: int = 4):
+        self.entries = entries
+        self._items: dict = {}
+
+    def pixels(self, view: tuple, plate: Plate, settings: DisplaySettings) -> np.ndarray:
+        source = display_source(plate, settings)
+        key = (view, settings)
+        previous = self._items.pop(key, None)
+        if previous is not None and previous[0].shape == source.shape:
+            old_source, old_pixels = previous
+            changed = np.any(source != old_source, axis=2)
+            rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+            pixels = old_pixels.copy()
+            if rows.size:
+                box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+                pixels[box] = display_transform(source[box], settings)
+        else:
+            pixels = display_transform(source, settings)
+        self._items[key] = (source, pixels)
+        while len(self._items) > self.entries:
+            del self._items[next(iter(self._items))]
+        return pixels
 
 
 def png_bytes(rgb: np.ndarray) -> bytes:
