@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -91,6 +92,8 @@ def rows(quick: bool = False, model: str | None = None, identities: str = "1=B")
         start = time.perf_counter()
         from_scratch()
         scratch.append((time.perf_counter() - start) * 1e3)
+    client.close()
+    shutil.rmtree(folder, ignore_errors=True)
     swap = "with a swap model" if model else "no swap model (mattes over the plate)"
     ref = statistics.median(scratch)
     note = (f"{repeat} edits; JawBlend render median {statistics.median(render_ms):.0f} ms, display transform + "
