@@ -48,7 +48,7 @@ def rows(quick: bool = False, model: str | None = None, identities: str = "1=B")
     """Protocol rows (benchtable.py): knob change -> frame bytes p50 and p95, against a from-scratch render."""
     from starlette.testclient import TestClient
 
-    from faceplate.demo.shot import ShotSpec
+    from faceplate.actions.demo.shot import ShotSpec
     from faceplate.nodes.core import Graph
     from faceplate.viewer import Session, create_app, display
 

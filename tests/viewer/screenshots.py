@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from viewer_shots import make_shot  # noqa: E402
 
-from faceplate.demo.shot import ShotSpec  # noqa: E402
+from faceplate.actions.demo.shot import ShotSpec  # noqa: E402
 from faceplate.viewer import free_port, serve  # noqa: E402
 
 

@@ -14,7 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from faceplate.cli import main
-from faceplate.errors import ScriptError
+from faceplate.foundation.errors import ScriptError
 from faceplate.nodes.core import Graph
 from faceplate.nodes.io import read_image
 from faceplate.nodes.jawblend.node import JawBlend
@@ -287,3 +287,25 @@ def test_display_cache_redoes_changed_pixels_only_and_gives_the_same_bytes(shot)
         again = cache.pixels(("J", FRAME), changed, settings)
         assert np.array_equal(again, display.display_pixels(changed, settings))
         assert not np.array_equal(again, display.display_pixels(plate, settings))
+
+
+def test_training_page_lists_the_loss_curve_and_latest_previews_and_serves_only_its_folder(tmp_path):
+    from faceplate.viewer import create_training_app
+
+    folder = tmp_path / "models" / "ab"
+    (folder / "previews").mkdir(parents=True)
+    (tmp_path / "secret.txt").write_text("not served")
+    with TestClient(create_training_app(str(folder), TOKEN), headers={TOKEN_HEADER: TOKEN}) as c:
+        assert c.get("/api/training").json()["previews"] == [] and c.get("/api/training").json()["training"] is None
+        for step in (30, 60, 90, 120, 150):
+            cv2.imwrite(str(folder / "previews" / f"step_{step:07d}.png"), np.full((8, 8, 3), step % 255, np.uint8))
+        cv2.imwrite(str(folder / "loss_curve.png"), np.zeros((4, 4, 3), np.uint8))
+        (folder / "training.json").write_text(json.dumps({"steps": 150, "final_losses": {"total": 0.5}}))
+        state = c.get("/api/training").json()
+        assert [p["name"] for p in state["previews"]] == [f"previews/step_{s:07d}.png" for s in (60, 90, 120, 150)]
+        assert state["loss_curve"] and state["training"]["steps"] == 150
+        assert c.get("/api/file", params={"name": "previews/step_0000150.png"}).content[:4] == b"\x89PNG"
+        assert "inside the training folder" in error(c.get("/api/file", params={"name": "../../secret.txt"}), 400)
+        assert "training" in c.get("/").text
+    with TestClient(create_training_app(str(folder), TOKEN)) as c:
+        assert c.get("/api/training").status_code == 403

@@ -10,7 +10,7 @@ import os
 import shutil
 
 from faceplate.cli import main
-from faceplate.demo.shot import ShotSpec, write_shot
+from faceplate.actions.demo.shot import ShotSpec, write_shot
 
 FRAMES = (1001, 1006)
 SPEC = ShotSpec("astronaut", (640, 360), FRAMES, occluder=None)

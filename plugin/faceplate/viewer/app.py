@@ -37,6 +37,7 @@ from importlib import resources
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -45,7 +46,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from faceplate.errors import FaceplateError
+from faceplate.foundation.errors import FaceplateError
 from faceplate.viewer import display as display_io
 from faceplate.viewer.faces import faces_json, qc_tracks
 from faceplate.viewer.render_jobs import RenderJobs
@@ -222,16 +223,6 @@ def create_app(session: Session, token: str) -> Starlette:
     def render_status(request: Request):
         return JSONResponse(jobs.get(int(request.path_params["job"])))
 
-    async def on_faceplate_error(request: Request, exc: Exception):
-        status = 409 if isinstance(exc, DiskConflict) else 400
-        log.warning("%s %s: %s", request.method, request.url.path, exc)
-        return _error(exc, status)
-
-    async def on_http_error(request: Request, exc: HTTPException):
-        log.warning("%s %s: %s", request.method, request.url.path, exc.detail)
-        return JSONResponse({"error": f"{exc.detail}: {request.url.path}", "kind": "HTTPError"},
-                            status_code=exc.status_code)
-
     routes = [
         Route("/", index),
         Route("/api/script", script),
@@ -253,12 +244,25 @@ def create_app(session: Session, token: str) -> Starlette:
         Mount("/static", StaticFiles(directory=str(static)), name="static"),
     ]
     return Starlette(routes=routes, middleware=[Middleware(TokenGate, token=token)],
-                     exception_handlers={FaceplateError: on_faceplate_error, HTTPException: on_http_error})
+                     exception_handlers=error_handlers())
+
+
+def error_handlers() -> dict:
+    """faceplate errors as JSON 400 (409 for a disk conflict), HTTP errors as JSON; each logged."""
+    async def on_faceplate_error(request: Request, exc: Exception):
+        status = 409 if isinstance(exc, DiskConflict) else 400
+        log.warning("%s %s: %s", request.method, request.url.path, exc)
+        return _error(exc, status)
+
+    async def on_http_error(request: Request, exc: HTTPException):
+        log.warning("%s %s: %s", request.method, request.url.path, exc.detail)
+        return JSONResponse({"error": f"{exc.detail}: {request.url.path}", "kind": "HTTPError"},
+                            status_code=exc.status_code)
+
+    return {FaceplateError: on_faceplate_error, HTTPException: on_http_error}
 
 
 async def _call(method, body: dict[str, Any], *names: str) -> dict[str, Any]:
-    from starlette.concurrency import run_in_threadpool
-
     missing = [n for n in names if n not in body]
     if missing:
         raise BadRequest(f"the request body lacks {', '.join(missing)}")

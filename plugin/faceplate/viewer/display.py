@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 import PyOpenColorIO as ocio
 
-from faceplate.errors import ColourError, FaceplateError
+from faceplate.foundation.errors import ColourError, FaceplateError
 from faceplate.nodes.io import colour
 from faceplate.nodes.plate import Plate
 

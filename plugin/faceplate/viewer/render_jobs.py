@@ -1,4 +1,4 @@
-"""Render range from the viewer: the real ``faceplate.render`` on a background thread, with progress.
+"""Render range from the viewer: the real ``faceplate.actions.rendering.render`` on a background thread, with progress.
 
 The job renders the session's script as it stands (saved or not) on its own graph, loaded from the
 script's text, so the viewer keeps answering while it runs; its report is what ``faceplate render
@@ -13,10 +13,10 @@ import threading
 import time
 from typing import Any
 
-from faceplate.errors import FaceplateError, ScriptError
-from faceplate.nodes.core import script as script_io
-from faceplate.nodes.io.sequence import parse_frame_range
-from faceplate.render import render
+from faceplate.foundation.errors import FaceplateError, ScriptError
+from faceplate.nodes.core import Graph
+from faceplate.foundation.frames import parse_frame_range
+from faceplate.actions.rendering import render
 
 log = logging.getLogger("faceplate.viewer")
 
@@ -32,7 +32,7 @@ class RenderJobs:
     def start(self, text: str, root: str, source: str, frames_text: str) -> dict[str, Any]:
         """Validates the script and the frames, then starts rendering; returns the job's state."""
         frames = parse_frame_range(frames_text)
-        graph = script_io.loads(text, root=root, source=source)
+        graph = Graph.loads(text, root=root, source=source)
         if not graph.executables():
             raise ScriptError("the script has no Write node to render; add one")
         with self._lock:

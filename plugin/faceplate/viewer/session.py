@@ -1,7 +1,7 @@
 """The script a viewer edits: the live graph, its edits, undo/redo, and saving back to disk.
 
 Every edit is validated exactly as :meth:`Graph.load` validates a script: the edit is made on the script's
-JSON, the candidate text is loaded with :func:`faceplate.nodes.core.script.loads`, and only a candidate
+JSON, the candidate text is loaded with :meth:`Graph.loads`, and only a candidate
 that loads is applied. Applying copies the candidate's knob values onto the live graph's nodes, so the
 graph's plate cache (and every node's own memo) survives: a knob change re-renders only what its hash
 covers.
@@ -23,7 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from faceplate.errors import KnobError, ScriptError
+from faceplate.foundation.errors import KnobError, ScriptError
+from faceplate.foundation.files import write_text
 from faceplate.nodes.core import Graph
 from faceplate.nodes.core import script as script_io
 from faceplate.nodes.core.animation import INTERPOLATIONS
@@ -37,19 +38,6 @@ class DiskConflict(ScriptError):
 
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.viewer{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ScriptError(f"cannot write script {path}: {exc.strerror or exc}; nothing was written") from None
 
 
 def _components(value: Any, n: int) -> list:
@@ -94,7 +82,7 @@ class Session:
             raise ScriptError(f"cannot read script {self.path}: {exc.strerror or exc}") from None
 
     def _load(self, text: str, source: str) -> Graph:
-        return script_io.loads(text, root=self.folder, source=source)
+        return Graph.loads(text, root=self.folder, source=source)
 
     @property
     def text(self) -> str:
@@ -277,7 +265,7 @@ class Session:
                                    "move the other version aside and save again")
             text = self.text
             self._load(text, f"{self.path} (to be saved)")  # what Graph.load will accept, or nothing is written
-            _atomic_write(self.path, text)
+            write_text(self.path, text)
             self._disk_sha = _sha(text)
             self._saved = text
             log.info("saved %s", self.path)

@@ -19,6 +19,7 @@ const viewer = new Viewer($("stage"), (knob, value, final) => handleDragged(knob
 const strip = new Strip($("strip"), (f) => setFrame(f));
 
 const PROXY = 4;  // the quick first look after an edit or a scrub: a quarter of the size
+const MAX_FRAMES = 240;  // images kept in the page (a 1080p frame is 8 MB decoded)
 
 function imageParams(node, proxy = 1) {
   return { node, frame: state.frame, layer: state.layer, channel: state.channel, exposure: state.exposure,
@@ -31,6 +32,7 @@ async function fetchImage(node, signal, proxy = 1) {
   if (frames.has(key)) return { bitmap: frames.get(key), timing: null };
   const result = await api.image("/api/frame.png", imageParams(node, proxy), signal);
   frames.set(key, result.bitmap);
+  while (frames.size > MAX_FRAMES) frames.delete(frames.keys().next().value);
   return result;
 }
 
@@ -91,10 +93,11 @@ function handleOffsets() {
   return out;
 }
 
+// A handle's value is sent when it is let go (one edit, one undo step); dragging moves the handle only.
 let pendingHandle = null, handleBusy = false;
 async function handleDragged(knob, value, final) {
   const node = handleNode();
-  if (!node) return;
+  if (!node || !final) return;
   pendingHandle = { knob: node.knobs.find((k) => k.name === knob), value };
   if (handleBusy) return;
   handleBusy = true;
