@@ -19,13 +19,13 @@ async function refresh() {
     const box = $("previews");
     const names = s.previews.map((p) => p.name);
     for (const img of [...box.querySelectorAll("figure")]) if (!names.includes(img.dataset.name)) img.remove();
-    for (const p of s.previews) {
+    for (const p of s.previews) {  // oldest to newest, each put first: the newest shows first
       let fig = box.querySelector(`figure[data-name="${p.name}"]`);
       if (!fig) {
         fig = document.createElement("figure");
         fig.dataset.name = p.name;
         fig.append(document.createElement("img"), Object.assign(document.createElement("figcaption"), { textContent: p.name }));
-        box.append(fig);
+        box.prepend(fig);
       }
       show(fig.querySelector("img"), p.name, p.mtime);
     }
