@@ -1,8 +1,8 @@
 """The viewer in a real browser (Playwright driving Debian's chromium): an artist's round trip.
 
 Open a script, scrub to a frame, look at mask.jaw, change jaw_left_offset and see the canvas change, set
-a key, save, reload: the key is in the script, and `faceplate render` of that frame shows the same
-pixels the viewer showed, after the same display transform.
+a key, save, reload: the key is in the script; drag the jaw handle and undo it; and `faceplate render` of
+that frame shows the same pixels the viewer showed, after the same display transform.
 """
 
 import base64
@@ -86,6 +86,26 @@ def test_scrub_edit_key_save_reload_and_render_match(served, page):
     page.press("#frame", "Enter")
     shown(page, f"JawBlend1@{FRAME}#0/rgba")
     assert page.locator("#knob-JawBlend1-jaw_left_offset button.on[data-action=key]").count() == 1
+    assert page.locator("#knob-JawBlend1-jaw_left_offset input[type=number]").input_value() == "12"
+
+    # Dragging the jaw_left handle outward on the face outline keys a larger offset at this frame.
+    page.click("#one")
+    start = page.evaluate("""() => { const v = window.faceplateViewer.viewer;
+        const h = v.handles().find((x) => x.knob === "jaw_left_offset");
+        const r = v.marks.getBoundingClientRect();
+        const [x, y] = v.toScreen(h.at), [dx, dy] = h.dir;
+        return [r.left + x, r.top + y, dx * h.size * 0.05, dy * h.size * 0.05]; }""")
+    page.mouse.move(start[0], start[1])
+    page.mouse.down()
+    page.mouse.move(start[0] + start[2] / 2, start[1] + start[3] / 2)
+    page.mouse.move(start[0] + start[2], start[1] + start[3])
+    page.mouse.up()
+    shown(page, f"JawBlend1@{FRAME}#1/rgba")
+    assert Graph.load(shot)["JawBlend1"].knob_json()["jaw_left_offset"] == {"curve": [[FRAME, 12.0, "linear"]]}  # unsaved
+    dragged_value = float(page.locator("#knob-JawBlend1-jaw_left_offset input[type=number]").input_value())
+    assert 16.0 <= dragged_value <= 18.0  # 12 + 5 % of the face size
+    page.click("#undo")
+    shown(page, f"JawBlend1@{FRAME}#2/rgba")
     assert page.locator("#knob-JawBlend1-jaw_left_offset input[type=number]").input_value() == "12"
 
     assert main(["render", shot, "--frames", str(FRAME), "-q"]) == 0
