@@ -4,10 +4,10 @@ A tracked 1920x1080 shot (the demo's astronaut plate, ``faceplate new`` + ``face
 the viewer's application (Starlette's TestClient: the real routes, token check, JSON and PNG encoding,
 without a socket). Warm-up: the frame is shown once, so the upstream (Read, FaceDetect, AlignEdit,
 OcclusionMask, NeuralSwap) is in the graph's cache. Then, repeatedly: POST ``jaw_left_offset`` (a new
-value each time, so JawBlend's hash changes) and GET the frame's full-size PNG (the comp with mask.face as the tinted overlay); the time from the POST
-to the last byte is one sample (p50, p95). Reference, same run, interleaved: rendering that frame from
-scratch -- the script loaded into a fresh graph (empty cache), the frame rendered through every node and
-made display-referred the same way. Goal: p50 <= 300 ms.
+value each time, so JawBlend's hash changes) and GET the frame's full-size PNG (the comp with mask.face as
+the tinted overlay); the time from the POST to the last byte is one sample (p50, p95). Reference, same
+run, interleaved: rendering that frame from scratch -- the script loaded into a fresh graph (empty
+cache), the frame rendered through every node and made display-referred the same way. Goal: p50 <= 300 ms.
 
 With ``--model EXPORT`` (e.g. ``faceplate demo --quick -o demo`` leaves ``demo/models/ab/onnx``) NeuralSwap
 swaps the face, so JawBlend colour-matches, grains and blends a real swap; without one JawBlend writes its
@@ -33,8 +33,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "viewer"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchtable import emit, row  # noqa: E402
-from viewer_shots import make_shot  # noqa: E402
+from benchtable import emit, row
+from viewer_shots import make_shot
 
 FRAME = 1006
 TOKEN = "bench"
@@ -96,13 +96,31 @@ def rows(quick: bool = False, model: str | None = None, identities: str = "1=B")
     shutil.rmtree(folder, ignore_errors=True)
     swap = "with a swap model" if model else "no swap model (mattes over the plate)"
     ref = statistics.median(scratch)
-    note = (f"{repeat} edits; JawBlend render median {statistics.median(render_ms):.0f} ms, display transform + "
-            f"PNG {statistics.median(display_ms):.0f} ms; {swap}")
+    note = (
+        f"{repeat} edits; JawBlend render median {statistics.median(render_ms):.0f} ms, display transform + "
+        f"PNG {statistics.median(display_ms):.0f} ms; {swap}"
+    )
     return [
-        row("knob change -> frame PNG, 1080p, p50", statistics.median(edits), "ms",
-            "from-scratch render + display (median)", ref, higher_is_better=False, goal="value <= 300", note=note),
-        row("knob change -> frame PNG, 1080p, p95", _percentile(edits, 95), "ms",
-            "from-scratch render + display (median)", ref, higher_is_better=False, goal=None, note=swap),
+        row(
+            "knob change -> frame PNG, 1080p, p50",
+            statistics.median(edits),
+            "ms",
+            "from-scratch render + display (median)",
+            ref,
+            higher_is_better=False,
+            goal="value <= 300",
+            note=note,
+        ),
+        row(
+            "knob change -> frame PNG, 1080p, p95",
+            _percentile(edits, 95),
+            "ms",
+            "from-scratch render + display (median)",
+            ref,
+            higher_is_better=False,
+            goal=None,
+            note=swap,
+        ),
     ]
 
 

@@ -5,7 +5,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from viewer_shots import copy_shot, make_shot  # noqa: E402
+from viewer_shots import copy_shot, make_shot
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +27,8 @@ CHROMIUM = "/usr/bin/chromium"
 def browser_type_launch_args():
     """pytest-playwright launches Debian's chromium (Playwright's own browser download is not reachable here)."""
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's with `apt-get update && apt-get install -y chromium` "
-                    "(CI's .ci/run does) to run the viewer's browser tests")
+        pytest.skip(
+            f"no Chromium at {CHROMIUM}: install Debian's with `apt-get update && apt-get install -y chromium` "
+            "(CI's .ci/run does) to run the viewer's browser tests"
+        )
     return {"executable_path": CHROMIUM, "args": ["--no-sandbox"]}

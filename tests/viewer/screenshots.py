@@ -19,10 +19,10 @@ import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from viewer_shots import make_shot  # noqa: E402
+from viewer_shots import make_shot
 
-from faceplate.actions.demo.shot import ShotSpec  # noqa: E402
-from faceplate.viewer import free_port, serve  # noqa: E402
+from faceplate.actions.demo.shot import ShotSpec
+from faceplate.viewer import free_port, serve
 
 
 def small(path: str) -> None:
@@ -32,8 +32,7 @@ def small(path: str) -> None:
     image = Image.open(path).convert("RGB")
     if image.width > 1200:
         image = image.resize((1200, round(image.height * 1200 / image.width)), Image.Resampling.LANCZOS)
-    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT,
-                                               dither=Image.Dither.NONE).save(path, optimize=True)
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
 
 
 def main() -> int:
@@ -54,8 +53,12 @@ def main() -> int:
         data["nodes"]["NeuralSwap1"]["knobs"] = {"model": os.path.abspath(args.model), "identities": args.identities}
         json.dump(data, open(script, "w"), indent=2)
     port, ready = free_port(), threading.Event()
-    threading.Thread(target=serve, args=(script,), daemon=True, kwargs={
-        "port": port, "open_browser": False, "token": "screenshots", "on_ready": lambda url: ready.set()}).start()
+    threading.Thread(
+        target=serve,
+        args=(script,),
+        daemon=True,
+        kwargs={"port": port, "open_browser": False, "token": "screenshots", "on_ready": lambda url: ready.set()},
+    ).start()
     ready.wait(60)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
@@ -64,9 +67,11 @@ def main() -> int:
         page.wait_for_function("document.body.dataset.ready === '1'", timeout=120_000)
 
         def settle(edits=0):
-            page.wait_for_function("t => (document.body.dataset.shown || '').startsWith(t)",
-                                   arg=f"{page.eval_on_selector('#node-a', 'e => e.value')}@1003#{edits}",
-                                   timeout=120_000)
+            page.wait_for_function(
+                "t => (document.body.dataset.shown || '').startsWith(t)",
+                arg=f"{page.eval_on_selector('#node-a', 'e => e.value')}@1003#{edits}",
+                timeout=120_000,
+            )
             page.wait_for_timeout(300)
 
         page.fill("#frame", "1003")
@@ -94,8 +99,17 @@ def main() -> int:
         page.locator("#knobs").screenshot(path=os.path.join(out, "viewer_knobs.png"))
         if args.training:
             port2, ready2 = free_port(), threading.Event()
-            threading.Thread(target=serve, args=(args.training,), daemon=True, kwargs={
-                "port": port2, "open_browser": False, "token": "screenshots", "on_ready": lambda url: ready2.set()}).start()
+            threading.Thread(
+                target=serve,
+                args=(args.training,),
+                daemon=True,
+                kwargs={
+                    "port": port2,
+                    "open_browser": False,
+                    "token": "screenshots",
+                    "on_ready": lambda url: ready2.set(),
+                },
+            ).start()
             ready2.wait(60)
             page.goto(f"http://127.0.0.1:{port2}/?token=screenshots")
             page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)

@@ -60,7 +60,7 @@ def test_wrong_or_missing_token_is_refused_and_logged(shot, caplog):
             assert "access token" in error(c.post("/api/save"), 403)
         assert sum("wrong or missing access token" in r.message for r in caplog.records) == 4
         page = c.get("/", params={"token": TOKEN})  # the address `faceplate view` prints
-        assert page.status_code == 200 and "<canvas id=\"view\">" in page.text
+        assert page.status_code == 200 and '<canvas id="view">' in page.text
         assert c.get("/static/main.js").status_code == 200  # the page's cookie now carries the token
         assert c.get("/api/script").status_code == 200
 
@@ -69,11 +69,20 @@ def test_nodes_and_knob_metadata_come_from_the_nodes_own_declarations(client):
     script = client.get("/api/script").json()
     assert script["frame_range"] == [1001, 1006]
     nodes = {n["name"]: n for n in script["nodes"]}
-    assert [n["type"] for n in script["nodes"]] == ["Read", "FaceDetect", "AlignEdit", "OcclusionMask",
-                                                     "NeuralSwap", "JawBlend", "Write"]
+    assert [n["type"] for n in script["nodes"]] == [
+        "Read",
+        "FaceDetect",
+        "AlignEdit",
+        "OcclusionMask",
+        "NeuralSwap",
+        "JawBlend",
+        "Write",
+    ]
     jaw = nodes["JawBlend1"]
     declared = JawBlend.describe()["knobs"]
-    assert [{k: v for k, v in knob.items() if k not in ("value", "keys", "at_frame")} for knob in jaw["knobs"]] == declared
+    assert [
+        {k: v for k, v in knob.items() if k not in ("value", "keys", "at_frame")} for knob in jaw["knobs"]
+    ] == declared
     left = next(k for k in jaw["knobs"] if k["name"] == "jaw_left_offset")
     assert (left["type"], left["min"], left["max"], left["animatable"]) == ("float", -25.0, 25.0, True)
     assert "jaw on the image's left" in left["tooltip"]
@@ -97,8 +106,17 @@ def test_frame_is_the_graph_render_through_the_display_transform(client, shot):
 def test_layers_channels_and_overlay(client):
     plate = client.get("/api/plate", params={"node": "JawBlend1", "frame": FRAME}).json()
     assert (plate["width"], plate["height"]) == (640, 360)
-    assert plate["views"] == ["rgba", "swap", "A", "mask.face", "mask.jaw", "mask.hairline", "mask.eyes", "mask.mouth",
-                              "mask.occlusion"]
+    assert plate["views"] == [
+        "rgba",
+        "swap",
+        "A",
+        "mask.face",
+        "mask.jaw",
+        "mask.hairline",
+        "mask.eyes",
+        "mask.mouth",
+        "mask.occlusion",
+    ]
     jaw = frame(client, layer="mask.jaw")
     assert (jaw[..., 0] == jaw[..., 1]).all() and jaw.max() == 255 and (jaw == 0).mean() > 0.8  # a band, grey
     red, green = frame(client, channel="R"), frame(client, channel="G")
@@ -111,8 +129,9 @@ def test_layers_channels_and_overlay(client):
     assert np.abs(over[outside] - plain[outside]).max() <= 1  # mattes below half a level tint by rounding only
     read = client.get("/api/plate", params={"node": "Read1", "frame": FRAME}).json()
     assert read["views"] == ["rgba", "A"]
-    assert "mask.jaw" in error(client.get("/api/frame.png", params={"node": "Read1", "frame": FRAME,
-                                                                     "layer": "mask.jaw"}), 400)
+    assert "mask.jaw" in error(
+        client.get("/api/frame.png", params={"node": "Read1", "frame": FRAME, "layer": "mask.jaw"}), 400
+    )
 
 
 def test_a_knob_change_re_renders_only_what_it_affects(client):
@@ -122,7 +141,9 @@ def test_a_knob_change_re_renders_only_what_it_affects(client):
     assert state["dirty"] and state["can_undo"]
     after = frame(client, layer="mask.jaw")
     assert (before != after).any(axis=2).sum() > 200  # the jaw band moved
-    recomputed = {k: v - counts.get(k, 0) for k, v in client.session.graph.compute_counts.items() if v != counts.get(k, 0)}
+    recomputed = {
+        k: v - counts.get(k, 0) for k, v in client.session.graph.compute_counts.items() if v != counts.get(k, 0)
+    }
     assert recomputed == {"JawBlend1": 1}
     # The right side of the face did not move: the offset is per segment.
     assert (before[:, 400:] == after[:, 400:]).all()
@@ -147,24 +168,50 @@ def test_faces_and_qc_strip(client):
 
 def test_keys_set_move_delete_with_interpolation_undo_redo_and_save(client, shot):
     post = client.post
-    assert post("/api/key", json={"node": "JawBlend1", "knob": "jaw_left_offset", "frame": 1002, "value": 4.0}).status_code == 200
-    assert post("/api/key", json={"node": "JawBlend1", "knob": "jaw_left_offset", "frame": 1005, "value": 10.0,
-                                  "interpolation": "smooth"}).status_code == 200
-    knob = lambda: next(k for n in client.get("/api/script", params={"frame": 1003}).json()["nodes"]  # noqa: E731
-                        if n["name"] == "JawBlend1" for k in n["knobs"] if k["name"] == "jaw_left_offset")
+    assert (
+        post("/api/key", json={"node": "JawBlend1", "knob": "jaw_left_offset", "frame": 1002, "value": 4.0}).status_code
+        == 200
+    )
+    assert (
+        post(
+            "/api/key",
+            json={
+                "node": "JawBlend1",
+                "knob": "jaw_left_offset",
+                "frame": 1005,
+                "value": 10.0,
+                "interpolation": "smooth",
+            },
+        ).status_code
+        == 200
+    )
+
+    def knob():
+        nodes = client.get("/api/script", params={"frame": 1003}).json()["nodes"]
+        return next(k for n in nodes if n["name"] == "JawBlend1" for k in n["knobs"] if k["name"] == "jaw_left_offset")
+
     assert knob()["value"] == {"curve": [[1002, 4.0, "linear"], [1005, 10.0, "smooth"]]}
     assert knob()["at_frame"] == pytest.approx(6.0)
-    assert post("/api/key/move", json={"node": "JawBlend1", "knob": "jaw_left_offset", "frame": 1005, "to": 1006}).status_code == 200
+    assert (
+        post(
+            "/api/key/move", json={"node": "JawBlend1", "knob": "jaw_left_offset", "frame": 1005, "to": 1006}
+        ).status_code
+        == 200
+    )
     assert knob()["value"] == {"curve": [[1002, 4.0, "linear"], [1006, 10.0, "smooth"]]}
-    assert post("/api/key/delete", json={"node": "JawBlend1", "knob": "jaw_left_offset", "frame": 1002}).status_code == 200
+    assert (
+        post("/api/key/delete", json={"node": "JawBlend1", "knob": "jaw_left_offset", "frame": 1002}).status_code == 200
+    )
     assert knob()["value"] == {"curve": [[1006, 10.0, "smooth"]]}
     assert post("/api/undo").json()["can_redo"]
     assert knob()["value"] == {"curve": [[1002, 4.0, "linear"], [1006, 10.0, "smooth"]]}
     post("/api/redo")
-    assert "no key at frame 1003" in error(post("/api/key/delete", json={"node": "JawBlend1", "knob": "jaw_left_offset",
-                                                                          "frame": 1003}), 400)
-    assert "cannot be animated" in error(post("/api/key", json={"node": "JawBlend1", "knob": "blend", "frame": 1003,
-                                                                 "value": 1.0}), 400)
+    assert "no key at frame 1003" in error(
+        post("/api/key/delete", json={"node": "JawBlend1", "knob": "jaw_left_offset", "frame": 1003}), 400
+    )
+    assert "cannot be animated" in error(
+        post("/api/key", json={"node": "JawBlend1", "knob": "blend", "frame": 1003, "value": 1.0}), 400
+    )
     assert post("/api/save").json()["dirty"] is False
     saved = Graph.load(shot)
     assert saved["JawBlend1"].knob_json()["jaw_left_offset"] == {"curve": [[1006, 10.0, "smooth"]]}
@@ -175,25 +222,37 @@ def test_bad_values_are_clear_errors_and_change_nothing(client, shot, caplog):
     on_disk = open(shot).read()
     text = client.session.text
     with caplog.at_level(logging.WARNING, logger="faceplate.viewer"):
-        message = error(client.post("/api/knob", json={"node": "JawBlend1", "knob": "jaw_left_offset", "value": 80}), 400)
+        message = error(
+            client.post("/api/knob", json={"node": "JawBlend1", "knob": "jaw_left_offset", "value": 80}), 400
+        )
         assert "above the maximum 25" in message and "JawBlend1" in message and "jaw_left_offset" in message
-        assert "above the maximum" in error(client.post("/api/key", json={"node": "JawBlend1", "knob": "feather",
-                                                                           "frame": 1001, "value": 99}), 400)
-        assert "no such knob" in error(client.post("/api/knob", json={"node": "JawBlend1", "knob": "jaw", "value": 1}), 400)
+        assert "above the maximum" in error(
+            client.post("/api/key", json={"node": "JawBlend1", "knob": "feather", "frame": 1001, "value": 99}), 400
+        )
+        assert "no such knob" in error(
+            client.post("/api/knob", json={"node": "JawBlend1", "knob": "jaw", "value": 1}), 400
+        )
         assert "no such node" in error(client.post("/api/knob", json={"node": "Nope", "knob": "x", "value": 1}), 400)
-        assert "not one of" in error(client.post("/api/knob", json={"node": "JawBlend1", "knob": "blend",
-                                                                     "value": "screen"}), 400)
-        outside = error(client.post("/api/knob", json={"node": "Write1", "knob": "file",
-                                                       "value": "../elsewhere/out.####.exr"}), 400)
+        assert "not one of" in error(
+            client.post("/api/knob", json={"node": "JawBlend1", "knob": "blend", "value": "screen"}), 400
+        )
+        outside = error(
+            client.post("/api/knob", json={"node": "Write1", "knob": "file", "value": "../elsewhere/out.####.exr"}), 400
+        )
         assert "outside the script's folder" in outside and "Write1" in outside
-        assert "outside" in error(client.post("/api/knob", json={"node": "Write1", "knob": "file",
-                                                                 "value": "/tmp/out.####.exr"}), 400)
-        assert "whole frame" in error(client.get("/api/frame.png", params={"node": "JawBlend1", "frame": "1001.5"}), 400)
+        assert "outside" in error(
+            client.post("/api/knob", json={"node": "Write1", "knob": "file", "value": "/tmp/out.####.exr"}), 400
+        )
+        assert "whole frame" in error(
+            client.get("/api/frame.png", params={"node": "JawBlend1", "frame": "1001.5"}), 400
+        )
         assert "JSON object" in error(client.post("/api/knob", content=b"[1"), 400)
         assert "nothing to undo" in error(client.post("/api/undo"), 400)
     assert client.session.text == text and open(shot).read() == on_disk
     assert sum("above the maximum 25" in r.message for r in caplog.records) == 1
-    assert client.post("/api/knob", json={"node": "Write1", "knob": "file", "value": "out/v2.####.exr"}).status_code == 200
+    assert (
+        client.post("/api/knob", json={"node": "Write1", "knob": "file", "value": "out/v2.####.exr"}).status_code == 200
+    )
 
 
 def test_save_refuses_a_script_changed_on_disk_and_reload_refuses_a_broken_one(client, shot):
@@ -206,20 +265,28 @@ def test_save_refuses_a_script_changed_on_disk_and_reload_refuses_a_broken_one(c
     assert "changed on disk" in error(client.post("/api/save"), 409)
     assert open(shot).read() == changed  # nothing written
     with open(shot, "w") as f:
-        f.write('{"format": "faceplate-script", "version": 1, "nodes": {"J": {"type": "JawBlend", "knobs": {"erode": 99}}}}')
+        f.write(
+            '{"format": "faceplate-script", "version": 1, "nodes": {"J": {"type": "JawBlend", "knobs": {"erode": 99}}}}'
+        )
     broken = error(client.post("/api/reload"), 400)
     assert "above the maximum" in broken and "erode" in broken
     assert client.session.graph["JawBlend1"]["chin_offset"] == 5.0  # the session is untouched
     with open(shot, "w") as f:
         f.write(changed)
-    assert client.post("/api/reload").json() == {"script": client.session.state()["script"], "dirty": False,
-                                                 "can_undo": False, "can_redo": False}
+    assert client.post("/api/reload").json() == {
+        "script": client.session.state()["script"],
+        "dirty": False,
+        "can_undo": False,
+        "can_redo": False,
+    }
     assert client.session.graph["JawBlend1"]["feather"] == 3.0
 
 
 def test_a_broken_script_is_refused_at_start(tmp_path, capsys):
     script = tmp_path / "broken.json"
-    script.write_text('{"format": "faceplate-script", "version": 1, "nodes": {"R": {"type": "Read", "knobs": {"nope": 1}}}')
+    script.write_text(
+        '{"format": "faceplate-script", "version": 1, "nodes": {"R": {"type": "Read", "knobs": {"nope": 1}}}'
+    )
     with pytest.raises(ScriptError, match="not valid JSON"):
         Session(script)
     assert main(["view", str(script), "--no-browser"]) == 2
@@ -246,9 +313,17 @@ def test_render_range_renders_what_the_viewer_shows(client, shot):
 def test_serve_listens_on_localhost_behind_the_token(shot):
     port, ready = free_port(), threading.Event()
     urls = []
-    thread = threading.Thread(target=serve, args=(shot,), kwargs={
-        "port": port, "open_browser": False, "token": TOKEN, "on_ready": lambda u: (urls.append(u), ready.set())},
-        daemon=True)
+    thread = threading.Thread(
+        target=serve,
+        args=(shot,),
+        kwargs={
+            "port": port,
+            "open_browser": False,
+            "token": TOKEN,
+            "on_ready": lambda u: (urls.append(u), ready.set()),
+        },
+        daemon=True,
+    )
     thread.start()
     assert ready.wait(30)
     assert urls == [f"http://127.0.0.1:{port}/?token={TOKEN}"]
@@ -278,11 +353,14 @@ def test_display_cache_redoes_changed_pixels_only_and_gives_the_same_bytes(shot)
     cache = display.DisplayCache()
     ys, xs = np.nonzero(plate.channel("mask.face") > 0.9)
     cy, cx = int(ys.mean()), int(xs.mean())  # inside the face, where every view shown here has values
-    for settings in (display.DisplaySettings(overlay="mask.jaw", exposure=0.5), display.DisplaySettings(channel="luminance"),
-                     display.DisplaySettings(layer="mask.face", gamma=2.0)):
+    for settings in (
+        display.DisplaySettings(overlay="mask.jaw", exposure=0.5),
+        display.DisplaySettings(channel="luminance"),
+        display.DisplaySettings(layer="mask.face", gamma=2.0),
+    ):
         assert np.array_equal(cache.pixels(("J", FRAME), plate, settings), display.display_pixels(plate, settings))
         pixels = plate.pixels.copy()
-        pixels[cy - 20:cy + 20, cx - 30:cx + 30] *= 0.5  # a change in a box, as a knob change makes
+        pixels[cy - 20 : cy + 20, cx - 30 : cx + 30] *= 0.5  # a change in a box, as a knob change makes
         changed = plate.replace(pixels=pixels)
         again = cache.pixels(("J", FRAME), changed, settings)
         assert np.array_equal(again, display.display_pixels(changed, settings))

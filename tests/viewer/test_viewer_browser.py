@@ -34,8 +34,12 @@ def served(shot):
     data["nodes"]["Write1"]["knobs"]["pixel_type"] = "float"  # renders compare bit for bit with the viewer
     json.dump(data, open(shot, "w"), indent=2)
     port, ready = free_port(), threading.Event()
-    threading.Thread(target=serve, args=(shot,), daemon=True, kwargs={
-        "port": port, "open_browser": False, "token": TOKEN, "on_ready": lambda url: ready.set()}).start()
+    threading.Thread(
+        target=serve,
+        args=(shot,),
+        daemon=True,
+        kwargs={"port": port, "open_browser": False, "token": TOKEN, "on_ready": lambda url: ready.set()},
+    ).start()
     assert ready.wait(30)
     return shot, f"http://127.0.0.1:{port}/?token={TOKEN}"
 
@@ -76,8 +80,10 @@ def test_scrub_edit_key_save_reload_and_render_match(served, page):
     page.locator("#knob-JawBlend1-jaw_left_offset button[data-action=key]").click()
     shown(page, f"JawBlend1@{FRAME}#2/mask.jaw")
     page.click("#save")
-    page.wait_for_function("!document.getElementById('status').classList.contains('dirty') && "
-                           "document.getElementById('status').textContent === 'shot.json'")
+    page.wait_for_function(
+        "!document.getElementById('status').classList.contains('dirty') && "
+        "document.getElementById('status').textContent === 'shot.json'"
+    )
     assert Graph.load(shot)["JawBlend1"].knob_json()["jaw_left_offset"] == {"curve": [[FRAME, 12.0, "linear"]]}
 
     page.reload()
@@ -101,7 +107,9 @@ def test_scrub_edit_key_save_reload_and_render_match(served, page):
     page.mouse.move(start[0] + start[2], start[1] + start[3])
     page.mouse.up()
     shown(page, f"JawBlend1@{FRAME}#1/rgba")
-    assert Graph.load(shot)["JawBlend1"].knob_json()["jaw_left_offset"] == {"curve": [[FRAME, 12.0, "linear"]]}  # unsaved
+    assert Graph.load(shot)["JawBlend1"].knob_json()["jaw_left_offset"] == {
+        "curve": [[FRAME, 12.0, "linear"]]
+    }  # unsaved
     dragged_value = float(page.locator("#knob-JawBlend1-jaw_left_offset input[type=number]").input_value())
     assert 16.0 <= dragged_value <= 18.0  # 12 + 5 % of the face size
     page.click("#undo")
@@ -127,6 +135,5 @@ def test_bad_input_shows_in_the_page_and_writes_nothing(served, page):
     assert "above the maximum 25" in message and "jaw_left_offset" in message
     assert box.input_value() == "0"  # the panel shows the script's value again
     assert not page.locator("#status.dirty").count() and open(shot).read() == on_disk  # nothing changed or written
-    wrong = page.context.request.get(url.split("?")[0] + "api/script?token=wrong",
-                                     headers={"Cookie": ""})
+    wrong = page.context.request.get(url.split("?")[0] + "api/script?token=wrong", headers={"Cookie": ""})
     assert wrong.status == 403 and "access token" in wrong.json()["error"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 
-from faceplate.cli import main
 from faceplate.actions.demo.shot import ShotSpec, write_shot
+from faceplate.cli import main
 
 FRAMES = (1001, 1006)
 SPEC = ShotSpec("astronaut", (640, 360), FRAMES, occluder=None)
@@ -20,8 +20,19 @@ def make_shot(folder: str, spec: ShotSpec = SPEC) -> str:
     """Writes plates, script and sidecar into ``folder``; returns the script's path."""
     write_shot(spec, os.path.join(folder, "plates", "shot.####.exr"))
     script = os.path.join(folder, "shot.json")
-    assert main(["new", script, "--plate", os.path.join(folder, "plates", "shot.####.exr"),
-                 "--frames", f"{spec.frames[0]}-{spec.frames[1]}"]) == 0
+    assert (
+        main(
+            [
+                "new",
+                script,
+                "--plate",
+                os.path.join(folder, "plates", "shot.####.exr"),
+                "--frames",
+                f"{spec.frames[0]}-{spec.frames[1]}",
+            ]
+        )
+        == 0
+    )
     assert main(["track", script, "-q", "--no-sheets"]) == 0
     return script
 

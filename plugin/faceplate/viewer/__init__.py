@@ -28,8 +28,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(script: str, *, port: int = 0, open_browser: bool = True, token: str | None = None,
-          on_ready=print) -> None:
+def serve(script: str, *, port: int = 0, open_browser: bool = True, token: str | None = None, on_ready=print) -> None:
     """Opens ``script`` (or a training folder) and serves the viewer until interrupted.
 
     Args:

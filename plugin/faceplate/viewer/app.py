@@ -76,13 +76,27 @@ class TokenGate(BaseHTTPMiddleware):
         self.cookie = cookie_name(token)
 
     async def dispatch(self, request: Request, call_next):
-        given = (request.query_params.get("token") or request.headers.get(TOKEN_HEADER)
-                 or request.cookies.get(self.cookie) or "")
+        given = (
+            request.query_params.get("token")
+            or request.headers.get(TOKEN_HEADER)
+            or request.cookies.get(self.cookie)
+            or ""
+        )
         if not secrets.compare_digest(given.encode(), self.token.encode()):
-            log.warning("refused %s %s from %s: wrong or missing access token", request.method, request.url.path,
-                        request.client.host if request.client else "?")
-            return JSONResponse({"error": "wrong or missing access token: open the address `faceplate view` "
-                                          "printed (it ends in ?token=...)", "kind": "AccessDenied"}, status_code=403)
+            log.warning(
+                "refused %s %s from %s: wrong or missing access token",
+                request.method,
+                request.url.path,
+                request.client.host if request.client else "?",
+            )
+            return JSONResponse(
+                {
+                    "error": "wrong or missing access token: open the address `faceplate view` "
+                    "printed (it ends in ?token=...)",
+                    "kind": "AccessDenied",
+                },
+                status_code=403,
+            )
         response = await call_next(request)
         if "token" in request.query_params:
             response.set_cookie(self.cookie, self.token, httponly=True, samesite="strict")
@@ -156,16 +170,23 @@ def create_app(session: Session, token: str) -> Starlette:
     def plate(request: Request):
         p = plate_at(request.query_params)
         d = p.display_window
-        return JSONResponse({"width": d.width, "height": d.height, "views": display_io.views(p),
-                             "channels": list(p.channels)})
+        return JSONResponse(
+            {"width": d.width, "height": d.height, "views": display_io.views(p), "channels": list(p.channels)}
+        )
 
     def frame_png(request: Request):
         q = request.query_params
         settings = display_io.DisplaySettings(
-            layer=q.get("layer", "rgba"), channel=q.get("channel", "rgb"), exposure=_number(q, "exposure", 0.0),
-            gamma=_number(q, "gamma", 1.0), display=q.get("display", ""), view=q.get("view", ""),
-            overlay=q.get("overlay", ""), exact=q.get("exact", "") in ("1", "true"),
-            proxy=int(_number(q, "proxy", 1)))
+            layer=q.get("layer", "rgba"),
+            channel=q.get("channel", "rgb"),
+            exposure=_number(q, "exposure", 0.0),
+            gamma=_number(q, "gamma", 1.0),
+            display=q.get("display", ""),
+            view=q.get("view", ""),
+            overlay=q.get("overlay", ""),
+            exact=q.get("exact", "") in ("1", "true"),
+            proxy=int(_number(q, "proxy", 1)),
+        )
         start = time.perf_counter()
         p = plate_at(q)
         rendered = time.perf_counter()
@@ -173,9 +194,15 @@ def create_app(session: Session, token: str) -> Starlette:
             pixels = shown.pixels((q.get("node"), q.get("frame")), p, settings)
         data = display_io.png_bytes(pixels)
         done = time.perf_counter()
-        return Response(data, media_type="image/png", headers={
-            "Cache-Control": "no-store", "X-Render-Ms": f"{(rendered - start) * 1e3:.1f}",
-            "X-Display-Ms": f"{(done - rendered) * 1e3:.1f}"})
+        return Response(
+            data,
+            media_type="image/png",
+            headers={
+                "Cache-Control": "no-store",
+                "X-Render-Ms": f"{(rendered - start) * 1e3:.1f}",
+                "X-Display-Ms": f"{(done - rendered) * 1e3:.1f}",
+            },
+        )
 
     def faces(request: Request):
         return JSONResponse({"faces": faces_json(plate_at(request.query_params))})
@@ -243,12 +270,14 @@ def create_app(session: Session, token: str) -> Starlette:
         Route("/api/render/{job:int}", render_status),
         Mount("/static", StaticFiles(directory=str(static)), name="static"),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(TokenGate, token=token)],
-                     exception_handlers=error_handlers())
+    return Starlette(
+        routes=routes, middleware=[Middleware(TokenGate, token=token)], exception_handlers=error_handlers()
+    )
 
 
 def error_handlers() -> dict:
     """faceplate errors as JSON 400 (409 for a disk conflict), HTTP errors as JSON; each logged."""
+
     async def on_faceplate_error(request: Request, exc: Exception):
         status = 409 if isinstance(exc, DiskConflict) else 400
         log.warning("%s %s: %s", request.method, request.url.path, exc)
@@ -256,8 +285,9 @@ def error_handlers() -> dict:
 
     async def on_http_error(request: Request, exc: HTTPException):
         log.warning("%s %s: %s", request.method, request.url.path, exc.detail)
-        return JSONResponse({"error": f"{exc.detail}: {request.url.path}", "kind": "HTTPError"},
-                            status_code=exc.status_code)
+        return JSONResponse(
+            {"error": f"{exc.detail}: {request.url.path}", "kind": "HTTPError"}, status_code=exc.status_code
+        )
 
     return {FaceplateError: on_faceplate_error, HTTPException: on_http_error}
 

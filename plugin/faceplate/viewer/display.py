@@ -43,8 +43,14 @@ PROXIES = (1, 2, 4, 8)
 LUT_SIZE = 65
 # The shaper: ACEScct's curve (lin -> log, linear toe below 2^-7), so the cube's samples are spread as
 # evenly over perceived brightness as ACES's own grading space spreads them; config-independent.
-SHAPER = {"base": 2.0, "logSideSlope": [1 / 17.52] * 3, "logSideOffset": [9.72 / 17.52] * 3,
-          "linSideSlope": [1.0] * 3, "linSideOffset": [0.0] * 3, "linSideBreak": [2.0 ** -7] * 3}
+SHAPER = {
+    "base": 2.0,
+    "logSideSlope": [1 / 17.52] * 3,
+    "logSideOffset": [9.72 / 17.52] * 3,
+    "linSideSlope": [1.0] * 3,
+    "linSideOffset": [0.0] * 3,
+    "linSideBreak": [2.0**-7] * 3,
+}
 OVERLAY_TINT = np.array([1.0, 0.35, 0.15], np.float32)  # a warm orange: reads over skin and over grey sets
 OVERLAY_OPACITY = 0.55
 
@@ -96,8 +102,12 @@ def displays() -> dict:
     config = _config(path)
     names = list(config.getDisplays())
     default = config.getDefaultDisplay()
-    return {"config": path, "default_display": default, "default_view": config.getDefaultView(default),
-            "displays": {d: list(config.getViews(d)) for d in names}}
+    return {
+        "config": path,
+        "default_display": default,
+        "default_view": config.getDefaultView(default),
+        "displays": {d: list(config.getViews(d)) for d in names},
+    }
 
 
 @functools.lru_cache(maxsize=16)
@@ -105,12 +115,15 @@ def _exact_processor(path: str, display: str, view: str):
     config = _config(path)
     display = display or config.getDefaultDisplay()
     if display not in config.getDisplays():
-        raise ColourError(f"display {display!r} is not in the OpenColorIO config '{path}'; it has "
-                          f"{', '.join(config.getDisplays())}")
+        raise ColourError(
+            f"display {display!r} is not in the OpenColorIO config '{path}'; it has {', '.join(config.getDisplays())}"
+        )
     view = view or config.getDefaultView(display)
     if view not in config.getViews(display):
-        raise ColourError(f"view {view!r} is not a view of display {display!r} in '{path}'; it has "
-                          f"{', '.join(config.getViews(display))}")
+        raise ColourError(
+            f"view {view!r} is not a view of display {display!r} in '{path}'; it has "
+            f"{', '.join(config.getViews(display))}"
+        )
     source = colour.resolve_colour_space(colour.WORKING_SPACE, path)
     transform = ocio.DisplayViewTransform(src=source, display=display, view=view)
     return config.getProcessor(transform).getDefaultCPUProcessor()
@@ -157,20 +170,22 @@ def _full_window(plate: Plate, names: tuple[str, ...]) -> np.ndarray:
     dw, disp = plate.data_window, plate.display_window
     if dw == disp:
         consecutive = idx == list(range(idx[0], idx[0] + len(idx)))
-        return plate.pixels[:, :, idx[0]:idx[0] + len(idx)] if consecutive else plate.pixels[:, :, idx]  # a view
+        return plate.pixels[:, :, idx[0] : idx[0] + len(idx)] if consecutive else plate.pixels[:, :, idx]  # a view
     out = np.zeros((disp.height, disp.width, len(idx)), np.float32)
     x0, y0 = max(dw.xmin, disp.xmin), max(dw.ymin, disp.ymin)
     x1, y1 = min(dw.xmax, disp.xmax), min(dw.ymax, disp.ymax)
     if x1 >= x0 and y1 >= y0:
-        out[y0 - disp.ymin:y1 - disp.ymin + 1, x0 - disp.xmin:x1 - disp.xmin + 1] = \
-            plate.pixels[y0 - dw.ymin:y1 - dw.ymin + 1, x0 - dw.xmin:x1 - dw.xmin + 1][:, :, idx]
+        out[y0 - disp.ymin : y1 - disp.ymin + 1, x0 - disp.xmin : x1 - disp.xmin + 1] = plate.pixels[
+            y0 - dw.ymin : y1 - dw.ymin + 1, x0 - dw.xmin : x1 - dw.xmin + 1
+        ][:, :, idx]
     return out
 
 
 def _channel(plate: Plate, name: str, what: str, proxy: int) -> np.ndarray:
     if not plate.has_channel(name):
-        raise FaceplateError(f"the plate has no channel {name!r} to show as the {what}; it has "
-                             f"{', '.join(views(plate))}")
+        raise FaceplateError(
+            f"the plate has no channel {name!r} to show as the {what}; it has {', '.join(views(plate))}"
+        )
     return _window(plate, (name,), proxy)[:, :, 0]
 
 
@@ -182,8 +197,9 @@ def display_source(plate: Plate, settings: DisplaySettings) -> np.ndarray:
     if settings.layer in RGB_LAYERS:
         names = RGB_LAYERS[settings.layer]
         if not all(plate.has_channel(c) for c in names):
-            raise FaceplateError(f"the plate has no {settings.layer} layer ({', '.join(names)}); it has "
-                                 f"{', '.join(views(plate))}")
+            raise FaceplateError(
+                f"the plate has no {settings.layer} layer ({', '.join(names)}); it has {', '.join(views(plate))}"
+            )
         if settings.channel == "A":
             values = _channel(plate, "A", "alpha", settings.proxy)[:, :, None]
         else:
@@ -210,7 +226,7 @@ def display_transform(source: np.ndarray, settings: DisplaySettings) -> np.ndarr
     """Steps 2-6 on :func:`display_source`'s values: ``(H, W, 3)`` uint8."""
     colour_values = settings.layer in RGB_LAYERS and settings.channel == "rgb"
     n = 3 if colour_values else 1
-    values = source[:, :, :n] * np.float32(2.0 ** settings.exposure)
+    values = source[:, :, :n] * np.float32(2.0**settings.exposure)
     rgb = np.ascontiguousarray(values if n == 3 else np.repeat(values, 3, axis=2), np.float32)
     if _is_colour(settings):
         processor = _exact_processor if settings.exact else _baked_processor
@@ -218,7 +234,7 @@ def display_transform(source: np.ndarray, settings: DisplaySettings) -> np.ndarr
     if settings.gamma != 1.0:
         np.power(np.maximum(rgb, 0.0, out=rgb), np.float32(1.0 / settings.gamma), out=rgb)
     if settings.overlay:
-        matte = np.clip(source[:, :, n:n + 1], 0.0, 1.0) * np.float32(OVERLAY_OPACITY)
+        matte = np.clip(source[:, :, n : n + 1], 0.0, 1.0) * np.float32(OVERLAY_OPACITY)
         rgb = rgb * (1.0 - matte) + OVERLAY_TINT * matte
     return (np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
@@ -252,7 +268,7 @@ class DisplayCache:
             rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
             pixels = old_pixels.copy()
             if rows.size:
-                box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+                box = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
                 pixels[box] = display_transform(source[box], settings)
         else:
             pixels = display_transform(source, settings)
@@ -266,8 +282,11 @@ def png_bytes(rgb: np.ndarray) -> bytes:
     """PNG of ``(H, W, 3)`` uint8 RGB, stored without compression: the viewer is local, so bytes are cheap
     and encoding time is latency (1080p: about 30 ms stored, about 10x that with zlib level 1 + filters,
     measured here)."""
-    ok, data = cv2.imencode(".png", np.ascontiguousarray(rgb[:, :, ::-1]),
-                            [cv2.IMWRITE_PNG_COMPRESSION, 0, cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE])
+    ok, data = cv2.imencode(
+        ".png",
+        np.ascontiguousarray(rgb[:, :, ::-1]),
+        [cv2.IMWRITE_PNG_COMPRESSION, 0, cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE],
+    )
     if not ok:
         raise FaceplateError("could not encode the viewer image as PNG")
     return data.tobytes()

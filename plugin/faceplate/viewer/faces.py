@@ -31,9 +31,17 @@ def faces_json(plate: Plate) -> list[dict[str, Any]]:
     faces = plate.metadata.get(METADATA_KEY)
     if faces is None:
         return []
-    return [{"track_id": f.track_id, "identity": f.identity, "box": list(f.box),
-             "landmarks": f.landmarks.round(2).tolist(), "score": round(f.score, 3), "flags": sorted(f.flags)}
-            for f in faces]
+    return [
+        {
+            "track_id": f.track_id,
+            "identity": f.identity,
+            "box": list(f.box),
+            "landmarks": f.landmarks.round(2).tolist(),
+            "score": round(f.score, 3),
+            "flags": sorted(f.flags),
+        }
+        for f in faces
+    ]
 
 
 def _status(flags: list[str]) -> str:
@@ -75,18 +83,24 @@ def qc_tracks(graph: Graph) -> list[dict[str, Any]]:
                 document = json.load(f)
             raw_tracks = list(document.get("tracks", []))
         except (OSError, ValueError, AttributeError, TypeError) as exc:
-            out.append({"node": node.name, "sidecar": path, "error": f"cannot read the tracks sidecar: {exc}",
-                        "tracks": []})
+            out.append(
+                {"node": node.name, "sidecar": path, "error": f"cannot read the tracks sidecar: {exc}", "tracks": []}
+            )
             continue
         tracks = []
         for raw in raw_tracks:
             frames = {int(k): v for k, v in raw.get("frames", {}).items()}
             jitter = _jitter(frames)
-            tracks.append({
-                "id": raw.get("id"), "identity": raw.get("identity"),
-                "extra": {k: v for k, v in raw.items() if k not in ("id", "identity", "frames", "embedding")},
-                "frames": {str(f): {"status": _status(list(face.get("flags", []))), "jitter": jitter.get(f)}
-                           for f, face in sorted(frames.items())},
-            })
+            tracks.append(
+                {
+                    "id": raw.get("id"),
+                    "identity": raw.get("identity"),
+                    "extra": {k: v for k, v in raw.items() if k not in ("id", "identity", "frames", "embedding")},
+                    "frames": {
+                        str(f): {"status": _status(list(face.get("flags", []))), "jitter": jitter.get(f)}
+                        for f, face in sorted(frames.items())
+                    },
+                }
+            )
         out.append({"node": node.name, "sidecar": path, "tracks": tracks})
     return out

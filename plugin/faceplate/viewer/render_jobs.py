@@ -13,10 +13,10 @@ import threading
 import time
 from typing import Any
 
-from faceplate.foundation.errors import FaceplateError, ScriptError
-from faceplate.nodes.core import Graph
-from faceplate.foundation.frames import parse_frame_range
 from faceplate.actions.rendering import render
+from faceplate.foundation.errors import FaceplateError, ScriptError
+from faceplate.foundation.frames import parse_frame_range
+from faceplate.nodes.core import Graph
 
 log = logging.getLogger("faceplate.viewer")
 
@@ -39,8 +39,18 @@ class RenderJobs:
             if any(j["state"] == "running" for j in self._jobs.values()):
                 raise ScriptError("a render is already running; wait for it to finish")
             job_id = next(self._ids)
-            job = {"id": job_id, "state": "running", "frames": frames_text, "total": len(frames), "done": 0,
-                   "failed": 0, "started": time.time(), "seconds": None, "report": None, "error": None}
+            job = {
+                "id": job_id,
+                "state": "running",
+                "frames": frames_text,
+                "total": len(frames),
+                "done": 0,
+                "failed": 0,
+                "started": time.time(),
+                "seconds": None,
+                "report": None,
+                "error": None,
+            }
             self._jobs[job_id] = job
         threading.Thread(target=self._run, args=(job, graph, frames), daemon=True, name=f"render-{job_id}").start()
         log.info("render %d started: frames %s", job_id, frames_text)
@@ -59,8 +69,14 @@ class RenderJobs:
             job["error"], job["state"] = str(exc), "failed"
             log.warning("render %d failed: %s", job["id"], exc)
         job["seconds"] = round(time.time() - job["started"], 3)
-        log.info("render %d %s: %d of %d frames, %d failed", job["id"], job["state"], job["done"], job["total"],
-                 job["failed"])
+        log.info(
+            "render %d %s: %d of %d frames, %d failed",
+            job["id"],
+            job["state"],
+            job["done"],
+            job["total"],
+            job["failed"],
+        )
 
     def get(self, job_id: int) -> dict[str, Any]:
         job = self._jobs.get(job_id)

@@ -90,8 +90,12 @@ class Session:
         return self._history[self._index]
 
     def state(self) -> dict[str, Any]:
-        return {"script": str(self.path), "dirty": self.text != self._saved,
-                "can_undo": self._index > 0, "can_redo": self._index < len(self._history) - 1}
+        return {
+            "script": str(self.path),
+            "dirty": self.text != self._saved,
+            "can_undo": self._index > 0,
+            "can_redo": self._index < len(self._history) - 1,
+        }
 
     def describe(self, frame: int | None = None) -> dict[str, Any]:
         """The script for the page: frame range, and every node with its knobs' metadata, stored values
@@ -137,7 +141,7 @@ class Session:
                 self._check_inside(candidate, node, knob)
             self._apply(candidate)
             text = script_io.dumps(self.graph)
-            del self._history[self._index + 1:]
+            del self._history[self._index + 1 :]
             self._history.append(text)
             self._index += 1
             log.info("%s.%s: %s", node, knob, what)
@@ -147,9 +151,13 @@ class Session:
         value = graph[node][knob]
         resolved = os.path.realpath(graph.resolve_path(value))
         if os.path.commonpath([resolved, str(self.folder)]) != str(self.folder):
-            raise KnobError(f"path {value!r} resolves to {resolved}, outside the script's folder {self.folder}; "
-                            "the viewer only points knobs at files inside the script's folder (edit the script "
-                            "by hand to reach elsewhere)", node=node, knob=knob)
+            raise KnobError(
+                f"path {value!r} resolves to {resolved}, outside the script's folder {self.folder}; "
+                "the viewer only points knobs at files inside the script's folder (edit the script "
+                "by hand to reach elsewhere)",
+                node=node,
+                knob=knob,
+            )
 
     def _apply(self, candidate: Graph) -> None:
         """Copies the candidate's knob values onto the live nodes (same nodes, same connections)."""
@@ -166,8 +174,9 @@ class Session:
     def set_key(self, node: str, knob: str, frame: float, value: Any, interpolation: str = "linear") -> dict[str, Any]:
         """Sets (or replaces) a key at ``frame`` on every component of an animatable knob."""
         if interpolation not in INTERPOLATIONS:
-            raise KnobError(f"interpolation {interpolation!r} is not one of {', '.join(INTERPOLATIONS)}",
-                            node=node, knob=knob)
+            raise KnobError(
+                f"interpolation {interpolation!r} is not one of {', '.join(INTERPOLATIONS)}", node=node, knob=knob
+            )
         frame = _frame(frame, node, knob)
 
         def change(decl, current):
@@ -260,9 +269,11 @@ class Session:
         with self.lock:
             on_disk = self._read_disk()
             if _sha(on_disk) != self._disk_sha:
-                raise DiskConflict(f"{self.path} changed on disk since the viewer read it; nothing was written. "
-                                   "Reload it in the viewer (your unsaved edits are dropped) and redo them, or "
-                                   "move the other version aside and save again")
+                raise DiskConflict(
+                    f"{self.path} changed on disk since the viewer read it; nothing was written. "
+                    "Reload it in the viewer (your unsaved edits are dropped) and redo them, or "
+                    "move the other version aside and save again"
+                )
             text = self.text
             self._load(text, f"{self.path} (to be saved)")  # what Graph.load will accept, or nothing is written
             write_text(self.path, text)

@@ -30,12 +30,15 @@ SHOWN_PREVIEWS = 4
 def listing(folder: str) -> dict[str, Any]:
     """What the page shows: the loss curve's and previews' names with their modification times, the
     finished training's summary (or None while it runs)."""
+
     def stamp(name: str) -> float | None:
         path = os.path.join(folder, name)
         return os.path.getmtime(path) if os.path.isfile(path) else None
 
     previews_folder = os.path.join(folder, PREVIEWS)
-    previews = sorted(f for f in os.listdir(previews_folder) if f.endswith(".png")) if os.path.isdir(previews_folder) else []
+    previews = (
+        sorted(f for f in os.listdir(previews_folder) if f.endswith(".png")) if os.path.isdir(previews_folder) else []
+    )
     summary = None
     if os.path.isfile(os.path.join(folder, "training.json")):
         try:
@@ -43,9 +46,14 @@ def listing(folder: str) -> dict[str, Any]:
                 summary = json.load(f)
         except (OSError, ValueError) as exc:
             summary = {"error": f"cannot read training.json: {exc}"}
-    return {"folder": folder, "loss_curve": stamp("loss_curve.png"),
-            "previews": [{"name": f"{PREVIEWS}/{p}", "mtime": stamp(f"{PREVIEWS}/{p}")} for p in previews[-SHOWN_PREVIEWS:]],
-            "training": summary}
+    return {
+        "folder": folder,
+        "loss_curve": stamp("loss_curve.png"),
+        "previews": [
+            {"name": f"{PREVIEWS}/{p}", "mtime": stamp(f"{PREVIEWS}/{p}")} for p in previews[-SHOWN_PREVIEWS:]
+        ],
+        "training": summary,
+    }
 
 
 def inside(folder: str, name: str) -> str:
@@ -72,7 +80,12 @@ def create_training_app(folder: str, token: str) -> Starlette:
     def file(request: Request):
         return FileResponse(inside(folder, request.query_params.get("name", "")), headers={"Cache-Control": "no-store"})
 
-    routes = [Route("/", index), Route("/api/training", state), Route("/api/file", file),
-              Mount("/static", StaticFiles(directory=str(static)), name="static")]
-    return Starlette(routes=routes, middleware=[Middleware(TokenGate, token=token)],
-                     exception_handlers=error_handlers())
+    routes = [
+        Route("/", index),
+        Route("/api/training", state),
+        Route("/api/file", file),
+        Mount("/static", StaticFiles(directory=str(static)), name="static"),
+    ]
+    return Starlette(
+        routes=routes, middleware=[Middleware(TokenGate, token=token)], exception_handlers=error_handlers()
+    )
