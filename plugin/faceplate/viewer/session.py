@@ -7,8 +7,8 @@ graph's plate cache (and every node's own memo) survives: a knob change re-rende
 covers.
 
 The session remembers the file's sha256 as it was read or last saved; saving refuses to overwrite a file
-that changed on disk meanwhile (another editor, ``faceplate track`` rewriting nothing here, a text
-editor), and nothing is written when the session's script does not load.
+that changed on disk meanwhile (another viewer, a text editor, a script), and nothing is written when
+the session's script does not load.
 """
 
 from __future__ import annotations
@@ -90,6 +90,7 @@ class Session:
         return self._history[self._index]
 
     def state(self) -> dict[str, Any]:
+        """Whether there are unsaved edits, and whether undo and redo can go anywhere."""
         return {
             "script": str(self.path),
             "dirty": self.text != self._saved,
