@@ -2,7 +2,8 @@
 
 Open a script, scrub to a frame, look at mask.jaw, change jaw_left_offset and see the canvas change, set
 a key, save, reload: the key is in the script; drag the jaw handle and undo it; and `faceplate render` of
-that frame shows the same pixels the viewer showed, after the same display transform.
+that frame shows the same pixels the viewer showed, after the same display transform; drag the key's tick
+on the timeline to move it.
 """
 
 import base64
@@ -119,6 +120,24 @@ def test_scrub_edit_key_save_reload_and_render_match(served, page):
     assert main(["render", shot, "--frames", str(FRAME), "-q"]) == 0
     rendered = read_image(os.path.join(os.path.dirname(shot), "render", f"shot_faceplate.{FRAME}.exr"))
     np.testing.assert_array_equal(display.display_pixels(rendered, display.DisplaySettings(layer="mask.jaw")), after)
+
+    # Dragging the key's tick on the timeline strip moves the key.
+    page.locator("#knob-JawBlend1-jaw_left_offset label").click()
+    box = page.locator("#strip").bounding_box()
+    first, n = 1001, 6
+
+    def at(frame):
+        return box["x"] + (frame - first + 0.5) / n * box["width"], box["y"] + 7
+
+    page.mouse.move(*at(FRAME))
+    page.mouse.down()
+    page.mouse.move(*at(FRAME + 1))
+    page.mouse.move(*at(FRAME + 2))
+    page.mouse.up()
+    shown(page, f"JawBlend1@{FRAME}#3/rgba")
+    keys = page.evaluate("""async () => (await (await fetch('/api/script')).json()).nodes
+        .find((n) => n.name === 'JawBlend1').knobs.find((k) => k.name === 'jaw_left_offset').value""")
+    assert keys == {"curve": [[FRAME + 2, 12.0, "linear"]]}
     assert not errors and page.locator("#error").is_hidden()
 
 

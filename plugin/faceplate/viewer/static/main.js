@@ -16,7 +16,9 @@ const state = {
 const frames = new Map();  // image URL -> ImageBitmap, for the current script state
 let serial = 0, drawn = 0, controller = null, qc = [];
 const viewer = new Viewer($("stage"), (knob, value, final) => handleDragged(knob, value, final));
-const strip = new Strip($("strip"), (f) => setFrame(f));
+const strip = new Strip($("strip"), (f) => setFrame(f), (from, to) => {
+  if (state.selected) edited(api.post("/api/key/move", { ...state.selected, frame: from, to }));
+});
 
 const PROXY = 4;  // the quick first look after an edit or a scrub: a quarter of the size
 const MAX_FRAMES = 240;  // images kept in the page (a 1080p frame is 8 MB decoded)

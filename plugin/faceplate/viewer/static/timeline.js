@@ -1,17 +1,33 @@
 // The timeline strip: keyframe ticks of the selected knob, then one QC row per track (found / predicted /
-// outlier, with jitter as bar height), and the playhead. Clicking or dragging on it scrubs.
+// outlier, with jitter as bar height), and the playhead. Clicking or dragging on it scrubs; dragging a
+// key's tick moves the key.
 
 const STATUS_COLOURS = { found: "#3f9e5a", predicted: "#d9b23c", outlier: "#e04848" };
 const ROW = 12, KEY_ROW = 14;
 
 export class Strip {
-  constructor(canvas, onFrame) {
-    this.canvas = canvas; this.onFrame = onFrame;
+  constructor(canvas, onFrame, onMoveKey) {
+    this.canvas = canvas; this.onFrame = onFrame; this.onMoveKey = onMoveKey;
     this.first = 1; this.last = 1; this.frame = 1; this.keys = []; this.tracks = [];
     let dragging = false;
-    canvas.addEventListener("pointerdown", (e) => { dragging = true; canvas.setPointerCapture(e.pointerId); this.pick(e); });
-    canvas.addEventListener("pointermove", (e) => { if (dragging) this.pick(e); else this.hover(e); });
-    canvas.addEventListener("pointerup", () => { dragging = false; });
+    canvas.addEventListener("pointerdown", (e) => {
+      dragging = true; canvas.setPointerCapture(e.pointerId);
+      const f = this.frameAt(e);
+      this.moving = e.offsetY < KEY_ROW && this.keys.some((k) => k.frame === f) ? { from: f, to: f } : null;
+      if (!this.moving) this.pick(e);
+    });
+    canvas.addEventListener("pointermove", (e) => {
+      if (!dragging) this.hover(e);
+      else if (this.moving) { this.moving.to = this.frameAt(e); this.draw(); }
+      else this.pick(e);
+    });
+    canvas.addEventListener("pointerup", () => {
+      dragging = false;
+      const m = this.moving;
+      this.moving = null;
+      if (m && m.to !== m.from) this.onMoveKey(m.from, m.to);
+      this.draw();
+    });
     new ResizeObserver(() => this.draw()).observe(canvas);
   }
 
@@ -52,7 +68,8 @@ export class Strip {
     const cw = Math.max(1, this.x(this.first + 1) - this.x(this.first));
     ctx.fillStyle = "#e8903a";
     for (const k of this.keys) {
-      const x = this.x(k.frame) + cw / 2;
+      const frame = this.moving && this.moving.from === k.frame ? this.moving.to : k.frame;
+      const x = this.x(frame) + cw / 2;
       ctx.beginPath(); ctx.moveTo(x, 2); ctx.lineTo(x + 5, 7); ctx.lineTo(x, 12); ctx.lineTo(x - 5, 7); ctx.fill();
     }
     this.tracks.forEach((t, row) => {
