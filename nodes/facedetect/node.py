@@ -66,10 +66,12 @@ class FaceDetect(Node):
                                    "each face is followed from the frame before and confirmed by the detector on "
                                    "its own crop, and a face that comes into view is traced back to its first "
                                    "frame (1: search every frame, slower)", min=1, max=100, affects_output=False),
-        FloatKnob("max_gap", 2.0, "Track only. Seconds a face may go unseen (hidden behind someone or "
+        FloatKnob("max_gap", 3.0, "Track only. Seconds a face may go unseen (hidden behind someone or "
                                   "something, or missed) and keep its track: the gap is carried by the head's "
                                   "motion and flagged predicted. Counted at the plate's FramesPerSecond, or 24 "
-                                  "fps when it has none", min=0.0, max=60.0, affects_output=False),
+                                  "fps when it has none. 3 s: a face hidden for 2 s is lost a few frames "
+                                  "before and after, as the cover comes and goes", min=0.0, max=60.0,
+                  affects_output=False),
         IntKnob("min_track", 3, "Track only. Fewest detected frames a track needs to be kept (drops flickering "
                                 "false positives)", min=1, max=1000, affects_output=False),
     )

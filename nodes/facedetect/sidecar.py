@@ -6,7 +6,7 @@ Versioned JSON, one file per FaceDetect node (default ``tracks/<node>.json`` bes
       "format": "faceplate-tracks", "version": 1,
       "faceplate_version": "0.1.0", "node": "FaceDetect1", "frame_range": [1001, 1100],
       "backend": "dlib", "models": {"dlib-shape-predictor-68": "<sha256>", ...},
-      "settings": {"score_threshold": 0.5, "proxy_size": 960, "exposure": 0.0, "max_gap": 2.0},
+      "settings": {"score_threshold": 0.5, "proxy_size": 960, "exposure": 0.0, "max_gap": 3.0},
       "identities": {"person1": {"reference": null, "embedding": [128 floats]},
                      "anna": {"reference": "/refs/anna.jpg", "embedding": [...]}},
       "fps": 24.0,

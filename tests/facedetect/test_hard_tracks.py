@@ -96,7 +96,7 @@ def test_hidden_frames_are_predicted_flagged_with_falling_confidence_and_served(
         assert confidence[middle] < confidence[0] and confidence[middle] < confidence[-1]
     measured = np.mean(track["frames"][str(first - 1)]["confidence"])
     assert max(confidence) < measured
-    assert data["fps"] == 24.0 and data["settings"]["max_gap"] == 2.0
+    assert data["fps"] == 24.0 and data["settings"]["max_gap"] == 3.0
     for t in data["tracks"]:
         assert set(t["qc"]) == {
             "jitter",
