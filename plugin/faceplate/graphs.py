@@ -53,6 +53,28 @@ def default_graph(script: str, *, plate: str, frame_range: tuple[int, int], outp
     return graph
 
 
+def default_chain_models() -> dict[str, list]:
+    """``{node type: [model cards]}``: every model a default graph runs, with the knobs as they come.
+
+    FaceDetect: its default backend's models (detector, landmarks, identity embedding: what
+    ``faceplate track`` loads); OcclusionMask: the occluder that ships with faceplate. AlignEdit and
+    JawBlend run no learned model; NeuralSwap runs the studio's own trained model (none by default).
+    """
+    from faceplate.models.cards import ModelCard
+    from faceplate.models.occlusion.export import card_path
+    from faceplate.models.registry import DEFAULT_OCCLUDER
+    from faceplate.nodes.facedetect.backend import get_backend
+
+    graph = Graph()
+    nodes = {name: graph.create(name) for name in PRODUCT_CHAIN}
+    chain = {"FaceDetect": list(get_backend(nodes["FaceDetect"]["backend"]).cards)}
+    if nodes["OcclusionMask"]["model"] == "default":
+        chain["OcclusionMask"] = [ModelCard.from_json(card_path(DEFAULT_OCCLUDER))]
+    if nodes["NeuralSwap"]["model"]:
+        raise AssertionError("a default NeuralSwap model would need a card here")  # none ships
+    return chain
+
+
 def _relative(path: str, root: str) -> str:
     """``path`` (relative to the current folder) made relative to ``root`` when that is shorter."""
     absolute = os.path.abspath(os.path.expanduser(path))
