@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-import functools
 
 import numpy as np
-
-from faceplate.errors import ModelError
 from faceplate.models.cards import ModelCard
 
 BACKENDS = ("mesh", "dlib", "fan")  # the first is the default
@@ -115,21 +112,3 @@ class Backend(abc.ABC):
     def embed(self, crop: np.ndarray, points: np.ndarray, dense: np.ndarray | None = None) -> np.ndarray | None:
         """``(128,)`` identity embedding of the face in ``crop`` with landmarks ``points`` (crop pixels) and,
         from a dense backend, its dense points; None from a backend without an identity model."""
-
-
-@functools.lru_cache(maxsize=4)
-def get_backend(name: str) -> Backend:
-    """The backend ``name`` (one of :data:`BACKENDS`), built once per process."""
-    if name == "mesh":
-        from faceplate.nodes.facedetect.mesh_backend import MeshBackend
-
-        return MeshBackend()
-    if name == "dlib":
-        from faceplate.nodes.facedetect.dlib_backend import DlibBackend
-
-        return DlibBackend()
-    if name == "fan":
-        from faceplate.nodes.facedetect.fan_backend import FanBackend
-
-        return FanBackend()
-    raise ModelError(f"unknown face backend '{name}'; choose one of {', '.join(BACKENDS)}")

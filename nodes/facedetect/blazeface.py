@@ -55,10 +55,17 @@ def windows(width: int, height: int) -> list[tuple[float, float, float]]:
     out = [((width - side) / 2, (height - side) / 2, side)]
     while FACE_FRACTION * side > MIN_FACE:
         side /= 2
-        xs = np.arange(0.0, max(width - side, 0.0) + side / 4, side / 2)
-        ys = np.arange(0.0, max(height - side, 0.0) + side / 4, side / 2)
-        out += [(min(x, max(width - side, 0.0)), min(y, max(height - side, 0.0)), side) for y in ys for x in xs]
+        xs, ys = _starts(width, side), _starts(height, side)
+        out += [(x, y, side) for y in ys for x in xs]
     return out
+
+
+def _starts(length: float, side: float) -> np.ndarray:
+    """Window starts along one axis: from 0 to ``length - side``, at most half a window apart."""
+    if length <= side:
+        return np.array([(length - side) / 2])
+    count = int(np.ceil((length - side) / (side / 2))) + 1
+    return np.linspace(0.0, length - side, count)
 
 
 def inputs(image: np.ndarray, squares: list[tuple[float, float, float]]) -> np.ndarray:

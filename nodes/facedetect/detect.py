@@ -31,9 +31,9 @@ import math
 
 import cv2
 import numpy as np
-
-from faceplate.errors import FaceplateError
-from faceplate.nodes.facedetect import geometry
+from faceplate.foundation import geometry
+from faceplate.foundation.errors import FaceplateError
+from faceplate.nodes.facedetect import mesh_geometry
 from faceplate.nodes.facedetect.backend import Backend, RawDetection
 from faceplate.nodes.facedetect.display import display_quantiser, quantise
 from faceplate.nodes.io import colour
@@ -140,7 +140,7 @@ class Detector:
     """Faces, 68 landmarks and per-point confidence from linear plates.
 
     Args:
-        backend: the models (:func:`~faceplate.nodes.facedetect.backend.get_backend`).
+        backend: the models (:func:`~faceplate.nodes.facedetect.backends.get_backend`).
         proxy_size: long side of the detection image in pixels; faces smaller than about
             ``80 * plate_long_side / proxy_size`` plate pixels are not found (a proxy larger than the
             plate upsamples it, for small faces).
@@ -424,8 +424,6 @@ class Detector:
         det = Detection((0, 0, 0, 0), 0.0, array_points, m.confidence, frozenset(), roll, crop, m.points,
                         crop_from_array, presence=m.presence)
         if m.dense is not None:
-            from faceplate.nodes.facedetect import mesh_geometry
-
             mesh = np.empty_like(m.dense)
             mesh[:, :2] = geometry.apply(array_from_crop, m.dense[:, :2])
             mesh[:, 2] = m.dense[:, 2] / crop_scale

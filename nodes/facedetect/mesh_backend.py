@@ -1,7 +1,7 @@
 """The default backend, licence-clean: BlazeFace detection and the 468-point face mesh, on ONNX Runtime.
 
 Both networks are Google's MediaPipe models (Apache-2.0), converted to ONNX once by a developer
-(``models/face_mesh/convert.py``) and shipped with faceplate; the registry finds them and checks
+(``tools/face_mesh/convert.py``) and shipped with faceplate; the registry finds them and checks
 their sha256 before use. Sessions come from :mod:`faceplate.models.runtime` (the CUDA provider only
 when a device is really there). Every face of a pass runs in one batch.
 

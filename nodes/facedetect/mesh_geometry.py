@@ -1,7 +1,7 @@
 """What faceplate reads from the 468-point face mesh: the 68 iBUG points, confidence, head pose.
 
 All of it uses ``models/face_mesh/mesh_topology.json``, measured by the project
-(``models/face_mesh/derive_topology.py``, on the two public-domain test photos) from the mesh's own
+(``tools/face_mesh/derive_topology.py``, on the two public-domain test photos) from the mesh's own
 output:
 
 - ``ibug68``: each of the 68 iBUG points (0-16 jaw, 17-26 brows, 27-35 nose, 36-47 eyes, 48-67
@@ -26,7 +26,7 @@ import os
 
 import numpy as np
 
-from faceplate.errors import ModelError
+from faceplate.foundation.errors import ModelError
 from faceplate.models.cards import FACE_MESH_FOLDER
 
 TOPOLOGY_FILE = os.path.join(FACE_MESH_FOLDER, "mesh_topology.json")
@@ -40,7 +40,7 @@ def topology() -> dict[str, np.ndarray]:
             raw = json.load(f)
     except (OSError, ValueError) as exc:
         raise ModelError(f"the face mesh topology {TOPOLOGY_FILE} cannot be read ({exc}); reinstall faceplate, "
-                         "or run models/face_mesh/derive_topology.py") from None
+                         "or run tools/face_mesh/derive_topology.py") from None
     out = {k: np.asarray(v) for k, v in raw.items() if k not in ("about", "fit")}
     out["pairs"] = out["ibug68"][:, :2].astype(np.int64)
     out["weights"] = out["ibug68"][:, 2].astype(np.float64)

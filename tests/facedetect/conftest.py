@@ -2,13 +2,17 @@
 
 import numpy as np
 import pytest
-
-from faceplate.nodes.facedetect.backend import get_backend
+from faceplate.nodes.facedetect.backends import get_backend
 
 
 @pytest.fixture(scope="session")
 def dlib_backend():
     return get_backend("dlib")
+
+
+@pytest.fixture(scope="session")
+def mesh_backend():
+    return get_backend("mesh")
 
 
 @pytest.fixture
