@@ -78,3 +78,13 @@ def test_a_default_track_and_render_touch_only_cleared_model_files(tmp_path):
     used = {os.path.basename(p) for p in report["hashed"] + report["sessions"] if p.endswith(weights)}
     assert used and used <= cleared, used - cleared
     assert {"face_landmark.onnx", "face_detection_short_range.onnx", "occluder.onnx"} <= used
+
+
+def test_faceplate_info_models_lists_every_model_and_the_chains_status(capsys):
+    from faceplate.cli import main
+
+    assert main(["info", "--models"]) == 0
+    out = capsys.readouterr().out
+    for card in CARDS.values():
+        assert card.id in out and (card.sha256 or "(none)") in out
+    assert "commercial use: NOT CLEARED" in out and "cleared for commercial use: YES" in out
