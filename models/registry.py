@@ -23,7 +23,16 @@ import os
 
 from faceplate.foundation.errors import ModelError
 from faceplate.foundation.files import sha256_of
-from faceplate.models.cards import BLAZEFACE, CARDS, FACE_MESH, FACE_MESH_FOLDER, FAN_2D, ModelCard, card_path, load_card
+from faceplate.models.cards import (
+    BLAZEFACE,
+    CARDS,
+    FACE_MESH,
+    FACE_MESH_FOLDER,
+    FAN_2D,
+    ModelCard,
+    card_path,
+    load_card,
+)
 
 FAN_ENV_VAR = "FACEPLATE_FAN_WEIGHTS"
 FACE_MESH_ENV_VAR = "FACEPLATE_FACE_MESH_MODELS"

@@ -20,6 +20,7 @@ import abc
 import dataclasses
 
 import numpy as np
+
 from faceplate.models.cards import ModelCard
 
 BACKENDS = ("mesh", "dlib", "fan")  # the first is the default

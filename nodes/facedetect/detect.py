@@ -31,6 +31,7 @@ import math
 
 import cv2
 import numpy as np
+
 from faceplate.foundation import geometry
 from faceplate.foundation.errors import FaceplateError
 from faceplate.nodes.facedetect import mesh_geometry
@@ -245,11 +246,11 @@ class Detector:
         previous frame's landmarks (a poor fit would carry over), and every followed face is one the
         detector confirms (or, with a backend whose landmark model says whether its crop holds a face,
         ``confirms_faces``, one that model confirms: its landmarks are measured from the moved-on box
-        directly, and a face scoring below the threshold is lost). Where the box the face's landmarks had (moved on) agrees with the detector's
-        (:func:`_boxes_agree`), it places the crop the landmarks are measured in and the quick placing
-        pass is skipped; where they disagree (a poor fit, or a fast move), that pass runs from the
-        detector's box, as after a full search. Two followed faces that meet (their boxes overlap by half): the lower score
-        is lost.
+        directly, and a face scoring below the threshold is lost). Where the box the face's landmarks
+        had (moved on) agrees with the detector's (:func:`_boxes_agree`), it places the crop the
+        landmarks are measured in and the quick placing pass is skipped; where they disagree (a poor
+        fit, or a fast move), that pass runs from the detector's box, as after a full search. Two
+        followed faces that meet (their boxes overlap by half): the lower score is lost.
         """
         px = plate if isinstance(plate, FramePixels) else self.pixels(plate)
         jobs, searched, angles = [], [], []

@@ -34,6 +34,7 @@ import json
 from typing import Any
 
 import numpy as np
+
 from faceplate.foundation.errors import SequenceIOError
 from faceplate.foundation.files import write_text
 from faceplate.nodes.facedetect.tracker import Track, TrackFrame

@@ -34,12 +34,13 @@ sys.path.insert(0, os.path.join(HERE, "..", "facedetect"))
 sys.path.insert(0, HERE)
 
 from bench_track import track_graph, write_shot  # noqa: E402
+from known_motion import ROLLS, error, head_yaw_error, inter_ocular, roll_errors, turned_head, yaw_error, yawed  # noqa: E402
+from shots import photo_plate  # noqa: E402
+
 from faceplate.actions.shot_tracking import track  # noqa: E402
 from faceplate.nodes.facedetect.backends import get_backend  # noqa: E402
 from faceplate.nodes.facedetect.detect import Detector  # noqa: E402
 from faceplate.nodes.io import read_image  # noqa: E402
-from known_motion import ROLLS, error, head_yaw_error, inter_ocular, roll_errors, turned_head, yaw_error, yawed  # noqa: E402,E501
-from shots import photo_plate  # noqa: E402
 
 BACKENDS = ("mesh", "dlib")
 PHOTOS = ("astronaut", "hopper")
@@ -51,7 +52,8 @@ def roll_figures() -> dict:
     out = {}
     for name in BACKENDS:
         detector = Detector(get_backend(name), proxy_size=640)
-        out[name] = {roll: float(np.mean([e for p in PHOTOS for e in roll_errors(detector, p, roll)])) for roll in ROLLS}
+        out[name] = {roll: float(np.mean([e for p in PHOTOS for e in roll_errors(detector, p, roll)]))
+                     for roll in ROLLS}
     return out
 
 

@@ -80,6 +80,11 @@ def yaw_error(detector: Detector, name: str, yaw: float) -> float:
     return error(detector.find(plate), p[:, :2] / p[:, 2:])
 
 
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """z of the cross product of 2D vectors (twice the signed triangle area)."""
+    return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+
+
 @functools.lru_cache(maxsize=2)
 def _head(name: str):
     """The photo's face mesh (plate pixels, z nearer > 0) and its triangles (Delaunay on x, y)."""
@@ -112,7 +117,7 @@ def turned_head(name: str, yaw: float) -> tuple[Plate, callable]:
         s2, d2 = mesh[t, :2] - 0.5, turned[t, :2] - 0.5  # OpenCV: pixel centres at 0
         x0, y0 = np.floor(d2.min(0)).astype(int)
         x1, y1 = np.ceil(d2.max(0)).astype(int) + 1
-        if x1 - x0 < 1 or y1 - y0 < 1 or np.cross(d2[1] - d2[0], d2[2] - d2[0]) == 0:
+        if x1 - x0 < 1 or y1 - y0 < 1 or _cross(d2[1] - d2[0], d2[2] - d2[0]) == 0:
             continue
         m = cv2.getAffineTransform(s2.astype(np.float32), (d2 - [x0, y0]).astype(np.float32))
         patch = cv2.warpAffine(src, m, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
@@ -122,9 +127,9 @@ def turned_head(name: str, yaw: float) -> tuple[Plate, callable]:
         region = out[ys, xs]
         sub = (slice(ys.start - y0, ys.stop - y0), slice(xs.start - x0, xs.stop - x0))
         region[tmask[sub] > 0] = patch[sub][tmask[sub] > 0]
-    facing = np.cross(turned[simplices[:, 1], :2] - turned[simplices[:, 0], :2],
+    facing = _cross(turned[simplices[:, 1], :2] - turned[simplices[:, 0], :2],
                       turned[simplices[:, 2], :2] - turned[simplices[:, 0], :2])
-    upright_facing = np.cross(mesh[simplices[:, 1], :2] - mesh[simplices[:, 0], :2],
+    upright_facing = _cross(mesh[simplices[:, 1], :2] - mesh[simplices[:, 0], :2],
                               mesh[simplices[:, 2], :2] - mesh[simplices[:, 0], :2])
     front = np.sign(facing) == np.sign(upright_facing)
 

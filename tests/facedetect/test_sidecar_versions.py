@@ -4,10 +4,11 @@ import json
 
 import numpy as np
 import pytest
+from shots import shot_graph
+
 from faceplate.foundation.errors import SequenceIOError
 from faceplate.nodes.facedetect import sidecar
 from faceplate.nodes.facedetect.tracker import Track, TrackFrame
-from shots import shot_graph
 
 
 def mesh_track(rng):

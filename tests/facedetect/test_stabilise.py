@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+from shots import Actor, shot_graph
+
 from faceplate.foundation import geometry
 from faceplate.nodes.facedetect.stabilise import smooth_series, stabilise
-from shots import Actor, shot_graph
 
 
 def jitter(points):

@@ -5,9 +5,10 @@ import os
 
 import numpy as np
 import pytest
+from shots import SRGB, Actor, linear_motion, photo, render, shot_graph
+
 from faceplate.actions.shot_tracking import track
 from faceplate.foundation.errors import FaceplateError, SequenceIOError
-from shots import SRGB, Actor, linear_motion, photo, render, shot_graph
 
 
 def centre_x(tf):

@@ -13,7 +13,8 @@ dependency; only the wheel file is read, mediapipe is never installed)::
 For each model it extracts the ``.tflite`` from the wheel, converts it with ``tf2onnx`` (opset 17),
 runs the TFLite original and the ONNX copy on the same inputs made from real photos (the whole photo
 letterboxed for the detector; the face square given after the colon, at several turns, for the
-mesh; the ONNX copy runs them as one batch, its batch dimension freed by :func:`dynamic_batch`) and writes the ONNX file and its card ``<name>.card.json`` (what goes in and out, the licence, sha256
+mesh; the ONNX copy runs them as one batch, its batch dimension freed by :func:`dynamic_batch`) and
+writes the ONNX file and its card ``<name>.card.json`` (what goes in and out, the licence, sha256
 of the wheel, of the source and of the ONNX file, and the largest absolute difference of every
 output between TFLite and ONNX), which the registry reads (:mod:`faceplate.models.cards`).
 """
@@ -39,11 +40,12 @@ OPSET = 17
 LICENCE = ("Apache License 2.0 (the mediapipe wheel's LICENSE, copied here as LICENSE; NOTICE states the origin "
            "and the changes made). Google publishes these weights inside mediapipe under Apache-2.0, which permits "
            "commercial use; the training data is Google's own and not redistributed.")
+LOCATED_BY = "faceplate/models/face_mesh (installed with faceplate), or $FACEPLATE_FACE_MESH_MODELS (a folder)"
 CARDS = {
     "face_detection_short_range": {
         "id": "mediapipe-blazeface-short-range",
         "title": "BlazeFace short-range face detector (MediaPipe), converted to ONNX",
-        "located_by": "faceplate/models/face_mesh (installed with faceplate), or $FACEPLATE_FACE_MESH_MODELS (a folder)",
+        "located_by": LOCATED_BY,
         "inputs": ("input: (N, 128, 128, 3) float32 RGB, channels last, display-referred sRGB scaled to [-1, 1] "
                    "(uint8 / 127.5 - 1); faces of about 15-80 % of the image"),
         "outputs": ("regressors: (N, 896, 16) float32, per anchor: box centre offset and size, then 6 keypoints "
@@ -55,7 +57,7 @@ CARDS = {
     "face_landmark": {
         "id": "mediapipe-face-mesh-468",
         "title": "MediaPipe face mesh (468 3D points), converted to ONNX",
-        "located_by": "faceplate/models/face_mesh (installed with faceplate), or $FACEPLATE_FACE_MESH_MODELS (a folder)",
+        "located_by": LOCATED_BY,
         "inputs": ("input_1: (N, 192, 192, 3) float32 RGB, channels last, display-referred sRGB scaled to [0, 1] "
                    "(uint8 / 255); an upright face crop, the face about 1/1.5 of the crop"),
         "outputs": ("conv2d_21: (N, 1, 1, 1404) float32: 468 points x (x, y, z) in input pixels (z: depth, same "
@@ -239,18 +241,21 @@ def main(argv: list[str] | None = None) -> int:
             for out_name in reference[0]:
                 # tf2onnx keeps TFLite's output names
                 match = next(k for k in converted[0] if k == out_name or k.endswith(out_name))
-                parity[out_name] = float(max(np.abs(r[out_name] - c[match]).max() for r, c in zip(reference, converted)))
+                parity[out_name] = float(max(np.abs(r[out_name] - c[match]).max()
+                                             for r, c in zip(reference, converted)))
             record = {
                 **CARDS[name], "file": os.path.basename(onnx_path), "sha256": sha256(onnx_path),
                 "licence": LICENCE, "commercial": "cleared",
-                "source": f"pip download --no-deps mediapipe==0.10.21: {member}, converted by tools/face_mesh/convert.py",
+                "source": (f"pip download --no-deps mediapipe==0.10.21: {member}, "
+                           "converted by tools/face_mesh/convert.py"),
                 "wheel": os.path.basename(args.wheel), "wheel_sha256": sha256(args.wheel),
                 "source_file": member, "source_sha256": sha256(source),
                 "onnx_file": os.path.basename(onnx_path), "onnx_sha256": sha256(onnx_path),
                 "converter": f"tf2onnx {tf2onnx.__version__}, opset {OPSET}; batch dimension made free",
                 "parity_inputs": (f"{len(inputs)} inputs from {len(photos)} photos "
                                   f"({', '.join(os.path.basename(p.rsplit(':', 1)[0]) for p in args.photo)})"
-                                  + (f" at rolls {', '.join(f'{t:g}' for t in TURNS)} degrees" if name == "face_landmark" else "")),
+                                  + (f" at rolls {', '.join(f'{t:g}' for t in TURNS)} degrees"
+                                     if name == "face_landmark" else "")),
                 "parity_max_abs": parity,
                 **describe(onnx_path),
             }

@@ -21,9 +21,9 @@ import cv2
 import numpy as np
 
 from faceplate.actions.demo.photos import photo_linear, photo_srgb
+from faceplate.foundation import geometry
 from faceplate.models import registry, runtime
 from faceplate.models.cards import FACE_MESH, FACE_MESH_FOLDER
-from faceplate.foundation import geometry
 from faceplate.nodes.facedetect.backends import get_backend
 from faceplate.nodes.facedetect.detect import Detector, landmark_box
 from faceplate.nodes.facedetect.mesh_backend import mesh_points
