@@ -46,7 +46,8 @@ CONFIDENCE_HALF_LIFE = 12.0  # frames: a bridged frame's confidence halves this 
 
 @dataclasses.dataclass
 class TrackFrame:
-    """One frame of a track, in plate pixels (``embedding`` only on frames where it was computed)."""
+    """One frame of a track, in plate pixels (``embedding`` only on frames where it was computed;
+    ``mesh`` and ``pose`` from a dense backend, on detected frames)."""
 
     box: np.ndarray
     score: float
@@ -54,6 +55,8 @@ class TrackFrame:
     confidence: np.ndarray
     flags: frozenset[str]
     embedding: np.ndarray | None = None
+    mesh: np.ndarray | None = None
+    pose: tuple[float, float, float] | None = None
 
 
 @dataclasses.dataclass
@@ -180,7 +183,8 @@ class Tracker:
         if det.embedding is not None:
             track.last_embedded = frame
         track.frames[frame] = TrackFrame(box, det.score, np.asarray(det.landmarks, np.float64),
-                                         np.asarray(det.confidence, np.float64), det.flags, det.embedding)
+                                         np.asarray(det.confidence, np.float64), det.flags, det.embedding,
+                                         det.mesh, det.pose)
         if self.on_extend is not None:
             self.on_extend(track, frame, det)
 

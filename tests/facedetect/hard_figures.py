@@ -56,6 +56,8 @@ def track_shot(
     pattern = write_shot(shot, os.path.join(folder, "plates"), size)
     graph = Graph(root=folder, frame_range=(shot.frames[0], shot.frames[-1]))
     read = graph.create("Read", file=pattern)
+    # The truth's reference landmarks are the dlib backend's (hard_shots.reference_landmarks): tracked on it.
+    knobs.setdefault("backend", "dlib")
     fd = graph.create("FaceDetect", proxy_size=proxy_size or min(960, size[0]), **knobs)
     graph.connect(read, fd)
     return track(graph, contact_sheets=contact_sheets, workers=1), graph
