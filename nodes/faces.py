@@ -200,18 +200,18 @@ class Faces:
         return faces
 
     @classmethod
-    def of(cls, plate: Plate, policy: str, *, node: str, frame: int) -> Faces | None:
+    def of(cls, plate: Plate, policy: str, *, node: str, node_type: str, frame: int) -> Faces | None:
         """The faces attached to ``plate``; with none attached, as ``policy`` (one of :data:`MISSING_FACES`)
         says: None for ``pass through`` (the caller passes the plate through), no faces for ``empty mattes``,
-        or a :class:`RenderError` naming ``node`` and ``frame`` for ``error``. A warning is logged once per
-        node when faces are missing."""
+        or a :class:`RenderError` naming ``node`` and ``frame`` for ``error``. A warning naming the node
+        (``node_type`` ``'node'``) is logged once per node when faces are missing."""
         faces = cls.attached(plate)
         if faces is not None:
             return faces
         if policy == "error":
             raise RenderError("the input carries no faces: put FaceDetect (and run `faceplate track`) upstream, "
                               "or set missing_faces to 'pass through'", node=node, frame=frame)
-        _warn_missing(node, policy)
+        _warn_missing(f"{node_type} '{node}'", policy)
         return None if policy == "pass through" else cls(frame=frame)
 
     def track(self, track_id: int) -> Face | None:

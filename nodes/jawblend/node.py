@@ -160,7 +160,8 @@ class JawBlend(Node):
 
     def compute(self, context) -> Plate:
         plate = context.input()
-        faces = Faces.of(plate, context.value("missing_faces"), node=f"JawBlend '{self.name}'", frame=context.frame)
+        faces = Faces.of(plate, context.value("missing_faces"), node=self.name, node_type=self.type_name,
+                         frame=context.frame)
         if faces is None:
             return plate
         swap = plate.metadata.get(SWAP_KEY)

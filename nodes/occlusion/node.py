@@ -143,7 +143,7 @@ class OcclusionMask(Node):
         plate = context.input()
         settings = self.settings(context)
         wanted = _tracks(context.value("tracks"), self.name)
-        faces = Faces.of(plate, context.value("missing_faces"), node=f"OcclusionMask '{self.name}'",
+        faces = Faces.of(plate, context.value("missing_faces"), node=self.name, node_type=self.type_name,
                          frame=context.frame)
         if faces is None:
             return plate
