@@ -225,21 +225,21 @@ def write_faceset(folder: str, source: HeldOutShot, frames, size: int = MODEL_SI
 
 
 def region_mask(graph: Graph, node: OcclusionMask, frame: int) -> np.ndarray:
-    """The face region (model-less ``mask.face``) > 0.5 at ``frame``."""
+    """The face region (model-less ``fp_matte.face``) > 0.5 at ``frame``."""
     saved = node["model"]
     node["model"] = ""
     try:
-        return graph.render(node, frame).channel("mask.face") > 0.5
+        return graph.render(node, frame).channel("fp_matte.face") > 0.5
     finally:
         node["model"] = saved
 
 
 def occlusion_iou(graph: Graph, node: OcclusionMask, source: HeldOutShot, frames) -> float:
-    """IoU of ``mask.occlusion > 0.5`` with the truth > 0.5, inside the face region, pooled over ``frames``."""
+    """IoU of ``fp_matte.occlusion > 0.5`` with the truth > 0.5, inside the face region, pooled over ``frames``."""
     inter = union = 0
     for frame in frames:
         region = region_mask(graph, node, frame)
-        predicted = (graph.render(node, frame).channel("mask.occlusion") > 0.5) & region
+        predicted = (graph.render(node, frame).channel("fp_matte.occlusion") > 0.5) & region
         truth = (source.truth(frame) > 0.5) & region
         inter += int((predicted & truth).sum())
         union += int((predicted | truth).sum())
@@ -247,6 +247,6 @@ def occlusion_iou(graph: Graph, node: OcclusionMask, source: HeldOutShot, frames
 
 
 def flicker(graph: Graph, node: OcclusionMask, frames, region: np.ndarray) -> float:
-    """Mean absolute frame-to-frame change of ``mask.occlusion`` inside ``region``."""
-    mattes = [graph.render(node, f).channel("mask.occlusion")[region] for f in frames]
+    """Mean absolute frame-to-frame change of ``fp_matte.occlusion`` inside ``region``."""
+    mattes = [graph.render(node, f).channel("fp_matte.occlusion")[region] for f in frames]
     return float(np.mean([np.abs(a - b).mean() for a, b in zip(mattes, mattes[1:])]))

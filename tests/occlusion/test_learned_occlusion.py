@@ -104,7 +104,7 @@ def test_threshold_softness_and_erode_dilate_shape_the_matte(occluded):
         for k, v in knobs.items():
             node[k] = v
         try:
-            return graph.render(node, 1010).channel("mask.occlusion")
+            return graph.render(node, 1010).channel("fp_matte.occlusion")
         finally:
             for k, v in saved.items():
                 node[k] = v
@@ -122,11 +122,11 @@ def test_mask_face_is_region_times_visible(occluded):
     saved = node["model"]
     node["model"] = ""
     try:
-        region = graph.render(node, 1012).channel("mask.face")
+        region = graph.render(node, 1012).channel("fp_matte.face")
     finally:
         node["model"] = saved
-    assert np.allclose(plate.channel("mask.face"), region * (1 - plate.channel("mask.occlusion")), atol=1e-6)
-    for layer in ("mask.jaw", "mask.hairline", "mask.eyes", "mask.mouth"):
+    assert np.allclose(plate.channel("fp_matte.face"), region * (1 - plate.channel("fp_matte.occlusion")), atol=1e-6)
+    for layer in ("fp_matte.jaw", "fp_matte.hairline", "fp_feature.eyes", "fp_feature.mouth"):
         assert plate.has_channel(layer)
 
 
@@ -175,7 +175,7 @@ def test_flicker_before_and_after_temporal_smoothing():
     for radius in (0, 1, 2):
         node["temporal_radius"] = radius
         values[radius] = flicker(graph, node, frames, region)
-    print(f"\nmatte flicker (mean |frame-to-frame change| of mask.occlusion inside the static face region): "
+    print(f"\nmatte flicker (mean |frame-to-frame change| of fp_matte.occlusion inside the static face region): "
           f"temporal_radius 0: {values[0]:.5f}, 1: {values[1]:.5f}, 2: {values[2]:.5f}")
     assert values[2] < values[1] < values[0]
     assert values[2] < 0.5 * values[0]
@@ -199,16 +199,16 @@ def test_faceplate_new_puts_occlusionmask_with_the_default_occluder_after_aligne
 
 
 def test_overlay_pictures(occluded, tmp_path):
-    """Overlays of mask.occlusion (red) and mask.face (green) on held-out frames, with the truth beside them
+    """Overlays of fp_matte.occlusion (red) and fp_matte.face (green) on held-out frames, with the truth beside them
     (set FACEPLATE_LOOK_DIR to keep them; docs/occlusion.md says what they showed)."""
     graph, node, source = occluded
     folder = LOOK or str(tmp_path)
     os.makedirs(folder, exist_ok=True)
     for frame in (1002, 1017, 1032):
         plate = graph.render(node, frame)
-        shown = overlay(plate, ["mask.face", "mask.occlusion"])
+        shown = overlay(plate, ["fp_matte.face", "fp_matte.occlusion"])
         truth = plate.replace(pixels=np.concatenate([plate.pixels[..., :3], source.truth(frame)[..., None]], axis=2),
-                              channels=["R", "G", "B", "mask.occlusion"])
+                              channels=["R", "G", "B", "fp_matte.occlusion"])
         picture = np.concatenate([shown, overlay(truth)], axis=1)
         write_png(os.path.join(folder, f"default_overlay.{frame}.png"), picture)
     assert len([n for n in os.listdir(folder) if n.startswith("default_overlay")]) >= 3
