@@ -75,6 +75,10 @@ def run(args: argparse.Namespace) -> int:
     if len(identities) != len(args.identity):
         print("faceplate: error: an identity label is given twice")
         return EXIT_USAGE
+    from faceplate.faceset_coverage import coverage_warnings
+
+    for warning in coverage_warnings(identities):
+        print(f"faceplate: warning: {warning}", file=sys.stderr)
     result = train_swap(identities, args.output, preset=args.preset, steps=args.steps,
                         steps_per_stage=args.steps_per_stage, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                         resume=args.resume, checkpoint_every=args.checkpoint_every, preview_every=args.preview_every,
