@@ -30,9 +30,9 @@ MEASURES = ("mouth_open", "eyes_closed", "smile")
 LABELS = {"mouth_open": "mouth open", "eyes_closed": "eyes closed", "smile": "smile"}
 # Bin edges of the coverage plot, per measure (values beyond the last edge count in the last bin).
 BINS = {
-    "mouth_open": np.array([0.0, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6]),
-    "eyes_closed": np.array([0.0, 0.2, 0.4, 0.6, 0.8, 1.0]),
-    "smile": np.array([-0.1, 0.0, 0.05, 0.1, 0.15, 0.2, 0.3]),
+    "mouth_open": np.round(np.arange(0.0, 0.601, 0.05), 2),
+    "eyes_closed": np.round(np.arange(0.0, 1.001, 0.1), 2),
+    "smile": np.round(np.arange(-0.15, 0.351, 0.05), 2),
 }
 # How far beyond the other set's range a target face must lie to count as not covered.
 MARGINS = {"mouth_open": 0.06, "eyes_closed": 0.25, "smile": 0.05, "yaw": 12.0, "pitch": 10.0}
@@ -164,25 +164,28 @@ def write_expression_coverage(path: str, kept: list[dict], dropped: list[dict], 
         widths = np.diff(edges)
         ax.bar(edges[:-1], counts, width=widths, align="edge", color="tab:green", alpha=0.75, edgecolor="white",
                label=f"kept ({len(have[measure])})")
+        stacked = counts
         if len(gone[measure]):
             dropped_counts, _ = np.histogram(np.clip(gone[measure], edges[0], edges[-1] - 1e-9), bins=edges)
             ax.bar(edges[:-1], dropped_counts, width=widths, bottom=counts, align="edge", color="0.7",
                    edgecolor="white", label=f"dropped ({len(gone[measure])})")
-        top = max(float(counts.max()) if len(counts) else 0.0, 1.0) * 1.15
+            stacked = counts + dropped_counts
+        top = max(float(stacked.max()), 1.0) * 1.15
         for x0, w, n in zip(edges[:-1], widths, counts):
             if n:
-                ax.text(x0 + w / 2, n, str(int(n)), ha="center", va="bottom", fontsize=8, fontweight="bold")
+                ax.text(x0 + w / 2, n / 2, str(int(n)), ha="center", va="bottom", fontsize=8, fontweight="bold")
             else:
                 ax.add_patch(plt.Rectangle((x0, 0), w, top, fill=False, hatch="///", edgecolor="0.85", linewidth=0))
         ax.set(xlim=(edges[0], edges[-1]), ylim=(0, top), xlabel=LABELS[measure] + _SCALE_NOTES[measure])
-        ax.set_xticks(edges)
+        ax.set_xticks(edges[::2])
         ax.tick_params(labelsize=8)
         ax.grid(True, axis="y", color="0.85", linewidth=0.5)
     axes[0].set_ylabel("faces")
-    axes[-1].legend(loc="upper right", fontsize=8)
+    handles, labels = axes[-1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", fontsize=8, ncol=2)
     fig.suptitle(f"expression coverage: {title}   (hatched: no face with that expression)", x=0.01, ha="left",
                  fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
     return save_figure(fig, path)
 
 

@@ -3,7 +3,9 @@
 Not in conftest.py (``from conftest import`` collides across test folders).
 
 Held out from training, by construction: the shapes here (stars, rounded boxes, the silhouette of
-``skimage.data.horse``, rings) are drawn by nothing in ``faceplate.models.training.occluders``, and
+``skimage.data.horse``, rings; and the THIN ones: flat-ended rods drawn as rectangles, sine-wave wires,
+zigzag wires) are drawn by nothing in ``faceplate.models.training.occluders`` (its thin shapes are
+round-capped capsules along straight lines and quadratic curves), and
 the textures come from ``skimage.data.coffee``, ``chelsea`` and ``rocket``, which the trainer never
 reads (``occluders.HELD_OUT_PHOTOS``; a test checks they are not in ``TRAINING_PHOTOS``).
 
@@ -105,6 +107,37 @@ def held_out_alpha(rng: np.random.Generator, kind: str, width: int, height: int,
     return canvas.astype(np.float32) / 255.0
 
 
+THIN_KINDS = ("rod", "wire", "zigzag")
+
+
+def thin_alpha(rng: np.random.Generator, kind: str, width: int, height: int, centre, extent: float,
+               thickness: float) -> np.ndarray:
+    """``(H, W)`` float32 coverage of a held-out thin shape ``thickness`` px across, crossing ``centre`` over
+    about ``extent`` px: a rod (a rectangle with flat ends), a sine-wave wire or a zigzag wire."""
+    canvas = np.zeros((height, width), np.uint8)
+    angle = rng.uniform(0, np.pi)
+    along = np.array([np.cos(angle), np.sin(angle)])
+    across = np.array([-along[1], along[0]])
+    t = np.linspace(-0.5, 0.5, 64)[:, None] * extent
+    if kind == "rod":
+        half = thickness / 2
+        corners = np.array([-along * extent / 2 - across * half, along * extent / 2 - across * half,
+                            along * extent / 2 + across * half, -along * extent / 2 + across * half]) + centre
+        cv2.fillPoly(canvas, [np.round(corners * 16).astype(np.int32)], 255, cv2.LINE_AA, 4)
+        return canvas.astype(np.float32) / 255.0
+    if kind == "wire":
+        wave = np.sin(t / extent * 2 * np.pi * rng.uniform(1.0, 2.0) + rng.uniform(0, 6)) * extent * 0.08
+    elif kind == "zigzag":
+        period = extent / rng.uniform(2.5, 4.0)
+        wave = (np.abs(((t / period) % 1.0) - 0.5) - 0.25) * extent * 0.25
+    else:
+        raise ValueError(kind)
+    line = centre + t * along + wave * across
+    cv2.polylines(canvas, [np.round(line * 16).astype(np.int32)], False, 255, max(1, int(round(thickness))),
+                  cv2.LINE_AA, 4)
+    return canvas.astype(np.float32) / 255.0
+
+
 def held_out_texture(rng: np.random.Generator, photo: str, width: int, height: int) -> np.ndarray:
     """``(H, W, 3)`` scene-linear texture from a held-out photo, scaled and shifted at random."""
     image = held_out_photo(photo).astype(np.float32) / 255.0
@@ -139,6 +172,31 @@ def occluder_at(frame: int, actor: Actor, seed: int = 0, width: int = SIZE[0], h
     return rgb, alpha
 
 
+def thin_occluder_at(frame: int, actor: Actor, seed: int = 0, thickness: float | None = None, kind: str | None = None,
+                     moving: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``(rgb, alpha)`` of a held-out thin occluder crossing the face at ``frame`` (scene-linear).
+
+    One shape per (seed) for the whole shot, fixed to the face; ``moving`` slides it across the face by
+    1.5 times its thickness a frame (a boom pole swinging past), so neighbouring frames see it elsewhere.
+    ``thickness`` in plate pixels (default: 5-15 at random), ``kind`` one of :data:`THIN_KINDS`.
+    """
+    rng = np.random.default_rng([seed, 29])
+    kind = kind or THIN_KINDS[int(rng.integers(len(THIN_KINDS)))]
+    photo = HELD_OUT_PHOTOS[int(rng.integers(len(HELD_OUT_PHOTOS)))]
+    thickness = float(thickness if thickness is not None else rng.uniform(5, 15))
+    points = geometry.apply(actor.frame_from_sprite(frame), ASTRONAUT_LANDMARKS)
+    face_w = float(np.linalg.norm(points[16] - points[0]))
+    centre = points[[30, 33, 36, 45, 48, 54]].mean(axis=0) + rng.normal(0, 0.1 * face_w, 2)
+    shape_rng = np.random.default_rng([seed, 31])
+    if moving:
+        angle_rng = np.random.default_rng([seed, 31])
+        angle = angle_rng.uniform(0, np.pi)
+        across = np.array([-np.sin(angle), np.cos(angle)])
+        centre = centre + across * 1.5 * thickness * ((frame - 1001) % 8 - 3.5)
+    alpha = thin_alpha(shape_rng, kind, SIZE[0], SIZE[1], centre, face_w * 1.6, thickness)
+    return held_out_texture(rng, photo, SIZE[0], SIZE[1]), alpha
+
+
 class HeldOutShot(Node):
     """The astronaut moving, with a held-out occluder on ``occluded`` frames; faces aligned for the model.
 
@@ -149,8 +207,9 @@ class HeldOutShot(Node):
     type_name = "TestHeldOutShot"
 
     def __init__(self, name, motion=shot_motion, occluded=(), seed=0, fixed=False, exposure_flicker=0.0,
-                 landmark_jitter=0.0, noise=0.004):
+                 landmark_jitter=0.0, noise=0.004, thin=None):
         super().__init__(name)
+        self.thin = thin  # None, or thin_occluder_at's keyword arguments: a thin occluder on the occluded frames
         self.actor = Actor("astronaut", motion)
         self.occluded = set(occluded)
         self.seed, self.fixed = seed, fixed
@@ -163,7 +222,12 @@ class HeldOutShot(Node):
         """``(H, W)`` true occlusion of ``frame`` (zeros when it has no occluder)."""
         if frame not in self.occluded:
             return np.zeros((SIZE[1], SIZE[0]), np.float32)
-        return occluder_at(frame, self.actor, self.seed, fixed=self.fixed)[1]
+        return self.occluder(frame)[1]
+
+    def occluder(self, frame: int) -> tuple[np.ndarray, np.ndarray]:
+        if self.thin is not None:
+            return thin_occluder_at(frame, self.actor, self.seed, **self.thin)
+        return occluder_at(frame, self.actor, self.seed, fixed=self.fixed)
 
     def compute(self, context):
         frame = context.frame
@@ -173,7 +237,7 @@ class HeldOutShot(Node):
         if self.exposure_flicker:
             pixels[..., :3] *= np.float32(2.0 ** rng.normal(0, self.exposure_flicker))
         if frame in self.occluded:
-            rgb, alpha = occluder_at(frame, self.actor, self.seed, fixed=self.fixed)
+            rgb, alpha = self.occluder(frame)
             pixels[..., :3] = pixels[..., :3] * (1 - alpha[..., None]) + rgb * alpha[..., None]
         points = geometry.apply(self.actor.frame_from_sprite(frame), ASTRONAUT_LANDMARKS)
         if self.landmark_jitter:
