@@ -18,7 +18,8 @@ import os
 import threading
 from typing import Any
 
-from faceplate.errors import ModelError
+from faceplate import _native
+from faceplate.foundation.errors import ModelError
 
 _sessions: dict[tuple[str, int, int, tuple[str, ...]], Any] = {}
 _lock = threading.Lock()
@@ -28,8 +29,6 @@ _lock = threading.Lock()
 def cuda_device_present() -> bool:
     """True when the CUDA driver loads and reports at least one device (no CUDA toolkit needed)."""
     try:
-        from faceplate import _native
-
         if _native.built_with_cuda:
             return bool(_native.cuda_available())
     except ImportError:

@@ -7,8 +7,6 @@ import sys
 
 import numpy as np
 import OpenImageIO as oiio
-import pytest
-
 from faceplate.cli import main
 
 WALKTHROUGH = os.path.join(os.path.dirname(__file__), os.pardir, "examples", "walkthrough.md")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from faceplate.errors import FaceplateError
+from faceplate.foundation.errors import FaceplateError
 from faceplate.nodes.faces import METADATA_KEY, Faces
 from faceplate.nodes.io.image_read import spec_views
 from faceplate.nodes.io.oiio_calls import existing_file, mip_level_count, open_input, subimage_specs

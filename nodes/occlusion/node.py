@@ -29,36 +29,35 @@ Hash: every knob at the frame, the input at every frame the temporal window read
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 
 import numpy as np
-
-from faceplate.errors import FaceplateError, RenderError
-from faceplate.imaging import erode_dilate, polygon_matte
-from faceplate.models.registry import sha256_of
+from faceplate.foundation import geometry
+from faceplate.foundation.errors import FaceplateError, KnobError, RenderError
+from faceplate.foundation.files import sha256_of
+from faceplate.foundation.imaging import erode_dilate, polygon_matte
+from faceplate.models.cards import card_path
+from faceplate.nodes import face_regions
 from faceplate.nodes.core import BoolKnob, EnumKnob, FloatKnob, IntKnob, Node, PathKnob, StringKnob
+from faceplate.nodes.face_regions import FACE_REGIONS, SEGMENTS, LandmarkError, RegionSettings
 from faceplate.nodes import layers
-from faceplate.nodes.faces import METADATA_KEY, Faces
-from faceplate.nodes.facedetect import geometry
-from faceplate.nodes.occlusion import learned, regions
-from faceplate.nodes.occlusion.segment_knobs import FACE_SIZE_UNITS, segment_knobs
-from faceplate.nodes.occlusion.regions import FACE_REGIONS, SEGMENTS, LandmarkError, RegionSettings
+from faceplate.nodes.faces import MISSING_FACES, Faces
+from faceplate.nodes.occlusion import learned
 from faceplate.nodes.plate import Plate
+from faceplate.nodes.segment_knobs import FACE_SIZE_UNITS, segment_knobs
 
 log = logging.getLogger(__name__)
 
 REGION_LAYERS = {"face": layers.FACE, "jaw": layers.JAW, "hairline": layers.HAIRLINE, "eyes": layers.EYES,
                  "mouth": layers.MOUTH}
 OCCLUSION_LAYER = layers.OCCLUSION
-MISSING_FACES = ("pass through", "empty mattes", "error")
 
 _PCT = FACE_SIZE_UNITS
 
 
 class OcclusionMask(Node):
-    """Region mattes of every face from its landmarks (face, jaw, hairline, eyes, mouth) as mask layers.
+    """Region mattes of every face from its landmarks (face, jaw, hairline, eyes, mouth) as matte layers.
 
     Draws each face's regions at plate resolution with feathered polygons: ``fp_matte.face`` (the extended
     face up to a hairline estimate, or the landmark hull), ``fp_matte.jaw`` and ``fp_matte.hairline`` (bands
@@ -115,13 +114,6 @@ class OcclusionMask(Node):
         value = self.value("model", frame)
         return learned.resolve(value, self.graph.resolve_path if self.graph is not None else (lambda p: p))
 
-    def _align_size(self, frame: int) -> int | None:
-        """The upstream AlignEdit's ``size`` (the scale of ``aligned_from_plate``), None without one."""
-        if self.graph is None or self.input("input") is None:
-            return None
-        align = next((n for n in self.graph.upstream(self) if n.type_name == "AlignEdit"), None)
-        return None if align is None else int(align.value("size", frame))
-
     def window(self, frame: int) -> list[int]:
         """The frames the temporal smoothing reads at ``frame`` (inside the graph's frame range)."""
         radius = int(self.value("temporal_radius", frame)) if self.model_path(frame) is not None else 0
@@ -136,11 +128,10 @@ class OcclusionMask(Node):
         path = self.model_path(frame)
         if path is None:
             return []
-        from faceplate.models.occlusion.export import card_path
 
         card = card_path(path)  # the card says the colour space: it is read, so it is hashed
         return [path, sha256_of(path) if os.path.isfile(path) else None,
-                sha256_of(card) if os.path.isfile(card) else None, self._align_size(frame)]
+                sha256_of(card) if os.path.isfile(card) else None]
 
     def settings(self, context) -> RegionSettings:
         return RegionSettings(
@@ -156,7 +147,8 @@ class OcclusionMask(Node):
         plate = context.input()
         settings = self.settings(context)
         wanted = _tracks(context.value("tracks"), self.name)
-        faces = self._faces(plate, context)
+        faces = Faces.of(plate, context.value("missing_faces"), node=f"OcclusionMask '{self.name}'",
+                         frame=context.frame)
         if faces is None:
             return plate
         context.value("model")
@@ -170,7 +162,7 @@ class OcclusionMask(Node):
             if wanted and face.track_id not in wanted:
                 continue
             try:
-                contours = regions.face_regions(geometry.apply(array_from_plate, face.landmarks), settings)
+                contours = face_regions.face_regions(geometry.apply(array_from_plate, face.landmarks), settings)
             except LandmarkError as exc:
                 raise RenderError(f"track {face.track_id}: {exc}; fix them in AlignEdit's edits or drop the face "
                                   f"with the 'tracks' knob", node=self.name, frame=context.frame) from None
@@ -199,24 +191,20 @@ class OcclusionMask(Node):
             raise RenderError(f"track {face.track_id} has no alignment; the learned occlusion model works in "
                               "aligned-face space: put AlignEdit upstream (or clear the 'model' knob)",
                               node=self.name, frame=context.frame)
-        align_size = self._align_size(context.frame) or model.size
-        k = model.size / align_size
+        k = model.size / (face.aligned_size or model.size)
         return geometry.compose(np.array([[k, 0.0, 0.0], [0.0, k, 0.0]]), face.aligned_from_plate)
 
-    def _prediction(self, context, model, frame: int, track: int,
-                    align_size: int) -> tuple[np.ndarray, np.ndarray] | None:
+    def _prediction(self, context, model, frame: int, track: int) -> tuple[np.ndarray, np.ndarray] | None:
         """``(probability, crop)`` of ``track`` at ``frame`` in model space (None when the track is not there),
         cached: the model's ``(S, S)`` prediction and the ``(S, S, 3)`` crop it saw."""
-        key = (model.sha256, self.graph.hash(self.input("input"), frame), track, align_size)
+        key = (model.sha256, self.graph.hash(self.input("input"), frame), track)
         cached = learned.PREDICTIONS.get(key)
         if cached is not None:
             return cached
         plate = context.input(frame=frame)
-        faces = plate.metadata.get(METADATA_KEY)
+        faces = Faces.attached(plate)
         if faces is None:
             return None
-        if not isinstance(faces, Faces):
-            faces = Faces.from_json(str(faces))
         face = next((f for f in faces if f.track_id == track), None)
         if face is None or (frame != context.frame and face.aligned_from_plate is None):
             return None
@@ -238,15 +226,14 @@ class OcclusionMask(Node):
         averaged with the face that neighbours show there.
         """
         frame = context.frame
-        align_size = self._align_size(frame) or model.size
         model_from_plate = self._model_from_plate(context, model, face)
         radius = max(1, int(context.value("temporal_radius")))
-        own = self._prediction(context, model, frame, face.track_id, align_size)
+        own = self._prediction(context, model, frame, face.track_id)
         total, weights = own[0].copy(), np.ones_like(own[0])
         for f in self.window(frame):
             if f == frame:
                 continue
-            other = self._prediction(context, model, f, face.track_id, align_size)
+            other = self._prediction(context, model, f, face.track_id)
             if other is None:
                 continue
             w = (1.0 - abs(f - frame) / (radius + 1.0)) * learned.agreement(own[1], other[1])
@@ -255,25 +242,10 @@ class OcclusionMask(Node):
         matte = learned.shape_matte(total / weights, context.value("threshold"), context.value("softness"))
         amount = context.value("erode_dilate")
         if amount:
-            face_px = regions.face_size(geometry.apply(model_from_plate, face.landmarks)) / 100.0
+            face_px = face_regions.face_size(geometry.apply(model_from_plate, face.landmarks)) / 100.0
             matte = np.clip(erode_dilate(matte, amount * face_px), 0.0, 1.0)
         dw = plate.data_window
         learned.paste(matte, geometry.compose(model_from_plate, geometry.translation(dw.xmin, dw.ymin)), out)
-
-    def _faces(self, plate: Plate, context) -> Faces | None:
-        """The input's faces; None to pass the plate through (no faces metadata, ``missing_faces``)."""
-        faces = plate.metadata.get(METADATA_KEY)
-        if faces is None:
-            missing = context.value("missing_faces")
-            if missing == "error":
-                raise RenderError("the input carries no faces: put FaceDetect (and run `faceplate track`) upstream, "
-                                  "or set missing_faces to 'pass through'", node=self.name, frame=context.frame)
-            _warn_missing(self.name, missing)
-            return None if missing == "pass through" else Faces(frame=context.frame)
-        if not isinstance(faces, Faces):
-            faces = Faces.from_json(str(faces))
-        return faces
-
 
 def _with_channels(plate: Plate, mattes: dict[str, np.ndarray]) -> Plate:
     """``plate`` with the mattes set (replaced where present, appended in order where new), one copy."""
@@ -287,16 +259,8 @@ def _with_channels(plate: Plate, mattes: dict[str, np.ndarray]) -> Plate:
 
 
 def _tracks(text: str, node: str) -> frozenset[int]:
-    from faceplate.errors import KnobError
-
     try:
         return frozenset(int(t) for t in text.replace(",", " ").split())
     except ValueError:
         raise KnobError(f"expected track ids separated by commas, e.g. '1, 3', got {text!r}", node=node,
                         knob="tracks") from None
-
-
-@functools.lru_cache(maxsize=64)
-def _warn_missing(node: str, missing: str) -> None:
-    log.warning("OcclusionMask '%s': the input carries no faces (is FaceDetect upstream and the shot tracked?); "
-                "missing_faces is '%s'.", node, missing)

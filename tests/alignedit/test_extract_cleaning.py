@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from faceplate.extract import QUALITY_ISSUES, ExtractOptions, extract
-from faceplate.faceset_coverage import coverage_warnings, expression, expressions, missing_coverage
+from faceplate.actions.faceset_coverage import coverage_warnings, expression, expressions, missing_coverage
+from faceplate.actions.faceset_extraction import QUALITY_ISSUES, ExtractOptions, extract
 from faceplate.nodes.alignedit.node import AlignEdit
 from faceplate.nodes.alignedit.template import MEAN_SHAPE
-from faceplate.nodes.facedetect import geometry
+from faceplate.foundation import geometry
 from faceplate.nodes.io import colour
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
@@ -61,7 +61,7 @@ class OccludedShot(ShotSource):
 
 @pytest.fixture(scope="module")
 def shot(tmp_path_factory):
-    from faceplate.tracking import track
+    from faceplate.actions.shot_tracking import track
 
     from faceplate.nodes.core import Graph
     from faceplate.nodes.facedetect.node import FaceDetect

@@ -15,7 +15,7 @@ from faceplate.nodes.faces import METADATA_KEY, Face, Faces
 from faceplate.nodes.io.image_info import format_info, image_info
 from faceplate.nodes.io.image_read import read_image
 from faceplate.nodes.io.image_write import write_image
-from faceplate.nodes.io.write import select_channels
+from faceplate.nodes.io.write_node import select_channels
 from faceplate.nodes.plate import Plate
 
 OLD_RENDER_CHANNELS = ["R", "G", "B", "A", "mask.face", "mask.jaw", "mask.hairline", "mask.eyes", "mask.mouth",

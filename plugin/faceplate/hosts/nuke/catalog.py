@@ -12,7 +12,9 @@ import json
 import os
 from typing import Any
 
-from faceplate.errors import ScriptError
+from faceplate.foundation.errors import ScriptError
+from faceplate.foundation.files import write_text
+from faceplate.nodes.core.node_types import node_types
 
 FORMAT = "faceplate-nuke-catalog"
 VERSION = 1
@@ -43,8 +45,6 @@ def entry(cls: type) -> dict[str, Any]:
 
 def from_registry() -> dict[str, dict[str, Any]]:
     """Every registered node type except the host-native ones, in toolbar order."""
-    from faceplate.nodes.core.registry import node_types
-
     types = {name: cls for name, cls in node_types().items() if name not in HOST_NATIVE}
     return {name: entry(types[name]) for name in toolbar_order(types)}
 
@@ -55,9 +55,7 @@ def toolbar_order(names) -> list[str]:
 
 def save(catalog: dict[str, dict[str, Any]], path: str, faceplate_version: str) -> None:
     data = {"format": FORMAT, "version": VERSION, "faceplate_version": faceplate_version, "nodes": catalog}
-    with open(path, "w") as f:
-        json.dump(data, f, indent=1)
-        f.write("\n")
+    write_text(path, json.dumps(data, indent=1) + "\n")
 
 
 def load(path: str) -> dict[str, dict[str, Any]]:

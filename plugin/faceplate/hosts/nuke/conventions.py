@@ -33,7 +33,7 @@ import os
 import re
 from collections.abc import Mapping
 
-from faceplate.errors import ScriptError
+from faceplate.foundation.errors import ScriptError
 from faceplate.nodes import layers as layer_names
 
 # -- coordinates ---------------------------------------------------------------------------------------

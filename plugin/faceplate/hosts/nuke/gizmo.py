@@ -38,7 +38,9 @@ import inspect
 import os
 from typing import Any
 
-from faceplate.errors import ScriptError
+from faceplate.foundation.errors import ScriptError
+from faceplate.foundation.files import write_text
+from faceplate.foundation.version import __version__
 from faceplate.hosts.nuke import catalog as catalog_io
 from faceplate.hosts.nuke import conventions
 from faceplate.hosts.nuke.knob_mapping import declaration, knob_from_user_knob, nuke_name, value_text
@@ -188,8 +190,6 @@ def install(folder: str, catalog: dict[str, dict[str, Any]] | None = None) -> li
     Regenerate it after upgrading faceplate or adding node plugins: the gizmos follow the nodes' knobs.
     Gizmos of node types that no longer exist are removed. Returns the files written.
     """
-    from faceplate import __version__
-
     catalog = catalog_io.from_registry() if catalog is None else catalog
     gizmos = os.path.join(folder, GIZMO_FOLDER)
     os.makedirs(gizmos, exist_ok=True)
@@ -205,8 +205,7 @@ def install(folder: str, catalog: dict[str, dict[str, Any]] | None = None) -> li
             os.remove(os.path.join(gizmos, old))
     for type_name, entry in catalog.items():
         path = os.path.join(gizmos, f"{type_name}.gizmo")
-        with open(path, "w") as f:
-            f.write(gizmo_text(entry, __version__))
+        write_text(path, gizmo_text(entry, __version__))
         written.append(path)
     path = os.path.join(folder, catalog_io.FILE_NAME)
     catalog_io.save(catalog, path, __version__)
