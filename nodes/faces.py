@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
 from faceplate.foundation.errors import FaceplateError, RenderError
 
 if TYPE_CHECKING:

@@ -58,7 +58,7 @@ HELD_OUT_PHOTOS = ("coffee", "chelsea", "cat", "rocket")
 SUPERSAMPLE = 4  # sub-pixel bits of cv2's anti-aliased drawing
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def training_photo(name: str) -> np.ndarray:
     """``(H, W, 3)`` uint8 RGB of one of :data:`TRAINING_PHOTOS` (grey photos repeated to 3 channels)."""
     if name not in TRAINING_PHOTOS:

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import OpenImageIO as oiio
+
 from faceplate.foundation.errors import FaceplateError, SequenceIOError
 from faceplate.nodes import layers
 from faceplate.nodes.io.attributes import metadata_from_spec

@@ -20,7 +20,8 @@ class Write(Node, Executable):
 
     EXR output keeps every selected channel, the data and display windows and the header metadata,
     tags the colour space written (``chromaticities``, ``oiio:ColorSpace``, ``colorInteropID``: see
-    :func:`faceplate.nodes.io.colour.header_tags`), and adds a provenance block (``faceplate/version``, ``faceplate/script_hash``, ``faceplate/node``).
+    :func:`faceplate.nodes.io.colour.header_tags`), and adds a provenance block (``faceplate/version``,
+    ``faceplate/script_hash``, ``faceplate/node``).
     Each frame is written to a temporary file in the same folder and renamed into place, so a killed
     render never leaves a half-written frame. The node passes its input through unchanged.
     """

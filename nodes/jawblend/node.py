@@ -37,6 +37,7 @@ import json
 import logging
 
 import numpy as np
+
 from faceplate.foundation import geometry
 from faceplate.foundation.errors import RenderError
 from faceplate.foundation.imaging import multiband_blend, paste_back, warp_affine

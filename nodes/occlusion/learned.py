@@ -27,6 +27,7 @@ import os
 import threading
 
 import numpy as np
+
 from faceplate.foundation import geometry
 from faceplate.foundation.errors import ModelError
 from faceplate.foundation.files import sha256_of

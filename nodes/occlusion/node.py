@@ -33,15 +33,15 @@ import logging
 import os
 
 import numpy as np
+
 from faceplate.foundation import geometry
 from faceplate.foundation.errors import FaceplateError, KnobError, RenderError
 from faceplate.foundation.files import sha256_of
 from faceplate.foundation.imaging import erode_dilate, polygon_matte
 from faceplate.models.cards import card_path
-from faceplate.nodes import face_regions
+from faceplate.nodes import face_regions, layers
 from faceplate.nodes.core import BoolKnob, EnumKnob, FloatKnob, IntKnob, Node, PathKnob, StringKnob
 from faceplate.nodes.face_regions import FACE_REGIONS, SEGMENTS, LandmarkError, RegionSettings
-from faceplate.nodes import layers
 from faceplate.nodes.faces import MISSING_FACES, Faces
 from faceplate.nodes.occlusion import learned
 from faceplate.nodes.plate import Plate
@@ -73,7 +73,8 @@ class OcclusionMask(Node):
     inputs = ("input",)
     knobs = (
         EnumKnob("face_region", FACE_REGIONS, "extended",
-                 "fp_matte.face: extended = the face with the forehead up to a hairline estimate; hull = jaw and brows"),
+                 "fp_matte.face: extended = the face with the forehead up to a hairline estimate; "
+                 "hull = jaw and brows"),
         *segment_knobs(),
         FloatKnob("forehead_height", 1.0, "Hairline estimate above the brows, in facial thirds (brow to nose base): "
                                           "1 for a typical forehead, more for a high hairline", min=0.0, max=2.0),
@@ -92,7 +93,8 @@ class OcclusionMask(Node):
         StringKnob("tracks", "", "Tracks to matte, e.g. '1, 3'; empty: every face"),
         PathKnob("model", learned.DEFAULT_MODEL, "Learned occlusion model: 'default' (the generic occluder that ships "
                                                  "with faceplate), an .onnx trained per shot (faceplate train --task "
-                                                 "occlusion), or empty: no learned occlusion, fp_matte.face is the region "
+                                                 "occlusion), or empty: no learned occlusion, fp_matte.face is the "
+                                                 "region "
                                                  "alone"),
         FloatKnob("threshold", 0.5, "Occlusion probability at the middle of the matte's edge ramp", min=0.0, max=1.0),
         FloatKnob("softness", 0.5, "Width of the matte's edge ramp, in probability: 1 with threshold 0.5 keeps the "

@@ -12,13 +12,13 @@ from PIL import Image
 
 from faceplate.actions.faceset_coverage import coverage_warnings, expression, expressions, missing_coverage
 from faceplate.actions.faceset_extraction import QUALITY_ISSUES, ExtractOptions, extract
+from faceplate.foundation import geometry
 from faceplate.nodes.alignedit.node import AlignEdit
 from faceplate.nodes.alignedit.template import MEAN_SHAPE
-from faceplate.foundation import geometry
 from faceplate.nodes.io import colour
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
-from shots import SPRITES, Actor, ShotSource  # noqa: E402
+from shots import SPRITES, Actor, ShotSource
 
 FRAMES = list(range(1001, 1015))
 EMPTY = (1004,)  # no face: the tracker bridges it (interpolated)
@@ -62,7 +62,6 @@ class OccludedShot(ShotSource):
 @pytest.fixture(scope="module")
 def shot(tmp_path_factory):
     from faceplate.actions.shot_tracking import track
-
     from faceplate.nodes.core import Graph
     from faceplate.nodes.facedetect.node import FaceDetect
 
@@ -102,7 +101,8 @@ def test_unfit_faces_are_dropped_by_default_and_counted(shot, kept_all, tmp_path
     assert kept == [f for f in FRAMES if not issues[f]]
     with open(result.manifest) as f:
         manifest = json.load(f)
-    assert manifest["skipped"] == result.skipped and sum(result.skipped[k] for k in QUALITY_ISSUES) == len(FRAMES) - len(kept)
+    assert manifest["skipped"] == result.skipped
+    assert sum(result.skipped[k] for k in QUALITY_ISSUES) == len(FRAMES) - len(kept)
     assert manifest["flagged"] == kept_all.flagged
     assert manifest["occlusion_model"] == "default" and all(not f["issues"] for f in manifest["faces"])
 
@@ -120,7 +120,8 @@ def test_mattes_cut_out_the_occluder(kept_all):
     cv2.fillConvexPoly(hull, cv2.convexHull(points.astype(np.int32)), 1.0)
     inside = (hull > 0) & (truth > 0.9)
     outside = (hull > 0) & (cv2.dilate(truth, np.ones((9, 9))) < 0.01)
-    print(f"\nmatte over the occluder {matte[inside].mean():.3f}, over the rest of the face {matte[outside].mean():.3f}")
+    print(f"\nmatte over the occluder {matte[inside].mean():.3f}, "
+          f"over the rest of the face {matte[outside].mean():.3f}")
     assert inside.sum() > 100 and matte[inside].mean() < 0.25 and matte[outside].mean() > 0.85
 
 

@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         mic = [r for f, r in ratios.items() if first <= f <= last]
         rest = [r for f, r in ratios.items() if not first <= f <= last]
         print(f"{folder}: face luminance render/plate, microphone frames {first}-{last}: mean {np.mean(mic):.4f} "
-              f"(min {min(mic):.4f}); other frames: mean {np.mean(rest):.4f}; ratio mic/other {np.mean(mic) / np.mean(rest):.4f}")
+              f"(min {min(mic):.4f}); other frames: mean {np.mean(rest):.4f}; "
+              f"ratio mic/other {np.mean(mic) / np.mean(rest):.4f}")
         print("  per frame: " + ", ".join(f"{f}:{r:.3f}" for f, r in ratios.items()))
     return 0
 

@@ -112,8 +112,8 @@ def test_the_working_space_is_tagged_in_the_header(tmp_path):
     assert spec.getattribute("colorInteropID") == "lin_ap1_scene"
     assert spec.getattribute("oiio:ColorSpace") == "lin_ap1_scene"  # what OpenImageIO reads back
     assert spec.getattribute("faceplate/colour_space") == "ACEScg"
-    assert np.allclose(spec.getattribute("chromaticities"), (0.713, 0.293, 0.165, 0.830, 0.128, 0.044, 0.32168, 0.33767),
-                       atol=1e-6)  # AP1, not the input file's Rec.709 tags
+    ap1 = (0.713, 0.293, 0.165, 0.830, 0.128, 0.044, 0.32168, 0.33767)
+    assert np.allclose(spec.getattribute("chromaticities"), ap1, atol=1e-6)  # AP1, not the input file's Rec.709 tags
     assert read_image(path).metadata["colorInteropID"] == "lin_ap1_scene"
 
 

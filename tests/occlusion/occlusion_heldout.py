@@ -21,20 +21,21 @@ from __future__ import annotations
 import functools
 import json
 import os
-import sys  # noqa: E402
+import sys
 
 import cv2
 import numpy as np
+from occlusion_shots import ASTRONAUT_LANDMARKS
+
 from faceplate.foundation import geometry
 from faceplate.nodes.core import Graph, Node
 from faceplate.nodes.faces import METADATA_KEY, Face, Faces
 from faceplate.nodes.io import colour
 from faceplate.nodes.occlusion.node import OcclusionMask
 from faceplate.nodes.plate import Plate
-from occlusion_shots import ASTRONAUT_LANDMARKS
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
-from shots import Actor, render  # noqa: E402
+from shots import Actor, render
 
 SRGB = "sRGB Encoded Rec.709 (sRGB)"
 SIZE = (400, 300)
@@ -52,7 +53,7 @@ def static_motion(frame: int) -> tuple[float, float, float, float]:
     return (200.0, 150.0, 1.2, 0.0)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def held_out_photo(name: str) -> np.ndarray:
     import skimage.data
 

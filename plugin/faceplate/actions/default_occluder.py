@@ -64,7 +64,8 @@ def train_default(out_dir: str, *, steps: int = DEFAULT_STEPS, seed: int = 0, in
         title="faceplate default occluder (generic; 128 px aligned whole_face crops)",
         description=(f"generic occlusion model shipped with faceplate: {FACES_PER_PHOTO} faces each of the photos "
                      f"{', '.join(PHOTOS)} (aligned, varied in rotation, scale and exposure), synthetic occluders "
-                     "(hands, texture patches, hair strands, glasses, bars, thin rods/cables/fingers/glasses arms 5-15 px; "
+                     "(hands, texture patches, hair strands, glasses, bars, thin rods/cables/fingers/glasses arms "
+                     "5-15 px; "
                      "soft and semi-transparent edges) with textures from those photos and scikit-image samples; "
                      f"{steps} steps from {start}, seed {seed}, {seconds:.0f} s on the CPU. "
                      "Rerun: python -m faceplate.actions.default_occluder -o DIR"
@@ -112,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", required=True, help="working folder (face-sets, training, the model)")
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--init", help="fine-tune this occluder (.onnx, its .pt beside it) instead of training from scratch")
+    parser.add_argument("--init",
+                        help="fine-tune this occluder (.onnx, its .pt beside it) instead of training from scratch")
     parser.add_argument("--install", action="store_true", help="copy the result into the package's default folder")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("-q", "--quiet", action="store_true")

@@ -108,7 +108,8 @@ class Gap:
         label = LABELS.get(self.measure, self.measure)
         unit = " deg" if self.measure in ("yaw", "pitch") else ""
         reach = "down to" if self.needed < self.offered[0] else "up to"
-        return (f"{label} {reach} {self.needed:.2f}{unit} on {len(self.frames)} frame{'s' if len(self.frames) != 1 else ''} "
+        plural = "s" if len(self.frames) != 1 else ""
+        return (f"{label} {reach} {self.needed:.2f}{unit} on {len(self.frames)} frame{plural} "
                 f"({format_frames(self.frames)}); the other face-set offers {self.offered[0]:.2f} to "
                 f"{self.offered[1]:.2f}{unit}")
 

@@ -54,15 +54,15 @@ from typing import Any
 import cv2
 import numpy as np
 
+from faceplate.actions.faceset_coverage import write_expression_coverage
 from faceplate.foundation import geometry
 from faceplate.foundation.drawing import put_text
 from faceplate.foundation.errors import FaceplateError, ScriptError, SequenceIOError
 from faceplate.foundation.frames import format_frame_range
 from faceplate.foundation.imaging import polygon_matte
 from faceplate.foundation.plots import save_figure
-from faceplate.nodes.alignedit.align import warp_crop
-from faceplate.actions.faceset_coverage import write_expression_coverage
 from faceplate.models import registry
+from faceplate.nodes.alignedit.align import warp_crop
 from faceplate.nodes.alignedit.alignment_export import write_text
 from faceplate.nodes.core import Graph, Node
 from faceplate.nodes.facedetect.tracks import TrackStore, upstream_facedetect
