@@ -26,6 +26,7 @@ import collections
 import os
 import threading
 
+import cv2
 import numpy as np
 
 from faceplate.foundation import geometry
@@ -170,8 +171,6 @@ def agreement(crop: np.ndarray, other: np.ndarray, sigma: float = AGREEMENT_SIGM
     disagreement); the difference, the mean over RGB of the absolute values, smoothed over 3x3 pixels
     against noise, gives ``exp(-(d / sigma)^2)``.
     """
-    import cv2
-
     gain = float(crop.mean()) / max(float(other.mean()), 1e-6)
     d = np.abs(crop - other * np.float32(gain)).mean(axis=2).astype(np.float32)
     d = cv2.blur(d, (3, 3))

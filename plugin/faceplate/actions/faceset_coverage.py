@@ -22,9 +22,14 @@ identity with the target's expression, and a network never shown an open mouth c
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+
+from faceplate.foundation.plots import save_figure
+from faceplate.nodes.alignedit.template import MEAN_SHAPE
 
 MEASURES = ("mouth_open", "eyes_closed", "smile")
 LABELS = {"mouth_open": "mouth open", "eyes_closed": "eyes closed", "smile": "smile"}
@@ -41,8 +46,6 @@ OPEN_EYE = 0.3  # lid gap over eye width of a relaxed open eye
 
 def expression(landmarks: np.ndarray) -> dict[str, float]:
     """The :data:`MEASURES` of one face from its ``(68, 2)`` landmarks (any similarity frame)."""
-    from faceplate.nodes.alignedit.template import MEAN_SHAPE
-
     lift, widen = _mouth_shape(landmarks)
     lift0, widen0 = _mouth_shape(MEAN_SHAPE)
     out = _measures(landmarks)
@@ -153,8 +156,6 @@ def write_expression_coverage(path: str, kept: list[dict], dropped: list[dict], 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from faceplate.foundation.plots import save_figure
-
     have = expressions(kept) if kept else {m: np.zeros(0) for m in MEASURES}
     gone = expressions([d for d in dropped if d.get("landmarks") is not None])
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), dpi=100)
@@ -197,9 +198,6 @@ _SCALE_NOTES = {"mouth_open": "\n(inner-lip gap / mouth width)", "eyes_closed": 
 def load_faceset_faces(folder: str) -> list[dict]:
     """The faces with landmarks of a face-set folder's ``manifest.json``; empty when it cannot be read (the
     trainer reports a bad face-set with its own error)."""
-    import json
-    import os
-
     try:
         with open(os.path.join(folder, "manifest.json")) as f:
             faces = json.load(f).get("faces", [])
