@@ -20,7 +20,7 @@ import numpy as np
 
 def face_ratios(folder: str) -> dict[int, float]:
     from faceplate.actions.demo.shot import occluder
-    from faceplate.actions.demo.workflow import FULL
+    from faceplate.cli.demo_workflow import FULL
     from faceplate.nodes import layers
     from faceplate.nodes.io.image_read import read_image
 
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folders", nargs="+")
     args = parser.parse_args(argv)
-    from faceplate.actions.demo.workflow import FULL
+    from faceplate.cli.demo_workflow import FULL
 
     first, last = FULL.shot.occluder
     for folder in args.folders:

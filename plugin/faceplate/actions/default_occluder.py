@@ -54,11 +54,17 @@ def train_default(out_dir: str, *, steps: int = DEFAULT_STEPS, seed: int = 0, in
                                    size=FACESET_SIZE, seed=seed + i, variation=varied)
                for i, name in enumerate(PHOTOS)]
     began = time.perf_counter()
-    start = _describe_init(init)
     train_occlusion(folders, os.path.join(out_dir, "training"), preset="128", steps=steps, init=init, seed=seed,
                     progress=progress, checkpoint_every=max(steps // 4, 1), preview_every=max(steps // 4, 1),
                     label="default:" + ",".join(PHOTOS))
-    seconds = time.perf_counter() - began
+    return export_default(out_dir, steps=steps, seed=seed, init=init, seconds=time.perf_counter() - began)
+
+
+def export_default(out_dir: str, *, steps: int, seed: int, init: str | None, seconds: float) -> str:
+    """Exports the finished training in ``out_dir/training`` as ``out_dir/occluder.onnx`` with the shipped card
+    (what :func:`train_default` ends with; ``--export-only`` reruns it); returns the ONNX path."""
+    out_dir = os.path.abspath(out_dir)
+    start = _describe_init(init)
     path = export_occlusion_model(
         os.path.join(out_dir, "training"), os.path.join(out_dir, "occluder.onnx"), model_id=MODEL_ID,
         title="faceplate default occluder (generic; 128 px aligned whole_face crops)",
@@ -116,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--init",
                         help="fine-tune this occluder (.onnx, its .pt beside it) instead of training from scratch")
     parser.add_argument("--install", action="store_true", help="copy the result into the package's default folder")
+    parser.add_argument("--export-only", action="store_true",
+                        help="export the finished training in the folder again (its training.json gives the time)")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("-q", "--quiet", action="store_true")
     args = parser.parse_args(argv)
@@ -123,7 +131,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    path = train_default(args.output, steps=args.steps, seed=args.seed, init=args.init, progress=not args.quiet)
+    if args.export_only:
+        with open(os.path.join(args.output, "training", "training.json")) as f:
+            seconds = float(json.load(f)["seconds"])
+        path = export_default(args.output, steps=args.steps, seed=args.seed, init=args.init, seconds=seconds)
+    else:
+        path = train_default(args.output, steps=args.steps, seed=args.seed, init=args.init,
+                             progress=not args.quiet)
     print(f"default occluder: {path}")
     if args.install:
         print(f"installed into {install(os.path.dirname(path))}")
