@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 import sys
 
-import OpenImageIO as oiio
-from faceplate import _native
 from faceplate.foundation.errors import FaceplateError
 
 
@@ -39,11 +37,14 @@ def set_thread_count(threads: int) -> None:
     """Caps the threads of every pool faceplate drives in this process: OpenImageIO/OpenEXR, the native
     kernels, OpenCV and (when loaded) torch. Render workers call it so N workers on a machine share its
     cores instead of each spinning a thread per core."""
+    # A host (Nuke) imports faceplate without OpenImageIO or the native module: load them on first use.
+    import OpenImageIO as oiio  # deferred: OpenImageIO, not loaded in a host
+
+    from faceplate import _native  # deferred: the native module, not loaded in a host
 
     threads = max(1, int(threads))
     oiio.attribute("threads", threads)
     oiio.attribute("exr_threads", threads)
-
     _native.set_thread_count(threads)
     if "cv2" in sys.modules:
         sys.modules["cv2"].setNumThreads(threads)

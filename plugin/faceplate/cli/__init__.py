@@ -17,7 +17,7 @@ from faceplate.foundation.errors import FaceplateError
 from faceplate.foundation.version import __version__
 
 # Order of the subcommands in --help.
-COMMANDS = ("new", "track", "extract", "train", "render", "info", "demo")
+COMMANDS = ("new", "track", "extract", "train", "render", "view", "info", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

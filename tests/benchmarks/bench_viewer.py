@@ -1,0 +1,140 @@
+"""The viewer's edit latency at 1080p: a JawBlend knob change -> the new frame's PNG, through the HTTP API.
+
+A tracked 1920x1080 shot (the demo's astronaut plate, ``faceplate new`` + ``faceplate track``), served by
+the viewer's application (Starlette's TestClient: the real routes, token check, JSON and PNG encoding,
+without a socket). Warm-up: the frame is shown once, so the upstream (Read, FaceDetect, AlignEdit,
+OcclusionMask, NeuralSwap) is in the graph's cache. Then, repeatedly: POST ``jaw_left_offset`` (a new
+value each time, so JawBlend's hash changes) and GET the frame's full-size PNG (the comp with mask.face as
+the tinted overlay); the time from the POST to the last byte is one sample (p50, p95). Reference, same
+run, interleaved: rendering that frame from scratch -- the script loaded into a fresh graph (empty
+cache), the frame rendered through every node and made display-referred the same way. Goal: p50 <= 300 ms.
+
+With ``--model EXPORT`` (e.g. ``faceplate demo --quick -o demo`` leaves ``demo/models/ab/onnx``) NeuralSwap
+swaps the face, so JawBlend colour-matches, grains and blends a real swap; without one JawBlend writes its
+mattes over the passed-through plate (what an artist sees before a model exists).
+
+    python tests/benchmarks/bench_viewer.py [--quick] [--json] [--model EXPORT --identities 1=B]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "viewer"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchtable import emit, row
+from viewer_shots import make_shot
+
+FRAME = 1006
+TOKEN = "bench"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def rows(quick: bool = False, model: str | None = None, identities: str = "1=B") -> list[dict]:
+    """Protocol rows (benchtable.py): knob change -> frame bytes p50 and p95, against a from-scratch render."""
+    from starlette.testclient import TestClient
+
+    from faceplate.actions.demo.shot import ShotSpec
+    from faceplate.nodes.core import Graph
+    from faceplate.viewer import Session, create_app, display
+
+    repeat = 5 if quick else 15
+    folder = tempfile.mkdtemp(prefix="bench_viewer_")
+    script = make_shot(folder, ShotSpec("astronaut", (1920, 1080), (1001, 1012), occluder=None))
+    if model:
+        data = json.load(open(script))
+        data["nodes"]["NeuralSwap1"]["knobs"] = {"model": os.path.abspath(model), "identities": identities}
+        json.dump(data, open(script, "w"), indent=2)
+    session = Session(script)
+    client = TestClient(create_app(session, TOKEN), headers={"x-faceplate-token": TOKEN})
+    # The comp with its matte (mask.face) as the tinted overlay: what an artist watches while moving an edge
+    # (without a swap model the comp's RGB is the plate's, and only the matte moves).
+    params = {"node": "JawBlend1", "frame": FRAME, "overlay": "mask.face"}
+    settings = display.DisplaySettings(overlay="mask.face")
+
+    def show() -> tuple[bytes, dict]:
+        r = client.get("/api/frame.png", params=params)
+        assert r.status_code == 200, r.text
+        return r.content, r.headers
+
+    def from_scratch() -> None:
+        plate = Graph.load(script).render("JawBlend1", FRAME)
+        display.png_bytes(display.display_pixels(plate, settings))
+
+    show()  # the upstream into the cache, the baked view built
+    from_scratch()
+    edits, scratch, render_ms, display_ms = [], [], [], []
+    previous = None
+    for i in range(repeat):
+        start = time.perf_counter()
+        r = client.post("/api/knob", json={"node": "JawBlend1", "knob": "jaw_left_offset", "value": 1.0 + i})
+        assert r.status_code == 200, r.text
+        content, headers = show()
+        edits.append((time.perf_counter() - start) * 1e3)
+        render_ms.append(float(headers["x-render-ms"]))
+        display_ms.append(float(headers["x-display-ms"]))
+        assert content != previous  # the offset moved the edge: new bytes
+        previous = content
+        start = time.perf_counter()
+        from_scratch()
+        scratch.append((time.perf_counter() - start) * 1e3)
+    client.close()
+    shutil.rmtree(folder, ignore_errors=True)
+    swap = "with a swap model" if model else "no swap model (mattes over the plate)"
+    ref = statistics.median(scratch)
+    note = (
+        f"{repeat} edits; JawBlend render median {statistics.median(render_ms):.0f} ms, display transform + "
+        f"PNG {statistics.median(display_ms):.0f} ms; {swap}"
+    )
+    return [
+        row(
+            "knob change -> frame PNG, 1080p, p50",
+            statistics.median(edits),
+            "ms",
+            "from-scratch render + display (median)",
+            ref,
+            higher_is_better=False,
+            goal="value <= 300",
+            note=note,
+        ),
+        row(
+            "knob change -> frame PNG, 1080p, p95",
+            _percentile(edits, 95),
+            "ms",
+            "from-scratch render + display (median)",
+            ref,
+            higher_is_better=False,
+            goal=None,
+            note=swap,
+        ),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--model", help="a swap model export for NeuralSwap (see the module doc)")
+    parser.add_argument("--identities", default="1=B", help="NeuralSwap's identities knob with --model")
+    args = parser.parse_args()
+    emit(rows(args.quick, args.model, args.identities), args.json, "viewer edit latency, ms")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "2")
+    sys.exit(main())
