@@ -10,6 +10,7 @@ import pytest
 from faceplate.foundation.errors import ModelError, RenderError
 from faceplate.foundation.files import sha256_of
 from faceplate.models import registry
+from faceplate.nodes.occlusion import learned
 from faceplate.nodes.occlusion.learned import OcclusionModel
 from faceplate.nodes.occlusion.node import OcclusionMask
 from faceplate.foundation.drawing import write_png
@@ -70,8 +71,9 @@ def test_a_corrupt_default_is_a_model_error_naming_the_path_and_the_fix(tmp_path
     path = _copy_default(str(tmp_path))
     _corrupt(path)
     monkeypatch.setattr(registry, "DEFAULT_OCCLUDER", path)
+    monkeypatch.setattr(learned, "DEFAULT_OCCLUDER", path)  # the node module holds its own name for it
     with pytest.raises(ModelError, match=r"occluder\.onnx has sha256 .* expected .*corrupt.*reinstall faceplate.*"
-                                         r"train_default"):
+                                         r"default_occluder"):
         registry.default_occluder()
     graph, node, _ = occluded
     with pytest.raises(RenderError, match=r"node 'OcclusionMask1', frame 1001: knob 'model': .*sha256"):
@@ -82,7 +84,7 @@ def test_a_corrupt_trained_model_is_a_model_error(tmp_path):
     path = _copy_default(str(tmp_path))
     OcclusionModel(path)  # intact: fine
     _corrupt(path)
-    with pytest.raises(ModelError, match=r"occlusion model 'faceplate-occlusion-default-v1': .*occluder\.onnx has "
+    with pytest.raises(ModelError, match=r"occlusion model 'faceplate-occlusion-default-v2': .*occluder\.onnx has "
                                          r"sha256 [0-9a-f]{64}, expected [0-9a-f]{64}; the file is corrupt"):
         OcclusionModel(path)
 
