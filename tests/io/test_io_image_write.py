@@ -7,10 +7,11 @@ import os
 import numpy as np
 import OpenImageIO as oiio
 import pytest
+from io_images import exr_image
+
 from faceplate.foundation.errors import SequenceIOError
 from faceplate.nodes.io import image_write, read_image, write_image, write_preview
 from faceplate.nodes.plate import Box2i, Plate
-from io_images import exr_image
 
 
 def assert_same_plate(a: Plate, b: Plate) -> None:
