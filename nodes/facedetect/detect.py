@@ -31,8 +31,10 @@ import math
 
 import cv2
 import numpy as np
+
 from faceplate.foundation import geometry
 from faceplate.foundation.errors import FaceplateError
+from faceplate.nodes.facedetect import mesh_geometry
 from faceplate.nodes.facedetect.backend import Backend, RawDetection
 from faceplate.nodes.facedetect.display import display_quantiser, quantise
 from faceplate.nodes.io import colour
@@ -49,6 +51,7 @@ LANDMARK_PASSES = 3
 SEARCH_SIDE = 92.0  # face size (pixels) in the crop where a followed face is searched for (HOG: 80 at least)
 SEARCH_SPAN = 1.6  # that crop's side over the face's
 BOX_SIDE_PER_RMS = 2.8  # dlib HOG box side over the RMS radius of the 68 landmarks (measured on both test photos)
+PROFILE_YAW = 50.0  # degrees of head yaw (dense backends' pose) from which a face is flagged 'profile'
 
 
 class FramePixels:
@@ -100,7 +103,11 @@ class Detection:
     """One face found in one plate. Coordinates are plate pixels (see :mod:`faceplate.nodes.faces`).
 
     ``crop`` is the display-referred landmark crop (uint8 RGB) and ``crop_from_plate`` its transform;
-    they serve the identity embedding and the contact sheets.
+    they serve the identity embedding and the contact sheets. A dense backend (``mesh``) adds ``mesh``,
+    its ``(468, 3)`` points in plate pixels (z: depth in the same scale, larger nearer the camera),
+    ``crop_mesh`` (the same in crop pixels), ``pose`` ``(yaw, pitch, roll)`` degrees from them, and
+    ``presence``, its landmark model's probability that the crop holds a face (the score is the
+    detector's score times it).
     """
 
     box: tuple[float, float, float, float]
@@ -113,6 +120,10 @@ class Detection:
     crop_points: np.ndarray
     crop_from_plate: np.ndarray
     embedding: np.ndarray | None = None
+    mesh: np.ndarray | None = None
+    crop_mesh: np.ndarray | None = None
+    pose: tuple[float, float, float] | None = None
+    presence: float | None = None
 
 
 def rgb_indices(plate: Plate) -> list[int]:
@@ -202,15 +213,26 @@ class Detector:
         if px is None:
             return []
         sx, sy = px.scale
-        out = []
+        boxes = []
         for centre, side, angle, raw in self._boxes(self.display(px.proxy)):
             # proxy -> array coordinates
             centre = np.array([centre[0] / sx, centre[1] / sy])
-            side = side / (0.5 * (sx + sy))
-            det = self._measure(px, centre, side, angle)
-            flags = {"rotated"} if angle != 0.0 else set()
-            out.append(self._placed(det, px, centre, side, angle, raw, flags))
-        return sorted(out, key=lambda d: -d.score)
+            boxes.append((centre, side / (0.5 * (sx + sy)), angle, raw))
+        measured = self._measure_all(px, [(c, s_, _start_angle(a, r), None) for c, s_, a, r in boxes])
+        if self.backend.confirms_faces and boxes:
+            # A detector may box an upside-down face as an upright one: the landmarks then fit the wrong
+            # way up, with a lower presence. The face turned half round is measured too; the likelier wins.
+            turned = self._measure_all(px, [(c, s_, _start_angle(a, r) + 180.0, None) for c, s_, a, r in boxes])
+            measured = [t if t.presence > m.presence else m for m, t in zip(measured, turned)]
+        out = [self._placed(det, px, c, s_, a, r, {"rotated"} if a != 0.0 else set())
+               for det, (c, s_, a, r) in zip(measured, boxes)]
+        kept: list[Detection] = []
+        for det in sorted(out, key=lambda d: -d.score):
+            # A landmark model's presence can reject a detector's find; and boxes on part of a face
+            # (its mouth, an eye) settle on the whole face once the landmarks re-crop it: one face, kept once.
+            if det.score >= self.threshold and not any(_same_face(det, k) for k in kept):
+                kept.append(det)
+        return kept
 
     def follow(self, plate: Plate | FramePixels, previous: list[Detection],
                before: list[Detection] | None = None) -> list[Detection | None]:
@@ -222,26 +244,45 @@ class Detector:
         searched by the detector (:meth:`_search`); from the box it finds there, the landmarks are
         measured exactly as after a full search. So a followed face's landmarks never start from the
         previous frame's landmarks (a poor fit would carry over), and every followed face is one the
-        detector confirms. Where the box the face's landmarks had (moved on) agrees with the detector's
-        (:func:`_boxes_agree`), it places the crop the landmarks are measured in and the quick placing
-        pass is skipped; where they disagree (a poor fit, or a fast move), that pass runs from the
-        detector's box, as after a full search. Two followed faces that meet (their boxes overlap by half): the lower score
-        is lost.
+        detector confirms (or, with a backend whose landmark model says whether its crop holds a face,
+        ``confirms_faces``, one that model confirms: its landmarks are measured from the moved-on box
+        directly, and a face scoring below the threshold is lost). Where the box the face's landmarks
+        had (moved on) agrees with the detector's (:func:`_boxes_agree`), it places the crop the
+        landmarks are measured in and the quick placing pass is skipped; where they disagree (a poor
+        fit, or a fast move), that pass runs from the detector's box, as after a full search. Two
+        followed faces that meet (their boxes overlap by half): the lower score is lost.
         """
         px = plate if isinstance(plate, FramePixels) else self.pixels(plate)
-        out: list[Detection | None] = []
+        jobs, searched, angles = [], [], []
         for i, prev in enumerate(previous):
             centre, side = landmark_box(prev.landmarks - px.origin)
             if before is not None:
                 centre = 2.0 * centre - landmark_box(before[i].landmarks - px.origin)[0]
             m = prev.crop_from_plate
             angle = geometry.angle_of((m[0, 0], m[0, 1]))  # the previous crop's turn
+            angles.append(angle)
+            if self.backend.confirms_faces:
+                jobs.append((centre, side, angle, None, True))
+                searched.append((centre, side, None))
+                continue
             found = self._search(px, centre, side, angle)
+            searched.append(found)
+            if found is not None:
+                jobs.append((found[0], found[1], angle, (centre, side), False))
+        measured = iter(self._measure_all(px, [job[:4] for job in jobs], placed=[job[4] for job in jobs]))
+        out: list[Detection | None] = []
+        for prev, found, angle in zip(previous, searched, angles):
             if found is None:
                 out.append(None)
                 continue
+            det = next(measured)
             box_centre, box_side, raw = found
-            det = self._measure(px, box_centre, box_side, angle, start=(centre, side))
+            if raw is None:  # confirmed by the landmark model itself
+                if det.presence < self.threshold:
+                    out.append(None)
+                    continue
+                box_centre, box_side = landmark_box(det.landmarks)
+                raw = RawDetection((0.0, 0.0, 0.0, 0.0), 1.0, "front")
             rotated = "rotated" in prev.flags
             out.append(self._placed(det, px, box_centre, box_side, angle if rotated else 0.0, raw,
                                     {"rotated"} if rotated else set()))
@@ -275,13 +316,15 @@ class Detector:
     def _placed(self, det: Detection, px: FramePixels, centre, side, angle, raw: RawDetection,
                 flags: set[str]) -> Detection:
         """``det`` (array pixels) with its box, score and flags, in plate pixels."""
-        if raw.kind in ("left", "right"):
+        if raw.kind in ("left", "right") or (det.pose is not None and abs(det.pose[0]) > PROFILE_YAW):
             flags.add("profile")
         corners = _square_corners(centre, side, angle) + px.origin
         det.box = (*corners.min(axis=0), *corners.max(axis=0))
-        det.score = raw.score
+        det.score = raw.score if det.presence is None else raw.score * det.presence
         det.flags = frozenset(flags)
         det.landmarks = det.landmarks + px.origin
+        if det.mesh is not None:
+            det.mesh = det.mesh + np.array([*px.origin, 0.0])
         det.crop_from_plate = geometry.compose(det.crop_from_plate, geometry.translation(*px.origin))
         return det
 
@@ -318,35 +361,74 @@ class Detector:
                 out.append((geometry.apply(proxy_from_rotated, [r.centre])[0], r.side, angle, r))
         return out
 
-    def _measure(self, px: FramePixels, box_centre, box_side: float, angle: float,
-                 start: tuple[np.ndarray, float] | None = None) -> Detection:
-        """Landmarks of the face a detector boxed at ``box_centre``, ``box_side`` (array pixels): from
-        ``start`` (a landmark box, moved on from the frame before) where it agrees with the
-        detector's box (:func:`_boxes_agree`), else placed by a quick pass from the detector's box."""
-        if start is not None and _boxes_agree(*start, box_centre, box_side):
-            return self._landmarks(px, *start, angle, placed=True)
-        return self._landmarks(px, box_centre, box_side, angle)
+    def _measure_all(self, px: FramePixels, boxes: list, placed: list[bool] | None = None) -> list[Detection]:
+        """Landmarks of each face a detector boxed, ``(box_centre, box_side, angle, start)`` in array
+        pixels: from ``start`` (a landmark box, moved on from the frame before) where it agrees with the
+        detector's box (:func:`_boxes_agree`), else placed by a quick pass from the detector's box.
+        ``placed[i]``: the box is a landmark box already. The faces' crops run together (one batch per pass)."""
+        starts = []
+        for i, (box_centre, box_side, angle, start) in enumerate(boxes):
+            if placed is not None and placed[i]:
+                starts.append((box_centre, box_side, angle, True))
+            elif start is not None and _boxes_agree(*start, box_centre, box_side):
+                starts.append((*start, angle, True))
+            else:
+                starts.append((box_centre, box_side, angle, False))
+        return self._landmarks(px, starts)
 
-    def _landmarks(self, px: FramePixels, centre, side, angle, placed: bool = False) -> Detection:
-        """Landmarks from a detector's box (array pixels), then re-cropped from the landmarks' own box
-        (see module doc). ``placed``: the box is a landmark box already, so the first pass measures."""
+    def _landmarks(self, px: FramePixels, starts: list[tuple]) -> list[Detection]:
+        """Landmarks from each ``(centre, side, angle, placed)`` box (array pixels), then re-cropped from the
+        landmarks' own box (see module doc). ``placed``: the box is a landmark box already, so the first
+        pass measures. All faces still moving are measured together, pass by pass."""
         layout = self.backend.layout
+        state = [list(s) for s in starts]
+        result: list[Detection | None] = [None] * len(starts)
+        active = list(range(len(starts)))
         for attempt in range(LANDMARK_PASSES):
-            final = placed or attempt > 0  # a first pass from a detector's box only places the face
-            crop_scale = layout.box_side / side
-            crop_from_array = geometry.similarity(centre, layout.centre, crop_scale, angle)
-            crop = self._crop(px, crop_from_array, crop_scale)
-            points, confidence = self.backend.landmarks(crop, quick=not final)
-            array_points = geometry.apply(geometry.invert(crop_from_array), points)
-            roll = geometry.angle_of(array_points[42:48].mean(0) - array_points[36:42].mean(0))
-            det = Detection((0, 0, 0, 0), 0.0, array_points, confidence, frozenset(), roll, crop, points,
-                            crop_from_array)
-            new_centre, new_side = landmark_box(array_points)
-            moved = np.linalg.norm(new_centre - centre) / side + abs(new_side / side - 1.0)
-            turned = abs(geometry.wrap_degrees(roll - angle))
-            if final and moved < 0.05 and turned < 5.0:
+            if not active:
                 break
-            centre, side, angle = new_centre, new_side, (roll if turned > 2.0 else angle)
+            crops, transforms = [], []
+            for i in active:
+                centre, side, angle, placed = state[i]
+                crop_scale = layout.box_side / side
+                crop_from_array = geometry.similarity(centre, layout.centre, crop_scale, angle)
+                crops.append(self._crop(px, crop_from_array, crop_scale))
+                transforms.append((crop_from_array, crop_scale))
+            # A first pass from a detector's box only places the face: the backend may answer it quickly.
+            quick = [not state[i][3] and attempt == 0 for i in active]
+            measured: list = [None] * len(active)
+            for q in (True, False):
+                group = [k for k in range(len(active)) if quick[k] == q]
+                for k, m in zip(group, self.backend.measure([crops[k] for k in group], quick=q)):
+                    measured[k] = m
+            still = []
+            for i, crop, (crop_from_array, crop_scale), m in zip(active, crops, transforms, measured):
+                centre, side, angle, placed = state[i]
+                final = placed or attempt > 0  # a first pass from a detector's box only places the face
+                det = self._detection(m, crop, crop_from_array, crop_scale)
+                result[i] = det
+                new_centre, new_side = landmark_box(det.landmarks)
+                moved = np.linalg.norm(new_centre - centre) / side + abs(new_side / side - 1.0)
+                turned = abs(geometry.wrap_degrees(det.roll - angle))
+                if final and moved < 0.05 and turned < 5.0:
+                    continue
+                state[i] = [new_centre, new_side, det.roll if turned > 2.0 else angle, True]
+                still.append(i)
+            active = still
+        return result
+
+    def _detection(self, m, crop: np.ndarray, crop_from_array: np.ndarray, crop_scale: float) -> Detection:
+        """A Detection (array pixels) from a backend's measurement in a crop."""
+        array_from_crop = geometry.invert(crop_from_array)
+        array_points = geometry.apply(array_from_crop, m.points)
+        roll = geometry.angle_of(array_points[42:48].mean(0) - array_points[36:42].mean(0))
+        det = Detection((0, 0, 0, 0), 0.0, array_points, m.confidence, frozenset(), roll, crop, m.points,
+                        crop_from_array, presence=m.presence)
+        if m.dense is not None:
+            mesh = np.empty_like(m.dense)
+            mesh[:, :2] = geometry.apply(array_from_crop, m.dense[:, :2])
+            mesh[:, 2] = m.dense[:, 2] / crop_scale
+            det.mesh, det.crop_mesh, det.pose = mesh, m.dense, mesh_geometry.pose(mesh)
         return det
 
     def _crop(self, px: FramePixels, crop_from_array, crop_scale, size: int | None = None) -> np.ndarray:
@@ -376,8 +458,22 @@ class Detector:
     def embed(self, detection: Detection) -> np.ndarray:
         """The detection's identity embedding (computed once, kept on the detection)."""
         if detection.embedding is None:
-            detection.embedding = self.backend.embed(detection.crop, detection.crop_points)
+            detection.embedding = self.backend.embed(detection.crop, detection.crop_points, detection.crop_mesh)
         return detection.embedding
+
+
+def _same_face(a: Detection, b: Detection) -> bool:
+    """Whether two detections' landmarks frame one face: their centres lie within half the larger face's
+    side (two faces that close would hide each other; a fit on part of a face lands there)."""
+    ca, sa = landmark_box(a.landmarks)
+    cb, sb = landmark_box(b.landmarks)
+    return float(np.linalg.norm(ca - cb)) < 0.5 * max(sa, sb)
+
+
+def _start_angle(search_angle: float, raw: RawDetection) -> float:
+    """The turn of a face's first landmark crop: the face's own roll where the detector measures it
+    (BlazeFace's eye keypoints), else the rotation search's angle."""
+    return search_angle if raw.roll is None else search_angle + raw.roll
 
 
 def _boxes_agree(landmark_centre, landmark_side: float, box_centre, box_side: float) -> bool:

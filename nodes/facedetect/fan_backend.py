@@ -65,7 +65,7 @@ class FanBackend(Backend):
         heatmaps = (out[-1] if isinstance(out, (list, tuple)) else out)[0].numpy()
         return heatmap_peaks(heatmaps)
 
-    def embed(self, crop: np.ndarray, points: np.ndarray) -> np.ndarray:
+    def embed(self, crop: np.ndarray, points: np.ndarray, dense: np.ndarray | None = None) -> np.ndarray:
         return self._dlib.embed(crop, points)
 
 

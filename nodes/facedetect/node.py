@@ -50,10 +50,15 @@ class FaceDetect(Node):
         EnumKnob("missing_tracks", MISSING_TRACKS, "pass through",
                  "When the sidecar does not exist: pass the plate through without faces (and log a warning), "
                  "or fail the frame"),
-        EnumKnob("backend", BACKENDS, "dlib", "Track only. Face models: dlib (offline default) or fan "
-                                              "(needs $FACEPLATE_FAN_WEIGHTS)", affects_output=False),
-        FloatKnob("score_threshold", 0.5, "Track only. Lowest detector score kept (HOG: false positives "
-                                          "below about 0.5)", min=-1.0, max=5.0, affects_output=False),
+        EnumKnob("backend", BACKENDS, BACKENDS[0],
+                 "Track only. Face models: mesh (default: MediaPipe's detector and 468-point face mesh, "
+                 "Apache-2.0, cleared for commercial use), dlib or fan (NOT cleared for commercial use: their "
+                 "68-point models are trained on non-commercial data; fan needs $FACEPLATE_FAN_WEIGHTS)",
+                 affects_output=False),
+        FloatKnob("score_threshold", 0.5, "Track only. Lowest detector score kept (mesh: a probability, and "
+                                          "the face mesh's own presence score for followed faces; dlib HOG: "
+                                          "false positives below about 0.5)", min=-1.0, max=5.0,
+                  affects_output=False),
         IntKnob("proxy_size", 960, "Track only. Long side of the detection proxy in pixels; the smallest face "
                                    "found is about 80 x plate size / proxy size", min=64, max=8192,
                 affects_output=False),

@@ -3,7 +3,7 @@
 Versioned JSON, one file per FaceDetect node (default ``tracks/<node>.json`` beside the script)::
 
     {
-      "format": "faceplate-tracks", "version": 1,
+      "format": "faceplate-tracks", "version": 2,
       "faceplate_version": "0.1.0", "node": "FaceDetect1", "frame_range": [1001, 1100],
       "backend": "dlib", "models": {"dlib-shape-predictor-68": "<sha256>", ...},
       "settings": {"score_threshold": 0.5, "proxy_size": 960, "exposure": 0.0, "max_gap": 12},
@@ -13,9 +13,14 @@ Versioned JSON, one file per FaceDetect node (default ``tracks/<node>.json`` bes
         {"id": 1, "identity": "anna", "embedding": [128 floats],
          "frames": {"1001": {"box": [xmin, ymin, xmax, ymax], "score": 1.42,
                              "landmarks": [[x, y], ... 68], "confidence": [68 floats],
-                             "flags": ["profile"], "embedding": [128 floats] or null}, ...}}
+                             "flags": ["profile"], "embedding": [128 floats] or null,
+                             "mesh": [[x, y, z], ... 468] or null, "pose": [yaw, pitch, roll] or null}, ...}}
       ]
     }
+
+Version 2 adds ``mesh`` (the face mesh's 468 points, plate pixels, z depth in the same scale, larger
+nearer the camera) and ``pose`` (degrees, from the mesh) on frames a dense backend measured; both are
+null otherwise (dlib, fan, bridged frames). Version 1 files (no such fields) are still read.
 
 Coordinates are plate pixels (pixel centres at +0.5, see :mod:`faceplate.nodes.faces`); landmarks
 are the raw per-frame measurements (the node stabilises them, so its strength and lock frames stay
@@ -29,14 +34,16 @@ import json
 from typing import Any
 
 import numpy as np
+
 from faceplate.foundation.errors import SequenceIOError
 from faceplate.foundation.files import write_text
 from faceplate.nodes.facedetect.tracker import Track, TrackFrame
 from faceplate.nodes.faces import FLAGS, NUM_LANDMARKS
 
 FORMAT = "faceplate-tracks"
-VERSION = 1
-SUPPORTED_VERSIONS = (1,)
+VERSION = 2
+SUPPORTED_VERSIONS = (1, 2)
+MESH_POINTS = 468
 
 
 def _floats(values: Any, digits: int) -> list:
@@ -51,6 +58,8 @@ def _frame_json(tf: TrackFrame) -> dict[str, Any]:
         "confidence": _floats(tf.confidence, 3),
         "flags": sorted(tf.flags),
         "embedding": None if tf.embedding is None else _floats(tf.embedding, 5),
+        "mesh": None if tf.mesh is None else _floats(tf.mesh, 2),
+        "pose": None if tf.pose is None else _floats(tf.pose, 2),
     }
 
 
@@ -158,6 +167,7 @@ def _parse_frame(face: Any) -> TrackFrame:
     if confidence.min() < 0 or confidence.max() > 1:
         raise ValueError("'confidence' values must lie in [0, 1]")
     embedding = face.get("embedding")
+    mesh, pose = face.get("mesh"), face.get("pose")  # version 2; absent in version 1
     return TrackFrame(
         box=_array(face["box"], (4,), "box"),
         score=float(face.get("score", 0.0)),
@@ -165,4 +175,6 @@ def _parse_frame(face: Any) -> TrackFrame:
         confidence=confidence,
         flags=frozenset(flags),
         embedding=None if embedding is None else _array(embedding, (len(embedding),), "embedding"),
+        mesh=None if mesh is None else _array(mesh, (MESH_POINTS, 3), "mesh"),
+        pose=None if pose is None else tuple(_array(pose, (3,), "pose").tolist()),
     )

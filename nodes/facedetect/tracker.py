@@ -30,7 +30,8 @@ NO_MATCH = 1e6
 
 @dataclasses.dataclass
 class TrackFrame:
-    """One frame of a track, in plate pixels (``embedding`` only on frames where it was computed)."""
+    """One frame of a track, in plate pixels (``embedding`` only on frames where it was computed;
+    ``mesh`` and ``pose`` from a dense backend, on detected frames)."""
 
     box: np.ndarray
     score: float
@@ -38,6 +39,8 @@ class TrackFrame:
     confidence: np.ndarray
     flags: frozenset[str]
     embedding: np.ndarray | None = None
+    mesh: np.ndarray | None = None
+    pose: tuple[float, float, float] | None = None
 
 
 @dataclasses.dataclass
@@ -143,7 +146,8 @@ class Tracker:
         if det.embedding is not None:
             track.last_embedded = frame
         track.frames[frame] = TrackFrame(box, det.score, np.asarray(det.landmarks, np.float64),
-                                         np.asarray(det.confidence, np.float64), det.flags, det.embedding)
+                                         np.asarray(det.confidence, np.float64), det.flags, det.embedding,
+                                         det.mesh, det.pose)
         if self.on_extend is not None:
             self.on_extend(track, frame, det)
 

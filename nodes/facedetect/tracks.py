@@ -118,6 +118,9 @@ def _stabilised(path: str, digest: str, strength: float, locks: tuple[int, ...])
     by_frame: dict[int, list[Face]] = {}
     for track in load_sidecar(path, digest).tracks:
         for frame, face in stabilise_track(track, strength=strength, lock_frames=locks).items():
+            measured = track.frames.get(frame)
+            if measured is not None and measured.pose is not None:  # from the face mesh's 3D points
+                face = face.replace(pose=measured.pose)
             by_frame.setdefault(frame, []).append(face)
     return by_frame
 

@@ -10,6 +10,11 @@ def dlib_backend():
     return get_backend("dlib")
 
 
+@pytest.fixture(scope="session")
+def mesh_backend():
+    return get_backend("mesh")
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

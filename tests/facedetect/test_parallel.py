@@ -5,22 +5,23 @@ import os
 
 import numpy as np
 import pytest
+from shots import SRGB, Actor, linear_motion, render, shot_graph
+
 from faceplate.actions import shot_tracking as tracking
 from faceplate.foundation.errors import ScriptError, SequenceIOError
 from faceplate.nodes.core import Graph
 from faceplate.nodes.facedetect.detect import Detector
 from faceplate.nodes.facedetect.display import display_quantiser
 from faceplate.nodes.io import colour, write_image
-from shots import SRGB, Actor, linear_motion, render, shot_graph
 
 
-def exr_graph(folder, actors, frames):
+def exr_graph(folder, actors, frames, **knobs):
     """Read (a half EXR sequence written here) -> FaceDetect, the graph a loaded script gives."""
     for f in frames:
         write_image(render(actors, f), os.path.join(folder, f"shot.{f:04d}.exr"), pixel_type="half")
     graph = Graph(root=str(folder), frame_range=(frames[0], frames[-1]))
     read = graph.create("Read", file="shot.####.exr")
-    detect = graph.create("FaceDetect", proxy_size=640, detect_every=2)
+    detect = graph.create("FaceDetect", proxy_size=640, detect_every=2, **knobs)
     graph.connect(read, detect)
     return graph
 
@@ -31,7 +32,8 @@ def test_worker_processes_write_the_serial_sidecar_and_sheets_byte_for_byte(tmp_
     frames = list(range(1, 13))
     anna = Actor("astronaut", linear_motion(120, 150, 520, 150, frames, scale=1.2), visible=lambda f: f not in (6, 7))
     bea = Actor("hopper", linear_motion(520, 220, 120, 220, frames, scale=0.5))
-    graph = exr_graph(tmp_path, [anna, bea], frames)
+    # dlib: the embeddings exchanged with the workers are the point (the mesh backend has none).
+    graph = exr_graph(tmp_path, [anna, bea], frames, backend="dlib")
     monkeypatch.setattr(tracking, "CHUNK_FRAMES", 4)  # three chunks of two keyframe intervals
 
     def run(workers):

@@ -5,9 +5,10 @@ import os
 
 import numpy as np
 import pytest
-from faceplate.actions.shot_tracking import track
-from faceplate.foundation.errors import SequenceIOError
 from shots import SRGB, Actor, linear_motion, photo, render, shot_graph
+
+from faceplate.actions.shot_tracking import track
+from faceplate.foundation.errors import FaceplateError, SequenceIOError
 
 
 def centre_x(tf):
@@ -33,7 +34,8 @@ def test_a_face_that_leaves_and_comes_back_gets_its_identity_back(tmp_path):
     frames = list(range(1, 61))
     anna = Actor("astronaut", lambda f: (170 + f, 180, 1.3, 0.0), visible=lambda f: not 16 <= f <= 40)
     bea = Actor("hopper", lambda f: (470, 180, 0.5, 0.0))
-    result = track(shot_graph(tmp_path, [anna, bea], frames, max_gap=5))
+    # Identity across a gap needs an identity embedding: only the dlib backend has one (see its card).
+    result = track(shot_graph(tmp_path, [anna, bea], frames, max_gap=5, backend="dlib"))
     anna_tracks = [t for t in result.tracks if centre_x(t.frames[t.first]) < 320]
     bea_tracks = [t for t in result.tracks if centre_x(t.frames[t.first]) > 320]
     assert [(t.first, t.last) for t in anna_tracks] == [(1, 15), (41, 60)]
@@ -69,7 +71,8 @@ def test_references_name_the_tracks_of_their_person(tmp_path):
     frames = list(range(1, 9))
     anna = Actor("astronaut", lambda f: (170, 180, 1.3, 0.0))
     bea = Actor("hopper", lambda f: (470, 180, 0.5, 0.0))
-    result = track(shot_graph(tmp_path, [anna, bea], frames), references={"eileen": photo_path})
+    # Reference photos need an identity embedding: only the dlib backend has one (see its card).
+    result = track(shot_graph(tmp_path, [anna, bea], frames, backend="dlib"), references={"eileen": photo_path})
     names = {("left" if centre_x(t.frames[1]) < 320 else "right"): t.identity for t in result.tracks}
     assert names == {"left": "eileen", "right": "person1"}
     data = json.load(open(result.sidecar))
@@ -112,3 +115,15 @@ def test_cli_new_then_track_then_render_faces(tmp_path, capsys):
     faces = graph.render("FaceDetect1", 3).metadata["faceplate/faces"]
     assert [f.identity for f in faces] == ["person1"]
     assert abs((faces.faces[0].box[0] + faces.faces[0].box[2]) / 2 - 309) < 8
+
+
+def test_reference_photos_with_the_mesh_backend_say_what_to_do(tmp_path):
+    from faceplate.nodes.io import colour, write_preview
+    from faceplate.nodes.plate import Plate
+
+    photo_path = str(tmp_path / "eileen.png")
+    srgb = colour.convert(np.array(photo("astronaut")), colour.WORKING_SPACE, SRGB)
+    write_preview(Plate(srgb, ["R", "G", "B"]), photo_path)
+    graph = shot_graph(tmp_path, [Actor("astronaut", lambda f: (170, 180, 1.3, 0.0))], [1, 2])
+    with pytest.raises(FaceplateError, match="no identity embedding.*backend' knob to dlib"):
+        track(graph, references={"eileen": photo_path}, workers=1)

@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 import re
 
+from faceplate.models.cards import ModelCard, card_path
+from faceplate.models.registry import DEFAULT_OCCLUDER
 from faceplate.nodes.core import Graph
+from faceplate.nodes.facedetect.backends import get_backend
 
 # The product nodes between Read and Write in a default graph, in order.
 PRODUCT_CHAIN = ("FaceDetect", "AlignEdit", "OcclusionMask", "NeuralSwap", "JawBlend")
@@ -50,6 +53,23 @@ def default_graph(script: str, *, plate: str, frame_range: tuple[int, int], outp
     write = graph.create("Write", file=output)
     graph.connect(last, write)
     return graph
+
+
+def default_chain_models() -> dict[str, list]:
+    """``{node type: [model cards]}``: every model a default graph runs, with the knobs as they come.
+
+    FaceDetect: its default backend's models (detector, landmarks, identity embedding: what
+    ``faceplate track`` loads); OcclusionMask: the occluder that ships with faceplate. AlignEdit and
+    JawBlend run no learned model; NeuralSwap runs the studio's own trained model (none by default).
+    """
+    graph = Graph()
+    nodes = {name: graph.create(name) for name in PRODUCT_CHAIN}
+    chain = {"FaceDetect": list(get_backend(nodes["FaceDetect"]["backend"]).cards)}
+    if nodes["OcclusionMask"]["model"] == "default":
+        chain["OcclusionMask"] = [ModelCard.from_json(card_path(DEFAULT_OCCLUDER))]
+    if nodes["NeuralSwap"]["model"]:
+        raise AssertionError("a default NeuralSwap model would need a card here")  # none ships
+    return chain
 
 
 def _relative(path: str, root: str) -> str:

@@ -99,6 +99,11 @@ def reference_embeddings(detector, references: Mapping[str, str]) -> dict[str, n
                                  "least 80 pixels tall and roughly frontal")
         largest = max(faces, key=lambda d: (d.box[2] - d.box[0]) * (d.box[3] - d.box[1]))
         out[name] = photo.embed(largest)
+        if out[name] is None:
+            raise FaceplateError(f"reference '{name}': the '{detector.backend.name}' face backend has no identity "
+                                 "embedding (none cleared for commercial use ships), so faces cannot be named from "
+                                 "photos; set the FaceDetect 'backend' knob to dlib (its embedding's licence is "
+                                 "unclear: see `faceplate info --models`), or name the tracks after tracking")
     return out
 
 

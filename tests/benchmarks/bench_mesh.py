@@ -1,0 +1,164 @@
+"""The mesh backend (default) beside the dlib backend, in one run: accuracy at roll, yaw range, 1080p track speed.
+
+- ``roll``: mean landmark error over the inter-ocular distance on the known-motion shots
+  (tests/facedetect/known_motion.py: both photos, three scale/shift variants each) at 0, 30, 60 and
+  90 degrees of roll, each backend against its own upright landmarks moved by the known transform;
+- ``yaw``: the same on turned faces, made two ways: the photo turned about a vertical axis by a
+  perspective warp (a flat card seen from the side), and the photo's face cut into its mesh's
+  triangles, turned in 3D and drawn again (known_motion.turned_head; error over the points still
+  facing the camera), 0-75 degrees; a backend's yaw range is the largest turn up to which it finds
+  the face with an error under :data:`YAW_OK`; the mesh's own yaw estimate is printed beside the turn;
+- ``mapping``: the mesh's 68 points against dlib's on the upright photos (the mapping was fitted on
+  the astronaut; hopper is held out);
+- ``track``: :func:`faceplate.actions.shot_tracking.track` over a 1920x1080 RGBA half EXR sequence (two
+  faces, known motion; bench_track.py's shot), serial (``workers=1``), ``--repeats`` times each backend
+  interleaved, medians; EXR decode of every frame alone is measured apart, and the split of each pass
+  into pull (decode) and detect time is printed.
+
+    python tests/benchmarks/bench_mesh.py [--frames 24] [--repeats 2] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "facedetect"))
+sys.path.insert(0, HERE)
+
+from bench_track import track_graph, write_shot  # noqa: E402
+from known_motion import ROLLS, error, head_yaw_error, inter_ocular, roll_errors, turned_head, yaw_error, yawed  # noqa: E402
+from shots import photo_plate  # noqa: E402
+
+from faceplate.actions.shot_tracking import track  # noqa: E402
+from faceplate.nodes.facedetect.backends import get_backend  # noqa: E402
+from faceplate.nodes.facedetect.detect import Detector  # noqa: E402
+from faceplate.nodes.io import read_image  # noqa: E402
+
+BACKENDS = ("mesh", "dlib")
+PHOTOS = ("astronaut", "hopper")
+YAWS = (0.0, 15.0, 30.0, 45.0, 60.0, 75.0)
+YAW_OK = 0.10
+
+
+def roll_figures() -> dict:
+    out = {}
+    for name in BACKENDS:
+        detector = Detector(get_backend(name), proxy_size=640)
+        out[name] = {roll: float(np.mean([e for p in PHOTOS for e in roll_errors(detector, p, roll)]))
+                     for roll in ROLLS}
+    return out
+
+
+def yaw_figures(kind: str) -> dict:
+    """``kind``: "card" (perspective warp of the flat photo) or "head" (the mesh-triangulated face turned in 3D)."""
+    measure = yaw_error if kind == "card" else head_yaw_error
+    out = {}
+    for name in BACKENDS:
+        detector = Detector(get_backend(name), proxy_size=640)
+        per_photo = {p: {yaw: measure(detector, p, yaw) for yaw in YAWS} for p in PHOTOS}
+        reach = {p: max([0.0] + [y for y in YAWS if all(per_photo[p][z] < YAW_OK for z in YAWS if z <= y)])
+                 for p in PHOTOS}
+        out[name] = {"errors": per_photo, "range": reach}
+    detector = Detector(get_backend("mesh"), proxy_size=640)
+    out["mesh_yaw_estimate"] = {p: {y: _mesh_yaw(detector, p, y, kind) for y in YAWS} for p in PHOTOS}
+    return out
+
+
+def _mesh_yaw(detector: Detector, photo: str, yaw: float, kind: str) -> float | None:
+    found = detector.find((yawed if kind == "card" else turned_head)(photo, yaw)[0])
+    return round(found[0].pose[0], 1) if found else None
+
+
+def mapping_figures() -> dict:
+    mesh, dlib = (Detector(get_backend(n), proxy_size=640) for n in BACKENDS)
+    out = {}
+    for p in PHOTOS:
+        plate = photo_plate(p)
+        (d,) = dlib.find(plate)
+        out[p] = error(mesh.find(plate), d.landmarks)
+        out[p + "_inter_ocular_px"] = inter_ocular(d.landmarks)
+    return out
+
+
+def track_figures(frames: list[int], repeats: int) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        pattern, _ = write_shot(folder, (1920, 1080), frames)
+        decode = []
+        for f in frames:
+            start = time.perf_counter()
+            read_image(pattern.replace("####", f"{f:04d}"))
+            decode.append(time.perf_counter() - start)
+        for name in BACKENDS:  # load each backend's models before timing
+            get_backend(name)
+        runs: dict[str, list] = {n: [] for n in BACKENDS}
+        for i in range(repeats):
+            for name in BACKENDS if i % 2 == 0 else BACKENDS[::-1]:
+                graph = track_graph(folder, frames, f"tracks/{name}.json", backend=name)
+                runs[name].append(track(graph, contact_sheets=False, workers=1))
+        n = len(frames)
+        out = {"frames": n, "decode_ms_per_frame": 1000 * statistics.median(decode)}
+        for name, results in runs.items():
+            out[name] = {"ms_per_frame": 1000 * statistics.median(r.seconds for r in results) / n,
+                         "pull_ms_per_frame": 1000 * statistics.median(r.pull_seconds for r in results) / n,
+                         "detect_ms_per_frame": 1000 * statistics.median(r.detect_seconds for r in results) / n,
+                         "tracks": len(results[0].tracks)}
+        out["dlib_over_mesh"] = out["dlib"]["ms_per_frame"] / out["mesh"]["ms_per_frame"]
+        out["dlib_over_mesh_detect"] = out["dlib"]["detect_ms_per_frame"] / out["mesh"]["detect_ms_per_frame"]
+        return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--frames", type=int, default=24)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="8 frames, one pass each")
+    args = parser.parse_args()
+    frames = list(range(1001, 1001 + (8 if args.quick else args.frames)))
+    repeats = 1 if args.quick else args.repeats
+    print(f"load average {os.getloadavg()[0]:.1f}")
+
+    rolls = roll_figures()
+    print("\nroll: mean landmark error / inter-ocular distance (own upright landmarks, moved)")
+    print("  roll  " + "  ".join(f"{n:>8}" for n in BACKENDS) + "   mesh/dlib")
+    for roll in ROLLS:
+        print(f"  {roll:4.0f}  " + "  ".join(f"{rolls[n][roll]:8.4f}" for n in BACKENDS)
+              + f"   {rolls['mesh'][roll] / rolls['dlib'][roll]:8.2f}")
+
+    for kind, title in (("card", "the flat photo turned by a perspective warp"),
+                        ("head", "the face turned in 3D on its mesh's triangles")):
+        yaws = yaw_figures(kind)
+        print(f"\nyaw ({title}): error / inter-ocular distance (inf: not found); range: error < {YAW_OK}")
+        for p in PHOTOS:
+            print(f"  {p}")
+            for yaw in YAWS:
+                print(f"    {yaw:4.0f}  " + "  ".join(f"{n} {yaws[n]['errors'][p][yaw]:7.4f}" for n in BACKENDS)
+                      + f"   mesh yaw estimate {yaws['mesh_yaw_estimate'][p][yaw]}")
+            print("    range: " + ", ".join(f"{n} {yaws[n]['range'][p]:.0f} deg" for n in BACKENDS))
+
+    mapping = mapping_figures()
+    print("\nmapping: mesh 68 points vs dlib's, upright photos (mean / inter-ocular; astronaut tuned, hopper held out)")
+    for p in PHOTOS:
+        print(f"  {p}: {mapping[p]:.4f} (inter-ocular {mapping[p + '_inter_ocular_px']:.1f} px)")
+
+    t = track_figures(frames, repeats)
+    print(f"\ntrack: 1920x1080 RGBA half EXR, {t['frames']} frames, serial pass, medians of {repeats}")
+    print(f"  EXR decode alone: {t['decode_ms_per_frame']:.1f} ms/frame")
+    for n in BACKENDS:
+        r = t[n]
+        print(f"  {n:>5}: {r['ms_per_frame']:.1f} ms/frame (pull {r['pull_ms_per_frame']:.1f}, detect "
+              f"{r['detect_ms_per_frame']:.1f}), {r['tracks']} tracks")
+    print(f"  dlib / mesh: {t['dlib_over_mesh']:.2f}x per frame, {t['dlib_over_mesh_detect']:.2f}x detect time")
+    print(f"load average {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
