@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
 from faceplate.foundation.errors import FaceplateError, RenderError
 
 if TYPE_CHECKING:
@@ -224,6 +225,19 @@ class Faces:
                 "faces": [f.to_dict() for f in self.faces]}
         return json.dumps(data, separators=(",", ":"))
 
+    def to_header(self) -> str:
+        """:meth:`to_json` rounded for an image header: positions to 0.01 px, confidences and scores to 0.001,
+        angles to 0.01 degree, transforms to 1e-6; about a third of the full text, read by :meth:`from_json`."""
+        data = json.loads(self.to_json())
+        for face in data["faces"]:
+            face["box"] = _rounded(face["box"], 2)
+            face["landmarks"] = _rounded(face["landmarks"], 2)
+            face["confidence"] = _rounded(face["confidence"], 3)
+            face["score"] = round(face["score"], 3)
+            face["pose"] = _rounded(face["pose"], 2)
+            face["aligned_from_plate"] = _rounded(face["aligned_from_plate"], 6)
+        return json.dumps(data, separators=(",", ":"))
+
     @classmethod
     def from_json(cls, text: str) -> Faces:
         """Parses :meth:`to_json` output; raises FaceplateError naming what is wrong."""
@@ -243,3 +257,12 @@ class Faces:
 def _warn_missing(node: str, policy: str) -> None:
     log.warning("%s: the input carries no faces (is FaceDetect upstream and the shot tracked?); missing_faces is "
                 "'%s'.", node, policy)
+
+
+def _rounded(values: Any, digits: int) -> Any:
+    """Nested lists of numbers rounded (None stays None)."""
+    if values is None:
+        return None
+    if isinstance(values, list):
+        return [_rounded(v, digits) for v in values]
+    return round(float(values), digits)
