@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
 from faceplate.foundation.errors import FaceplateError, RenderError
 
 if TYPE_CHECKING:
@@ -202,18 +203,18 @@ class Faces:
         return faces
 
     @classmethod
-    def of(cls, plate: Plate, policy: str, *, node: str, frame: int) -> Faces | None:
+    def of(cls, plate: Plate, policy: str, *, node: str, node_type: str, frame: int) -> Faces | None:
         """The faces attached to ``plate``; with none attached, as ``policy`` (one of :data:`MISSING_FACES`)
         says: None for ``pass through`` (the caller passes the plate through), no faces for ``empty mattes``,
-        or a :class:`RenderError` naming ``node`` and ``frame`` for ``error``. A warning is logged once per
-        node when faces are missing."""
+        or a :class:`RenderError` naming ``node`` and ``frame`` for ``error``. A warning naming the node
+        (``node_type`` ``'node'``) is logged once per node when faces are missing."""
         faces = cls.attached(plate)
         if faces is not None:
             return faces
         if policy == "error":
             raise RenderError("the input carries no faces: put FaceDetect (and run `faceplate track`) upstream, "
                               "or set missing_faces to 'pass through'", node=node, frame=frame)
-        _warn_missing(node, policy)
+        _warn_missing(f"{node_type} '{node}'", policy)
         return None if policy == "pass through" else cls(frame=frame)
 
     def track(self, track_id: int) -> Face | None:
@@ -224,6 +225,19 @@ class Faces:
         """Compact JSON (what the Write node stores in the EXR header under :data:`METADATA_KEY`)."""
         data = {"format": FORMAT, "version": VERSION, "frame": self.frame,
                 "faces": [f.to_dict() for f in self.faces]}
+        return json.dumps(data, separators=(",", ":"))
+
+    def to_header(self) -> str:
+        """:meth:`to_json` rounded for an image header: positions to 0.01 px, confidences and scores to 0.001,
+        angles to 0.01 degree, transforms to 1e-6; about a third of the full text, read by :meth:`from_json`."""
+        data = json.loads(self.to_json())
+        for face in data["faces"]:
+            face["box"] = _rounded(face["box"], 2)
+            face["landmarks"] = _rounded(face["landmarks"], 2)
+            face["confidence"] = _rounded(face["confidence"], 3)
+            face["score"] = round(face["score"], 3)
+            face["pose"] = _rounded(face["pose"], 2)
+            face["aligned_from_plate"] = _rounded(face["aligned_from_plate"], 6)
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
@@ -245,3 +259,12 @@ class Faces:
 def _warn_missing(node: str, policy: str) -> None:
     log.warning("%s: the input carries no faces (is FaceDetect upstream and the shot tracked?); missing_faces is "
                 "'%s'.", node, policy)
+
+
+def _rounded(values: Any, digits: int) -> Any:
+    """Nested lists of numbers rounded (None stays None)."""
+    if values is None:
+        return None
+    if isinstance(values, list):
+        return [_rounded(v, digits) for v in values]
+    return round(float(values), digits)

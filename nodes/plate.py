@@ -8,7 +8,7 @@ top-left of the display window's coordinate system, y down. The pixel at array i
 its centre at ``(data_window.xmin + i + 0.5, data_window.ymin + j + 0.5)``.
 
 Channel names follow EXR: ``R, G, B, A`` for the main layer, ``layer.channel`` for the others
-(``mask.jaw``, ``swap.R``). Order is kept as given.
+(``fp_matte.jaw``, ``fp_swap.R``). Order is kept as given.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ class Plate:
         return self.pixels[:, :, self.channel_index(name)]
 
     def layers(self) -> dict[str, list[str]]:
-        """Channels grouped by layer: ``{"": ["R", "G", "B", "A"], "mask": ["mask.jaw"], ...}``."""
+        """Channels grouped by layer: ``{"": ["R", "G", "B", "A"], "fp_matte": ["fp_matte.jaw"], ...}``."""
         out: dict[str, list[str]] = {}
         for name in self.channels:
             layer = name.rsplit(".", 1)[0] if "." in name else ""

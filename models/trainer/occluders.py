@@ -16,7 +16,12 @@ The TRAINING families (:data:`FAMILIES`):
   transparent, falling over the forehead and eyes;
 - ``glasses``: two rounded frames around the eyes (from the landmarks), a bridge and the temples, with
   tinted lenses of low opacity;
-- ``bar``: a straight or bent thick stroke (a pen, a microphone, a finger alone) with a texture.
+- ``bar``: a straight or bent thick stroke (a pen, a microphone, a finger alone) with a texture;
+- ``thin``: thin shapes 5-15 px across at 128 px (scaled with the crop): a rod or pole crossing the
+  crop (a boom pole, a stick), a cable (a sagging curve), a single finger from the edge, or a glasses
+  arm (a temple from the side of the crop towards the eye); solid, lit across their width, their
+  edges softened by at most a pixel, so the network learns to keep a narrow occluder whole instead of
+  averaging it into the face behind it.
 
 Every occluder may be softened (defocus blur of its alpha) and made semi-transparent (a global
 opacity), so the network sees soft edges and sheer materials.
@@ -39,8 +44,10 @@ import math
 import cv2
 import numpy as np
 
-FAMILIES = ("hand", "patch", "hair", "glasses", "bar")
-FAMILY_WEIGHTS = (0.3, 0.25, 0.15, 0.12, 0.18)
+FAMILIES = ("hand", "patch", "hair", "glasses", "bar", "thin")
+FAMILY_WEIGHTS = (0.25, 0.2, 0.12, 0.1, 0.13, 0.2)
+THIN_KINDS = ("rod", "cable", "finger", "temple")
+THIN_WIDTHS = (5.0, 15.0)  # px across at a 128 px crop
 
 # Photos in scikit-image that load offline and serve as texture sources in training (colour or grey).
 # Reserved for evaluation, never listed here: coffee, chelsea (= cat), rocket.
@@ -51,7 +58,7 @@ HELD_OUT_PHOTOS = ("coffee", "chelsea", "cat", "rocket")
 SUPERSAMPLE = 4  # sub-pixel bits of cv2's anti-aliased drawing
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def training_photo(name: str) -> np.ndarray:
     """``(H, W, 3)`` uint8 RGB of one of :data:`TRAINING_PHOTOS` (grey photos repeated to 3 channels)."""
     if name not in TRAINING_PHOTOS:
@@ -211,6 +218,76 @@ def bar_alpha(rng: np.random.Generator, size: int) -> np.ndarray:
     return canvas
 
 
+def thin_alpha(rng: np.random.Generator, size: int, landmarks: np.ndarray | None = None,
+               kind: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(alpha uint8, across float32)`` of one thin shape (:data:`THIN_KINDS`, random when None): its
+    coverage and the distance from its centre line in half-widths, in [0, 1] (for the shading across it)."""
+    kind = kind or str(rng.choice(THIN_KINDS, p=(0.4, 0.25, 0.2, 0.15)))
+    k = size / 128.0
+    width = rng.uniform(*THIN_WIDTHS) * k
+    if kind == "rod":  # crosses the crop (or most of it), any angle, through the face's middle part
+        centre = rng.uniform(0.3, 0.7, 2) * size
+        angle = rng.uniform(0, np.pi)
+        d = np.array([math.cos(angle), math.sin(angle)])
+        a = centre - d * size * rng.uniform(0.4, 1.0)
+        b = centre + d * size * (1.0 if rng.random() < 0.6 else rng.uniform(0.1, 0.5))
+        path = np.stack([a, b])
+    elif kind == "cable":  # a sagging curve across the crop
+        start, direction = _edge_entry(rng, size)
+        end = start + direction * size * rng.uniform(0.9, 1.3)
+        sag = np.array([-direction[1], direction[0]]) * rng.uniform(-0.3, 0.3) * size
+        t = np.linspace(0, 1, 24)[:, None]
+        path = (1 - t) ** 2 * start + 2 * (1 - t) * t * ((start + end) / 2 + sag) + t ** 2 * end
+        width = width * rng.uniform(0.6, 0.9)
+    elif kind == "finger":  # one finger from an edge, two bent segments
+        start, direction = _edge_entry(rng, size)
+        width = max(width, 8.0 * k)
+        mid = start + direction * size * rng.uniform(0.3, 0.5)
+        bend = rng.uniform(-0.5, 0.5)
+        d2 = np.array([direction[0] * math.cos(bend) - direction[1] * math.sin(bend),
+                       direction[0] * math.sin(bend) + direction[1] * math.cos(bend)])
+        path = np.stack([start - direction * width, mid, mid + d2 * size * rng.uniform(0.1, 0.25)])
+    elif kind == "temple":  # a glasses arm: from the side of the crop to an eye's outer corner
+        if landmarks is not None and np.all(np.isfinite(landmarks[[36, 45]])):
+            corner = landmarks[36] if rng.random() < 0.5 else landmarks[45]
+        else:
+            corner = np.array([rng.choice([0.3, 0.7]), 0.42]) * size
+        side = -1.0 if corner[0] < size / 2 else 1.0
+        edge = np.array([size / 2 + side * size * 0.6, corner[1] + rng.uniform(-0.12, 0.05) * size])
+        path = np.stack([edge, corner + rng.normal(0, 0.02 * size, 2)])
+        width = rng.uniform(THIN_WIDTHS[0], 9.0) * k
+    else:
+        raise ValueError(f"unknown thin occluder '{kind}' ({', '.join(THIN_KINDS)})")
+    canvas = _canvas(size)
+    # Distance to the centre line (for the shading across) from a 1 px line's distance transform.
+    line = np.full((size, size), 255, np.uint8)
+    cv2.polylines(line, [_pts(path)], False, 0, 1, cv2.LINE_8, SUPERSAMPLE)
+    radius = width / 2
+    for p, q in zip(path[:-1], path[1:]):
+        _capsule(canvas, p, q, radius)
+    distance = cv2.distanceTransform(line, cv2.DIST_L2, 3)
+    return canvas, np.clip(distance / max(radius, 1e-6), 0.0, 1.0).astype(np.float32)
+
+
+def thin_occluder(rng: np.random.Generator, size: int, bank: TextureBank,
+                  landmarks: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A thin solid occluder (:func:`thin_alpha`), its colour a texture, skin, or a flat dark/metal tone, lit
+    across its width like a cylinder (``(rgb, alpha)`` float32)."""
+    alpha, across = thin_alpha(rng, size, landmarks)
+    pick = rng.random()
+    if pick < 0.4:
+        rgb = bank.texture(rng, size)
+    elif pick < 0.6:
+        rgb = bank.skin(rng, size)
+    else:
+        tone = np.array(rng.choice([[0.03, 0.03, 0.03], [0.15, 0.15, 0.16], [0.6, 0.6, 0.62], [0.85, 0.85, 0.8],
+                                    [0.3, 0.18, 0.1], [0.5, 0.1, 0.1]]), np.float32)
+        rgb = np.empty((size, size, 3), np.float32)
+        rgb[:] = np.clip(tone * rng.uniform(0.7, 1.3), 0, 1)
+    light = 1.0 + rng.uniform(0.1, 0.6) * (0.5 - across ** 2)
+    return np.clip(rgb * light[..., None], 0, 1).astype(np.float32), alpha.astype(np.float32) / 255.0
+
+
 def hair_occluder(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Strands from above the crop falling over the forehead (``(rgb, alpha)`` float32)."""
     alpha = np.zeros((size, size), np.float32)
@@ -304,9 +381,13 @@ def occluder(rng: np.random.Generator, size: int, bank: TextureBank, landmarks: 
         rgb, alpha = hair_occluder(rng, size)
     elif family == "glasses":
         rgb, alpha = glasses_occluder(rng, size, landmarks)
+    elif family == "thin":
+        rgb, alpha = thin_occluder(rng, size, bank, landmarks)
+        if rng.random() < soft:  # focus or motion, never so much that the shape melts into the face
+            alpha = cv2.GaussianBlur(alpha, (0, 0), rng.uniform(0.3, 1.0) * size / 128)
     else:
         raise ValueError(f"unknown occluder family '{family}' ({', '.join(FAMILIES)})")
-    if family not in ("hair", "glasses"):
+    if family not in ("hair", "glasses", "thin"):
         if rng.random() < soft:  # defocus / motion: soft edges
             alpha = cv2.GaussianBlur(alpha, (0, 0), rng.uniform(0.5, 0.04 * size))
         if rng.random() < sheer:  # sheer material

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import PyOpenColorIO as ocio
+
 from faceplate.foundation.errors import ColourError
 from faceplate.nodes.io.image_read import stores_floats
 
@@ -34,6 +35,7 @@ __all__ = [
     "convert",
     "convert_plate",
     "default_space_for",
+    "header_tags",
     "resolve_colour_space",
 ]
 
@@ -134,6 +136,48 @@ def convert(
     _processor(path, src_name, dst_name).applyRGB(rgb)
     out[:, :, channels] = rgb
     return out
+
+
+# CIE xy of the red, green and blue primaries and the white point (EXR's ``chromaticities``: Rx Ry Gx Gy Bx By
+# Wx Wy) of the colour spaces faceplate writes most, by their names in OCIO's studio config.
+_AP1 = (0.713, 0.293, 0.165, 0.830, 0.128, 0.044, 0.32168, 0.33767)
+_REC709 = (0.64, 0.33, 0.30, 0.60, 0.15, 0.06, 0.3127, 0.3290)
+CHROMATICITIES = {
+    "ACEScg": _AP1, "ACEScct": _AP1, "ACEScc": _AP1,
+    "ACES2065-1": (0.7347, 0.2653, 0.0, 1.0, 0.0001, -0.077, 0.32168, 0.33767),
+    "Linear Rec.709 (sRGB)": _REC709, "sRGB Encoded Rec.709 (sRGB)": _REC709,
+    "Linear Rec.2020": (0.708, 0.292, 0.170, 0.797, 0.131, 0.046, 0.3127, 0.3290),
+    "Linear P3-D65": (0.680, 0.320, 0.265, 0.690, 0.150, 0.060, 0.3127, 0.3290),
+}
+
+
+def header_tags(space: str, config: str | None = None) -> dict[str, Any]:
+    """Header attributes that say which colour space an image file's pixels are in.
+
+    ``colorInteropID``: the config's interop id of the space (the ASWF colour interop name, e.g.
+    ``lin_ap1_scene`` for ACEScg; OpenImageIO 3 reads it back as ``oiio:ColorSpace``);
+    ``chromaticities``: the standard EXR attribute (primaries and white point) when
+    :data:`CHROMATICITIES` knows the space; ``faceplate/colour_space``: the space's name in the OCIO
+    config. ``oiio:ColorSpace`` is set to the name too, which OIIO writes as ``colorInteropID`` when
+    the config has no interop id but OIIO knows the name. A ``raw`` write says nothing.
+    """
+    if space == "raw":
+        return {}
+    path = config or config_path()
+    name = resolve_colour_space(space, path)
+    tags: dict[str, Any] = {"oiio:ColorSpace": name, "faceplate/colour_space": name}
+    interop = _interop_id(path, name)
+    if interop:
+        tags["colorInteropID"] = interop
+    if name in CHROMATICITIES:
+        tags["chromaticities"] = tuple(float(v) for v in CHROMATICITIES[name])
+    return tags
+
+
+def _interop_id(config: str, name: str) -> str:
+    cs = _load_config(config).getColorSpace(name)
+    get = getattr(cs, "getInteropID", None)  # OCIO 2.5 and later
+    return str(get() or "") if cs is not None and callable(get) else ""
 
 
 def default_space_for(path: str | os.PathLike[str], plate: Any = None) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from faceplate.foundation.errors import FaceplateError
+from faceplate.nodes.faces import METADATA_KEY, Faces
 from faceplate.nodes.io.image_read import spec_views
 from faceplate.nodes.io.oiio_calls import existing_file, mip_level_count, open_input, subimage_specs
 from faceplate.nodes.plate import Box2i
@@ -62,8 +64,11 @@ def _part_info(index: int, spec: Any, mip_levels: int) -> dict[str, Any]:
     }
 
 
-def format_info(info: dict[str, Any]) -> str:
+def format_info(info: dict[str, Any], *, full: bool = False) -> str:
     """The text of :func:`image_info`: one block per part, provenance (``faceplate/...``) in its own block.
+
+    Channels are listed by layer. Long values are summarised unless ``full``: the faces metadata as one
+    line per face (track, identity, box, pose, flags), other long text cut at :data:`SUMMARY_CHARS`.
 
     Example:
         >>> print(format_info(image_info("out/sh010_swap.1001.exr")))  # doctest: +SKIP
@@ -71,11 +76,58 @@ def format_info(info: dict[str, Any]) -> str:
     parts = info["parts"]
     lines = [f"{info['path']}: {info['format']}, {len(parts)} part{'s' if len(parts) != 1 else ''}"]
     for part in parts:
-        lines.extend(_format_part(part))
+        lines.extend(_format_part(part, full))
     return "\n".join(lines)
 
 
-def _format_part(part: dict[str, Any]) -> list[str]:
+SUMMARY_CHARS = 160
+
+
+def _format_channels(channels: list[tuple[str, str]]) -> list[str]:
+    """The main layer's channels on the ``channels`` line, then one line per other layer:
+    ``channels      R, G, B, A (half)`` / ``  fp_matte    face, jaw, hairline, occlusion (half)``."""
+    layers: dict[str, list[tuple[str, str]]] = {}
+    for name, kind in channels:
+        layer, _, short = name.rpartition(".")
+        layers.setdefault(layer, []).append((short, kind))
+
+    def members(pairs: list[tuple[str, str]]) -> str:
+        kinds = {k for _, k in pairs}
+        if len(kinds) == 1:
+            return f"{', '.join(n for n, _ in pairs)} ({kinds.pop()})"
+        return ", ".join(f"{n} ({k})" for n, k in pairs)
+
+    main = layers.pop("", None)
+    lines = [f"  channels      {members(main) if main else ''}".rstrip()]
+    width = max((len(layer) for layer in layers), default=0)
+    lines.extend(f"    {layer.ljust(width)}  {members(pairs)}" for layer, pairs in layers.items())
+    return lines
+
+
+def _summary(key: str, value: Any) -> str | None:
+    """A short text for a long metadata value (None: show it whole)."""
+    text = _format_value(value)
+    if len(text) <= SUMMARY_CHARS:
+        return None
+    if key == METADATA_KEY and isinstance(value, str):
+        try:
+            faces = Faces.from_json(value)
+        except FaceplateError:
+            pass
+        else:
+            lines = [f"{len(faces)} face{'s' if len(faces) != 1 else ''} at frame {faces.frame} "
+                     f"({len(text)} chars; --full shows them all)"]
+            for face in faces:
+                box = ", ".join(f"{v:.0f}" for v in face.box)
+                pose = "" if face.pose is None else "  yaw/pitch/roll " + "/".join(f"{v:.0f}" for v in face.pose)
+                flags = f"  flags {', '.join(sorted(face.flags))}" if face.flags else ""
+                lines.append(f"track {face.track_id} ({face.identity})  box {box}{pose}  "
+                             f"confidence {float(face.confidence.mean()):.2f}{flags}")
+            return "\n".join(lines)
+    return f"{text[:SUMMARY_CHARS]}... ({len(text)} chars; --full shows all)"
+
+
+def _format_part(part: dict[str, Any], full: bool = False) -> list[str]:
     title = f"part {part['index']}"
     if part["name"]:
         title += f" '{part['name']}'"
@@ -92,7 +144,7 @@ def _format_part(part: dict[str, Any]) -> list[str]:
     storage += f", compression {part['compression'] or 'none'}"
     lines = [
         title,
-        f"  channels      {', '.join(f'{n} ({t})' for n, t in part['channels'])}",
+        *_format_channels(part["channels"]),
         f"  data window   {dw}  {dw.width}x{dw.height}",
         f"  display       {fw}  {fw.width}x{fw.height}",
         f"  pixel aspect  {part['pixel_aspect']:g}",
@@ -105,7 +157,14 @@ def _format_part(part: dict[str, Any]) -> list[str]:
         if block:
             width = max(len(k) for k in block)
             lines.append(f"  {heading}")
-            lines.extend(f"    {k.ljust(width)}  {_format_value(v)}" for k, v in block.items())
+            for k, v in block.items():
+                text = None if full else _summary(k, v)
+                if text is None:
+                    lines.append(f"    {k.ljust(width)}  {_format_value(v)}")
+                else:
+                    first, *rest = text.split("\n")
+                    lines.append(f"    {k.ljust(width)}  {first}")
+                    lines.extend(f"    {''.ljust(width)}    {line}" for line in rest)
     return lines
 
 

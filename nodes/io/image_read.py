@@ -32,7 +32,9 @@ from typing import Any
 
 import numpy as np
 import OpenImageIO as oiio
+
 from faceplate.foundation.errors import FaceplateError, SequenceIOError
+from faceplate.nodes import layers
 from faceplate.nodes.io.attributes import metadata_from_spec
 from faceplate.nodes.io.oiio_calls import check, existing_file, open_input, subimage_specs
 from faceplate.nodes.plate import Box2i, Plate
@@ -51,7 +53,9 @@ def read_image(path: str | os.PathLike[str], *, part: int | str | None = None, v
 
     Returns:
         A Plate with float32 ``(H, W, C)`` pixels over the file's data window, its display window, pixel
-        aspect, channel names as stored and header metadata.
+        aspect, channel names as stored and header metadata. A faceplate render written with the layer
+        names used before ``fp_matte``/``fp_feature``/``fp_swap`` (``mask.face``, ``swap.R``) reads with
+        today's names (:mod:`faceplate.nodes.layers`).
 
     Raises:
         SequenceIOError: the file is missing, unreadable, damaged, deep, or the part or view does not exist.
@@ -76,6 +80,9 @@ def read_image(path: str | os.PathLike[str], *, part: int | str | None = None, v
         inp.close()
     channels = list(spec.channelnames)
     metadata = metadata_from_spec(spec)
+    if any(key.startswith("faceplate/") for key in metadata):
+        # A render from before the fp_ layers (mask.face, swap.R ...) opens with today's names.
+        channels = list(layers.current_names(channels))
     views = spec_views(spec)
     if view is not None and views:
         pixels, channels = _select_view(pixels, channels, views, view, path)

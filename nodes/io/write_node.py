@@ -6,6 +6,7 @@ import os
 import tempfile
 
 from faceplate.foundation.errors import KnobError, SequenceIOError
+from faceplate.nodes import layers
 from faceplate.nodes.core import BoolKnob, EnumKnob, Executable, Node, PathKnob, StringKnob
 from faceplate.nodes.io import colour, read_header_metadata, read_image, write_image
 from faceplate.nodes.io.sequence import SequencePattern
@@ -18,7 +19,9 @@ class Write(Node, Executable):
     """Writes its input to an image sequence when the graph is rendered.
 
     EXR output keeps every selected channel, the data and display windows and the header metadata,
-    and adds a provenance block (``faceplate/version``, ``faceplate/script_hash``, ``faceplate/node``).
+    tags the colour space written (``chromaticities``, ``oiio:ColorSpace``, ``colorInteropID``: see
+    :func:`faceplate.nodes.io.colour.header_tags`), and adds a provenance block (``faceplate/version``,
+    ``faceplate/script_hash``, ``faceplate/node``).
     Each frame is written to a temporary file in the same folder and renamed into place, so a killed
     render never leaves a half-written frame. The node passes its input through unchanged.
     """
@@ -30,7 +33,7 @@ class Write(Node, Executable):
         EnumKnob("pixel_type", ("half", "float"), "half", "EXR channel type"),
         EnumKnob("compression", COMPRESSIONS, "zip", "EXR compression"),
         StringKnob("channels", "all", "Channels to write: 'all', or names and layers separated by commas "
-                                      "(e.g. 'rgba, mask')"),
+                                      "(e.g. 'rgba, fp_matte')"),
         StringKnob("colourspace", "", "OpenColorIO colour space to write in (empty: the working space)"),
         BoolKnob("create_folders", True, "Create the output folder when it does not exist"),
     )
@@ -98,7 +101,9 @@ class Write(Node, Executable):
         names = select_channels(plate.channels, self.value("channels", frame), node=self.name)
         if list(names) != list(plate.channels):
             plate = plate.select(names)
-        metadata = {key: _header_value(value) for key, value in plate.metadata.items()}
+        metadata = {key: _header_value(value) for key, value in plate.metadata.items()
+                    if key not in _COLOUR_TAGS}  # the input's tags describe the input, not what is written
+        metadata.update(colour.header_tags(space))
         metadata.setdefault("faceplate/synthetic", 0)
         metadata.update(provenance)
         metadata["faceplate/node"] = self.name
@@ -108,17 +113,26 @@ class Write(Node, Executable):
         return path
 
 
+_COLOUR_TAGS = ("oiio:ColorSpace", "faceplate/colour_space", "colorInteropID", "chromaticities")
+
+
 def _header_value(value):
-    """Metadata values that carry structure (Faces, transforms) go into the header as JSON text."""
-    to_json = getattr(value, "to_json", None)
-    return to_json() if callable(to_json) else value
+    """Metadata values that carry structure (Faces, transforms) go into the header as JSON text, in their
+    compact header form when they have one (the faces' coordinates rounded)."""
+    for method in ("to_header", "to_json"):
+        convert = getattr(value, method, None)
+        if callable(convert):
+            return convert()
+    return value
 
 
 def select_channels(available: tuple[str, ...], spec: str, *, node: str) -> list[str]:
     """Channel names chosen by a ``channels`` knob value, in the plate's order.
 
     ``all`` keeps everything; otherwise comma-separated items, each a channel name (``R``,
-    ``mask.jaw``), a layer name (``mask`` → every ``mask.*``), or ``rgba``/``rgb`` for the main layer.
+    ``fp_matte.jaw``), a layer name (``fp_matte`` → every ``fp_matte.*``), or ``rgba``/``rgb`` for the main layer.
+    Names from before the ``fp_`` layers still select their channels (``mask`` → ``fp_matte`` and
+    ``fp_feature``, ``swap.R`` → ``fp_swap.R``), so older scripts keep working.
     """
     spec = spec.strip()
     if spec in ("", "all"):
@@ -131,8 +145,11 @@ def select_channels(available: tuple[str, ...], spec: str, *, node: str) -> list
             matches = [c for c in available if c in tuple(item.upper())]
         elif item in available:
             matches = [item]
+        elif layers.current_name(item) in available:
+            matches = [layers.current_name(item)]
         else:
-            matches = [c for c in available if c.startswith(item + ".")]
+            prefixes = tuple(p + "." for p in layers.OLD_LAYERS.get(item, (item,)))
+            matches = [c for c in available if c.startswith(prefixes)]
         if not matches:
             raise KnobError(f"'{item}' matches no channel of the input ({', '.join(available)})", node=node,
                             knob="channels")

@@ -10,7 +10,7 @@ The final matte of a face, in order:
    ``model_matte`` knob is on and a swap crop is there;
 2. ``region``: the face region from the landmarks (:func:`faceplate.nodes.face_regions.face_regions`,
    the same geometry OcclusionMask draws), each segment with its own offset and feather;
-3. ``(1 - occlusion)``: the input's ``mask.occlusion`` when it has one;
+3. ``(1 - occlusion)``: the input's ``fp_matte.occlusion`` when it has one;
 4. per-segment erode/dilate of that product (``<segment>_erode``): each pixel is assigned a position
    along the face loop by its direction from the nose (:func:`segment_field`), so a segment's
    amount reaches only its own part of the matte (blending into its neighbours over the same
@@ -146,7 +146,7 @@ def face_mattes(points: np.ndarray, settings: MatteSettings, box: Box, *, crop_m
         box: ``(x0, y0, x1, y1)`` array pixels (from :func:`face_box`).
         crop_matte: the swap model's ``(R, R)`` matte, or None (no model: the region alone).
         box_from_crop: 2x3 mapping crop pixels to box pixels (with ``crop_matte``).
-        occlusion: the input's ``mask.occlusion`` over the box, or None.
+        occlusion: the input's ``fp_matte.occlusion`` over the box, or None.
     """
     x0, y0, x1, y1 = box
     size = (x1 - x0, y1 - y0)

@@ -3,7 +3,7 @@
 Per frame, for every face whose track NeuralSwap redrew (``plate.metadata["faceplate/swap"]``), in the
 face's box only (its region contours grown by the matte's reach and the blend's margin):
 
-1. the matte (:mod:`.matte`): model matte x region matte x (1 - ``mask.occlusion``), per-segment and
+1. the matte (:mod:`.matte`): model matte x region matte x (1 - ``fp_matte.occlusion``), per-segment and
    global erode/dilate, global feather;
 2. the face warped from its crop into the box, colour matched to the plate inside the matte
    (:mod:`.colour`; the plate's statistics smoothed along the track over ``colour_smoothing`` frames
@@ -13,9 +13,9 @@ face's box only (its region contours grown by the matte's reach and the blend's 
    every pixel outside the final matte keeps the plate's exact bits.
 
 Output: the plate with R, G, B comped (A kept; added as 1 when the input has none) and the layers
-``mask.face`` (the final matte), ``mask.jaw``, ``mask.hairline`` (bands along the final edge),
-``mask.occlusion`` (the input's, or zeros) and ``swap.R/G/B`` (the processed face in plate space,
-unpremultiplied, 0 outside its matte): ``plate * (1 - mask.face) + swap.rgb * mask.face`` rebuilds the
+``fp_matte.face`` (the final matte), ``fp_matte.jaw``, ``fp_matte.hairline`` (bands along the final edge),
+``fp_matte.occlusion`` (the input's, or zeros) and ``fp_swap.R/G/B`` (the processed face in plate space,
+unpremultiplied, 0 outside its matte): ``plate * (1 - fp_matte.face) + fp_swap.rgb * fp_matte.face`` rebuilds the
 ``over`` comp exactly. Header: ``faceplate/jawblend/settings`` (JSON) and ``faceplate/jawblend/tracks``.
 
 With no swap metadata (NeuralSwap has no model yet) the RGB passes through unchanged, the layers are
@@ -37,9 +37,11 @@ import json
 import logging
 
 import numpy as np
+
 from faceplate.foundation import geometry
 from faceplate.foundation.errors import RenderError
 from faceplate.foundation.imaging import multiband_blend, paste_back, warp_affine
+from faceplate.nodes import layers
 from faceplate.nodes.core import BoolKnob, EnumKnob, FloatKnob, IntKnob, Node
 from faceplate.nodes.face_regions import FACE_REGIONS, SEGMENTS, LandmarkError, RegionSettings
 from faceplate.nodes.faces import MISSING_FACES, SWAP_KEY, Faces
@@ -51,7 +53,7 @@ from faceplate.nodes.segment_knobs import FACE_SIZE_UNITS, segment_knobs
 log = logging.getLogger(__name__)
 
 PROVENANCE_KEY = "faceplate/jawblend"
-LAYERS = ("mask.face", "mask.jaw", "mask.hairline", "mask.occlusion", "swap.R", "swap.G", "swap.B")
+LAYERS = (*layers.LAYERS[layers.MATTE_LAYER], *layers.SWAP_RGB)
 BLENDS = ("multiband", "over")
 FADE = 0.5  # multiband: the blend fades in from the plate over matte values 0..FADE (see _blend)
 MAX_MARGIN = 64  # pixels of plate context around a face for the pyramid
@@ -69,8 +71,8 @@ class JawBlend(Node):
     """Puts swapped faces back into the plate: colour match, per-segment mattes, multi-band blend, grain.
 
     Connect after NeuralSwap. Works in scene-linear float inside each face's box; pixels outside the
-    final matte are the plate's own bits. Writes the RGBA comp and the layers mask.face, mask.jaw,
-    mask.hairline, mask.occlusion and swap.rgb so the comp can be rebuilt downstream; with no swap model
+    final matte are the plate's own bits. Writes the RGBA comp and the layers fp_matte.face, fp_matte.jaw,
+    fp_matte.hairline, fp_matte.occlusion and fp_swap.rgb so the comp can be rebuilt downstream; with no swap model
     yet, passes the RGB through and still writes the mattes.
     """
 
@@ -87,9 +89,9 @@ class JawBlend(Node):
         FloatKnob("erode", 0.0, f"Erodes (< 0) or dilates (> 0) the whole matte after the segments, in {_PCT}",
                   min=-25.0, max=25.0),
         FloatKnob("feather", 0.0, f"Blurs the whole final matte (Gaussian radius), in {_PCT}", min=0.0, max=50.0),
-        FloatKnob("jaw_band_width", 10.0, f"Width of the mask.jaw band along the final jaw edge, in {_PCT}",
+        FloatKnob("jaw_band_width", 10.0, f"Width of the fp_matte.jaw band along the final jaw edge, in {_PCT}",
                   min=0.5, max=50.0),
-        FloatKnob("hairline_band_width", 12.0, f"Width of the mask.hairline band along the top edge, in {_PCT}",
+        FloatKnob("hairline_band_width", 12.0, f"Width of the fp_matte.hairline band along the top edge, in {_PCT}",
                   min=0.5, max=50.0),
         EnumKnob("colour_match", colour_match.MODES, "reinhard",
                  "Colour transfer inside the matte: mean-std per linear RGB channel; reinhard = mean/std in Oklab; "
@@ -160,7 +162,8 @@ class JawBlend(Node):
 
     def compute(self, context) -> Plate:
         plate = context.input()
-        faces = Faces.of(plate, context.value("missing_faces"), node=f"JawBlend '{self.name}'", frame=context.frame)
+        faces = Faces.of(plate, context.value("missing_faces"), node=self.name, node_type=self.type_name,
+                         frame=context.frame)
         if faces is None:
             return plate
         swap = plate.metadata.get(SWAP_KEY)
@@ -177,7 +180,7 @@ class JawBlend(Node):
         index = {name: i for i, name in enumerate(channels)}
         dw = plate.data_window
         array_from_plate = geometry.translation(-dw.xmin, -dw.ymin)
-        occlusion = plate.channel("mask.occlusion") if plate.has_channel("mask.occlusion") else None
+        occlusion = plate.channel(layers.OCCLUSION) if plate.has_channel(layers.OCCLUSION) else None
         blended = []
         for face in faces:
             crop = swap.track(face.track_id) if swap is not None else None
@@ -203,7 +206,7 @@ class JawBlend(Node):
                 matte = self._place(context, plate, out, index, face, crop, box, box_from_crop, matte, settings,
                                     knobs, array_from_plate)
                 blended.append(face.track_id)
-            for layer, values in (("mask.face", matte), ("mask.jaw", mattes.jaw), ("mask.hairline", mattes.hairline)):
+            for layer, values in ((layers.FACE, matte), (layers.JAW, mattes.jaw), (layers.HAIRLINE, mattes.hairline)):
                 view = out[y0:y1, x0:x1, index[layer]]
                 np.maximum(view, values, out=view)
         metadata = dict(plate.metadata)
@@ -259,7 +262,7 @@ class JawBlend(Node):
         paste_back(out, np.ascontiguousarray(layer, np.float32), np.ascontiguousarray(weight, np.float32),
                    geometry.translation(-x0, -y0), filter="nearest", channels=rgb_index)
         inside = matte > 0
-        for c, name in enumerate(("swap.R", "swap.G", "swap.B")):
+        for c, name in enumerate(layers.SWAP_RGB):
             view = out[y0:y1, x0:x1, index[name]]
             view[inside] = rgb[..., c][inside]
         return matte
@@ -301,7 +304,7 @@ class JawBlend(Node):
             box = face_box(points, settings, plate.pixels.shape[:2])
             if box is not None:
                 x0, y0, x1, y1 = box
-                occlusion = plate.channel("mask.occlusion")[y0:y1, x0:x1] if plate.has_channel("mask.occlusion") \
+                occlusion = plate.channel(layers.OCCLUSION)[y0:y1, x0:x1] if plate.has_channel(layers.OCCLUSION) \
                     else None
                 box_from_crop = geometry.compose(box_from(array_from_plate, box), geometry.invert(crop.swap_from_plate))
                 matte = face_mattes(points, settings, box, crop_matte=crop.matte, box_from_crop=box_from_crop,
@@ -340,7 +343,7 @@ def _fade(matte: np.ndarray) -> np.ndarray:
 
 def _output_pixels(plate: Plate) -> tuple[np.ndarray, tuple[str, ...]]:
     """A writable copy of the plate with A and every JawBlend layer present (ours zeroed, the input's
-    mask.occlusion kept): the input's channels first in their order, then A (1) and the layers it lacks.
+    fp_matte.occlusion kept): the input's channels first in their order, then A (1) and the layers it lacks.
     One zeroed allocation and one copy of the input."""
     n = len(plate.channels)
     channels = list(plate.channels) + (["A"] if "A" not in plate.channels else [])
@@ -348,7 +351,7 @@ def _output_pixels(plate: Plate) -> tuple[np.ndarray, tuple[str, ...]]:
     out = np.zeros(plate.pixels.shape[:2] + (len(channels),), np.float32)
     out[:, :, :n] = plate.pixels
     for i, name in enumerate(plate.channels):
-        if name in LAYERS and name != "mask.occlusion":
+        if name in LAYERS and name != layers.OCCLUSION:
             out[:, :, i] = 0.0  # an upstream OcclusionMask's mattes: JawBlend's own replace them
     if "A" not in plate.channels:
         out[:, :, n] = 1.0

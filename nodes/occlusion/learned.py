@@ -26,7 +26,9 @@ import collections
 import os
 import threading
 
+import cv2
 import numpy as np
+
 from faceplate.foundation import geometry
 from faceplate.foundation.errors import ModelError
 from faceplate.foundation.files import sha256_of
@@ -54,11 +56,12 @@ def resolve(value: str, resolve_path) -> str | None:
 
 
 class PredictionCache:
-    """Model-space predictions keyed by (model sha256, input hash at the frame, track, AlignEdit size).
+    """Model-space ``(prediction, crop)`` pairs keyed by (model sha256, input hash at the frame, track).
 
-    Temporal smoothing reads each frame's prediction 2r + 1 times in a sequential render; this keeps
-    them (read-only arrays, LRU, ``capacity`` entries: 64 KB each at 128 px). Module-wide and behind a
-    lock: the key holds everything a prediction depends on, so nodes and threads can share it.
+    Temporal smoothing reads each frame's prediction (and the crop it saw, to weigh it) 2r + 1 times in a
+    sequential render; this keeps them (read-only arrays, LRU, ``capacity`` entries: 256 KB each at 128 px).
+    Module-wide and behind a lock: the key holds everything a prediction depends on, so nodes and threads
+    can share it.
     """
 
     def __init__(self, capacity: int = 256):
@@ -66,15 +69,16 @@ class PredictionCache:
         self._items: collections.OrderedDict = collections.OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key) -> np.ndarray | None:
+    def get(self, key) -> tuple[np.ndarray, ...] | None:
         with self._lock:
             value = self._items.get(key)
             if value is not None:
                 self._items.move_to_end(key)
             return value
 
-    def put(self, key, value: np.ndarray) -> None:
-        value.flags.writeable = False
+    def put(self, key, value: tuple[np.ndarray, ...]) -> None:
+        for array in value:
+            array.flags.writeable = False
         with self._lock:
             self._items[key] = value
             while len(self._items) > self.capacity:
@@ -155,6 +159,22 @@ def paste(matte: np.ndarray, model_from_array: np.ndarray, out: np.ndarray) -> N
     footprint = warp_affine(np.ascontiguousarray(matte, np.float32)[:, :, np.newaxis], footprint_from_model,
                             size=(x1 - x0, y1 - y0), filter="bilinear", border="constant")
     np.maximum(out[y0:y1, x0:x1], footprint[:, :, 0], out=out[y0:y1, x0:x1])
+
+
+AGREEMENT_SIGMA = 0.06  # crop difference (display-referred, 0-1) at which a neighbour's weight falls to 1/e
+
+
+def agreement(crop: np.ndarray, other: np.ndarray, sigma: float = AGREEMENT_SIGMA) -> np.ndarray:
+    """``(S, S)`` weight in (0, 1]: how alike two model-space crops of one face are at each pixel.
+
+    ``other`` is first scaled to ``crop``'s mean (an exposure change between frames is not a
+    disagreement); the difference, the mean over RGB of the absolute values, smoothed over 3x3 pixels
+    against noise, gives ``exp(-(d / sigma)^2)``.
+    """
+    gain = float(crop.mean()) / max(float(other.mean()), 1e-6)
+    d = np.abs(crop - other * np.float32(gain)).mean(axis=2).astype(np.float32)
+    d = cv2.blur(d, (3, 3))
+    return np.exp(-np.square(d / np.float32(sigma))).astype(np.float32)
 
 
 def shape_matte(prob: np.ndarray, threshold: float, softness: float) -> np.ndarray:

@@ -1,20 +1,23 @@
-"""OcclusionMask: per-face region mattes from landmarks, as ``mask.*`` layers of the plate.
+"""OcclusionMask: per-face region mattes from landmarks, as ``fp_matte.*`` and ``fp_feature.*`` layers.
 
 Per frame the node reads the faces that FaceDetect (and AlignEdit) put into
 ``plate.metadata["faceplate/faces"]`` and draws, for every face, its regions (:mod:`.regions`) with
 the native feathered polygon at plate resolution. Each contour is computed only over its bounding
 box grown by its feather, so the cost follows the faces' footprint, not the frame.
 
-Layers added (float32, 0 outside the faces): ``mask.face`` (face hull or extended face, times
-visibility ``1 - mask.occlusion`` when a learned model is set), ``mask.jaw``, ``mask.hairline``,
-``mask.eyes``, ``mask.mouth``; ``mask.occlusion`` when the ``model`` knob names a model (by default
+Layers added (float32, 0 outside the faces; names in :mod:`faceplate.nodes.layers`): ``fp_matte.face``
+(face hull or extended face, times visibility ``1 - fp_matte.occlusion`` when a learned model is set),
+``fp_matte.jaw``, ``fp_matte.hairline``, ``fp_feature.eyes``, ``fp_feature.mouth``;
+``fp_matte.occlusion`` when the ``model`` knob names a model (by default
 ``default``, the occluder that ships with faceplate) or ``write_occlusion`` is on (zeros without a model,
 so a render's channel set can be fixed before any model is trained).
 
 Learned occlusion per face (:mod:`.learned`): the face is cut into the model's aligned space, the model
 predicts the probability that each pixel is hidden; with ``temporal_radius`` r > 0 the predictions of
 the same track at frames f - r .. f + r (inside the graph's frame range) are averaged in aligned space
-(face-stabilised, so the head's motion does not smear them; triangular weights), then ``threshold`` and
+(face-stabilised, so the head's motion does not smear them; triangular weights, each neighbour's
+weighted per pixel by how well its crop agrees with this frame's, so an occluder that moves between
+frames is not averaged away), then ``threshold`` and
 ``softness`` shape the matte, ``erode_dilate`` moves its edges, and it is pasted back over the crop's
 footprint. Predictions are cached per (model, input hash of the frame, track), so a sequential render
 runs the model once per face and frame.
@@ -30,12 +33,13 @@ import logging
 import os
 
 import numpy as np
+
 from faceplate.foundation import geometry
 from faceplate.foundation.errors import FaceplateError, KnobError, RenderError
 from faceplate.foundation.files import sha256_of
 from faceplate.foundation.imaging import erode_dilate, polygon_matte
 from faceplate.models.cards import card_path
-from faceplate.nodes import face_regions
+from faceplate.nodes import face_regions, layers
 from faceplate.nodes.core import BoolKnob, EnumKnob, FloatKnob, IntKnob, Node, PathKnob, StringKnob
 from faceplate.nodes.face_regions import FACE_REGIONS, SEGMENTS, LandmarkError, RegionSettings
 from faceplate.nodes.faces import MISSING_FACES, Faces
@@ -45,23 +49,23 @@ from faceplate.nodes.segment_knobs import FACE_SIZE_UNITS, segment_knobs
 
 log = logging.getLogger(__name__)
 
-REGION_LAYERS = {"face": "mask.face", "jaw": "mask.jaw", "hairline": "mask.hairline", "eyes": "mask.eyes",
-                 "mouth": "mask.mouth"}
-OCCLUSION_LAYER = "mask.occlusion"
+REGION_LAYERS = {"face": layers.FACE, "jaw": layers.JAW, "hairline": layers.HAIRLINE, "eyes": layers.EYES,
+                 "mouth": layers.MOUTH}
+OCCLUSION_LAYER = layers.OCCLUSION
 
 _PCT = FACE_SIZE_UNITS
 
 
 class OcclusionMask(Node):
-    """Region mattes of every face from its landmarks (face, jaw, hairline, eyes, mouth) as mask layers.
+    """Region mattes of every face from its landmarks (face, jaw, hairline, eyes, mouth) as matte layers.
 
-    Draws each face's regions at plate resolution with feathered polygons: ``mask.face`` (the extended
-    face up to a hairline estimate, or the landmark hull), ``mask.jaw`` and ``mask.hairline`` (bands
-    along those edges, for blending the seams), ``mask.eyes`` and ``mask.mouth``. Every segment of the
+    Draws each face's regions at plate resolution with feathered polygons: ``fp_matte.face`` (the extended
+    face up to a hairline estimate, or the landmark hull), ``fp_matte.jaw`` and ``fp_matte.hairline`` (bands
+    along those edges, for blending the seams), ``fp_feature.eyes`` and ``fp_feature.mouth``. Every segment of the
     face edge (cheeks, jaw sides, chin, hairline) has its own offset and feather, animatable. The
     ``model`` knob names the learned occlusion model (``default``: the generic one that ships with
     faceplate; or one trained per shot with ``faceplate train --task occlusion``): it writes
-    ``mask.occlusion`` and ``mask.face`` becomes region x visible. Its matte has a threshold, a
+    ``fp_matte.occlusion`` and ``fp_matte.face`` becomes region x visible. Its matte has a threshold, a
     softness, an erode/dilate and temporal smoothing along the track.
     """
 
@@ -69,14 +73,15 @@ class OcclusionMask(Node):
     inputs = ("input",)
     knobs = (
         EnumKnob("face_region", FACE_REGIONS, "extended",
-                 "mask.face: extended = the face with the forehead up to a hairline estimate; hull = jaw and brows"),
+                 "fp_matte.face: extended = the face with the forehead up to a hairline estimate; "
+                 "hull = jaw and brows"),
         *segment_knobs(),
         FloatKnob("forehead_height", 1.0, "Hairline estimate above the brows, in facial thirds (brow to nose base): "
                                           "1 for a typical forehead, more for a high hairline", min=0.0, max=2.0),
-        FloatKnob("jaw_band_width", 10.0, f"Width of the mask.jaw band along the (offset) jaw line, in {_PCT}",
+        FloatKnob("jaw_band_width", 10.0, f"Width of the fp_matte.jaw band along the (offset) jaw line, in {_PCT}",
                   min=0.5, max=50.0),
         FloatKnob("jaw_band_feather", 6.0, f"Soft edge of the jaw band, in {_PCT}", min=0.0, max=50.0),
-        FloatKnob("hairline_band_width", 12.0, f"Width of the mask.hairline band along the (offset) hairline "
+        FloatKnob("hairline_band_width", 12.0, f"Width of the fp_matte.hairline band along the (offset) hairline "
                                                f"estimate, in {_PCT}", min=0.5, max=50.0),
         FloatKnob("hairline_band_feather", 8.0, f"Soft edge of the hairline band, in {_PCT}", min=0.0, max=50.0),
         FloatKnob("eyes_offset", 1.0, f"Grows (> 0) or shrinks the eye mattes beyond the lid landmarks, in {_PCT}",
@@ -88,7 +93,8 @@ class OcclusionMask(Node):
         StringKnob("tracks", "", "Tracks to matte, e.g. '1, 3'; empty: every face"),
         PathKnob("model", learned.DEFAULT_MODEL, "Learned occlusion model: 'default' (the generic occluder that ships "
                                                  "with faceplate), an .onnx trained per shot (faceplate train --task "
-                                                 "occlusion), or empty: no learned occlusion, mask.face is the region "
+                                                 "occlusion), or empty: no learned occlusion, fp_matte.face is the "
+                                                 "region "
                                                  "alone"),
         FloatKnob("threshold", 0.5, "Occlusion probability at the middle of the matte's edge ramp", min=0.0, max=1.0),
         FloatKnob("softness", 0.5, "Width of the matte's edge ramp, in probability: 1 with threshold 0.5 keeps the "
@@ -98,7 +104,7 @@ class OcclusionMask(Node):
         IntKnob("temporal_radius", 1, "Temporal smoothing: average the occlusion of the same track over this many "
                                       "frames either side (in the face's aligned space), against flicker; 0: off. "
                                       "Each frame then reads its neighbours' plates", min=0, max=5),
-        BoolKnob("write_occlusion", False, "Always write mask.occlusion (zeros while no model is set), so the "
+        BoolKnob("write_occlusion", False, "Always write fp_matte.occlusion (zeros while no model is set), so the "
                                            "channel set does not change when a model arrives"),
         EnumKnob("missing_faces", MISSING_FACES, "pass through",
                  "When the input carries no faces metadata (the shot is not tracked yet): pass the plate through "
@@ -143,7 +149,7 @@ class OcclusionMask(Node):
         plate = context.input()
         settings = self.settings(context)
         wanted = _tracks(context.value("tracks"), self.name)
-        faces = Faces.of(plate, context.value("missing_faces"), node=f"OcclusionMask '{self.name}'",
+        faces = Faces.of(plate, context.value("missing_faces"), node=self.name, node_type=self.type_name,
                          frame=context.frame)
         if faces is None:
             return plate
@@ -168,7 +174,7 @@ class OcclusionMask(Node):
             if model is not None:
                 self._draw_occlusion(context, model, plate, face, occlusion)
         if model is not None:
-            mattes["mask.face"] *= 1.0 - occlusion
+            mattes[layers.FACE] *= 1.0 - occlusion
         if occlusion is not None:
             mattes[OCCLUSION_LAYER] = occlusion
         return _with_channels(plate, mattes)
@@ -190,8 +196,9 @@ class OcclusionMask(Node):
         k = model.size / (face.aligned_size or model.size)
         return geometry.compose(np.array([[k, 0.0, 0.0], [0.0, k, 0.0]]), face.aligned_from_plate)
 
-    def _prediction(self, context, model, frame: int, track: int) -> np.ndarray | None:
-        """The model-space probability of ``track`` at ``frame`` (None when the track is not there), cached."""
+    def _prediction(self, context, model, frame: int, track: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(probability, crop)`` of ``track`` at ``frame`` in model space (None when the track is not there),
+        cached: the model's ``(S, S)`` prediction and the ``(S, S, 3)`` crop it saw."""
         key = (model.sha256, self.graph.hash(self.input("input"), frame), track)
         cached = learned.PREDICTIONS.get(key)
         if cached is not None:
@@ -207,22 +214,32 @@ class OcclusionMask(Node):
         model_from_array = geometry.compose(self._model_from_plate(context, model, face),
                                             geometry.translation(dw.xmin, dw.ymin))
         rgb = plate.pixels[:, :, [plate.channel_index(c) for c in ("R", "G", "B")]]
-        prob = model.predict_aligned(model.crop(rgb, model_from_array))
-        learned.PREDICTIONS.put(key, prob)
-        return prob
+        crop = model.crop(rgb, model_from_array)
+        result = (model.predict_aligned(crop), crop)
+        learned.PREDICTIONS.put(key, result)
+        return result
 
     def _draw_occlusion(self, context, model, plate: Plate, face, out: np.ndarray) -> None:
-        """One face's occlusion: temporal average of the predictions, shaped, eroded/dilated, pasted."""
+        """One face's occlusion: guided temporal average of the predictions, shaped, eroded/dilated, pasted.
+
+        A neighbour's prediction counts at a pixel as much as its crop agrees with this frame's there
+        (:func:`learned.agreement`): a still face and a still occluder are averaged (less flicker), while
+        an occluder that moved (a rod swinging past) keeps this frame's own prediction instead of being
+        averaged with the face that neighbours show there.
+        """
         frame = context.frame
         model_from_plate = self._model_from_plate(context, model, face)
         radius = max(1, int(context.value("temporal_radius")))
-        total, weights = None, 0.0
+        own = self._prediction(context, model, frame, face.track_id)
+        total, weights = own[0].copy(), np.ones_like(own[0])
         for f in self.window(frame):
-            prob = self._prediction(context, model, f, face.track_id)
-            if prob is None:
+            if f == frame:
                 continue
-            w = 1.0 - abs(f - frame) / (radius + 1.0)
-            total = prob * w if total is None else total + prob * w
+            other = self._prediction(context, model, f, face.track_id)
+            if other is None:
+                continue
+            w = (1.0 - abs(f - frame) / (radius + 1.0)) * learned.agreement(own[1], other[1])
+            total += other[0] * w
             weights += w
         matte = learned.shape_matte(total / weights, context.value("threshold"), context.value("softness"))
         amount = context.value("erode_dilate")
@@ -231,7 +248,6 @@ class OcclusionMask(Node):
             matte = np.clip(erode_dilate(matte, amount * face_px), 0.0, 1.0)
         dw = plate.data_window
         learned.paste(matte, geometry.compose(model_from_plate, geometry.translation(dw.xmin, dw.ymin)), out)
-
 
 def _with_channels(plate: Plate, mattes: dict[str, np.ndarray]) -> Plate:
     """``plate`` with the mattes set (replaced where present, appended in order where new), one copy."""

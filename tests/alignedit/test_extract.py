@@ -89,7 +89,7 @@ def test_alignment_export_and_pictures(faceset):
                                face["aligned_from_plate"], atol=1e-8)
     with open(os.path.join(faceset.folder, manifest["alignment"]["nuke"])) as f:
         assert "CornerPin2D {" in f.read()
-    assert manifest["pictures"] == ["contact_sheet.png", "pose_coverage.png"]
+    assert manifest["pictures"] == ["contact_sheet.png", "pose_coverage.png", "expression_coverage.png"]
     for path in faceset.pictures:
         assert Image.open(path).size[0] >= 800
     assert not [n for n in os.listdir(os.path.dirname(faceset.folder)) if n.startswith(".")]  # no staging left

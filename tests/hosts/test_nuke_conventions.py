@@ -1,6 +1,7 @@
 """Nuke <-> faceplate conventions: y axis, boxes, patterns, colour names, channels."""
 
 import pytest
+
 from faceplate.foundation.errors import ScriptError
 from faceplate.hosts.nuke import conventions
 from faceplate.hosts.nuke.conventions import PlateSpace
@@ -62,9 +63,17 @@ def test_colour_space_names_resolve_in_faceplates_config(nuke, faceplate):
 def test_channels_a_shuffle_can_pick():
     assert conventions.nuke_channel("R") == "rgba.red"
     assert conventions.nuke_channel("A") == "rgba.alpha"
-    assert conventions.nuke_channel("swap.G") == "swap.green"
-    assert conventions.nuke_channel("mask.jaw") == "mask.jaw"
-    assert conventions.nuke_layers(["R", "G", "mask.jaw", "swap.R"]) == [["mask", "mask.jaw"], ["swap", "swap.red"]]
+    assert conventions.nuke_channel("fp_swap.G") == "fp_swap.green"
+    assert conventions.nuke_channel("fp_matte.jaw") == "fp_matte.jaw"
+    assert conventions.nuke_layers(["R", "G", "fp_matte.jaw", "fp_swap.R"]) == [["fp_matte", "fp_matte.jaw"],
+                                                                               ["fp_swap", "fp_swap.red"]]
+
+
+def test_the_declared_layers_suit_nuke():
+    """None in Nuke's built-in mask layer, at most four channels a layer (Nuke shows four)."""
+    declared = conventions.nuke_layers()
+    assert [layer[0] for layer in declared] == ["fp_matte", "fp_feature", "fp_swap"]
+    assert all(len(layer) - 1 <= 4 and layer[0] not in ("mask", "rgba", "alpha", "depth") for layer in declared)
 
 
 def test_workdir_needs_a_saved_script():

@@ -89,8 +89,9 @@ def test_gizmo_internals_show_the_input_until_a_render_then_the_read():
 
 def test_layers_are_declared_so_a_shuffle_offers_them():
     text = gizmo.gizmo_text(CATALOG["FaceDetect"])
-    assert "add_layer {mask mask.face mask.jaw mask.hairline mask.occlusion}" in text
-    assert "add_layer {swap swap.red swap.green swap.blue}" in text
+    assert "add_layer {fp_matte fp_matte.face fp_matte.jaw fp_matte.hairline fp_matte.occlusion}" in text
+    assert "add_layer {fp_feature fp_feature.eyes fp_feature.mouth}" in text
+    assert "add_layer {fp_swap fp_swap.red fp_swap.green fp_swap.blue}" in text
 
 
 @pytest.mark.parametrize("text", ["", "0.5", "pass through", 'a"b', "[x]", "{y}", "$HOME/a", "a\\b", "two\nlines"])

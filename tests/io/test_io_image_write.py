@@ -7,10 +7,11 @@ import os
 import numpy as np
 import OpenImageIO as oiio
 import pytest
+from io_images import exr_image
+
 from faceplate.foundation.errors import SequenceIOError
 from faceplate.nodes.io import image_write, read_image, write_image, write_preview
 from faceplate.nodes.plate import Box2i, Plate
-from io_images import exr_image
 
 
 def assert_same_plate(a: Plate, b: Plate) -> None:
@@ -52,12 +53,12 @@ def test_round_trip_negative_windows_aspect_and_typed_metadata(tmp_path):
         "faces": (1.0, 2.5, -3.0),
         "owner": "comp",
     }
-    plate = Plate(pixels, ["mask.jaw", "Z", "id"], data_window=Box2i(-10, -20, -4, -16),
+    plate = Plate(pixels, ["fp_matte.jaw", "Z", "id"], data_window=Box2i(-10, -20, -4, -16),
                   display_window=Box2i(0, 0, 1919, 1079), pixel_aspect=2.0, metadata=metadata)
     out = tmp_path / "typed.exr"
     write_image(plate, out, pixel_type="float", compression="zip", metadata={"owner": "lighting"})
     back = read_image(out)
-    assert back.channels == ("Z", "id", "mask.jaw")  # EXR stores channels sorted by name
+    assert back.channels == ("Z", "id", "fp_matte.jaw")  # EXR stores channels sorted by name
     for name in plate.channels:
         np.testing.assert_array_equal(back.channel(name), plate.channel(name))
     assert back.data_window == plate.data_window and back.display_window == plate.display_window

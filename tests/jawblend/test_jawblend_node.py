@@ -42,7 +42,7 @@ def test_outside_the_final_matte_the_plate_is_bit_identical(knobs):
     graph, node = blend_graph(**knobs)
     frame = FRAMES[3]
     out, src = graph.render(node, frame), graph.render(graph["Swap"], frame)
-    matte = out.channel("mask.face")
+    matte = out.channel("fp_matte.face")
     outside = matte == 0
     assert outside.sum() > 0.5 * matte.size and (matte > 0).sum() > 5000
     assert np.array_equal(rgb_of(out)[outside], rgb_of(src)[outside])  # bit for bit
@@ -79,7 +79,7 @@ def test_multiband_seam_is_lower_than_over(capsys):
         values = []
         for f in FRAMES[2:5]:
             out = graph.render(node, f)
-            values.append(seam_energy(rgb_of(out), rgb_of(graph.render(graph["Plate"], f)), out.channel("mask.face")))
+            values.append(seam_energy(rgb_of(out), rgb_of(graph.render(graph["Plate"], f)), out.channel("fp_matte.face")))
         seams[blend] = float(np.mean(values))
     with capsys.disabled():
         print(f"\nseam energy: over {seams['over']:.3f}, multiband {seams['multiband']:.3f}")
@@ -91,12 +91,12 @@ def test_layers_rebuild_the_over_comp_and_carry_provenance():
     graph, node = blend_graph(blend="over")
     out = graph.render(node, FRAMES[0])
     src = graph.render(graph["Swap"], FRAMES[0])
-    m = out.channel("mask.face")[..., None]
-    swap = out.pixels[:, :, [out.channel_index(c) for c in ("swap.R", "swap.G", "swap.B")]]
+    m = out.channel("fp_matte.face")[..., None]
+    swap = out.pixels[:, :, [out.channel_index(c) for c in ("fp_swap.R", "fp_swap.G", "fp_swap.B")]]
     np.testing.assert_allclose(rgb_of(src) * (1 - m) + swap * m, rgb_of(out), atol=2e-6)
     assert not swap[m[..., 0] == 0].any()
-    assert out.channel("mask.jaw").max() > 0.9 and out.channel("mask.hairline").max() > 0.9
-    assert not out.channel("mask.occlusion").any()
+    assert out.channel("fp_matte.jaw").max() > 0.9 and out.channel("fp_matte.hairline").max() > 0.9
+    assert not out.channel("fp_matte.occlusion").any()
     assert out.metadata["faceplate/jawblend/tracks"] == "1" and out.metadata["faceplate/synthetic"] == 1
     assert '"blend":"over"' in out.metadata["faceplate/jawblend/settings"]
 
@@ -110,7 +110,7 @@ def test_without_a_swap_the_rgb_passes_and_the_mattes_are_written(caplog):
         out = graph.render(node, FRAMES[0])
     plate = graph.render(graph["Plate"], FRAMES[0])
     assert np.array_equal(rgb_of(out), rgb_of(plate))
-    assert out.channel("mask.face").max() == 1.0 and out.channel("mask.jaw").max() > 0.9
+    assert out.channel("fp_matte.face").max() == 1.0 and out.channel("fp_matte.jaw").max() > 0.9
     assert "no swapped faces" in caplog.text
     assert out.metadata["faceplate/jawblend/tracks"] == ""
 
@@ -131,7 +131,7 @@ def test_missing_faces_policy():
     graph.connect(graph.add(Bare("Bare")), node)
     assert graph.render(node, 1).channels == ("R", "G", "B")  # pass through
     node["missing_faces"] = "empty mattes"
-    assert "mask.face" in graph.render(node, 1).channels
+    assert "fp_matte.face" in graph.render(node, 1).channels
     node["missing_faces"] = "error"
     with pytest.raises(RenderError, match="no faces"):
         graph.render(node, 1)
@@ -183,7 +183,7 @@ def test_motion_blur_smears_along_the_track():
         graph["Plate"].actor.motion = fast
         out = graph.render(node, FRAMES[4])
         where = true_face_matte(graph, FRAMES[4], erode_px=6.0)
-        swap = out.pixels[:, :, out.channel_index("swap.G")]
+        swap = out.pixels[:, :, out.channel_index("fp_swap.G")]
         gy, gx = np.gradient(swap)
         energies[shutter] = (float((gx[where] ** 2).mean()), float((gy[where] ** 2).mean()))
     assert jawblend_shots.motion is not fast

@@ -27,7 +27,7 @@ NEAREST = {
 @pytest.fixture(scope="module")
 def base():
     graph, node = blend_graph(swap=False, colour_smoothing=0)
-    return graph, node, graph.render(node, FRAME).channel("mask.face").copy()
+    return graph, node, graph.render(node, FRAME).channel("fp_matte.face").copy()
 
 
 def _nearest_edge_landmark(graph, ys, xs):
@@ -42,7 +42,7 @@ def test_a_segment_knob_changes_only_its_segment(base, segment, kind, value):
     graph, node, before = base
     node[f"{segment}_{kind}"] = value
     try:
-        after = graph.render(node, FRAME).channel("mask.face")
+        after = graph.render(node, FRAME).channel("fp_matte.face")
     finally:
         node[f"{segment}_{kind}"] = node.knob(f"{segment}_{kind}").default
     changed = np.abs(after - before) > 1e-3
@@ -60,11 +60,11 @@ def test_keyed_knobs_interpolate_between_keys(knob):
     lo, hi = (0.0, -8.0) if "feather" not in knob else (4.0, 20.0)
     node.set_key(knob, FRAMES[2], lo)
     node.set_key(knob, FRAMES[6], hi)
-    keyed = graph.render(node, FRAME).channel("mask.face").copy()
+    keyed = graph.render(node, FRAME).channel("fp_matte.face").copy()
     assert node.value(knob, FRAME) == pytest.approx((lo + hi) / 2)
     static_graph, static = blend_graph(swap=False, colour_smoothing=0, **{knob: (lo + hi) / 2})
-    np.testing.assert_array_equal(keyed, static_graph.render(static, FRAME).channel("mask.face"))
-    at_key = graph.render(node, FRAMES[2]).channel("mask.face")
+    np.testing.assert_array_equal(keyed, static_graph.render(static, FRAME).channel("fp_matte.face"))
+    at_key = graph.render(node, FRAMES[2]).channel("fp_matte.face")
     plain_graph, plain = blend_graph(swap=False, colour_smoothing=0, **{knob: lo})
-    np.testing.assert_array_equal(at_key, plain_graph.render(plain, FRAMES[2]).channel("mask.face"))
-    assert not np.array_equal(keyed, graph.render(node, FRAMES[6]).channel("mask.face"))
+    np.testing.assert_array_equal(at_key, plain_graph.render(plain, FRAMES[2]).channel("fp_matte.face"))
+    assert not np.array_equal(keyed, graph.render(node, FRAMES[6]).channel("fp_matte.face"))

@@ -20,7 +20,7 @@ from shots import render  # noqa: E402
 from swap_facesets import build_faceset  # noqa: E402
 
 SHOT = FRAMES[:8]
-LAYERS = ("mask.face", "mask.jaw", "mask.hairline", "mask.occlusion", "swap.R", "swap.G", "swap.B")
+LAYERS = ("fp_matte.face", "fp_matte.jaw", "fp_matte.hairline", "fp_matte.occlusion", "fp_swap.R", "fp_swap.G", "fp_swap.B")
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def shot(tmp_path_factory):
                  f"{SHOT[0]}-{SHOT[-1]}"]) == 0
     graph = Graph.load(script)
     graph.find("FaceDetect")["proxy_size"] = 512
-    graph.find("OcclusionMask")["model"] = ""  # JawBlend's test: no learned occlusion (mask.occlusion zeros)
+    graph.find("OcclusionMask")["model"] = ""  # JawBlend's test: no learned occlusion (fp_matte.occlusion zeros)
     track(graph, frames=SHOT, contact_sheets=False)
     graph.save(script)
     return root, script
@@ -77,8 +77,8 @@ def test_default_graph_ends_in_jawblend_and_writes_mattes_before_a_model(shot):
         plate = read_image(root / "plates" / f"sh.{f:04d}.exr")
         assert set(LAYERS) <= set(out.channels)
         assert np.array_equal(_rgb_bits(out), _rgb_bits(plate))  # no model: the RGB passes through
-        assert out.channel("mask.face").max() > 0.99 and out.channel("mask.jaw").max() > 0.9
-        assert not out.channel("swap.G").any()
+        assert out.channel("fp_matte.face").max() > 0.99 and out.channel("fp_matte.jaw").max() > 0.9
+        assert not out.channel("fp_swap.G").any()
 
 
 def test_whole_shot_render_with_a_model(shot, model, tmp_path):
@@ -91,7 +91,7 @@ def test_whole_shot_render_with_a_model(shot, model, tmp_path):
     for f in SHOT:
         out = read_image(root / "render" / f"sh_faceplate.{f:04d}.exr")
         plate = read_image(root / "plates" / f"sh.{f:04d}.exr")
-        outside = out.channel("mask.face") == 0
+        outside = out.channel("fp_matte.face") == 0
         assert np.array_equal(_rgb_bits(out)[outside], _rgb_bits(plate)[outside]), f"frame {f}"
         assert not np.array_equal(_rgb_bits(out)[~outside], _rgb_bits(plate)[~outside]), f"frame {f}"
         assert out.metadata["faceplate/jawblend/tracks"] == "1"
@@ -115,7 +115,7 @@ def test_stand_in_swap_pictures(tmp_path):
 
 def write_pictures(folder, name, plate_rgb, out, extra=()):
     """``before_after_<name>.png``: plate | [extra...] | comp around the face, twice the size, and
-    ``mattes_<name>.png``: the plate with mask.face (red), mask.jaw (green), mask.hairline (blue)."""
+    ``mattes_<name>.png``: the plate with fp_matte.face (red), fp_matte.jaw (green), fp_matte.hairline (blue)."""
     import cv2
     from faceplate.foundation.drawing import write_png
     from faceplate.nodes.io import colour
@@ -124,14 +124,14 @@ def write_pictures(folder, name, plate_rgb, out, extra=()):
         return np.clip(colour.convert(np.ascontiguousarray(x, np.float32), colour.WORKING_SPACE,
                                       colour.SRGB_ENCODED), 0, 1)
 
-    matte = out.channel("mask.face")
+    matte = out.channel("fp_matte.face")
     ys, xs = np.nonzero(matte > 0)
     y0, x0 = max(ys.min() - 30, 0), max(xs.min() - 30, 0)
     y1, x1 = ys.max() + 30, xs.max() + 30
     cells = [srgb(p[y0:y1, x0:x1]) for p in (plate_rgb, *extra, rgb_of(out))]
     big = [cv2.resize(c, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST) for c in cells]
     write_png(os.path.join(folder, f"before_after_{name}.png"), np.concatenate(big, axis=1))
-    layers = np.stack([out.channel(c)[y0:y1, x0:x1] for c in ("mask.face", "mask.jaw", "mask.hairline")], axis=2)
+    layers = np.stack([out.channel(c)[y0:y1, x0:x1] for c in ("fp_matte.face", "fp_matte.jaw", "fp_matte.hairline")], axis=2)
     overlay = 0.5 * srgb(plate_rgb[y0:y1, x0:x1]) + 0.5 * layers
     write_png(os.path.join(folder, f"mattes_{name}.png"),
               cv2.resize(overlay, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST))

@@ -27,7 +27,7 @@ def test_every_card_says_whether_it_is_cleared():
 def test_every_model_the_default_graph_runs_is_cleared_for_commercial_use():
     chain = default_chain_models()
     assert {c.id for c in chain["FaceDetect"]} == {"mediapipe-blazeface-short-range", "mediapipe-face-mesh-468"}
-    assert [c.id for c in chain["OcclusionMask"]] == ["faceplate-occlusion-default-v1"]
+    assert [c.id for c in chain["OcclusionMask"]] == ["faceplate-occlusion-default-v2"]
     for node, cards in chain.items():
         for card in cards:
             assert card.commercial == "cleared", f"{node} runs {card.id}: {card.licence}"

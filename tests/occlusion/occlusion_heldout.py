@@ -3,7 +3,9 @@
 Not in conftest.py (``from conftest import`` collides across test folders).
 
 Held out from training, by construction: the shapes here (stars, rounded boxes, the silhouette of
-``skimage.data.horse``, rings) are drawn by nothing in ``faceplate.models.trainer.occluders``, and
+``skimage.data.horse``, rings; and the THIN ones: flat-ended rods drawn as rectangles, sine-wave wires,
+zigzag wires) are drawn by nothing in ``faceplate.models.trainer.occluders`` (its thin shapes are
+round-capped capsules along straight lines and quadratic curves), and
 the textures come from ``skimage.data.coffee``, ``chelsea`` and ``rocket``, which the trainer never
 reads (``occluders.HELD_OUT_PHOTOS``; a test checks they are not in ``TRAINING_PHOTOS``).
 
@@ -19,20 +21,21 @@ from __future__ import annotations
 import functools
 import json
 import os
-import sys  # noqa: E402
+import sys
 
 import cv2
 import numpy as np
+from occlusion_shots import ASTRONAUT_LANDMARKS
+
 from faceplate.foundation import geometry
 from faceplate.nodes.core import Graph, Node
 from faceplate.nodes.faces import METADATA_KEY, Face, Faces
 from faceplate.nodes.io import colour
 from faceplate.nodes.occlusion.node import OcclusionMask
 from faceplate.nodes.plate import Plate
-from occlusion_shots import ASTRONAUT_LANDMARKS
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
-from shots import Actor, render  # noqa: E402
+from shots import Actor, render
 
 SRGB = "sRGB Encoded Rec.709 (sRGB)"
 SIZE = (400, 300)
@@ -50,7 +53,7 @@ def static_motion(frame: int) -> tuple[float, float, float, float]:
     return (200.0, 150.0, 1.2, 0.0)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def held_out_photo(name: str) -> np.ndarray:
     import skimage.data
 
@@ -103,6 +106,37 @@ def held_out_alpha(rng: np.random.Generator, kind: str, width: int, height: int,
     return canvas.astype(np.float32) / 255.0
 
 
+THIN_KINDS = ("rod", "wire", "zigzag")
+
+
+def thin_alpha(rng: np.random.Generator, kind: str, width: int, height: int, centre, extent: float,
+               thickness: float) -> np.ndarray:
+    """``(H, W)`` float32 coverage of a held-out thin shape ``thickness`` px across, crossing ``centre`` over
+    about ``extent`` px: a rod (a rectangle with flat ends), a sine-wave wire or a zigzag wire."""
+    canvas = np.zeros((height, width), np.uint8)
+    angle = rng.uniform(0, np.pi)
+    along = np.array([np.cos(angle), np.sin(angle)])
+    across = np.array([-along[1], along[0]])
+    t = np.linspace(-0.5, 0.5, 64)[:, None] * extent
+    if kind == "rod":
+        half = thickness / 2
+        corners = np.array([-along * extent / 2 - across * half, along * extent / 2 - across * half,
+                            along * extent / 2 + across * half, -along * extent / 2 + across * half]) + centre
+        cv2.fillPoly(canvas, [np.round(corners * 16).astype(np.int32)], 255, cv2.LINE_AA, 4)
+        return canvas.astype(np.float32) / 255.0
+    if kind == "wire":
+        wave = np.sin(t / extent * 2 * np.pi * rng.uniform(1.0, 2.0) + rng.uniform(0, 6)) * extent * 0.08
+    elif kind == "zigzag":
+        period = extent / rng.uniform(2.5, 4.0)
+        wave = (np.abs(((t / period) % 1.0) - 0.5) - 0.25) * extent * 0.25
+    else:
+        raise ValueError(kind)
+    line = centre + t * along + wave * across
+    cv2.polylines(canvas, [np.round(line * 16).astype(np.int32)], False, 255, max(1, int(round(thickness))),
+                  cv2.LINE_AA, 4)
+    return canvas.astype(np.float32) / 255.0
+
+
 def held_out_texture(rng: np.random.Generator, photo: str, width: int, height: int) -> np.ndarray:
     """``(H, W, 3)`` scene-linear texture from a held-out photo, scaled and shifted at random."""
     image = held_out_photo(photo).astype(np.float32) / 255.0
@@ -137,6 +171,31 @@ def occluder_at(frame: int, actor: Actor, seed: int = 0, width: int = SIZE[0], h
     return rgb, alpha
 
 
+def thin_occluder_at(frame: int, actor: Actor, seed: int = 0, thickness: float | None = None, kind: str | None = None,
+                     moving: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``(rgb, alpha)`` of a held-out thin occluder crossing the face at ``frame`` (scene-linear).
+
+    One shape per (seed) for the whole shot, fixed to the face; ``moving`` slides it across the face by
+    1.5 times its thickness a frame (a boom pole swinging past), so neighbouring frames see it elsewhere.
+    ``thickness`` in plate pixels (default: 5-15 at random), ``kind`` one of :data:`THIN_KINDS`.
+    """
+    rng = np.random.default_rng([seed, 29])
+    kind = kind or THIN_KINDS[int(rng.integers(len(THIN_KINDS)))]
+    photo = HELD_OUT_PHOTOS[int(rng.integers(len(HELD_OUT_PHOTOS)))]
+    thickness = float(thickness if thickness is not None else rng.uniform(5, 15))
+    points = geometry.apply(actor.frame_from_sprite(frame), ASTRONAUT_LANDMARKS)
+    face_w = float(np.linalg.norm(points[16] - points[0]))
+    centre = points[[30, 33, 36, 45, 48, 54]].mean(axis=0) + rng.normal(0, 0.1 * face_w, 2)
+    shape_rng = np.random.default_rng([seed, 31])
+    if moving:
+        angle_rng = np.random.default_rng([seed, 31])
+        angle = angle_rng.uniform(0, np.pi)
+        across = np.array([-np.sin(angle), np.cos(angle)])
+        centre = centre + across * 1.5 * thickness * ((frame - 1001) % 8 - 3.5)
+    alpha = thin_alpha(shape_rng, kind, SIZE[0], SIZE[1], centre, face_w * 1.6, thickness)
+    return held_out_texture(rng, photo, SIZE[0], SIZE[1]), alpha
+
+
 class HeldOutShot(Node):
     """The astronaut moving, with a held-out occluder on ``occluded`` frames; faces aligned for the model.
 
@@ -147,8 +206,9 @@ class HeldOutShot(Node):
     type_name = "TestHeldOutShot"
 
     def __init__(self, name, motion=shot_motion, occluded=(), seed=0, fixed=False, exposure_flicker=0.0,
-                 landmark_jitter=0.0, noise=0.004):
+                 landmark_jitter=0.0, noise=0.004, thin=None):
         super().__init__(name)
+        self.thin = thin  # None, or thin_occluder_at's keyword arguments: a thin occluder on the occluded frames
         self.actor = Actor("astronaut", motion)
         self.occluded = set(occluded)
         self.seed, self.fixed = seed, fixed
@@ -161,7 +221,12 @@ class HeldOutShot(Node):
         """``(H, W)`` true occlusion of ``frame`` (zeros when it has no occluder)."""
         if frame not in self.occluded:
             return np.zeros((SIZE[1], SIZE[0]), np.float32)
-        return occluder_at(frame, self.actor, self.seed, fixed=self.fixed)[1]
+        return self.occluder(frame)[1]
+
+    def occluder(self, frame: int) -> tuple[np.ndarray, np.ndarray]:
+        if self.thin is not None:
+            return thin_occluder_at(frame, self.actor, self.seed, **self.thin)
+        return occluder_at(frame, self.actor, self.seed, fixed=self.fixed)
 
     def compute(self, context):
         frame = context.frame
@@ -171,7 +236,7 @@ class HeldOutShot(Node):
         if self.exposure_flicker:
             pixels[..., :3] *= np.float32(2.0 ** rng.normal(0, self.exposure_flicker))
         if frame in self.occluded:
-            rgb, alpha = occluder_at(frame, self.actor, self.seed, fixed=self.fixed)
+            rgb, alpha = self.occluder(frame)
             pixels[..., :3] = pixels[..., :3] * (1 - alpha[..., None]) + rgb * alpha[..., None]
         points = geometry.apply(self.actor.frame_from_sprite(frame), ASTRONAUT_LANDMARKS)
         if self.landmark_jitter:
@@ -223,21 +288,21 @@ def write_faceset(folder: str, source: HeldOutShot, frames, size: int = MODEL_SI
 
 
 def region_mask(graph: Graph, node: OcclusionMask, frame: int) -> np.ndarray:
-    """The face region (model-less ``mask.face``) > 0.5 at ``frame``."""
+    """The face region (model-less ``fp_matte.face``) > 0.5 at ``frame``."""
     saved = node["model"]
     node["model"] = ""
     try:
-        return graph.render(node, frame).channel("mask.face") > 0.5
+        return graph.render(node, frame).channel("fp_matte.face") > 0.5
     finally:
         node["model"] = saved
 
 
 def occlusion_iou(graph: Graph, node: OcclusionMask, source: HeldOutShot, frames) -> float:
-    """IoU of ``mask.occlusion > 0.5`` with the truth > 0.5, inside the face region, pooled over ``frames``."""
+    """IoU of ``fp_matte.occlusion > 0.5`` with the truth > 0.5, inside the face region, pooled over ``frames``."""
     inter = union = 0
     for frame in frames:
         region = region_mask(graph, node, frame)
-        predicted = (graph.render(node, frame).channel("mask.occlusion") > 0.5) & region
+        predicted = (graph.render(node, frame).channel("fp_matte.occlusion") > 0.5) & region
         truth = (source.truth(frame) > 0.5) & region
         inter += int((predicted & truth).sum())
         union += int((predicted | truth).sum())
@@ -245,6 +310,6 @@ def occlusion_iou(graph: Graph, node: OcclusionMask, source: HeldOutShot, frames
 
 
 def flicker(graph: Graph, node: OcclusionMask, frames, region: np.ndarray) -> float:
-    """Mean absolute frame-to-frame change of ``mask.occlusion`` inside ``region``."""
-    mattes = [graph.render(node, f).channel("mask.occlusion")[region] for f in frames]
+    """Mean absolute frame-to-frame change of ``fp_matte.occlusion`` inside ``region``."""
+    mattes = [graph.render(node, f).channel("fp_matte.occlusion")[region] for f in frames]
     return float(np.mean([np.abs(a - b).mean() for a, b in zip(mattes, mattes[1:])]))

@@ -7,14 +7,16 @@ import subprocess
 
 import numpy as np
 import pytest
+from occlusion_heldout import HeldOutShot, graph_of, occlusion_iou, region_mask
+
+from faceplate.foundation.drawing import write_png
 from faceplate.foundation.errors import ModelError, RenderError
 from faceplate.foundation.files import sha256_of
 from faceplate.models import registry
+from faceplate.nodes.occlusion import learned
 from faceplate.nodes.occlusion.learned import OcclusionModel
-from faceplate.nodes.occlusion.node import OcclusionMask
-from faceplate.foundation.drawing import write_png
 from faceplate.nodes.occlusion.matte_overlay import overlay
-from occlusion_heldout import HeldOutShot, graph_of, occlusion_iou, region_mask
+from faceplate.nodes.occlusion.node import OcclusionMask
 
 LOOK = os.environ.get("FACEPLATE_LOOK_DIR", "")  # set to keep the overlay pictures (e.g. /tmp/occlusion_look)
 FRAMES = (1001, 1040)
@@ -70,8 +72,9 @@ def test_a_corrupt_default_is_a_model_error_naming_the_path_and_the_fix(tmp_path
     path = _copy_default(str(tmp_path))
     _corrupt(path)
     monkeypatch.setattr(registry, "DEFAULT_OCCLUDER", path)
+    monkeypatch.setattr(learned, "DEFAULT_OCCLUDER", path)  # the node module holds its own name for it
     with pytest.raises(ModelError, match=r"occluder\.onnx has sha256 .* expected .*corrupt.*reinstall faceplate.*"
-                                         r"train_default"):
+                                         r"default_occluder"):
         registry.default_occluder()
     graph, node, _ = occluded
     with pytest.raises(RenderError, match=r"node 'OcclusionMask1', frame 1001: knob 'model': .*sha256"):
@@ -82,7 +85,7 @@ def test_a_corrupt_trained_model_is_a_model_error(tmp_path):
     path = _copy_default(str(tmp_path))
     OcclusionModel(path)  # intact: fine
     _corrupt(path)
-    with pytest.raises(ModelError, match=r"occlusion model 'faceplate-occlusion-default-v1': .*occluder\.onnx has "
+    with pytest.raises(ModelError, match=r"occlusion model 'faceplate-occlusion-default-v2': .*occluder\.onnx has "
                                          r"sha256 [0-9a-f]{64}, expected [0-9a-f]{64}; the file is corrupt"):
         OcclusionModel(path)
 
@@ -105,7 +108,7 @@ def test_threshold_softness_and_erode_dilate_shape_the_matte(occluded):
         for k, v in knobs.items():
             node[k] = v
         try:
-            return graph.render(node, 1010).channel("mask.occlusion")
+            return graph.render(node, 1010).channel("fp_matte.occlusion")
         finally:
             for k, v in saved.items():
                 node[k] = v
@@ -123,11 +126,11 @@ def test_mask_face_is_region_times_visible(occluded):
     saved = node["model"]
     node["model"] = ""
     try:
-        region = graph.render(node, 1012).channel("mask.face")
+        region = graph.render(node, 1012).channel("fp_matte.face")
     finally:
         node["model"] = saved
-    assert np.allclose(plate.channel("mask.face"), region * (1 - plate.channel("mask.occlusion")), atol=1e-6)
-    for layer in ("mask.jaw", "mask.hairline", "mask.eyes", "mask.mouth"):
+    assert np.allclose(plate.channel("fp_matte.face"), region * (1 - plate.channel("fp_matte.occlusion")), atol=1e-6)
+    for layer in ("fp_matte.jaw", "fp_matte.hairline", "fp_feature.eyes", "fp_feature.mouth"):
         assert plate.has_channel(layer)
 
 
@@ -176,7 +179,7 @@ def test_flicker_before_and_after_temporal_smoothing():
     for radius in (0, 1, 2):
         node["temporal_radius"] = radius
         values[radius] = flicker(graph, node, frames, region)
-    print(f"\nmatte flicker (mean |frame-to-frame change| of mask.occlusion inside the static face region): "
+    print(f"\nmatte flicker (mean |frame-to-frame change| of fp_matte.occlusion inside the static face region): "
           f"temporal_radius 0: {values[0]:.5f}, 1: {values[1]:.5f}, 2: {values[2]:.5f}")
     assert values[2] < values[1] < values[0]
     assert values[2] < 0.5 * values[0]
@@ -200,16 +203,16 @@ def test_faceplate_new_puts_occlusionmask_with_the_default_occluder_after_aligne
 
 
 def test_overlay_pictures(occluded, tmp_path):
-    """Overlays of mask.occlusion (red) and mask.face (green) on held-out frames, with the truth beside them
+    """Overlays of fp_matte.occlusion (red) and fp_matte.face (green) on held-out frames, with the truth beside them
     (set FACEPLATE_LOOK_DIR to keep them; docs/occlusion.md says what they showed)."""
     graph, node, source = occluded
     folder = LOOK or str(tmp_path)
     os.makedirs(folder, exist_ok=True)
     for frame in (1002, 1017, 1032):
         plate = graph.render(node, frame)
-        shown = overlay(plate, ["mask.face", "mask.occlusion"])
+        shown = overlay(plate, ["fp_matte.face", "fp_matte.occlusion"])
         truth = plate.replace(pixels=np.concatenate([plate.pixels[..., :3], source.truth(frame)[..., None]], axis=2),
-                              channels=["R", "G", "B", "mask.occlusion"])
+                              channels=["R", "G", "B", "fp_matte.occlusion"])
         picture = np.concatenate([shown, overlay(truth)], axis=1)
         write_png(os.path.join(folder, f"default_overlay.{frame}.png"), picture)
     assert len([n for n in os.listdir(folder) if n.startswith("default_overlay")]) >= 3

@@ -34,14 +34,14 @@ def test_a_model_occludes_its_aligned_crop_and_mask_face_is_region_times_visible
     plain = graph.render(node, FRAMES[0])
     node["model"] = all_hidden_model(tmp_path / "occluder.onnx")
     plate = graph.render(node, FRAMES[0])
-    occlusion = plate.channel("mask.occlusion")
+    occlusion = plate.channel("fp_matte.occlusion")
     centre = ASTRONAUT_LANDMARKS[27:36].mean(axis=0) - 85 + np.array(actor.motion(FRAMES[0])[:2])
     cx, cy = centre.astype(int)
-    assert occlusion[cy, cx] == pytest.approx(1.0) and plate.channel("mask.face")[cy, cx] == pytest.approx(0.0)
+    assert occlusion[cy, cx] == pytest.approx(1.0) and plate.channel("fp_matte.face")[cy, cx] == pytest.approx(0.0)
     assert occlusion.sum() == pytest.approx(60 * 60, rel=0.05)  # just the crop's footprint
     visible = 1 - occlusion
-    assert np.allclose(plate.channel("mask.face"), plain.channel("mask.face") * visible, atol=1e-6)
-    assert np.array_equal(plate.channel("mask.jaw"), plain.channel("mask.jaw"))  # regions untouched
+    assert np.allclose(plate.channel("fp_matte.face"), plain.channel("fp_matte.face") * visible, atol=1e-6)
+    assert np.array_equal(plate.channel("fp_matte.jaw"), plain.channel("fp_matte.jaw"))  # regions untouched
 
 
 def test_the_model_needs_alignment(tmp_path):

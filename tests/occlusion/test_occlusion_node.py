@@ -11,7 +11,7 @@ from faceplate.foundation.drawing import write_png
 from faceplate.nodes.occlusion.matte_overlay import overlay
 from occlusion_shots import ASTRONAUT_LANDMARKS, FRAMES, SIZE, shot
 
-LAYERS = ["mask.face", "mask.jaw", "mask.hairline", "mask.eyes", "mask.mouth"]
+LAYERS = ["fp_matte.face", "fp_matte.jaw", "fp_matte.hairline", "fp_feature.eyes", "fp_feature.mouth"]
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_adds_the_region_layers_and_keeps_the_plate(moving):
     for layer in LAYERS:
         matte = plate.channel(layer)
         assert matte.min() == 0.0 and matte.max() == pytest.approx(1.0), layer
-    face, eyes, mouth = (plate.channel(n) for n in ("mask.face", "mask.eyes", "mask.mouth"))
+    face, eyes, mouth = (plate.channel(n) for n in ("fp_matte.face", "fp_feature.eyes", "fp_feature.mouth"))
     assert np.all(eyes <= face + 1e-6) and np.all(mouth <= face + 1e-6)  # inside the face
 
 
@@ -86,38 +86,38 @@ def _diff(graph, node, layer, frame=FRAMES[0], **knobs):
 @pytest.mark.parametrize("kind, value", [("feather", 20.0), ("offset", 6.0)])
 def test_a_segment_knob_changes_only_its_segment(moving, segment, landmarks, kind, value):
     graph, node, actor = moving
-    before, after = _diff(graph, node, "mask.face", **{f"{segment}_{kind}": value})
-    changed = np.abs(after.channel("mask.face") - before.channel("mask.face")) > 1e-6
+    before, after = _diff(graph, node, "fp_matte.face", **{f"{segment}_{kind}": value})
+    changed = np.abs(after.channel("fp_matte.face") - before.channel("fp_matte.face")) > 1e-6
     assert changed.sum() > 50
     # every changed pixel lies nearer this segment's jaw landmarks than any other jaw landmark
     edge = geometry.apply(actor.frame_from_sprite(FRAMES[0]), ASTRONAUT_LANDMARKS)[:17]
     jj, ii = np.nonzero(changed)
     nearest = np.argmin(np.linalg.norm((np.c_[ii, jj] + 0.5)[:, None] - edge[None], axis=2), axis=1)
     assert set(nearest) <= set(landmarks), sorted(set(nearest))
-    for layer in ("mask.eyes", "mask.mouth"):
+    for layer in ("fp_feature.eyes", "fp_feature.mouth"):
         assert np.array_equal(after.channel(layer), before.channel(layer))
 
 
 def test_hairline_knobs_change_only_the_top(moving):
     graph, node, actor = moving
-    before, after = _diff(graph, node, "mask.face", hairline_feather=20.0, hairline_offset=5.0)
-    changed = np.abs(after.channel("mask.face") - before.channel("mask.face")) > 1e-6
+    before, after = _diff(graph, node, "fp_matte.face", hairline_feather=20.0, hairline_offset=5.0)
+    changed = np.abs(after.channel("fp_matte.face") - before.channel("fp_matte.face")) > 1e-6
     points = geometry.apply(actor.frame_from_sprite(FRAMES[0]), ASTRONAUT_LANDMARKS)
     jj, _ = np.nonzero(changed)
     assert changed.any() and jj.max() < points[[2, 14], 1].min()  # reaches no lower than the upper cheeks
     # the hairline band follows the offset hairline; the jaw band moves only at its ends (the blend)
-    assert not np.array_equal(after.channel("mask.hairline"), before.channel("mask.hairline"))
-    jj, ii = np.nonzero(np.abs(after.channel("mask.jaw") - before.channel("mask.jaw")) > 1e-6)
+    assert not np.array_equal(after.channel("fp_matte.hairline"), before.channel("fp_matte.hairline"))
+    jj, ii = np.nonzero(np.abs(after.channel("fp_matte.jaw") - before.channel("fp_matte.jaw")) > 1e-6)
     nearest = np.argmin(np.linalg.norm((np.c_[ii, jj] + 0.5)[:, None] - points[None, :17], axis=2), axis=1)
     assert set(nearest) <= {0, 1, 15, 16}
 
 
 def test_segment_knobs_animate_with_keyframes():
     graph, node, _ = shot()
-    static = graph.render(node, FRAMES[0]).channel("mask.face").copy()
+    static = graph.render(node, FRAMES[0]).channel("fp_matte.face").copy()
     node.set_key("chin_offset", FRAMES[0], 0.0)
     node.set_key("chin_offset", FRAMES[-1], 10.0)
-    assert np.array_equal(graph.render(node, FRAMES[0]).channel("mask.face"), static)
+    assert np.array_equal(graph.render(node, FRAMES[0]).channel("fp_matte.face"), static)
     hashes = {node.hash(f) for f in FRAMES}
     assert len(hashes) == len(FRAMES)
     node["chin_offset"] = 0.0
@@ -157,7 +157,7 @@ def test_data_window_offset_moves_the_mattes_with_the_plate(moving):
     graph.connect(crop, mask)
     try:
         cropped = graph.render(mask, FRAMES[0])
-        assert np.allclose(cropped.channel("mask.face"), full.channel("mask.face")[20:, 30:], atol=1e-6)
+        assert np.allclose(cropped.channel("fp_matte.face"), full.channel("fp_matte.face")[20:, 30:], atol=1e-6)
     finally:
         graph.remove("OcclusionMaskCropped")
         graph.remove("Crop")
@@ -167,7 +167,7 @@ def test_tracks_knob_selects_faces(moving):
     graph, node, _ = moving
     node["tracks"] = "2, 3"
     try:
-        assert not graph.render(node, FRAMES[0]).channel("mask.face").any()
+        assert not graph.render(node, FRAMES[0]).channel("fp_matte.face").any()
     finally:
         node["tracks"] = ""
 
@@ -232,7 +232,7 @@ def test_write_occlusion_adds_a_zero_layer_without_a_model(moving):
     node["write_occlusion"] = True
     try:
         plate = graph.render(node, FRAMES[0])
-        assert plate.channels[-1] == "mask.occlusion" and not plate.channel("mask.occlusion").any()
+        assert plate.channels[-1] == "fp_matte.occlusion" and not plate.channel("fp_matte.occlusion").any()
     finally:
         node["write_occlusion"] = False
 
@@ -271,5 +271,5 @@ def test_faces_metadata_as_json_is_accepted(moving):
     as_json = g2.add(AsJson("AsJson"))
     g2.connect("Plate", as_json)
     g2.connect(as_json, n2)
-    assert np.array_equal(g2.render(n2, FRAMES[0]).channel("mask.face"), graph.render(node, FRAMES[0]).channel("mask.face"))
+    assert np.array_equal(g2.render(n2, FRAMES[0]).channel("fp_matte.face"), graph.render(node, FRAMES[0]).channel("fp_matte.face"))
     assert isinstance(graph.render("Plate", FRAMES[0]).metadata[METADATA_KEY], Faces)

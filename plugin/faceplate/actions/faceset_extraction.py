@@ -7,9 +7,23 @@ landmarks, feathered, until OcclusionMask exists) and an entry in ``manifest.jso
 frame, track, transform, landmarks in aligned pixels, yaw/pitch/roll and a sharpness score.
 
 Frames can be thinned (every Nth), and faces dropped when too small, past pose limits, or nearly
-identical to the previous kept face. Two pictures help judge the set: ``contact_sheet.png`` (crops
-with landmarks) and ``pose_coverage.png`` (yaw/pitch of kept and dropped faces over a grid, empty
-cells marked), so a user sees which angles the model will lack. The track's alignment over every
+identical to the previous kept face.
+
+Cleaning (on by default): a face is dropped when its frame was not measured but bridged
+(``interpolated``) or replaced by the stabiliser's prediction (``predicted``: FaceDetect's ``outlier``
+flag), when the landmarks fit poorly (mean landmark confidence below ``min_confidence``: ``poor_fit``),
+or when the occlusion model says more than ``max_occlusion`` of the face is hidden (``occluded``; a
+hand, a microphone: a swap model trained on it learns the occluder). ``keep_all`` keeps such faces,
+listed under ``issues`` in their manifest entry. The manifest counts dropped faces by their first
+reason (``skipped``) and faces with each issue, dropped or kept (``flagged``; a face can have
+several); the command prints both. Every matte is the landmarks' hull times ``1 - occlusion``,
+so the trainer's masked loss ignores what covers the face. The occlusion model is the one the
+graph's OcclusionMask (below the AlignEdit) uses, else the shipped default.
+
+Three pictures help judge the set: ``contact_sheet.png`` (crops with landmarks), ``pose_coverage.png``
+(yaw/pitch of kept and dropped faces over a grid, empty cells marked) and ``expression_coverage.png``
+(mouth open, eyes closed, smile, from the landmarks: :mod:`faceplate.actions.faceset_coverage`), so a user
+sees which angles and expressions the model will lack. The track's alignment over every
 considered frame is exported beside them (``<stem>_alignment.json`` and ``.nk``, see
 :mod:`faceplate.nodes.alignedit.alignment_export`), so a compositor can put a trained swap back in Nuke.
 
@@ -40,18 +54,21 @@ from typing import Any
 import cv2
 import numpy as np
 
+from faceplate.actions.faceset_coverage import write_expression_coverage
 from faceplate.foundation import geometry
 from faceplate.foundation.drawing import put_text
 from faceplate.foundation.errors import FaceplateError, ScriptError, SequenceIOError
 from faceplate.foundation.frames import format_frame_range
 from faceplate.foundation.imaging import polygon_matte
 from faceplate.foundation.plots import save_figure
+from faceplate.models import registry
 from faceplate.nodes.alignedit.align import warp_crop
 from faceplate.nodes.alignedit.alignment_export import write_text
 from faceplate.nodes.core import Graph, Node
 from faceplate.nodes.facedetect.tracks import TrackStore, upstream_facedetect
 from faceplate.nodes.faces import METADATA_KEY
 from faceplate.nodes.io import colour, write_image, write_preview
+from faceplate.nodes.occlusion import learned
 from faceplate.nodes.plate import Plate
 
 MANIFEST_FORMAT, MANIFEST_VERSION = "faceplate-faceset", 1
@@ -70,6 +87,12 @@ class ExtractOptions:
         dedupe: drop a face whose 32x32 grey thumbnail differs from the last kept one by less than
             this mean absolute difference (display-referred 0-1); 0 keeps near-duplicates.
         exr: also write scene-linear EXR crops.
+        min_confidence: a face whose mean landmark confidence is below this is a poor fit (0: none is).
+        max_occlusion: a face more than this share of whose landmark hull the occlusion model finds
+            hidden is occluded (1: none is).
+        keep_all: keep interpolated, predicted, poorly fitted and occluded faces (flagged in the
+            manifest) instead of dropping them.
+        occlusion: run the occlusion model (the occluded check and the mattes' ``1 - occlusion``).
     """
 
     every: int = 1
@@ -78,12 +101,22 @@ class ExtractOptions:
     max_pitch: float | None = None
     dedupe: float = 0.0
     exr: bool = False
+    min_confidence: float = 0.5
+    max_occlusion: float = 0.04
+    keep_all: bool = False
+    occlusion: bool = True
 
     def __post_init__(self) -> None:
         if self.every < 1:
             raise FaceplateError(f"every must be 1 or more, got {self.every}")
         if self.min_size < 0 or self.dedupe < 0:
             raise FaceplateError("min_size and dedupe must be >= 0")
+        if not 0.0 <= self.min_confidence <= 1.0 or not 0.0 <= self.max_occlusion <= 1.0:
+            raise FaceplateError("min_confidence and max_occlusion must lie in [0, 1]")
+
+
+# Why a face can be unfit for training (dropped, or flagged with keep_all), in the order they are checked.
+QUALITY_ISSUES = ("interpolated", "predicted", "poor_fit", "occluded")
 
 
 @dataclasses.dataclass
@@ -93,6 +126,7 @@ class ExtractResult:
     faces: list[dict[str, Any]]
     skipped: dict[str, int]
     pictures: list[str]
+    flagged: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 def _is_faceset(folder: str) -> bool:
@@ -231,7 +265,31 @@ def extract(graph: Graph, track: int, out_dir: str, *, node: str | None = None, 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return ExtractResult(folder, os.path.join(folder, "manifest.json"), manifest["faces"], manifest["skipped"],
-                         [os.path.join(folder, name) for name in manifest["pictures"]])
+                         [os.path.join(folder, name) for name in manifest["pictures"]], manifest["flagged"])
+
+
+class _Occlusion:
+    """The occlusion model that judges and cuts the face-set's faces: the graph's OcclusionMask's (below
+    ``align``), else the shipped default; its threshold and softness shape the matte as the node does."""
+
+    def __init__(self, align: Node, frame: int):
+        node = next((n for n in align.graph if n.type_name == "OcclusionMask" and align in n.graph.upstream(n)), None)
+        path = node.model_path(frame) if node is not None else None
+        self.threshold = float(node.value("threshold", frame)) if node is not None else 0.5
+        self.softness = float(node.value("softness", frame)) if node is not None else 0.5
+        self.model = learned.OcclusionModel(path or registry.default_occluder())
+        self.label = os.path.basename(path) if path else "default"
+
+    def hidden(self, rgb: np.ndarray, aligned_from_array: np.ndarray, size: int) -> np.ndarray:
+        """``(size, size)`` float32 occlusion matte of the aligned crop ``size`` px (scene-linear ``rgb``,
+        array coordinates)."""
+        k = self.model.size / size
+        model_from_array = geometry.compose(np.array([[k, 0.0, 0.0], [0.0, k, 0.0]]), aligned_from_array)
+        prob = self.model.predict_aligned(self.model.crop(rgb, model_from_array))
+        matte = learned.shape_matte(prob, self.threshold, self.softness)
+        if matte.shape[0] != size:
+            matte = cv2.resize(matte, (size, size), interpolation=cv2.INTER_LINEAR)
+        return np.clip(matte, 0.0, 1.0)
 
 
 def _write_faceset(folder: str, align: Node, track: int, identity: str, candidates: list[int],
@@ -241,7 +299,9 @@ def _write_faceset(folder: str, align: Node, track: int, identity: str, candidat
     graph = align.graph
     kept: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []
-    skipped = {"every": 0, "min_size": 0, "pose": 0, "duplicate": 0}
+    skipped = {"every": 0, "min_size": 0, "pose": 0, **{issue: 0 for issue in QUALITY_ISSUES}, "duplicate": 0}
+    flagged = {issue: 0 for issue in QUALITY_ISSUES}
+    occluder = _Occlusion(align, candidates[0]) if options.occlusion else None
     thumbs, last_thumb = [], None
     stem = f"{identity}_t{track:02d}"
     plate_size = None
@@ -263,26 +323,39 @@ def _write_faceset(folder: str, align: Node, track: int, identity: str, candidat
                 (options.max_pitch is not None and abs(pitch) > options.max_pitch):
             reason = "pose"
         m = face.aligned_from_plate
+        landmarks = geometry.apply(m, face.landmarks)
+        issues: list[str] = []
         if reason is None:
+            issues = _flag_issues(face, options)
             dw = plate.data_window
             rgb = plate.select([c for c in ("R", "G", "B") if plate.has_channel(c)] or plate.channels[:1])
-            crop = warp_crop(rgb.pixels, geometry.compose(m, geometry.translation(dw.xmin, dw.ymin)), size,
-                             align.value("filter", frame))
+            aligned_from_array = geometry.compose(m, geometry.translation(dw.xmin, dw.ymin))
+            crop = warp_crop(rgb.pixels, aligned_from_array, size, align.value("filter", frame))
+            hull = hull_matte(landmarks, size)
+            hidden = occluder.hidden(rgb.pixels, aligned_from_array, size) if occluder and crop.shape[2] == 3 else None
+            occluded = 0.0 if hidden is None else float((hidden * hull).sum() / max(float(hull.sum()), 1e-6))
+            if occluded > options.max_occlusion:
+                issues.append("occluded")
+            for issue in issues:
+                flagged[issue] += 1
+            if issues and not options.keep_all:
+                reason = issues[0]
             display = colour.convert(crop, colour.WORKING_SPACE, PNG_SPACE) if crop.shape[2] == 3 else crop
             grey = np.clip(display.mean(axis=2), 0.0, 1.0)
             thumb = cv2.resize(grey, (32, 32), interpolation=cv2.INTER_AREA)
-            if options.dedupe > 0 and last_thumb is not None and float(np.abs(thumb - last_thumb).mean()) < options.dedupe:
+            if reason is None and options.dedupe > 0 and last_thumb is not None and \
+                    float(np.abs(thumb - last_thumb).mean()) < options.dedupe:
                 reason = "duplicate"
         if reason is not None:
             skipped[reason] += 1
-            dropped.append({"frame": frame, "pose": [yaw, pitch, roll], "reason": reason})
+            dropped.append({"frame": frame, "pose": [yaw, pitch, roll], "reason": reason,
+                            "landmarks": np.round(landmarks, 2).tolist()})
             if on_frame:
                 on_frame(frame, reason)
             continue
         last_thumb = thumb
         name = f"{stem}_{frame:06d}"
-        landmarks = geometry.apply(m, face.landmarks)
-        matte = hull_matte(landmarks, size)
+        matte = hull if hidden is None else hull * (1.0 - hidden)
         write_preview(Plate(np.ascontiguousarray(display), ["R", "G", "B"]), os.path.join(folder, "faces", name + ".png"))
         write_preview(Plate(matte, ["A"]), os.path.join(folder, "mattes", name + ".png"), channels=["A"])
         entry = {
@@ -291,6 +364,7 @@ def _write_faceset(folder: str, align: Node, track: int, identity: str, candidat
             "identity": identity, "aligned_from_plate": np.round(m, 9).tolist(),
             "landmarks": np.round(landmarks, 3).tolist(), "pose": [round(v, 2) for v in (yaw, pitch, roll)],
             "sharpness": round(sharpness(grey), 6), "face_size": round(extent, 2), "flags": sorted(face.flags),
+            "confidence": round(float(face.confidence.mean()), 3), "occlusion": round(occluded, 4), "issues": issues,
         }
         if options.exr:
             entry["exr"] = f"exr/{name}.exr"
@@ -302,11 +376,13 @@ def _write_faceset(folder: str, align: Node, track: int, identity: str, candidat
     if not kept:
         reasons = ", ".join(f"{n} {why.replace('_', ' ')}" for why, n in skipped.items() if n)
         raise FaceplateError(f"AlignEdit '{align.name}': no face of track {track} passed the options (dropped: "
-                             f"{reasons}); loosen --every, --min-size, --max-yaw/--max-pitch or --dedupe")
+                             f"{reasons}); loosen --every, --min-size, --max-yaw/--max-pitch, --dedupe, "
+                             "--min-confidence or --max-occlusion, or keep every face with --keep-all")
     export = align.export_alignment(track, os.path.join(folder, f"{stem}_alignment"), plate_size, frames=candidates)
     pictures = [write_contact_sheet(os.path.join(folder, "contact_sheet.png"), thumbs,
                                     f"{stem}  {len(kept)} faces  ({settings.face_type}, {size} px)"),
-                write_pose_coverage(os.path.join(folder, "pose_coverage.png"), kept, dropped, stem)]
+                write_pose_coverage(os.path.join(folder, "pose_coverage.png"), kept, dropped, stem),
+                write_expression_coverage(os.path.join(folder, "expression_coverage.png"), kept, dropped, stem)]
     manifest = {
         "format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "node": align.name, "track": track,
         "identity": identity, "face_type": settings.face_type, "size": size,
@@ -315,12 +391,25 @@ def _write_faceset(folder: str, align: Node, track: int, identity: str, candidat
         "colour_space": {"png": PNG_SPACE, "exr": colour.WORKING_SPACE},
         "coordinates": "landmarks in aligned pixels; aligned_from_plate maps plate pixels to aligned pixels "
                        "(origin top-left, y down, pixel centres at +0.5)",
-        "options": dataclasses.asdict(options), "skipped": skipped,
+        "options": dataclasses.asdict(options), "skipped": skipped, "flagged": flagged,
+        "occlusion_model": occluder.label if occluder else None,
         "alignment": {"json": os.path.basename(export[0]), "nuke": os.path.basename(export[1])},
         "pictures": [os.path.basename(p) for p in pictures], "faces": kept,
     }
     write_text(os.path.join(folder, "manifest.json"), json.dumps(manifest, indent=1) + "\n")
     return manifest
+
+
+def _flag_issues(face, options: ExtractOptions) -> list[str]:
+    """The :data:`QUALITY_ISSUES` a face has from its tracking alone (occlusion is judged on the crop)."""
+    issues = []
+    if "interpolated" in face.flags:
+        issues.append("interpolated")
+    if "outlier" in face.flags:
+        issues.append("predicted")
+    if float(face.confidence.mean()) < options.min_confidence:
+        issues.append("poor_fit")
+    return issues
 
 
 def write_contact_sheet(path: str, thumbs: list, title: str, columns: int = 8, cell: int = 128) -> str:

@@ -22,6 +22,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="list every model (source, licence, sha256, commercial use) and the default chain's status")
     p.add_argument("--header-only", action="store_true",
                    help="read headers only (default: also decode every part's pixels, so a corrupt file is an error)")
+    p.add_argument("--full", action="store_true",
+                   help="every metadata value whole (default: long values, such as the faces, summarised)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
                     read_image(path, part=part["index"])
         if i:
             print()
-        print(format_info(info))
+        print(format_info(info, full=args.full))
     return EXIT_OK
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from faceplate.actions.faceset_coverage import coverage_warnings
 from faceplate.actions.model_training import export_occlusion_model, train_occlusion, train_swap
 from faceplate.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from faceplate.models.occlusion.presets import PRESETS as OCCLUSION_PRESETS
@@ -72,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
     if len(identities) != len(args.identity):
         print("faceplate: error: an identity label is given twice")
         return EXIT_USAGE
+    for warning in coverage_warnings(identities):
+        print(f"faceplate: warning: {warning}", file=sys.stderr)
     result = train_swap(identities, args.output, preset=args.preset, steps=args.steps,
                         steps_per_stage=args.steps_per_stage, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                         resume=args.resume, checkpoint_every=args.checkpoint_every, preview_every=args.preview_every,

@@ -21,7 +21,9 @@ Colour
     or roles of its config. ``raw`` stays raw; ``default (X)`` is X.
 Channels
     faceplate's EXR channels ``R G B A`` and ``layer.R`` are Nuke's ``rgba.red`` ... and ``layer.red``;
-    other channel names (``mask.jaw``) keep their name, so a Shuffle picks them from the ``mask`` layer.
+    other channel names (``fp_matte.jaw``) keep their name, so a Shuffle picks them from the ``fp_matte``
+    layer. faceplate's layers (:mod:`faceplate.nodes.layers`) stay clear of Nuke's built-in ``mask`` layer
+    and hold at most four channels each, as Nuke's layers do.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import re
 from collections.abc import Mapping
 
 from faceplate.foundation.errors import ScriptError
+from faceplate.nodes import layers as layer_names
 
 # -- coordinates ---------------------------------------------------------------------------------------
 
@@ -179,11 +182,11 @@ def colour_space(nuke_space: str, raw: bool = False) -> str:
 _RGBA = {"R": "red", "G": "green", "B": "blue", "A": "alpha"}
 # The layers faceplate's product nodes write (beside rgba), declared in every gizmo so a Shuffle offers
 # them before the first render.
-LAYERS = ("mask.face", "mask.jaw", "mask.hairline", "mask.occlusion", "swap.R", "swap.G", "swap.B")
+LAYERS = tuple(channel for channels in layer_names.LAYERS.values() for channel in channels)
 
 
 def nuke_channel(channel: str) -> str:
-    """faceplate (EXR) channel name -> Nuke channel name: ``R`` -> ``rgba.red``, ``swap.R`` -> ``swap.red``."""
+    """faceplate (EXR) channel name -> Nuke channel name: ``R`` -> ``rgba.red``, ``fp_swap.R`` -> ``fp_swap.red``."""
     layer, _, name = channel.rpartition(".")
     return f"{layer or 'rgba'}.{_RGBA.get(name, name)}" if name in _RGBA or not layer else channel
 

@@ -2,8 +2,9 @@
 
 Layout of the generated node (``Gizmo`` in a .gizmo file, ``Group`` for a copy-paste snippet)::
 
-    add_layer {mask mask.face mask.jaw mask.hairline mask.occlusion}   # the layers faceplate writes
-    add_layer {swap swap.red swap.green swap.blue}
+    add_layer {fp_matte fp_matte.face fp_matte.jaw fp_matte.hairline fp_matte.occlusion}   # the layers faceplate writes
+    add_layer {fp_feature fp_feature.eyes fp_feature.mouth}
+    add_layer {fp_swap fp_swap.red fp_swap.green fp_swap.blue}
     Gizmo {
      inputs 1
      help "<the node's docstring>"
