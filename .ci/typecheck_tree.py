@@ -4,8 +4,9 @@ pyproject.toml ([tool.scikit-build.wheel.packages])."""
 
 import shutil
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 root = Path(__file__).resolve().parents[1]
 out = Path(sys.argv[1]).resolve()

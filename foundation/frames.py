@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from faceplate.foundation.errors import SequenceIOError
 
-__all__ = ["format_frame_range", "parse_frame_range"]
+__all__ = ["format_frame_range", "frame_runs", "parse_frame_range"]
 
 _RANGE_ITEM = re.compile(r"^(?P<first>-?\d+)(?:-(?P<last>-?\d+)(?:x(?P<step>\d+))?)?$")
 _ITEM_SEPARATORS = re.compile(r"[,\s]+")
@@ -96,3 +96,19 @@ def format_frame_range(frames: Iterable[int]) -> str:
             items.append(str(ordered[i]))
             i += 1
     return ",".join(items)
+
+
+def frame_runs(frames: Iterable[int]) -> list[list[int]]:
+    """Consecutive runs of the frames (sorted, each once) as ``[first, last]`` pairs.
+
+    Example:
+        >>> frame_runs([1005, 1001, 1002, 1003, 1009])
+        [[1001, 1003], [1005, 1005], [1009, 1009]]
+    """
+    runs: list[list[int]] = []
+    for f in sorted(set(int(f) for f in frames)):
+        if runs and f == runs[-1][1] + 1:
+            runs[-1][1] = f
+        else:
+            runs.append([f, f])
+    return runs

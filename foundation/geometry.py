@@ -59,3 +59,13 @@ def angle_of(vector) -> float:
 def wrap_degrees(angle: float) -> float:
     """``angle`` in [-180, 180)."""
     return (angle + 180.0) % 360.0 - 180.0
+
+
+def box_iou(a, b) -> float:
+    """Intersection over union of two ``(xmin, ymin, xmax, ymax)`` boxes."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    return float(inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter))

@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import OpenImageIO as oiio
+
 from faceplate.cli import main
 
 WALKTHROUGH = os.path.join(os.path.dirname(__file__), os.pardir, "examples", "walkthrough.md")

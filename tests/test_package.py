@@ -3,8 +3,9 @@
 import subprocess
 import sys
 
-import faceplate
 import pytest
+
+import faceplate
 from faceplate.nodes.core import Graph, node_types
 
 

@@ -8,10 +8,11 @@ import subprocess
 import sys
 import time
 
-import faceplate
-import faceplate.cli
 import numpy as np
 import pytest
+
+import faceplate
+import faceplate.cli
 from faceplate.nodes import Plate
 from faceplate.nodes.io import read_image, write_image
 

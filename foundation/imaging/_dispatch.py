@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from faceplate import _native
 from faceplate.foundation.errors import NativeError
 

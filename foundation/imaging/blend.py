@@ -8,6 +8,7 @@ float32 (1 selects ``a``, 0 selects ``b``). Bad arguments raise
 from __future__ import annotations
 
 import numpy as np
+
 from faceplate import _native
 from faceplate.foundation.imaging._dispatch import _cuda_twin, _native_call, _new_like, _on_cuda
 

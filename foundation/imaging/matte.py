@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
 from faceplate import _native
 from faceplate.foundation.imaging._dispatch import _cuda_twin, _native_call, _new_like, _on_cuda
 

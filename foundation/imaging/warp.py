@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+
 from faceplate import _native
 from faceplate.foundation.errors import NativeError
 from faceplate.foundation.imaging._dispatch import (

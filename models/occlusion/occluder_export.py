@@ -21,6 +21,7 @@ import json
 import os
 
 import numpy as np
+
 from faceplate.foundation.errors import ModelError
 from faceplate.foundation.files import atomic_path, sha256_of, write_text
 from faceplate.models.cards import DISPLAY_SRGB, ModelCard, card_path

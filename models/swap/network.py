@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from faceplate.models.swap.presets import Preset
 from torch import nn
+
+from faceplate.models.swap.presets import Preset
 
 BOTTLENECK = 4  # spatial side of the dense bottleneck
 

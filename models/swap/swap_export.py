@@ -18,6 +18,7 @@ import json
 import os
 
 import numpy as np
+
 from faceplate.foundation.errors import ModelError
 from faceplate.foundation.files import atomic_path, sha256_of, write_text
 from faceplate.foundation.version import __version__
@@ -54,6 +55,7 @@ def export_swap(model_dir: str, out_dir: str | None = None, identities: list[str
         ModelError: an unknown identity, or ONNX Runtime disagreeing with torch.
     """
     import torch
+
     from faceplate.models.swap import SwapInference  # deferred: torch
 
     model = load_swap_model(model_dir)

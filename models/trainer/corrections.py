@@ -24,6 +24,7 @@ import re
 import cv2
 import numpy as np
 import OpenImageIO as oiio
+
 from faceplate.foundation.errors import FaceplateError
 from faceplate.models.trainer.faceset import FaceSet
 

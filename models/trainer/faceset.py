@@ -18,6 +18,7 @@ import os
 
 import numpy as np
 import OpenImageIO as oiio
+
 from faceplate.foundation.errors import FaceplateError
 
 MANIFEST_FORMAT = "faceplate-faceset"

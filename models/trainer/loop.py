@@ -32,11 +32,12 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 import torch
+from torch import nn
+from tqdm import tqdm
+
 from faceplate.foundation.errors import FaceplateError
 from faceplate.models.trainer import checkpoint as ckpt
 from faceplate.models.trainer.curves import write_loss_curve
-from torch import nn
-from tqdm import tqdm
 
 log = logging.getLogger(__name__)
 

@@ -22,13 +22,14 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
+
 from faceplate.models.occlusion.network import OcclusionNet
 from faceplate.models.occlusion.presets import OcclusionPreset
 from faceplate.models.trainer import augment, occluders
 from faceplate.models.trainer.corrections import Correction
 from faceplate.models.trainer.faceset import FaceSet
 from faceplate.models.trainer.preview_grid import write_grid
-from torch import nn
 
 AUGMENT = augment.AugmentOptions(rotate=8.0, scale=0.08, shift=0.05, flip=0.5, warp=0.0, exposure=0.6, colour=0.08,
                                  blur=0.8, noise=0.015)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+
 from faceplate.foundation.drawing import put_text, write_png
 
 

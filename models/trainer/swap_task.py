@@ -20,13 +20,14 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
+
 from faceplate.models.swap import SwapModel
 from faceplate.models.swap.presets import Preset
 from faceplate.models.trainer import augment
 from faceplate.models.trainer.faceset import FaceSet
 from faceplate.models.trainer.losses import masked_dssim, masked_l1, psnr
 from faceplate.models.trainer.preview_grid import write_grid
-from torch import nn
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterable, Mapping
 
 import numpy as np
+
 from faceplate.foundation import geometry
 from faceplate.foundation.imaging import blur, warp_affine
 from faceplate.nodes.alignedit import smoothing

@@ -21,6 +21,7 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
+
 from faceplate.foundation import files, geometry
 
 FORMAT, VERSION = "faceplate-alignment", 1

@@ -19,6 +19,7 @@ import functools
 import logging
 
 import numpy as np
+
 from faceplate.foundation import geometry
 from faceplate.foundation.errors import SequenceIOError
 from faceplate.foundation.frames import format_frame_range

@@ -9,6 +9,7 @@ reads the same stabilised tracks FaceDetect serves, through FaceDetect's public 
 from __future__ import annotations
 
 import numpy as np
+
 from faceplate.nodes.facedetect.tracks import TrackStore
 from faceplate.nodes.faces import Faces
 

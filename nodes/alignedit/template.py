@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+
 from faceplate.foundation.errors import FaceplateError
 
 # fmt: off

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from faceplate.foundation import geometry
 from faceplate.foundation.errors import FaceplateError
 from faceplate.nodes.alignedit.template import ANCHOR

@@ -20,6 +20,8 @@ import functools
 import cv2
 import numpy as np
 
+from faceplate.foundation.geometry import box_iou
+
 INPUT = 128
 MIN_FACE = 80.0  # image pixels: smaller faces need a larger proxy (as with dlib's HOG)
 FACE_FRACTION = 0.15  # the smallest face the network finds, as a fraction of its input
@@ -104,23 +106,14 @@ def decode(regressors: np.ndarray, logits: np.ndarray, squares: list[tuple[float
     return out
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    return float(inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter))
-
-
 def merge(faces: list[Face], iou: float = MERGE_IOU) -> list[Face]:
     """One face per cluster of overlapping boxes: the best score, box and keypoints averaged by score."""
     rest = sorted(faces, key=lambda f: -f.score)
     out = []
     while rest:
         best = rest[0]
-        group = [f for f in rest if _iou(best.box, f.box) >= iou]
-        rest = [f for f in rest if _iou(best.box, f.box) < iou]
+        group = [f for f in rest if box_iou(best.box, f.box) >= iou]
+        rest = [f for f in rest if box_iou(best.box, f.box) < iou]
         weights = np.array([f.score for f in group])
         weights /= weights.sum()
         out.append(Face(sum(w * f.box for w, f in zip(weights, group)), best.score,

@@ -15,6 +15,7 @@ import os
 
 import cv2
 import numpy as np
+
 from faceplate.foundation import geometry
 from faceplate.nodes.facedetect.detect import Detection
 from faceplate.nodes.facedetect.overlay import draw_faces, put_text, track_colour

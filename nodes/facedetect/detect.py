@@ -34,6 +34,7 @@ import numpy as np
 
 from faceplate.foundation import geometry
 from faceplate.foundation.errors import FaceplateError
+from faceplate.foundation.geometry import box_iou
 from faceplate.nodes.facedetect import mesh_geometry
 from faceplate.nodes.facedetect.backend import Backend, RawDetection
 from faceplate.nodes.facedetect.display import display_quantiser, quantise
@@ -288,7 +289,7 @@ class Detector:
                                     {"rotated"} if rotated else set()))
         for i, a in enumerate(out):
             for j, b in enumerate(out):
-                if a is not None and b is not None and i != j and iou(a.box, b.box) >= 0.5 and \
+                if a is not None and b is not None and i != j and box_iou(a.box, b.box) >= 0.5 and \
                         (a.score, -i) < (b.score, -j):
                     out[i] = None
         return out
@@ -533,13 +534,3 @@ def _square_corners(centre: np.ndarray, side: float, angle: float) -> np.ndarray
     a = np.radians(angle)
     rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
     return local @ rot.T + centre
-
-
-def iou(a, b) -> float:
-    """Intersection over union of two ``(xmin, ymin, xmax, ymax)`` boxes."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    return float(inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter))

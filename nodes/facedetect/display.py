@@ -11,6 +11,7 @@ import functools
 import cv2
 import numpy as np
 import PyOpenColorIO as ocio
+
 from faceplate import _native
 from faceplate.nodes.io import colour
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+
 from faceplate.foundation.errors import ModelError
 from faceplate.foundation.files import sha256_of
 from faceplate.models import registry

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+
 from faceplate.nodes.facedetect.tracker import SAME_PERSON, Track
 
 

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from faceplate.nodes.facedetect.detect import Detection, Detector, iou
+from faceplate.foundation.geometry import box_iou
+from faceplate.nodes.facedetect.detect import Detection, Detector
 from faceplate.nodes.plate import Plate
 
 SAME_FACE_IOU = 0.5  # a face followed backwards into a frame where a detection overlaps it this much is that face
@@ -83,7 +84,7 @@ class KeyframeDetections:
         self.searches += 1
         before = self.previous or []
         for det in found:
-            if not any(iou(det.box, b.box) >= NEW_FACE_IOU for b in before):
+            if not any(box_iou(det.box, b.box) >= NEW_FACE_IOU for b in before):
                 self._follow_back(det)
         done = self.pending + [(frame, found)]
         self.pending = []
@@ -94,7 +95,7 @@ class KeyframeDetections:
         """Adds ``det``'s face to the frames since the last search, backwards, while it is confirmed."""
         for frame, dets in reversed(self.pending):
             (back,) = self.detector.follow(self.fetch(frame), [det])
-            if back is None or any(iou(back.box, d.box) >= SAME_FACE_IOU for d in dets):
+            if back is None or any(box_iou(back.box, d.box) >= SAME_FACE_IOU for d in dets):
                 return
             dets.append(back)
             det = back

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+
 from faceplate.foundation import geometry
 from faceplate.foundation.drawing import put_text
 from faceplate.nodes.faces import Faces

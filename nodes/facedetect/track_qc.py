@@ -18,18 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from faceplate.foundation.frames import frame_runs
 from faceplate.nodes.facedetect.tracker import Track
 from faceplate.nodes.faces import Face
-
-
-def _runs(frames: list[int]) -> list[list[int]]:
-    runs: list[list[int]] = []
-    for f in frames:
-        if runs and f == runs[-1][1] + 1:
-            runs[-1][1] = f
-        else:
-            runs.append([f, f])
-    return runs
 
 
 def track_qc(track: Track, faces: Mapping[int, Face], strength: float) -> dict[str, Any]:
@@ -49,7 +40,7 @@ def track_qc(track: Track, faces: Mapping[int, Face], strength: float) -> dict[s
         "jitter": round(float(np.mean(steps)), 3) if steps else None,
         "measured_frames": len(measured),
         "predicted_frames": len(predicted),
-        "predicted": _runs(predicted),
+        "predicted": frame_runs(predicted),
         "outlier_frames": [f for f in frames if "outlier" in faces[f].flags],
         "strength": float(strength),
     }

@@ -28,8 +28,9 @@ from collections.abc import Callable
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from faceplate.foundation.geometry import box_iou
 from faceplate.nodes.facedetect import head_motion
-from faceplate.nodes.facedetect.detect import Detection, iou
+from faceplate.nodes.facedetect.detect import Detection
 
 SAME_PERSON = 0.55  # dlib's embedding: same person below about 0.6 (we stay on the cautious side)
 MIN_IOU = 0.2
@@ -133,7 +134,7 @@ class Tracker:
         for i, track in enumerate(tracks):
             predicted = track.predict(frame)
             for j, det in enumerate(detections):
-                overlap[i, j] = iou(predicted, np.asarray(det.box))
+                overlap[i, j] = box_iou(predicted, np.asarray(det.box))
                 candidates[i, j] = overlap[i, j] >= MIN_IOU or (
                     frame - track.last > 1 and within_reach(predicted, np.asarray(det.box), frame - track.last))
         cost = np.where(candidates, 1.0 - overlap, NO_MATCH)

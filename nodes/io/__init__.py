@@ -13,10 +13,10 @@ Every file problem raises :class:`~faceplate.foundation.errors.SequenceIOError` 
 """
 
 from faceplate.foundation.frames import format_frame_range, parse_frame_range
+from faceplate.nodes.io.colour import WORKING_SPACE, convert, convert_plate, resolve_colour_space
 from faceplate.nodes.io.image_info import format_info, image_info
 from faceplate.nodes.io.image_read import read_header_metadata, read_image
 from faceplate.nodes.io.image_write import write_image, write_preview
-from faceplate.nodes.io.colour import WORKING_SPACE, convert, convert_plate, resolve_colour_space
 from faceplate.nodes.io.sequence import SequencePattern
 
 __all__ = [

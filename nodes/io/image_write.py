@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import OpenImageIO as oiio
+
 from faceplate.foundation.errors import SequenceIOError
 from faceplate.foundation.files import atomic_path
 from faceplate.nodes.io.attributes import set_metadata

@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 import numpy as np
+
 from faceplate.foundation.errors import SequenceIOError
 from faceplate.nodes.core import EnumKnob, Node, PathKnob, StringKnob
 from faceplate.nodes.io import colour, read_image

@@ -28,6 +28,7 @@ import dataclasses
 import math
 
 import numpy as np
+
 from faceplate.foundation import geometry
 from faceplate.foundation.imaging import blur, erode_dilate, polygon_matte, warp_affine
 from faceplate.nodes import face_regions

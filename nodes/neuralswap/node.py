@@ -31,6 +31,7 @@ import logging
 import os
 
 import numpy as np
+
 from faceplate.foundation import geometry
 from faceplate.foundation.errors import ModelError, RenderError, ScriptError
 from faceplate.foundation.files import sha256_of

@@ -11,8 +11,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
 
-from faceplate.nodes.alignedit.node import AlignEdit  # noqa: E402
 from shots import Actor, shot_graph  # noqa: E402
+
+from faceplate.nodes.alignedit.node import AlignEdit  # noqa: E402
 
 FRAMES = list(range(1001, 1025))
 

@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 import pytest
+
 from faceplate.foundation import geometry
 from faceplate.foundation.errors import FaceplateError
 from faceplate.nodes.alignedit import smoothing

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 from align_shots import FRAMES, crop_jitter, moving_motion
+
 from faceplate.foundation import geometry
 from faceplate.foundation.errors import KnobError
 from faceplate.foundation.imaging import paste_back
@@ -99,6 +100,7 @@ def test_edits_interpolate_lock_and_hash_per_frame(shot):
 
 def test_edits_survive_retracking_and_script_round_trip(tmp_path):
     from align_shots import tracked_shot
+
     from faceplate.actions.shot_tracking import track
 
     frames = FRAMES[:10]

@@ -18,10 +18,11 @@ import sys
 import tempfile
 import time
 
-import faceplate
 import numpy as np
 import OpenImageIO as oiio
 from benchtable import emit, row
+
+import faceplate
 from faceplate.nodes import Plate
 from faceplate.nodes.core import Graph
 from faceplate.nodes.io import write_image

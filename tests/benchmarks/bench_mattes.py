@@ -21,6 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from benchtable import compare, emit
+
 from faceplate import _native
 from faceplate.foundation.imaging.blend import multiband_blend
 from faceplate.foundation.imaging.matte import blur, erode_dilate, polygon_matte

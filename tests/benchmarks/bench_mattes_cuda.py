@@ -21,6 +21,7 @@ WIDTH, HEIGHT = 3840, 2160
 def rows(quick: bool = False, repeat: int | None = None) -> list[dict]:
     require_cuda()
     import torch
+
     from faceplate import _native
     from faceplate.foundation.imaging.blend import multiband_blend
     from faceplate.foundation.imaging.matte import blur, erode_dilate, polygon_matte

@@ -19,6 +19,7 @@ from typing import Callable
 import cv2
 import numpy as np
 from benchtable import compare, cuda_sync, emit
+
 from faceplate import _native
 from faceplate.foundation.imaging import paste_back, warp_affine
 

@@ -20,9 +20,10 @@ import sys
 import tempfile
 import time
 
-import faceplate
 import numpy as np
 from benchtable import emit, row
+
+import faceplate
 from faceplate.nodes import Plate
 from faceplate.nodes.io import write_image
 
@@ -31,6 +32,7 @@ def make_face_shot(folder: str, frames: int) -> faceplate.Graph:
     """Read -> FaceDetect (overlay on) -> Write over two moving faces, tracked before timing."""
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
     from bench_track import write_shot
+
     from faceplate.actions.default_graph import default_graph
     from faceplate.actions.shot_tracking import track
 

@@ -39,12 +39,13 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
 
 from benchtable import print_table, row  # noqa: E402
+from shots import Actor, render  # noqa: E402
+
 from faceplate.actions.shot_tracking import available_cores, track  # noqa: E402
 from faceplate.foundation import geometry  # noqa: E402
 from faceplate.nodes.core import Graph  # noqa: E402
 from faceplate.nodes.facedetect.stabilise import stabilise  # noqa: E402
 from faceplate.nodes.io import read_image, write_image  # noqa: E402
-from shots import Actor, render  # noqa: E402
 
 
 def actors_for(width: int, height: int) -> list[Actor]:

@@ -23,8 +23,9 @@ from benchtable import print_table, row
 
 def facesets(size: int, count: int):
     import cv2
-    from faceplate.models.trainer.faceset import FaceSet
     from skimage import data
+
+    from faceplate.models.trainer.faceset import FaceSet
 
     base = data.astronaut()[20:260, 130:370]  # the face, roughly centred
     rng = np.random.default_rng(0)

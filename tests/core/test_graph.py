@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
+from nodes_for_tests import Constant, Gain, Leaky, Merge
+
 from faceplate.foundation.errors import RenderError, ScriptError
 from faceplate.nodes.core import Graph
-from nodes_for_tests import Constant, Gain, Leaky, Merge
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 import pytest
+
 from faceplate.foundation.errors import KnobError
 from faceplate.nodes.core import (
     BoolKnob,

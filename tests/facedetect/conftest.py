@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from faceplate.nodes.facedetect.backends import get_backend
 
 

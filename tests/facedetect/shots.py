@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import cv2
 import numpy as np
+
 from faceplate.actions.demo.photos import SRGB, photo_linear  # noqa: F401  (SRGB: the tests import it from here)
 from faceplate.foundation import geometry
 from faceplate.nodes.core import Graph, Node

@@ -4,6 +4,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+
 from faceplate.foundation.errors import FaceplateError
 from faceplate.nodes.faces import METADATA_KEY, Face, Faces
 

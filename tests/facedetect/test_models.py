@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+
 from faceplate.foundation.errors import ModelError
 from faceplate.foundation.files import sha256_of
 from faceplate.models import registry
@@ -61,10 +62,11 @@ def test_fan_from_the_env_var_is_verified_against_the_card(fan_checkpoint, monke
 
 
 def test_fan_backend_wiring_with_random_weights(fan_checkpoint, dlib_backend):
+    from shots import photo_plate
+
     from faceplate.foundation import geometry
     from faceplate.nodes.facedetect.detect import Detector
     from faceplate.nodes.facedetect.fan_backend import FanBackend
-    from shots import photo_plate
 
     backend = FanBackend(fan_checkpoint, sha256=sha256_of(fan_checkpoint))
     assert backend.model_digests()[FAN_2D.id] == sha256_of(fan_checkpoint)
@@ -82,6 +84,7 @@ def test_fan_backend_wiring_with_random_weights(fan_checkpoint, dlib_backend):
 
 def test_fan_backend_refuses_a_checkpoint_that_is_not_fan(tmp_path):
     import torch
+
     from faceplate.nodes.facedetect.fan_backend import FanBackend
 
     path = str(tmp_path / "other.pth")

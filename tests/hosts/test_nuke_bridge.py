@@ -10,6 +10,7 @@ import sys
 import nuke_test_nodes  # noqa: F401 - registers HostsSpot
 import numpy as np
 import pytest
+
 from faceplate.foundation.errors import ScriptError
 from faceplate.hosts.nuke import bridge, catalog
 from faceplate.nodes import Plate

@@ -15,9 +15,10 @@ import sys
 import time
 
 import pytest
+from io_images import EXR_IMAGES
+
 from faceplate.foundation.errors import SequenceIOError
 from faceplate.nodes.io import image_info, read_image
-from io_images import EXR_IMAGES
 
 DAMAGED = os.path.join(EXR_IMAGES, "Damaged")
 NAMES = sorted(n for n in os.listdir(DAMAGED))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from faceplate.foundation.errors import FaceplateError, SequenceIOError
 from faceplate.foundation.frames import format_frame_range, parse_frame_range
 from faceplate.nodes.io.sequence import SequencePattern

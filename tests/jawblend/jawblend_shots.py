@@ -25,6 +25,9 @@ HERE = os.path.dirname(__file__)
 for folder in ("facedetect", "occlusion", "neuralswap"):
     sys.path.insert(0, os.path.join(HERE, "..", folder))
 
+from occlusion_shots import ASTRONAUT_LANDMARKS  # noqa: E402
+from shots import Actor, photo, render  # noqa: E402
+
 from faceplate.foundation import geometry  # noqa: E402
 from faceplate.nodes.core import Graph, Node  # noqa: E402
 from faceplate.nodes.faces import (  # noqa: E402
@@ -35,8 +38,6 @@ from faceplate.nodes.faces import (  # noqa: E402
 )
 from faceplate.nodes.jawblend.node import JawBlend  # noqa: E402
 from faceplate.nodes.neuralswap.node import SwapCrop, SwapCrops  # noqa: E402
-from occlusion_shots import ASTRONAUT_LANDMARKS  # noqa: E402
-from shots import Actor, photo, render  # noqa: E402
 
 CROP = 128
 FRAMES = list(range(1001, 1013))
@@ -88,9 +89,10 @@ class ShotFaces(Node):
 @functools.lru_cache(maxsize=2)
 def hopper_crop(size: int = CROP) -> tuple[np.ndarray, np.ndarray]:
     """Hopper's face aligned to the whole_face template: ``(rgb linear (S, S, 3), hull matte (S, S))``."""
+    from swap_facesets import photo_landmarks
+
     from faceplate.actions.faceset_extraction import hull_matte
     from faceplate.nodes.alignedit.align import warp_crop
-    from swap_facesets import photo_landmarks
 
     points = photo_landmarks("hopper")
     m = aligned_from_landmarks(points, size)
@@ -152,6 +154,7 @@ def rgb_of(plate):
 def true_face_matte(graph, frame, erode_px=4.0):
     """The face hull from the true (unjittered) landmarks, eroded: where colour errors are measured."""
     import cv2
+
     from faceplate.actions.faceset_extraction import hull_matte  # noqa: F401  (same hull as the stand-in's matte)
     from faceplate.foundation.imaging import erode_dilate, polygon_matte
 

@@ -21,10 +21,11 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+from jawblend_shots import FRAMES, blend_graph, rgb_of, true_face_matte  # noqa: E402
+
 from faceplate.foundation.errors import RenderError  # noqa: E402
 from faceplate.nodes.jawblend import colour_match, grain  # noqa: E402
 from faceplate.nodes.jawblend.seam import seam_energy  # noqa: E402
-from jawblend_shots import FRAMES, blend_graph, rgb_of, true_face_matte  # noqa: E402
 
 
 def _face_colour(graph, node, frame):

@@ -12,12 +12,13 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from faceplate.cli import main  # noqa: E402
-from faceplate.nodes.core import Graph  # noqa: E402
-from faceplate.nodes.io import read_image, write_image  # noqa: E402
 from jawblend_shots import FRAMES, SIZE, ShotFaces, blend_graph, rgb_of  # noqa: E402
 from shots import render  # noqa: E402
 from swap_facesets import build_faceset  # noqa: E402
+
+from faceplate.cli import main  # noqa: E402
+from faceplate.nodes.core import Graph  # noqa: E402
+from faceplate.nodes.io import read_image, write_image  # noqa: E402
 
 SHOT = FRAMES[:8]
 LAYERS = ("fp_matte.face", "fp_matte.jaw", "fp_matte.hairline", "fp_matte.occlusion", "fp_swap.R", "fp_swap.G", "fp_swap.B")
@@ -117,6 +118,7 @@ def write_pictures(folder, name, plate_rgb, out, extra=()):
     """``before_after_<name>.png``: plate | [extra...] | comp around the face, twice the size, and
     ``mattes_<name>.png``: the plate with fp_matte.face (red), fp_matte.jaw (green), fp_matte.hairline (blue)."""
     import cv2
+
     from faceplate.foundation.drawing import write_png
     from faceplate.nodes.io import colour
 

@@ -4,9 +4,10 @@ import sys
 import numpy as np
 import onnx
 import pytest
+from onnx import TensorProto, helper
+
 from faceplate.foundation.errors import ModelError
 from faceplate.models import runtime
-from onnx import TensorProto, helper
 
 
 @pytest.fixture

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+from matte_reference import assert_close, pyramid_blend  # noqa: E402
+
 from faceplate.foundation.errors import NativeError  # noqa: E402
 from faceplate.foundation.imaging.blend import multiband_blend  # noqa: E402
-from matte_reference import assert_close, pyramid_blend  # noqa: E402
 
 
 def images(h, w, c, seed=0):

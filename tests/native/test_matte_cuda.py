@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from faceplate import _native
 
 sys.path.insert(0, str(Path(__file__).parent))

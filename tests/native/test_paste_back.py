@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import reference
-from faceplate.foundation.errors import NativeError
-from faceplate.foundation.imaging import paste_back
 from native_cases import similarity, smooth_image
 from tolerance import EXACT, NEAREST, assert_images_close
+
+from faceplate.foundation.errors import NativeError
+from faceplate.foundation.imaging import paste_back
 
 SENTINEL = np.float32(-3.25)  # out of the images' [0, 1] range, exactly representable
 

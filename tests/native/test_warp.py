@@ -6,10 +6,11 @@ import cv2
 import numpy as np
 import pytest
 import reference
-from faceplate.foundation.errors import NativeError
-from faceplate.foundation.imaging import warp_affine, warp_perspective
 from native_cases import AFFINE, OUT_SIZE, PERSPECTIVE, similarity, smooth_image
 from tolerance import EXACT, FLOAT16, FLOAT16_NEAREST, NEAREST, OPENCV, OPENCV_NEAREST, assert_images_close, compare
+
+from faceplate.foundation.errors import NativeError
+from faceplate.foundation.imaging import warp_affine, warp_perspective
 
 FILTERS = ["nearest", "bilinear", "bicubic"]
 BORDERS = ["constant", "edge", "transparent"]

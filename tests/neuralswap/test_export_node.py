@@ -10,6 +10,8 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+from swap_facesets import aligned_from_photo, build_faceset, photo_landmarks, photo_srgb  # noqa: E402
+
 from faceplate.actions.model_training import train_swap  # noqa: E402
 from faceplate.foundation.files import sha256_of  # noqa: E402
 from faceplate.models.onnx_parity import parity
@@ -18,7 +20,6 @@ from faceplate.nodes.core import Graph, Node, register  # noqa: E402
 from faceplate.nodes.faces import METADATA_KEY, Face, Faces  # noqa: E402
 from faceplate.nodes.neuralswap.node import NeuralSwap, parse_identity_map  # noqa: E402
 from faceplate.nodes.plate import Plate  # noqa: E402
-from swap_facesets import aligned_from_photo, build_faceset, photo_landmarks, photo_srgb  # noqa: E402
 
 register(NeuralSwap)
 

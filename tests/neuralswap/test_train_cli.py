@@ -13,8 +13,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from faceplate.cli import main  # noqa: E402
 from swap_facesets import build_faceset  # noqa: E402
+
+from faceplate.cli import main  # noqa: E402
 
 
 @pytest.fixture(scope="module")

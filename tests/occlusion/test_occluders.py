@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from faceplate.models.trainer import occluders
 
 

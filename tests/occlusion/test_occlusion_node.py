@@ -2,14 +2,15 @@
 
 import numpy as np
 import pytest
+from occlusion_shots import ASTRONAUT_LANDMARKS, FRAMES, SIZE, shot
+
 from faceplate.foundation import geometry
+from faceplate.foundation.drawing import write_png
 from faceplate.foundation.errors import KnobError, RenderError
 from faceplate.foundation.imaging import warp_affine
 from faceplate.nodes.faces import METADATA_KEY, Faces
-from faceplate.nodes.occlusion.node import OcclusionMask
-from faceplate.foundation.drawing import write_png
 from faceplate.nodes.occlusion.matte_overlay import overlay
-from occlusion_shots import ASTRONAUT_LANDMARKS, FRAMES, SIZE, shot
+from faceplate.nodes.occlusion.node import OcclusionMask
 
 LAYERS = ["fp_matte.face", "fp_matte.jaw", "fp_matte.hairline", "fp_feature.eyes", "fp_feature.mouth"]
 

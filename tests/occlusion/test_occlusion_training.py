@@ -11,10 +11,11 @@ import time
 import cv2
 import numpy as np
 import pytest
+from occlusion_heldout import MODEL_SIZE, SIZE, HeldOutShot, graph_of, occlusion_iou, write_faceset
+
 from faceplate.foundation.errors import FaceplateError
 from faceplate.models.trainer.corrections import CorrectionError, find_corrections, load_corrections
 from faceplate.models.trainer.faceset import load_faceset
-from occlusion_heldout import MODEL_SIZE, SIZE, HeldOutShot, graph_of, occlusion_iou, write_faceset
 
 CLEAN_FRAMES = list(range(1001, 1041, 2))  # the face-set: the shot's faces at odd frames, without occluders
 EVAL_FRAMES = list(range(1002, 1041, 5))  # even frames (none in the face-set), each inside an occluder's block
@@ -36,6 +37,7 @@ def evaluation():
 
 def _train(faceset, out, steps, **kwargs):
     import torch
+
     from faceplate.actions.model_training import export_occlusion_model, train_occlusion
 
     torch.set_num_threads(2)

@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+from occlusion_shots import ASTRONAUT_LANDMARKS
+
 from faceplate.nodes import face_regions as regions
 from faceplate.nodes.face_regions import SEGMENTS, LandmarkError, RegionSettings, face_regions
-from occlusion_shots import ASTRONAUT_LANDMARKS
 
 
 def test_every_region_is_a_closed_feathered_contour():

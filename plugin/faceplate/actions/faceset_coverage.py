@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from faceplate.foundation.frames import frame_runs
 from faceplate.foundation.plots import save_figure
 from faceplate.nodes.alignedit.template import MEAN_SHAPE
 
@@ -138,14 +139,7 @@ def missing_coverage(target: dict[str, np.ndarray], source: dict[str, np.ndarray
 
 def format_frames(frames: Sequence[int]) -> str:
     """``1001-1005, 1009`` for a sorted list of frames."""
-    frames = sorted(set(int(f) for f in frames))
-    runs: list[list[int]] = []
-    for f in frames:
-        if runs and f == runs[-1][1] + 1:
-            runs[-1][1] = f
-        else:
-            runs.append([f, f])
-    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in frame_runs(frames))
 
 
 def write_expression_coverage(path: str, kept: list[dict], dropped: list[dict], title: str) -> str:

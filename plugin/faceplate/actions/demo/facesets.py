@@ -19,9 +19,9 @@ from faceplate import _native
 from faceplate.actions.demo.photos import photo_srgb
 from faceplate.actions.faceset_extraction import hull_matte
 from faceplate.foundation import geometry
+from faceplate.foundation.drawing import write_png
 from faceplate.models import registry
 from faceplate.models.trainer.augment import linear_to_srgb, srgb_to_linear
-from faceplate.foundation.drawing import write_png
 from faceplate.nodes.alignedit.align import plate_from_template
 from faceplate.nodes.alignedit.template import aligned_from_template
 
