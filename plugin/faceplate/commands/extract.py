@@ -35,6 +35,11 @@ def run(args: argparse.Namespace) -> int:
 
     graph = faceplate.Graph.load(args.script)
     frames = parse_frame_range(args.frames) if args.frames else None
+    from faceplate.preflight import check_reads
+
+    first = frames[0] if frames else graph.frame_range[0] if graph.frame_range else None
+    if first is not None:  # the plates are where the script says (before the crops are staged)
+        check_reads(graph, [graph.find("AlignEdit", args.node, where="after FaceDetect")], [first])
     options = ExtractOptions(every=args.every, min_size=args.min_size, max_yaw=args.max_yaw,
                              max_pitch=args.max_pitch, dedupe=args.dedupe, exr=args.exr)
     bar = tqdm(unit="frame", desc="extract", disable=args.quiet or None, file=sys.stderr)

@@ -31,6 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--print-tasks", action="store_true",
                    help="print one 'faceplate render' command per chunk for a farm manager, and render nothing")
     p.add_argument("--json", action="store_true", help="with --print-tasks: print a JSON job description")
+    p.add_argument("--allow-passthrough", action="store_true",
+                   help="render even when a FaceDetect has no tracks yet (the plate passes through without faces); "
+                        "without it that is an error")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -82,6 +85,13 @@ def run(args: argparse.Namespace) -> int:
         print_tasks(args, graph, frames)
         return EXIT_OK
 
+    from faceplate.preflight import check_render
+    from faceplate.render import writers
+
+    nodes = writers(graph, args.write or ())
+    for node in nodes:  # outputs first: the cheapest mistake to fix
+        node.check_output_folder()
+    check_render(graph, nodes, frames, allow_passthrough=args.allow_passthrough)
     bar = tqdm(total=len(frames), unit="frame", desc="render", disable=args.quiet or None, file=sys.stderr)
 
     def on_frame(result):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from faceplate.commands import EXIT_FRAMES_FAILED, EXIT_OK
@@ -44,6 +45,11 @@ def run(args: argparse.Namespace) -> int:
     graph = faceplate.Graph.load(args.script)
     frames = frames_to_render(graph, args.frames, args.script)
     references = parse_references(args.reference)
+    from faceplate.preflight import check_reads, writable_folder
+
+    detect = graph.find("FaceDetect", args.node)
+    check_reads(graph, [detect], frames)
+    writable_folder(os.path.dirname(detect.sidecar_path()), f"FaceDetect '{detect.name}' tracks folder")
     bar = tqdm(total=len(frames), unit="frame", desc="track", disable=args.quiet or None, file=sys.stderr)
 
     def on_frame(frame: int, faces: int) -> None:
