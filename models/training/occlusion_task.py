@@ -29,6 +29,7 @@ from faceplate.models.occlusion.presets import OcclusionPreset
 from faceplate.models.training import augment, occluders
 from faceplate.models.training.corrections import Correction
 from faceplate.models.training.faceset import FaceSet
+from faceplate.models.training.loop import ignore_interrupts
 
 AUGMENT = augment.AugmentOptions(rotate=8.0, scale=0.08, shift=0.05, flip=0.5, warp=0.0, exposure=0.6, colour=0.08,
                                  blur=0.8, noise=0.015)
@@ -202,7 +203,8 @@ class OcclusionTask:
         dataset = OcclusionBatches(self.sampler, self.seed, rank)
         workers = self.options.workers
         loader = torch.utils.data.DataLoader(dataset, batch_size=None, sampler=range(start, stop), num_workers=workers,
-                                             prefetch_factor=2 if workers else None, persistent_workers=False)
+                                             prefetch_factor=2 if workers else None, persistent_workers=False,
+                                             worker_init_fn=ignore_interrupts if workers else None)
         return iter(loader)
 
     def preview_samples(self) -> dict[str, torch.Tensor]:

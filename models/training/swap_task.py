@@ -25,6 +25,7 @@ from torch import nn
 from faceplate.models.swap import SwapModel
 from faceplate.models.swap.presets import Preset
 from faceplate.models.training import augment
+from faceplate.models.training.loop import ignore_interrupts
 from faceplate.models.training.faceset import FaceSet
 from faceplate.models.training.losses import masked_dssim, masked_l1, psnr
 
@@ -163,7 +164,8 @@ class SwapTask:
         dataset = SwapBatches(self.facesets, self.preset, self.options, self.seed, rank)
         workers = self.options.workers
         loader = torch.utils.data.DataLoader(dataset, batch_size=None, sampler=range(start, stop), num_workers=workers,
-                                             prefetch_factor=2 if workers else None, persistent_workers=False)
+                                             prefetch_factor=2 if workers else None, persistent_workers=False,
+                                             worker_init_fn=ignore_interrupts if workers else None)
         return iter(loader)
 
     def clean_faces(self, identity: int, indices, out: int) -> torch.Tensor:

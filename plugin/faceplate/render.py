@@ -186,9 +186,14 @@ def render(graph: Graph, frames: Iterable[int], *, write_nodes: Sequence[str] = 
         return RenderReport(results)
 
     tasks = scheduling.chunks(frames, chunk)
-    # Local workers share this machine's cores; a remote cluster's workers keep their own settings.
+    # Local workers share this machine's free cores (other processes, e.g. a training, keep theirs); a remote
+    # cluster's workers keep their own settings.
     local_workers = jobs if scheduler is None else scheduling.local_worker_count(scheduler)
-    threads = max(1, (os.cpu_count() or 1) // local_workers) if local_workers else None
+    threads = None
+    if local_workers:
+        from faceplate.threads import pool_threads
+
+        threads = pool_threads(local_workers)
     job = RenderJob.from_graph(graph, write_nodes=write_nodes, skip_existing=skip_existing, threads=threads)
     if scheduler is not None:
         results = scheduling.run_dask(job, tasks, scheduler, retries=retries, on_frame=on_frame)

@@ -39,7 +39,7 @@ def train_swap(identities: Mapping[str, str], out_dir: str, *, preset: str = "25
                steps_per_stage: int | None = None, batch_size: int | None = None, lr: float | None = None,
                seed: int = 0, resume: bool = False, checkpoint_every: int = 500, preview_every: int = 500,
                workers: int = 0, device: str = "auto", distributed: bool = False, progress: bool = True,
-               ema: float = 0.99, on_step: Callable[[int, dict], None] | None = None):
+               ema: float = 0.99, threads: int | None = None, on_step: Callable[[int, dict], None] | None = None):
     """Trains (or resumes) a swap model; returns the loop's :class:`~faceplate.models.training.loop.TrainResult`.
 
     Args:
@@ -55,6 +55,7 @@ def train_swap(identities: Mapping[str, str], out_dir: str, *, preset: str = "25
         device: ``auto``, ``cpu`` or ``cuda``.
         distributed: under ``torchrun``: DistributedDataParallel.
         ema: EMA decay of the exported weights.
+        threads: torch's CPU threads (None: follow the free cores; see :class:`faceplate.threads.ThreadGovernor`).
         on_step: called after each step with ``(step, losses)``.
 
     Raises:
@@ -79,7 +80,7 @@ def train_swap(identities: Mapping[str, str], out_dir: str, *, preset: str = "25
     total = steps or per * p.stages
     loop = TrainOptions(steps=total, lr=lr or p.lr, warmup=min(50, max(1, total // 10)), ema=ema,
                         checkpoint_every=checkpoint_every, preview_every=preview_every, seed=seed, device=device,
-                        distributed=distributed, progress=progress)
+                        distributed=distributed, progress=progress, threads=threads)
     os.makedirs(out_dir, exist_ok=True)
     trainer = Trainer(task, out_dir, loop, on_step=on_step)
     result = trainer.run(resume=resume)
@@ -136,7 +137,8 @@ def train_occlusion(facesets: list[str], out_dir: str, *, corrections: str | lis
                     preset: str = "128", steps: int | None = None, batch_size: int | None = None,
                     lr: float | None = None, init: str | None = "default", seed: int = 0, resume: bool = False,
                     checkpoint_every: int = 500, preview_every: int = 500, workers: int = 0, device: str = "auto",
-                    distributed: bool = False, progress: bool = True, ema: float = 0.99, photos: bool = True,
+                    distributed: bool = False, progress: bool = True, ema: float = 0.99, threads: int | None = None,
+                    photos: bool = True,
                     options=None, label: str | None = None, on_step: Callable[[int, dict], None] | None = None):
     """Trains (or resumes) an occlusion model on a shot's face-sets; returns the loop's ``TrainResult``.
 
@@ -195,7 +197,7 @@ def train_occlusion(facesets: list[str], out_dir: str, *, corrections: str | lis
     total = steps or p.steps
     loop = TrainOptions(steps=total, lr=lr or p.lr, warmup=min(50, max(1, total // 10)), ema=ema,
                         checkpoint_every=checkpoint_every, preview_every=preview_every, seed=seed, device=device,
-                        distributed=distributed, progress=progress)
+                        distributed=distributed, progress=progress, threads=threads)
     os.makedirs(out_dir, exist_ok=True)
     import time
 

@@ -1,10 +1,11 @@
 """One module per ``faceplate`` subcommand, each with ``add_parser(subparsers)`` and ``run(args) -> int``.
 
 Exit codes: :data:`EXIT_OK` success, :data:`EXIT_FRAMES_FAILED` some frames failed,
-:data:`EXIT_USAGE` bad usage / bad script / an error before any work.
+:data:`EXIT_USAGE` bad usage / bad script / an error before any work, :data:`EXIT_INTERRUPTED` Ctrl-C
+(128 + the signal: 143 for SIGTERM).
 """
 
-EXIT_OK, EXIT_FRAMES_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FRAMES_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 # Order of the subcommands in --help.
-COMMANDS = ("new", "track", "extract", "train", "render", "info", "demo")
+COMMANDS = ("new", "track", "extract", "train", "render", "set", "knobs", "info", "demo")
