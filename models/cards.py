@@ -8,6 +8,10 @@ what is *known* of the weights' terms; the weights' terms can be stricter than t
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
+
+from faceplate.foundation.errors import ModelError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,3 +108,23 @@ FAN_2D = ModelCard(
 )
 
 CARDS: dict[str, ModelCard] = {c.id: c for c in (DLIB_HOG, DLIB_LANDMARKS_68, DLIB_FACE_EMBEDDING, FAN_2D)}
+
+
+CARD_SUFFIX = ".card.json"
+
+
+def card_path(model_path: str) -> str:
+    """``occluder.onnx`` -> ``occluder.card.json`` (beside it)."""
+    return os.path.splitext(model_path)[0] + CARD_SUFFIX
+
+
+def load_card(model_path: str) -> dict | None:
+    """The card beside a model file, or None when there is none."""
+    path = card_path(model_path)
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"model card {path} is not readable JSON ({exc}); export the model again") from None

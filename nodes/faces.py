@@ -21,15 +21,26 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import logging
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from faceplate.foundation.errors import FaceplateError, RenderError
 
-from faceplate.errors import FaceplateError
+if TYPE_CHECKING:
+    from faceplate.nodes.plate import Plate
 
-METADATA_KEY = "faceplate/faces"
+log = logging.getLogger(__name__)
+
+# Plate metadata keys of what flows between the face nodes (one definition each).
+METADATA_KEY = "faceplate/faces"  # a Faces value (FaceDetect, then AlignEdit adds the alignment)
+SWAP_KEY = "faceplate/swap"  # NeuralSwap's swapped crops, read by JawBlend
+# What a node does with a plate that carries no faces (FaceDetect missing upstream, or the shot not tracked):
+# pass the plate through, produce empty mattes, or fail the frame (see :meth:`Faces.of`).
+MISSING_FACES = ("pass through", "empty mattes", "error")
 NUM_LANDMARKS = 68
 FORMAT = "faceplate-faces"
 VERSION = 1
@@ -70,6 +81,8 @@ class Face:
         flags: a subset of :data:`FLAGS`.
         pose: ``(yaw, pitch, roll)`` in degrees, or None.
         aligned_from_plate: ``(2, 3)`` float64 transform set by AlignEdit, or None.
+        aligned_size: the side in pixels of the square aligned crop that ``aligned_from_plate`` maps into
+            (AlignEdit's ``size``), or None before AlignEdit.
     """
 
     track_id: int
@@ -81,10 +94,11 @@ class Face:
     flags: frozenset[str]
     pose: tuple[float, float, float] | None
     _aligned_from_plate: tuple | None
+    aligned_size: int | None
 
     def __init__(self, track_id: int, identity: str, box: Sequence[float], landmarks: Any, confidence: Any,
                  score: float = 0.0, flags: Iterable[str] = (), pose: Sequence[float] | None = None,
-                 aligned_from_plate: Any = None):
+                 aligned_from_plate: Any = None, aligned_size: int | None = None):
         flags = frozenset(flags)
         unknown = flags - set(FLAGS)
         if unknown:
@@ -106,6 +120,11 @@ class Face:
         setattr_(self, "pose", None if pose is None else _points(pose, (3,), "pose"))
         setattr_(self, "_aligned_from_plate",
                  None if aligned_from_plate is None else _points(aligned_from_plate, (2, 3), "aligned_from_plate"))
+        if aligned_size is not None and aligned_from_plate is None:
+            raise FaceplateError("Face: aligned_size without aligned_from_plate (AlignEdit sets both)")
+        if aligned_size is not None and int(aligned_size) < 1:
+            raise FaceplateError(f"Face aligned_size: expected a positive whole number, got {aligned_size}")
+        setattr_(self, "aligned_size", None if aligned_size is None else int(aligned_size))
 
     @property
     def landmarks(self) -> np.ndarray:
@@ -145,6 +164,7 @@ class Face:
             "flags": sorted(self.flags),
             "pose": None if self.pose is None else list(self.pose),
             "aligned_from_plate": None if self._aligned_from_plate is None else [list(r) for r in self._aligned_from_plate],
+            "aligned_size": self.aligned_size,
         }
 
     @classmethod
@@ -171,6 +191,29 @@ class Faces:
     def __len__(self) -> int:
         return len(self.faces)
 
+    @classmethod
+    def attached(cls, plate: Plate) -> Faces | None:
+        """The faces attached to ``plate`` (:data:`METADATA_KEY`, a Faces or its JSON), or None."""
+        faces = plate.metadata.get(METADATA_KEY)
+        if faces is not None and not isinstance(faces, Faces):
+            faces = cls.from_json(str(faces))
+        return faces
+
+    @classmethod
+    def of(cls, plate: Plate, policy: str, *, node: str, frame: int) -> Faces | None:
+        """The faces attached to ``plate``; with none attached, as ``policy`` (one of :data:`MISSING_FACES`)
+        says: None for ``pass through`` (the caller passes the plate through), no faces for ``empty mattes``,
+        or a :class:`RenderError` naming ``node`` and ``frame`` for ``error``. A warning is logged once per
+        node when faces are missing."""
+        faces = cls.attached(plate)
+        if faces is not None:
+            return faces
+        if policy == "error":
+            raise RenderError("the input carries no faces: put FaceDetect (and run `faceplate track`) upstream, "
+                              "or set missing_faces to 'pass through'", node=node, frame=frame)
+        _warn_missing(node, policy)
+        return None if policy == "pass through" else cls(frame=frame)
+
     def track(self, track_id: int) -> Face | None:
         """The face of track ``track_id`` in this frame, or None."""
         return next((f for f in self.faces if f.track_id == track_id), None)
@@ -194,3 +237,9 @@ class Faces:
             raise FaceplateError(f"{METADATA_KEY}: version {data.get('version')!r} is not supported (expected {VERSION}); "
                                  "update faceplate")
         return cls(frame=int(data["frame"]), faces=tuple(Face.from_dict(f) for f in data.get("faces", ())))
+
+
+@functools.lru_cache(maxsize=64)
+def _warn_missing(node: str, policy: str) -> None:
+    log.warning("%s: the input carries no faces (is FaceDetect upstream and the shot tracked?); missing_faces is "
+                "'%s'.", node, policy)

@@ -18,8 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-
-from faceplate.errors import FaceplateError
+from faceplate.foundation.errors import FaceplateError
 
 
 @dataclasses.dataclass(frozen=True)

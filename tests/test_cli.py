@@ -9,7 +9,6 @@ import sys
 import numpy as np
 import OpenImageIO as oiio
 import pytest
-
 from faceplate.cli import main
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "openexr-images")

@@ -3,9 +3,8 @@
 import subprocess
 import sys
 
-import pytest
-
 import faceplate
+import pytest
 from faceplate.nodes.core import Graph, node_types
 
 
@@ -17,7 +16,7 @@ def test_one_import_package_no_top_level_names():
 
 def test_nodes_never_import_a_host_sdk():
     code = (
-        "import sys, faceplate, faceplate.nodes, faceplate.cli, faceplate.render\n"
+        "import sys, faceplate, faceplate.nodes, faceplate.cli, faceplate.actions.rendering\n"
         "from faceplate.nodes.core import node_types\n"
         "node_types()\n"
         "bad = [m for m in sys.modules if m == 'nuke' or m.startswith('nuke.')]\n"

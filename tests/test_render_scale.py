@@ -8,13 +8,12 @@ import subprocess
 import sys
 import time
 
-import numpy as np
-import pytest
-
 import faceplate
 import faceplate.cli
+import numpy as np
+import pytest
 from faceplate.nodes import Plate
-from faceplate.nodes.io.imagefile import read_image, write_image
+from faceplate.nodes.io import read_image, write_image
 
 FRAMES = 16
 

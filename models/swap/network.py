@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import nn
-
 from faceplate.models.swap.presets import Preset
+from torch import nn
 
 BOTTLENECK = 4  # spatial side of the dense bottleneck
 

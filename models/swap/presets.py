@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from faceplate.errors import FaceplateError
+from faceplate.foundation.errors import FaceplateError
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,5 +1,5 @@
 // pybind11 module faceplate._native. Private and thin: argument checks live in the bind_*.cpp
-// files, conveniences live in Python (faceplate.imaging).
+// files, conveniences live in Python (faceplate.foundation.imaging).
 #include <pybind11/pybind11.h>
 
 #include "bindings.h"

@@ -15,12 +15,12 @@ import math
 from collections.abc import Iterable, Mapping
 
 import numpy as np
-
+from faceplate.foundation import geometry
+from faceplate.foundation.imaging import blur, warp_affine
 from faceplate.nodes.alignedit import smoothing
 from faceplate.nodes.alignedit.edits import TrackEdits
 from faceplate.nodes.alignedit.template import FIT_WEIGHTS, MEAN_SHAPE, aligned_from_template
 from faceplate.nodes.alignedit.umeyama import from_params, to_params, umeyama
-from faceplate.nodes.facedetect import geometry
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,8 +105,6 @@ def warp_crop(pixels: np.ndarray, aligned_from_array: np.ndarray, size: int, fil
     ``sigma = 0.5 * sqrt(1/scale^2 - 1)`` source pixels, so fine detail (hair, noise, grain) does not
     alias into the network's input. Only the crop's footprint is read. Outside the plate is 0.
     """
-    from faceplate.imaging import blur, warp_affine
-
     scale = scale_of(aligned_from_array)
     radius = 3.0 * 0.5 * math.sqrt(max(1.0 / scale ** 2 - 1.0, 0.0)) if scale < 0.999 else 0.0
     h, w = pixels.shape[:2]

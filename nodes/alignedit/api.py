@@ -20,8 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-
-from faceplate.errors import FaceplateError, KnobError
+from faceplate.foundation.errors import FaceplateError, KnobError
 from faceplate.nodes.alignedit.edits import Edits, TrackEdits
 from faceplate.nodes.core import Node
 from faceplate.nodes.faces import NUM_LANDMARKS

@@ -35,7 +35,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-
 from faceplate.nodes.core.animation import INTERPOLATIONS, Curve
 from faceplate.nodes.core.knobs import StringKnob
 from faceplate.nodes.faces import NUM_LANDMARKS

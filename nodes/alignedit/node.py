@@ -19,18 +19,19 @@ import functools
 import logging
 
 import numpy as np
-
-from faceplate.errors import SequenceIOError
+from faceplate.foundation import geometry
+from faceplate.foundation.errors import SequenceIOError
+from faceplate.foundation.frames import format_frame_range
 from faceplate.nodes.alignedit import smoothing
 from faceplate.nodes.alignedit.align import AlignSettings, aligned_from_plate, warp_crop
+from faceplate.nodes.alignedit.alignment_export import write_alignment
 from faceplate.nodes.alignedit.edits import Edits, EditsKnob
 from faceplate.nodes.alignedit.pose import head_pose
-from faceplate.nodes.alignedit.source import TrackSource, upstream_facedetect
+from faceplate.nodes.alignedit.source import track_landmarks
 from faceplate.nodes.alignedit.template import FACE_TYPES, MAX_SIZE, MIN_SIZE
 from faceplate.nodes.core import EnumKnob, FloatKnob, IntKnob, Node, StringKnob
+from faceplate.nodes.facedetect.tracks import TrackStore, lock_frames, upstream_facedetect
 from faceplate.nodes.faces import METADATA_KEY, Faces
-from faceplate.nodes.facedetect import geometry
-from faceplate.nodes.facedetect.node import _lock_frames
 from faceplate.nodes.plate import Box2i, Plate
 
 log = logging.getLogger(__name__)
@@ -77,17 +78,17 @@ class AlignEdit(Node):
         """Every edit of the node (the whole store, not a frame's slice)."""
         return Edits.from_json(self["edits"])
 
-    def edits_without_track(self, source: TrackSource | None = None) -> dict[int, list[int]]:
+    def edits_without_track(self, source: TrackStore | None = None) -> dict[int, list[int]]:
         """``{track: [edited frames]}`` of edited tracks that the tracks sidecar does not have (a re-track
         renumbered or dropped them); empty without a sidecar."""
-        source = source or TrackSource(upstream_facedetect(self), 0)
+        source = source or TrackStore.of(upstream_facedetect(self), 0)
         if source.digest is None:
             return {}
         edits = self.edits()
         return {t: edits.track(t).frames() for t in sorted(set(edits.tracks) - set(source.tracks()))}
 
     def hash_extra(self, frame: int) -> list:
-        return TrackSource(upstream_facedetect(self), frame).hash_items()
+        return TrackStore.of(upstream_facedetect(self), frame).hash_items()
 
     def settings_at(self, frame: int) -> AlignSettings:
         """The alignment knobs at ``frame`` (outside a render: exports, extraction)."""
@@ -98,7 +99,7 @@ class AlignEdit(Node):
         """``{frame: aligned_from_plate}`` of ``track`` over its frames (or those of ``frames`` it has),
         from the upstream FaceDetect's sidecar, exactly as a render computes them."""
         edits = self.edits().track(track)
-        source = TrackSource(upstream_facedetect(self), next(iter(frames), 0) if frames else 0)
+        source = TrackStore.of(upstream_facedetect(self), next(iter(frames), 0) if frames else 0)
         faces = source.tracks().get(int(track))
         if not faces:
             raise SequenceIOError(f"AlignEdit '{self.name}': no track {track} in the tracks sidecar (tracks: "
@@ -107,15 +108,13 @@ class AlignEdit(Node):
         landmarks = {f: face.landmarks for f, face in faces.items()}
         wanted = sorted(faces) if frames is None else sorted(set(frames) & set(faces))
         return {f: aligned_from_plate(landmarks, f, self.settings_at(f), edits,
-                                      _lock_frames(self.value("lock_frames", f), self.name)) for f in wanted}
+                                      lock_frames(self.value("lock_frames", f), self.name)) for f in wanted}
 
     def export_alignment(self, track: int, path_stem: str, plate_size: tuple[int, int], frames=None) -> tuple[str, str]:
         """Writes ``<path_stem>.json`` and ``.nk`` (see :mod:`.export`) for ``track``."""
-        from faceplate.nodes.alignedit.export import write_alignment
-
         transforms = self.track_transforms(track, frames)
         first = min(transforms)
-        identity = TrackSource(upstream_facedetect(self), first).tracks()[int(track)][first].identity
+        identity = TrackStore.of(upstream_facedetect(self), first).tracks()[int(track)][first].identity
         settings = self.settings_at(first)
         return write_alignment(path_stem, transforms, node=self.name, track=int(track), identity=identity,
                                size=settings.size, face_type=settings.face_type, plate_size=tuple(plate_size))
@@ -126,16 +125,14 @@ class AlignEdit(Node):
 
     def compute(self, context) -> Plate:
         plate = context.input()
-        faces = plate.metadata.get(METADATA_KEY)
+        faces = Faces.attached(plate)
         if faces is None and context.value("output") == "plate":
             return plate  # nothing tracked upstream (no sidecar yet): pass through, invent no Faces
-        if faces is not None and not isinstance(faces, Faces):
-            faces = Faces.from_json(str(faces))
         faces = faces or Faces(frame=context.frame)
         settings = self.settings(context)
         edits = Edits.from_json(context.value("edits"))
-        locks = set(_lock_frames(context.value("lock_frames"), self.name))
-        source = TrackSource(upstream_facedetect(self), context.frame)
+        locks = set(lock_frames(context.value("lock_frames"), self.name))
+        source = TrackStore.of(upstream_facedetect(self), context.frame)
         orphans = self.edits_without_track(source)
         if orphans:
             _warn_orphans(self.name, tuple((t, tuple(f)) for t, f in orphans.items()), tuple(sorted(source.tracks())),
@@ -143,12 +140,12 @@ class AlignEdit(Node):
         size = (plate.display_window.width, plate.display_window.height)
         aligned = []
         for face in faces:
-            landmarks = source.landmarks(face.track_id, faces)
+            landmarks = track_landmarks(source, face.track_id, faces)
             track_edits = edits.track(face.track_id)
             m = aligned_from_plate(landmarks, context.frame, settings, track_edits, locks)
             own = track_edits.landmarks.get(context.frame, face.landmarks)
             pose = face.pose if face.pose is not None else head_pose(own, size)
-            aligned.append(face.replace(aligned_from_plate=m, pose=pose, landmarks=own))
+            aligned.append(face.replace(aligned_from_plate=m, aligned_size=settings.size, pose=pose, landmarks=own))
         faces = Faces(frame=faces.frame, faces=tuple(aligned))
         metadata = {**plate.metadata, METADATA_KEY: faces}
         if context.value("output") == "plate":
@@ -176,8 +173,6 @@ class AlignEdit(Node):
 @functools.lru_cache(maxsize=64)
 def _warn_orphans(node: str, orphans: tuple, tracks: tuple, digest: str) -> None:
     """Once per node, orphaned edits and sidecar (a render must not fail for them: see docs/alignedit.md)."""
-    from faceplate.nodes.io.sequence import format_frame_range
-
     for track, frames in orphans:
         log.warning("AlignEdit '%s', knob 'edits': track %d has edits (frames %s) but the tracks sidecar has no "
                     "track %d (its tracks: %s); those edits are ignored. If re-tracking renumbered the tracks, move "

@@ -25,7 +25,6 @@ import math
 
 import cv2
 import numpy as np
-
 from faceplate.nodes.alignedit.template import MEAN_SHAPE
 
 _JAW_DEPTH = (-0.55, -0.50, -0.45, -0.38, -0.30, -0.22, -0.15, -0.11, -0.09)  # points 0..8 (mirrored 16..8)

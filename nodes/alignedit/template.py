@@ -15,8 +15,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-
-from faceplate.errors import FaceplateError
+from faceplate.foundation.errors import FaceplateError
 
 # fmt: off
 MEAN_SHAPE = np.array([

@@ -10,10 +10,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
-from faceplate.errors import FaceplateError
+from faceplate.foundation import geometry
+from faceplate.foundation.errors import FaceplateError
 from faceplate.nodes.alignedit.template import ANCHOR
-from faceplate.nodes.facedetect import geometry
 
 
 def umeyama(src: np.ndarray, dst: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:

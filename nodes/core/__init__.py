@@ -14,7 +14,7 @@ from faceplate.nodes.core.knobs import (
     XYKnob,
 )
 from faceplate.nodes.core.node import Context, Executable, Node
-from faceplate.nodes.core.registry import node_type, node_types, register
+from faceplate.nodes.core.node_types import node_type, node_types, register
 
 __all__ = [
     "BoolKnob", "ColourKnob", "Context", "Curve", "EnumKnob", "Executable", "FloatKnob", "Graph", "IntKnob",

@@ -9,10 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from faceplate import config
-from faceplate.errors import FaceplateError, RenderError, ScriptError
+from faceplate.foundation import config
+from faceplate.foundation.errors import FaceplateError, RenderError, ScriptError
+from faceplate.nodes.core import script
 from faceplate.nodes.core.cache import PlateCache
 from faceplate.nodes.core.node import Context, Executable, Node
+from faceplate.nodes.core.node_types import node_type
 from faceplate.nodes.plate import Plate
 
 
@@ -58,8 +60,6 @@ class Graph:
 
     def create(self, type_name: str, name: str | None = None, **knobs: Any) -> Node:
         """Creates a node of a registered type with a unique name (``Read1``, ``Read2``...)."""
-        from faceplate.nodes.core.registry import node_type
-
         cls = node_type(type_name)
         if name is None:
             i = 1
@@ -159,22 +159,30 @@ class Graph:
     # -- scripts ----------------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike) -> None:
-        """Writes the graph as a JSON script (see :mod:`faceplate.nodes.core.script`)."""
-        from faceplate.nodes.core import script
-
+        """Writes the graph as a JSON script, atomically (see :mod:`faceplate.nodes.core.script`)."""
         script.save(self, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Graph:
         """Reads and validates a JSON script; relative paths in it resolve against its folder."""
-        from faceplate.nodes.core import script
+        return script.fill(cls(root=Path(path).resolve().parent), script.read(path), str(path))
 
-        return script.load(path)
+    @classmethod
+    def loads(cls, text: str, *, root: str | os.PathLike | None = None, source: str = "<script>") -> Graph:
+        """Reads and validates a script from its JSON text (``source`` names it in errors)."""
+        return script.fill(cls(root=root), script.parse(text, source), source)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, root: str | os.PathLike | None = None, source: str = "<script>") -> Graph:
+        """Validates script data (as :meth:`to_dict` gives it) and builds its graph."""
+        return script.fill(cls(root=root), data, source)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The graph as script data (JSON-ready)."""
+        return script.to_dict(self)
 
     def script_hash(self) -> str:
         """sha256 of the graph's canonical script text (recorded in every output's provenance)."""
-        from faceplate.nodes.core import script
-
         return script.script_hash(self)
 
     # -- evaluation -------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import numbers
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from faceplate.errors import KnobError
+from faceplate.foundation.errors import KnobError
 from faceplate.nodes.core.animation import INTERPOLATIONS, Curve
 
 

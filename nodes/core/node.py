@@ -23,7 +23,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from faceplate.errors import KnobError, RenderError, ScriptError
+from faceplate.foundation.errors import KnobError, RenderError, ScriptError
 from faceplate.nodes.core.knobs import Knob, _NumericKnob
 from faceplate.nodes.plate import Plate
 

@@ -15,7 +15,7 @@ Format (version 1)::
 
 Only knobs that differ from their defaults are written; an animated knob is written as
 ``{"curve": [[frame, value, interpolation], ...]}`` per component. Loading validates everything and
-raises :class:`~faceplate.errors.ScriptError` naming the node and knob at fault. Scripts are data:
+raises :class:`~faceplate.foundation.errors.ScriptError` naming the node and knob at fault. Scripts are data:
 nothing in them is executed.
 """
 
@@ -25,11 +25,14 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from faceplate.errors import ScriptError
-from faceplate.nodes.core.graph import Graph
-from faceplate.nodes.core.registry import node_type
+from faceplate.foundation.errors import ScriptError, SequenceIOError
+from faceplate.foundation.files import write_text
+from faceplate.nodes.core.node_types import node_type
+
+if TYPE_CHECKING:
+    from faceplate.nodes.core.graph import Graph
 
 FORMAT = "faceplate-script"
 VERSION = 1
@@ -67,14 +70,10 @@ def script_hash(graph: Graph) -> str:
 def save(graph: Graph, path: str | os.PathLike) -> None:
     """Writes the script atomically; the graph's root becomes the script's folder."""
     path = Path(path)
-    text = dumps(graph)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ScriptError(f"cannot write script {path}: {exc.strerror or exc}") from None
+        write_text(path, dumps(graph))
+    except SequenceIOError as exc:
+        raise ScriptError(f"cannot write script {path}: {exc}") from None
     graph.root = path.resolve().parent
 
 
@@ -87,21 +86,22 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def loads(text: str, *, root: str | os.PathLike | None = None, source: str = "<script>") -> Graph:
+def parse(text: str, source: str = "<script>") -> Any:
+    """The script's JSON data (not yet validated: :func:`fill` does that)."""
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as exc:
         raise ScriptError(f"{source} is not valid JSON: {exc}") from None
-    return from_dict(data, root=root, source=source)
 
 
-def load(path: str | os.PathLike) -> Graph:
+def read(path: str | os.PathLike) -> Any:
+    """The JSON data of the script file at ``path``."""
     path = Path(path)
     try:
         text = path.read_text()
     except OSError as exc:
         raise ScriptError(f"cannot read script {path}: {exc.strerror or exc}") from None
-    return loads(text, root=path.resolve().parent, source=str(path))
+    return parse(text, str(path))
 
 
 def _expect(value: Any, kind: type | tuple[type, ...], what: str, node: str | None = None) -> Any:
@@ -112,7 +112,8 @@ def _expect(value: Any, kind: type | tuple[type, ...], what: str, node: str | No
     return value
 
 
-def from_dict(data: Any, *, root: str | os.PathLike | None = None, source: str = "<script>") -> Graph:
+def fill(graph: Graph, data: Any, source: str = "<script>") -> Graph:
+    """Validates the script data and builds its nodes and connections into the empty ``graph``."""
     _expect(data, dict, f"{source}: the script")
     if data.get("format") != FORMAT:
         raise ScriptError(f"{source} is not a faceplate script (its \"format\" is {data.get('format')!r}, "
@@ -134,7 +135,7 @@ def from_dict(data: Any, *, root: str | os.PathLike | None = None, source: str =
                               f"got {json.dumps(frame_range)}")
         frame_range = (frame_range[0], frame_range[1])
 
-    graph = Graph(root=root, frame_range=frame_range)
+    graph.frame_range = frame_range
     nodes = _expect(data.get("nodes", {}), dict, f"{source}: \"nodes\"")
     for name, entry in nodes.items():
         _expect(entry, dict, "the node entry", node=name)

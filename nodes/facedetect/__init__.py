@@ -10,5 +10,5 @@ Modules, one concept each:
 - :mod:`.sidecar`: the versioned tracks JSON; :mod:`.node`: the FaceDetect node.
 - :mod:`.overlay`, :mod:`.contact_sheet`: pictures for artists.
 
-The shot-level action is :func:`faceplate.tracking.track` (``faceplate track``).
+The shot-level action is :func:`faceplate.actions.shot_tracking.track` (``faceplate track``).
 """

@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-import functools
 
 import numpy as np
-
-from faceplate.errors import ModelError
 from faceplate.models.cards import ModelCard
 
 BACKENDS = ("dlib", "fan")
@@ -87,17 +84,3 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def embed(self, crop: np.ndarray, points: np.ndarray) -> np.ndarray:
         """``(128,)`` identity embedding of the face in ``crop`` with landmarks ``points`` (crop pixels)."""
-
-
-@functools.lru_cache(maxsize=4)
-def get_backend(name: str) -> Backend:
-    """The backend ``name`` (one of :data:`BACKENDS`), built once per process."""
-    if name == "dlib":
-        from faceplate.nodes.facedetect.dlib_backend import DlibBackend
-
-        return DlibBackend()
-    if name == "fan":
-        from faceplate.nodes.facedetect.fan_backend import FanBackend
-
-        return FanBackend()
-    raise ModelError(f"unknown face backend '{name}'; choose one of {', '.join(BACKENDS)}")

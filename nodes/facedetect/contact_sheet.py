@@ -13,12 +13,13 @@ import os
 
 import cv2
 import numpy as np
-
-from faceplate.nodes.faces import Faces
-from faceplate.nodes.facedetect import geometry
+from faceplate.foundation import geometry
 from faceplate.nodes.facedetect.detect import Detection
 from faceplate.nodes.facedetect.overlay import draw_faces, put_text, track_colour
 from faceplate.nodes.facedetect.tracker import Track
+from faceplate.nodes.faces import Faces
+from faceplate.nodes.io import write_preview
+from faceplate.nodes.plate import Plate
 
 THUMB = 128
 COLUMNS, ROWS = 8, 4
@@ -79,7 +80,4 @@ def sheet_path(sidecar_path: str, track: Track) -> str:
 
 def write_sheet(path: str, image: np.ndarray) -> None:
     """Writes an sRGB PNG atomically."""
-    from faceplate.nodes.io.imagefile import write_preview
-    from faceplate.nodes.plate import Plate
-
     write_preview(Plate(image.astype(np.float32) / 255.0, ["R", "G", "B"]), path)

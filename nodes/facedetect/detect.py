@@ -31,9 +31,8 @@ import math
 
 import cv2
 import numpy as np
-
-from faceplate.errors import FaceplateError
-from faceplate.nodes.facedetect import geometry
+from faceplate.foundation import geometry
+from faceplate.foundation.errors import FaceplateError
 from faceplate.nodes.facedetect.backend import Backend, RawDetection
 from faceplate.nodes.facedetect.display import display_quantiser, quantise
 from faceplate.nodes.io import colour
@@ -131,7 +130,7 @@ class Detector:
     """Faces, 68 landmarks and per-point confidence from linear plates.
 
     Args:
-        backend: the models (:func:`~faceplate.nodes.facedetect.backend.get_backend`).
+        backend: the models (:func:`~faceplate.nodes.facedetect.backends.get_backend`).
         proxy_size: long side of the detection image in pixels; faces smaller than about
             ``80 * plate_long_side / proxy_size`` plate pixels are not found (a proxy larger than the
             plate upsamples it, for small faces).

@@ -10,7 +10,7 @@ import functools
 
 import cv2
 import numpy as np
-
+import PyOpenColorIO as ocio
 from faceplate import _native
 from faceplate.nodes.io import colour
 
@@ -47,8 +47,6 @@ class DisplayQuantiser:
     TINY = np.float32(np.finfo(np.float32).smallest_subnormal)
 
     def __init__(self, config: str, src: str, dst: str):
-        import PyOpenColorIO as ocio
-
         cfg = colour._load_config(config)
         self.full = colour._processor(config, src, dst)
         transforms = list(cfg.getProcessor(src, dst).getOptimizedProcessor(ocio.OPTIMIZATION_LOSSLESS)

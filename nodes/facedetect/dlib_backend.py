@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dlib
 import numpy as np
-
 from faceplate import _native
 from faceplate.models import registry
 from faceplate.models.cards import DLIB_FACE_EMBEDDING, DLIB_HOG, DLIB_LANDMARKS_68, ModelCard

@@ -10,11 +10,12 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-
-from faceplate.errors import ModelError
+from faceplate.foundation.errors import ModelError
+from faceplate.foundation.files import sha256_of
 from faceplate.models import registry
 from faceplate.models.cards import FAN_2D, ModelCard
-from faceplate.nodes.facedetect.backend import Backend, CropLayout, RawDetection, get_backend
+from faceplate.nodes.facedetect.backend import Backend, CropLayout, RawDetection
+from faceplate.nodes.facedetect.dlib_backend import DlibBackend
 
 HEATMAP_STRIDE = 4  # 256-pixel crop -> 64-pixel heatmaps
 
@@ -25,13 +26,13 @@ class FanBackend(Backend):
     name = "fan"
     layout = CropLayout(size=256, box_side=110.0, centre=(128.0, 128.0))
 
-    def __init__(self, weights: str | None = None, sha256: str | None = None) -> None:
+    def __init__(self, weights: str | None = None, sha256: str | None = None, *, dlib: Backend | None = None) -> None:
         import torch
         from face_alignment.models import FAN
 
         if weights is None:
             weights = registry.locate(FAN_2D)
-            self._digest = registry.sha256_of(weights)
+            self._digest = sha256_of(weights)
         else:
             self._digest = registry.verify(weights, sha256, what=FAN_2D.title)
         try:
@@ -43,7 +44,7 @@ class FanBackend(Backend):
         self._net = net.eval()
         self._torch = torch
         self._lock = threading.Lock()  # torch CPU inference is thread-safe, but one at a time is faster on 2 cores
-        self._dlib = get_backend("dlib")  # HOG boxes and the identity embedding, shared
+        self._dlib = dlib if dlib is not None else DlibBackend()  # HOG boxes and the identity embedding
 
     @property
     def cards(self) -> tuple[ModelCard, ...]:

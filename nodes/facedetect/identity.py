@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-
 from faceplate.nodes.facedetect.tracker import SAME_PERSON, Track
 
 

@@ -13,24 +13,20 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 from typing import Any
 
-from faceplate.errors import KnobError, SequenceIOError
-from faceplate.models.registry import sha256_of
+from faceplate.foundation.errors import SequenceIOError
 from faceplate.nodes.core import BoolKnob, EnumKnob, FloatKnob, IntKnob, Node, PathKnob, StringKnob
-from faceplate.nodes.faces import METADATA_KEY, Faces
-from faceplate.nodes.facedetect import sidecar as sidecar_io
+from faceplate.nodes.facedetect import tracks
 from faceplate.nodes.facedetect.backend import BACKENDS
 from faceplate.nodes.facedetect.detect import ROTATION_SEARCH
 from faceplate.nodes.facedetect.overlay import with_overlay
-from faceplate.nodes.facedetect.stabilise import stabilise_track
+from faceplate.nodes.faces import METADATA_KEY
 from faceplate.nodes.plate import Plate
 
 log = logging.getLogger(__name__)
 
 MISSING_TRACKS = ("pass through", "error")
-NODE_TOKEN = "{node}"
 
 
 class FaceDetect(Node):
@@ -44,8 +40,8 @@ class FaceDetect(Node):
     category = "Face"
     inputs = ("input",)
     knobs = (
-        PathKnob("sidecar", f"tracks/{NODE_TOKEN}.json",
-                 f"Tracks file written by `faceplate track` (relative to the script; {NODE_TOKEN} is this node's name)"),
+        PathKnob("sidecar", f"tracks/{tracks.NODE_TOKEN}.json",
+                 f"Tracks file written by `faceplate track` (relative to the script; {tracks.NODE_TOKEN} is this node's name)"),
         FloatKnob("strength", 0.5, "Landmark stabilisation: 0 off, 0.5 removes frame-to-frame jitter, 1 smooths "
                                    "over about a second. Forward-backward, so it never lags", min=0.0, max=1.0),
         StringKnob("lock_frames", "", "Frames whose tracked landmarks are exact and kept as they are, "
@@ -78,36 +74,31 @@ class FaceDetect(Node):
 
     def sidecar_path(self, frame: int | None = None) -> str:
         """The resolved sidecar path (``{node}`` replaced by this node's name)."""
-        value = self["sidecar"] if frame is None else self.value("sidecar", frame)
-        value = value.replace(NODE_TOKEN, self.name)
-        return self.graph.resolve_path(value) if self.graph is not None else value
-
-    def _sidecar_state(self, frame: int) -> tuple[str, str | None]:
-        path = self.sidecar_path(frame)
-        return path, (sha256_of(path) if os.path.isfile(path) else None)
+        return tracks.sidecar_path(self, frame)
 
     def hash_extra(self, frame: int) -> list[Any]:
-        path, digest = self._sidecar_state(frame)
-        return [self.name, path, digest]
+        store = tracks.TrackStore.of(self, frame)
+        return [self.name, store.path, store.digest]
 
     def passthrough_hash(self, frame: int) -> str | None:
         upstream = self.input()
         if upstream is None or self.value("missing_tracks", frame) != "pass through":
             return None
-        return upstream.hash(frame) if self._sidecar_state(frame)[1] is None else None
+        return upstream.hash(frame) if not tracks.TrackStore.of(self, frame).exists else None
 
     def compute(self, context) -> Plate:
         plate = context.input()
-        context.value("sidecar")
-        path, digest = self._sidecar_state(context.frame)
-        if digest is None:
+        for knob in ("sidecar", "strength", "lock_frames"):  # what the store reads (declared in hash_extra)
+            context.value(knob)
+        store = tracks.TrackStore.of(self, context.frame)
+        path = store.path
+        if not store.exists:
             if context.value("missing_tracks") == "error":
                 raise SequenceIOError(f"FaceDetect '{self.name}': no tracks sidecar; run `faceplate track SCRIPT "
                                       f"--node {self.name}` first", path=path, frame=context.frame)
             _warn_missing(self.name, path)
             return plate
-        locks = _lock_frames(context.value("lock_frames"), self.name)
-        faces = faces_at(path, digest, context.value("strength"), locks, context.frame)
+        faces = store.faces_at(context.frame)
         plate = plate.replace(metadata={**plate.metadata, METADATA_KEY: faces})
         if context.value("overlay"):
             plate = with_overlay(plate, faces)
@@ -118,37 +109,3 @@ class FaceDetect(Node):
 def _warn_missing(node: str, path: str) -> None:
     log.warning("FaceDetect '%s': no tracks at %s; frames pass through without faces. Run `faceplate track "
                 "SCRIPT --node %s`.", node, path, node)
-
-
-def _lock_frames(text: str, node: str) -> tuple[int, ...]:
-    if not text.strip():
-        return ()
-    from faceplate.nodes.io.sequence import parse_frame_range
-
-    try:
-        return tuple(sorted(parse_frame_range(text)))
-    except SequenceIOError as exc:
-        raise KnobError(str(exc), node=node, knob="lock_frames") from None
-
-
-@functools.lru_cache(maxsize=8)
-def load_sidecar(path: str, digest: str) -> sidecar_io.Sidecar:
-    """The parsed sidecar, cached by content digest (re-read whenever the file changes)."""
-    loaded = sidecar_io.load(path)
-    if sha256_of(path) != digest:  # rewritten while we read it: let the next call see the new file
-        load_sidecar.cache_clear()
-    return loaded
-
-
-@functools.lru_cache(maxsize=8)
-def _stabilised(path: str, digest: str, strength: float, locks: tuple[int, ...]) -> dict[int, list]:
-    by_frame: dict[int, list] = {}
-    for track in load_sidecar(path, digest).tracks:
-        for frame, face in stabilise_track(track, strength=strength, lock_frames=locks).items():
-            by_frame.setdefault(frame, []).append(face)
-    return by_frame
-
-
-def faces_at(path: str, digest: str, strength: float, locks: tuple[int, ...], frame: int) -> Faces:
-    """The stabilised faces of ``frame`` (empty when no track covers it)."""
-    return Faces(frame=frame, faces=tuple(_stabilised(path, digest, strength, locks).get(frame, ())))

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-
+from faceplate.foundation import geometry
+from faceplate.foundation.drawing import put_text
 from faceplate.nodes.faces import Faces
-from faceplate.nodes.facedetect import geometry
 from faceplate.nodes.plate import Plate
 
 OVERLAY_CHANNELS = ("overlay.R", "overlay.G", "overlay.B", "overlay.A")
@@ -56,25 +56,6 @@ def draw_faces(canvas: np.ndarray, faces: Faces, canvas_from_plate: np.ndarray, 
             put_text(canvas, text, (int(x), int(max(y - 4 * thickness, 12 * thickness))), 0.5 * thickness,
                      colour, thickness)
     return canvas
-
-
-def put_text(canvas: np.ndarray, text: str, origin: tuple[int, int], scale: float, colour, thickness: int) -> None:
-    """``cv2.putText`` for any canvas dtype (OpenCV 5 draws text into 8-bit images only)."""
-    if canvas.dtype == np.uint8:
-        cv2.putText(canvas, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thickness, cv2.LINE_AA)
-        return
-    (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
-    pad = thickness + 1
-    x0, y0 = origin[0] - pad, origin[1] - h - pad
-    mask = np.zeros((h + base + 2 * pad, w + 2 * pad), np.uint8)
-    cv2.putText(mask, text, (pad, h + pad), cv2.FONT_HERSHEY_SIMPLEX, scale, 255, thickness, cv2.LINE_AA)
-    ys = slice(max(y0, 0), min(y0 + mask.shape[0], canvas.shape[0]))
-    xs = slice(max(x0, 0), min(x0 + mask.shape[1], canvas.shape[1]))
-    if ys.start >= ys.stop or xs.start >= xs.stop:
-        return
-    m = mask[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0, None].astype(np.float32) / 255.0
-    region = canvas[ys, xs]
-    region[...] = region * (1.0 - m) + np.asarray(colour, np.float32)[: canvas.shape[2]] * m
 
 
 def _outline(canvas, corners, colour, thickness, *, dashed: bool) -> None:

@@ -26,15 +26,13 @@ validates everything and names the file, track and frame at fault; the file is w
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from typing import Any
 
 import numpy as np
-
-from faceplate.errors import SequenceIOError
-from faceplate.nodes.faces import FLAGS, NUM_LANDMARKS
+from faceplate.foundation.errors import SequenceIOError
+from faceplate.foundation.files import write_text
 from faceplate.nodes.facedetect.tracker import Track, TrackFrame
+from faceplate.nodes.faces import FLAGS, NUM_LANDMARKS
 
 FORMAT = "faceplate-tracks"
 VERSION = 1
@@ -74,16 +72,7 @@ def to_json(tracks: list[Track], *, header: dict[str, Any], identities: dict[str
 
 def save(path: str, document: dict[str, Any]) -> None:
     """Writes the sidecar atomically (temporary file in the same folder, then rename)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        os.makedirs(folder, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=".faceplate-", suffix=".json")
-        with os.fdopen(fd, "w") as f:
-            json.dump(document, f, separators=(",", ":"))
-            f.write("\n")
-        os.replace(temp, path)
-    except OSError as exc:
-        raise SequenceIOError(f"cannot write the tracks sidecar: {exc.strerror or exc}", path=path) from None
+    write_text(path, json.dumps(document, separators=(",", ":")) + "\n", create_folder=True)
 
 
 class Sidecar:

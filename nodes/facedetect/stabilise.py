@@ -23,10 +23,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from scipy.linalg import solveh_banded
-
-from faceplate.nodes.faces import Face
 from faceplate.nodes.facedetect.tracker import Track
+from faceplate.nodes.faces import Face
+from scipy.linalg import solveh_banded
 
 OUTLIER_SIGMAS = 4.0
 LOCK_WEIGHT = 1e9

@@ -20,9 +20,8 @@ import dataclasses
 from collections.abc import Callable
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-
 from faceplate.nodes.facedetect.detect import Detection, iou
+from scipy.optimize import linear_sum_assignment
 
 SAME_PERSON = 0.55  # dlib's embedding: same person below about 0.6 (we stay on the cautious side)
 MIN_IOU = 0.2

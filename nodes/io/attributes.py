@@ -26,8 +26,7 @@ from typing import Any
 
 import numpy as np
 import OpenImageIO as oiio
-
-from faceplate.errors import SequenceIOError
+from faceplate.foundation.errors import SequenceIOError
 
 __all__ = ["STORAGE_ATTRIBUTES", "STORAGE_PREFIXES", "is_storage_attribute", "metadata_from_spec", "set_metadata"]
 

@@ -22,8 +22,7 @@ from typing import Any
 
 import numpy as np
 import PyOpenColorIO as ocio
-
-from faceplate.errors import ColourError
+from faceplate.foundation.errors import ColourError
 from faceplate.nodes.io.image_read import stores_floats
 
 __all__ = [

@@ -21,7 +21,7 @@ Conventions (what :func:`read_image` promises):
 - **Tiled and MIP-mapped** files: level 0 (full resolution).
 - **Metadata**: every header attribute describing the image (see :mod:`.attributes` for the storage
   attributes left out and the value types).
-- **Errors**: any problem is a :class:`~faceplate.errors.SequenceIOError` naming the file, including files
+- **Errors**: any problem is a :class:`~faceplate.foundation.errors.SequenceIOError` naming the file, including files
   whose pixels decode while OIIO reports a damaged header. Deep images are refused.
 """
 
@@ -32,8 +32,7 @@ from typing import Any
 
 import numpy as np
 import OpenImageIO as oiio
-
-from faceplate.errors import FaceplateError, SequenceIOError
+from faceplate.foundation.errors import FaceplateError, SequenceIOError
 from faceplate.nodes.io.attributes import metadata_from_spec
 from faceplate.nodes.io.oiio_calls import check, existing_file, open_input, subimage_specs
 from faceplate.nodes.plate import Box2i, Plate

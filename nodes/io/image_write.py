@@ -3,12 +3,10 @@
 :func:`write_image` writes a scene-linear EXR; :func:`write_preview` writes an 8-bit PNG/JPEG/TIFF for
 contact sheets and previews (the caller converts colour first).
 
-Atomic writes: the image goes to a hidden temporary file in the output folder, named
-``.<file name>.<host>-<pid>-<random>.partial`` so no sequence pattern, glob of ``*.exr`` or ``--skip-existing`` check can
-mistake it for a frame (the writer is created for an explicit format, so the name need not end in an image
-extension). The temporary file is flushed and fsynced, then ``os.replace``\\ d onto the final name, and the
-folder is fsynced. On any failure the temporary file is removed: either the complete new file exists or the
-previous file (if any) is untouched.
+Atomic writes go through :func:`faceplate.foundation.files.atomic_path` (a hidden ``.partial`` file beside
+the frame, fsynced, then renamed; the writer is created for an explicit format, so the temporary name need
+not end in an image extension): either the complete new file exists or the previous file (if any) is
+untouched.
 
 OIIO stamps a ``DateTime`` attribute with the current time on every EXR it writes; faceplate writes none
 unless the metadata holds one, so rendering the same frame twice gives the same file.
@@ -16,22 +14,19 @@ unless the metadata holds one, so rendering the same frame twice gives the same 
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
-import socket
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import OpenImageIO as oiio
-
-from faceplate.errors import SequenceIOError
+from faceplate.foundation.errors import SequenceIOError
+from faceplate.foundation.files import atomic_path
 from faceplate.nodes.io.attributes import set_metadata
 from faceplate.nodes.io.oiio_calls import check, error_text
 from faceplate.nodes.plate import Box2i, Plate
 
-__all__ = ["EXR_COMPRESSIONS", "PIXEL_TYPES", "PREVIEW_FORMATS", "remove_stale_partials", "write_image", "write_preview"]
+__all__ = ["EXR_COMPRESSIONS", "PIXEL_TYPES", "PREVIEW_FORMATS", "write_image", "write_preview"]
 
 PIXEL_TYPES = {"half": oiio.TypeHalf, "float": oiio.TypeFloat, "uint": oiio.TypeUInt}
 EXR_COMPRESSIONS = ("none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab", "htj2k")
@@ -182,75 +177,8 @@ def _display_window_pixels(plate: Plate, names: list[str]) -> np.ndarray:
     return out
 
 
-def _check_folder(path: str) -> str:
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        what = "is not a folder" if os.path.exists(folder) else "does not exist"
-        raise SequenceIOError(f"output folder {folder} {what}; create it first", path=path)
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise SequenceIOError(f"output folder {folder} is not writable by this user", path=path)
-    return folder
-
-
-_HOST = socket.gethostname().replace(".", "_").replace("-", "_")
-
-
-def remove_stale_partials(path: str | os.PathLike[str]) -> list[str]:
-    """Removes temporary files left for ``path`` by writers on this host that no longer run.
-
-    A process killed mid-write (``kill -9``, a farm pre-emption) cannot remove its temporary file; the
-    next write of the same frame does. Temporaries of live processes, and of other hosts (which this
-    host cannot check), are left alone. Returns the paths removed.
-    """
-    path = os.fspath(path)
-    folder, name = os.path.split(os.path.abspath(path))
-    prefix = f".{name}.{_HOST}-"
-    removed = []
-    with contextlib.suppress(OSError):
-        for entry in os.listdir(folder):
-            if not (entry.startswith(prefix) and entry.endswith(".partial")):
-                continue
-            pid_text = entry[len(prefix):].split("-", 1)[0]
-            if pid_text.isdigit() and not _alive(int(pid_text)):
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(os.path.join(folder, entry))
-                    removed.append(os.path.join(folder, entry))
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed process whose parent died too can linger as a zombie where nothing reaps it
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-@contextlib.contextmanager
-def _temporary_beside(path: str) -> Iterator[str]:
-    """A temp path in the folder of ``path``, removed on the way out unless it was renamed.
-
-    The name carries this host and process id so a later writer can tell a killed writer's leftover
-    (see :func:`remove_stale_partials`) from a live one's.
-    """
-    folder = _check_folder(path)
-    remove_stale_partials(path)
-    temp = os.path.join(folder, f".{os.path.basename(path)}.{_HOST}-{os.getpid()}-{secrets.token_hex(4)}.partial")
-    try:
-        yield temp
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temp)
-
-
 def _write_atomically(path: str, fmt: str, spec: Any, pixels: np.ndarray) -> None:
-    with _temporary_beside(path) as temp:
+    with atomic_path(path) as temp:
         out = oiio.ImageOutput.create(fmt)
         if out is None:
             raise SequenceIOError(f"OpenImageIO has no {fmt} writer: {error_text()}", path=path)
@@ -260,12 +188,6 @@ def _write_atomically(path: str, fmt: str, spec: Any, pixels: np.ndarray) -> Non
         finally:
             closed = out.close()
         check(out, closed, "finishing the file", path)
-        _fsync_file(temp, path)
-        try:
-            os.replace(temp, path)
-        except OSError as exc:
-            raise SequenceIOError(f"cannot move the finished file into place: {exc.strerror}", path=path) from None
-        _fsync_folder(os.path.dirname(os.path.abspath(path)))
 
 
 def _exr_buffer(pixels: np.ndarray, types: list[Any]) -> np.ndarray:
@@ -282,23 +204,3 @@ def _exr_buffer(pixels: np.ndarray, types: list[Any]) -> np.ndarray:
     ids = np.clip(np.rint(np.nan_to_num(buffer[:, :, uint])), 0, _UINT_SCALE)
     buffer[:, :, uint] = ids / _UINT_SCALE
     return buffer
-
-
-def _fsync_file(temp: str, path: str) -> None:
-    try:
-        fd = os.open(temp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise SequenceIOError(f"cannot flush the written file to disk: {exc.strerror}", path=path) from None
-
-
-def _fsync_folder(folder: str) -> None:
-    with contextlib.suppress(OSError):  # not every filesystem can fsync a folder; the rename is done
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -15,8 +15,7 @@ import os
 from typing import Any
 
 import OpenImageIO as oiio
-
-from faceplate.errors import SequenceIOError
+from faceplate.foundation.errors import SequenceIOError
 
 __all__ = ["check", "error_text", "existing_file", "mip_level_count", "open_input", "subimage_specs"]
 

@@ -20,8 +20,7 @@ import dataclasses
 
 import cv2
 import numpy as np
-
-from faceplate.imaging import blur
+from faceplate.foundation.imaging import blur
 
 KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
 KERNEL_ENERGY = 36.0  # sum of the kernel's squares

@@ -9,7 +9,7 @@ face's box only (its region contours grown by the matte's reach and the blend's 
    (:mod:`.colour`; the plate's statistics smoothed along the track over ``colour_smoothing`` frames
    either side), defocused and motion blurred (:mod:`.lens`), grained like the plate (:mod:`.grain`);
 3. blended (``over``, or ``multiband`` with the plate's lowest band kept under the face's detail)
-   and placed with the native :func:`faceplate.imaging.paste_back`, so only the box is touched and
+   and placed with the native :func:`faceplate.foundation.imaging.paste_back`, so only the box is touched and
    every pixel outside the final matte keeps the plate's exact bits.
 
 Output: the plate with R, G, B comped (A kept; added as 1 when the input has none) and the layers
@@ -37,25 +37,22 @@ import json
 import logging
 
 import numpy as np
-
-from faceplate.errors import RenderError
-from faceplate.imaging import multiband_blend, paste_back, warp_affine
+from faceplate.foundation import geometry
+from faceplate.foundation.errors import RenderError
+from faceplate.foundation.imaging import multiband_blend, paste_back, warp_affine
 from faceplate.nodes.core import BoolKnob, EnumKnob, FloatKnob, IntKnob, Node
-from faceplate.nodes.faces import METADATA_KEY, Faces
-from faceplate.nodes.facedetect import geometry
-from faceplate.nodes.jawblend import colour, grain, lens
-from faceplate.nodes.jawblend.matte import MatteSettings, box_from, face_box, face_mattes
-from faceplate.nodes.occlusion.segment_knobs import FACE_SIZE_UNITS, segment_knobs
-from faceplate.nodes.occlusion.regions import FACE_REGIONS, SEGMENTS, LandmarkError, RegionSettings
+from faceplate.nodes.face_regions import FACE_REGIONS, SEGMENTS, LandmarkError, RegionSettings
+from faceplate.nodes.faces import MISSING_FACES, SWAP_KEY, Faces
+from faceplate.nodes.jawblend import colour_match, grain, lens
+from faceplate.nodes.jawblend.jaw_matte import MatteSettings, box_from, face_box, face_mattes
 from faceplate.nodes.plate import Plate
+from faceplate.nodes.segment_knobs import FACE_SIZE_UNITS, segment_knobs
 
 log = logging.getLogger(__name__)
 
-SWAP_KEY = "faceplate/swap"
 PROVENANCE_KEY = "faceplate/jawblend"
 LAYERS = ("mask.face", "mask.jaw", "mask.hairline", "mask.occlusion", "swap.R", "swap.G", "swap.B")
 BLENDS = ("multiband", "over")
-MISSING_FACES = ("pass through", "empty mattes", "error")
 FADE = 0.5  # multiband: the blend fades in from the plate over matte values 0..FADE (see _blend)
 MAX_MARGIN = 64  # pixels of plate context around a face for the pyramid
 
@@ -66,12 +63,6 @@ _PCT = FACE_SIZE_UNITS
 def _warn_no_swap(node: str) -> None:
     log.warning("JawBlend '%s': the input carries no swapped faces (NeuralSwap has no model yet): the plate's RGB "
                 "passes through; the matte layers are written.", node)
-
-
-@functools.lru_cache(maxsize=64)
-def _warn_missing(node: str, missing: str) -> None:
-    log.warning("JawBlend '%s': the input carries no faces (is FaceDetect upstream and the shot tracked?); "
-                "missing_faces is '%s'.", node, missing)
 
 
 class JawBlend(Node):
@@ -100,7 +91,7 @@ class JawBlend(Node):
                   min=0.5, max=50.0),
         FloatKnob("hairline_band_width", 12.0, f"Width of the mask.hairline band along the top edge, in {_PCT}",
                   min=0.5, max=50.0),
-        EnumKnob("colour_match", colour.MODES, "reinhard",
+        EnumKnob("colour_match", colour_match.MODES, "reinhard",
                  "Colour transfer inside the matte: mean-std per linear RGB channel; reinhard = mean/std in Oklab; "
                  "histogram = Oklab quantile matching; none"),
         FloatKnob("colour_strength", 1.0, "0 keeps the model's colours, 1 applies the full transfer",
@@ -169,16 +160,9 @@ class JawBlend(Node):
 
     def compute(self, context) -> Plate:
         plate = context.input()
-        faces = _faces(plate)
+        faces = Faces.of(plate, context.value("missing_faces"), node=f"JawBlend '{self.name}'", frame=context.frame)
         if faces is None:
-            missing = context.value("missing_faces")
-            if missing == "error":
-                raise RenderError("the input carries no faces: put FaceDetect (and run `faceplate track`) upstream, "
-                                  "or set missing_faces to 'pass through'", node=self.name, frame=context.frame)
-            _warn_missing(self.name, missing)
-            if missing == "pass through":
-                return plate
-            faces = Faces(frame=context.frame)
+            return plate
         swap = plate.metadata.get(SWAP_KEY)
         if swap is None:
             _warn_no_swap(self.name)
@@ -249,11 +233,11 @@ class JawBlend(Node):
         core = np.clip(2.0 * matte - 1.0, 0.0, 1.0)
         mode = knobs["colour_match"]
         if mode != "none" and knobs["colour_strength"] > 0:
-            source = colour.measure(rgb, core, mode)
+            source = colour_match.measure(rgb, core, mode)
             measured = plate.pixels[y0:y1, x0:x1][:, :, [plate.channel_index(c) for c in ("R", "G", "B")]]
             target = self._target_stats(context, face, settings, mode, knobs["colour_smoothing"], measured, core)
             if source is not None and target is not None:
-                rgb = colour.transfer(rgb, source, target, mode, knobs["colour_strength"])
+                rgb = colour_match.transfer(rgb, source, target, mode, knobs["colour_strength"])
         if knobs["defocus"] > 0:
             rgb = lens.convolve(rgb, lens.disc_kernel(knobs["defocus"]))
         if knobs["motion_blur"] > 0:
@@ -283,9 +267,9 @@ class JawBlend(Node):
     # -- along the track ------------------------------------------------------------------------------
 
     def _target_stats(self, context, face, settings: MatteSettings, mode: str, radius: int,
-                      here: np.ndarray, core: np.ndarray) -> colour.ColourStats | None:
+                      here: np.ndarray, core: np.ndarray) -> colour_match.ColourStats | None:
         """The plate's colour statistics under the face's matte, averaged over the track's neighbours."""
-        current = colour.measure(here, core, mode)
+        current = colour_match.measure(here, core, mode)
         if current is None:
             return None
         colour_frames, _ = self.neighbour_frames(context.frame)
@@ -295,10 +279,10 @@ class JawBlend(Node):
             if s is not None:
                 stats.append(s)
                 offsets.append(f - context.frame)
-        return colour.smooth(stats, colour.tent_weights(offsets, radius))
+        return colour_match.smooth(stats, colour_match.tent_weights(offsets, radius))
 
     def _neighbour_stats(self, context, frame: int, track: int, settings: MatteSettings,
-                         mode: str) -> colour.ColourStats | None:
+                         mode: str) -> colour_match.ColourStats | None:
         """The plate's statistics for ``track`` at ``frame``, with this frame's settings (memoised by the
         input's hash at that frame and the settings, so a sequential render measures each frame once)."""
         key = (self.graph.hash(self.input("input"), frame), track, repr(settings), mode)
@@ -307,7 +291,7 @@ class JawBlend(Node):
             return self._stats_memo[key]
         plate = context.input(frame=frame)
         result = None
-        faces, swap = _faces(plate), plate.metadata.get(SWAP_KEY)
+        faces, swap = Faces.attached(plate), plate.metadata.get(SWAP_KEY)
         face = None if faces is None else next((f for f in faces if f.track_id == track), None)
         crop = None if swap is None else swap.track(track)
         if face is not None and crop is not None:
@@ -323,7 +307,7 @@ class JawBlend(Node):
                 matte = face_mattes(points, settings, box, crop_matte=crop.matte, box_from_crop=box_from_crop,
                                     occlusion=occlusion).face
                 rgb = plate.pixels[y0:y1, x0:x1][:, :, [plate.channel_index(c) for c in ("R", "G", "B")]]
-                result = colour.measure(rgb, np.clip(2.0 * matte - 1.0, 0.0, 1.0), mode)
+                result = colour_match.measure(rgb, np.clip(2.0 * matte - 1.0, 0.0, 1.0), mode)
         self._stats_memo[key] = result
         while len(self._stats_memo) > 256:
             self._stats_memo.popitem(last=False)
@@ -334,7 +318,7 @@ class JawBlend(Node):
         _, frames = self.neighbour_frames(context.frame)
         ends = {}
         for f in frames:
-            faces = _faces(context.input(frame=f))
+            faces = Faces.attached(context.input(frame=f))
             other = None if faces is None else next((x for x in faces if x.track_id == face.track_id), None)
             if other is not None:
                 ends[f] = other.landmarks.mean(axis=0)
@@ -345,13 +329,6 @@ class JawBlend(Node):
             return 0.0, 0.0
         v = (after - before) / span
         return float(v[0]), float(v[1])
-
-
-def _faces(plate: Plate) -> Faces | None:
-    faces = plate.metadata.get(METADATA_KEY)
-    if faces is not None and not isinstance(faces, Faces):
-        faces = Faces.from_json(str(faces))
-    return faces
 
 
 def _fade(matte: np.ndarray) -> np.ndarray:

@@ -31,15 +31,19 @@ import logging
 import os
 
 import numpy as np
-
-from faceplate.errors import ModelError, RenderError, ScriptError
+from faceplate.foundation import geometry
+from faceplate.foundation.errors import ModelError, RenderError, ScriptError
+from faceplate.foundation.files import sha256_of
+from faceplate.models import runtime
+from faceplate.models.registry import verify
+from faceplate.nodes.alignedit.align import warp_crop
 from faceplate.nodes.core import EnumKnob, IntKnob, Node, PathKnob, StringKnob
-from faceplate.nodes.faces import METADATA_KEY, Faces
+from faceplate.nodes.faces import SWAP_KEY, Faces
+from faceplate.nodes.io import colour
 from faceplate.nodes.plate import Box2i, Plate
 
 log = logging.getLogger(__name__)
 
-SWAP_KEY = "faceplate/swap"
 OUTPUTS = ("plate", "aligned")
 INDEX_FILE = "swap_model.json"
 
@@ -89,7 +93,7 @@ class SwapCrops:
 
 @dataclasses.dataclass(frozen=True)
 class SwapModelFiles:
-    """A swap model's index (``swap_model.json``, written by :func:`faceplate.models.export.export_swap`)."""
+    """A swap model's index (``swap_model.json``, written by :func:`faceplate.models.swap.swap_export.export_swap`)."""
 
     path: str
     resolution: int
@@ -98,8 +102,6 @@ class SwapModelFiles:
 
     def onnx(self, identity: str) -> tuple[str, str, str]:
         """``(path, model id, sha256)`` of the target identity's ONNX file, verified."""
-        from faceplate.models.registry import verify
-
         entry = self.identities.get(identity)
         if entry is None:
             raise ModelError(f"{self.path}: no model for identity '{identity}' (it has "
@@ -122,7 +124,7 @@ def load_index(path: str) -> SwapModelFiles:
             data = json.load(f)
     except OSError as exc:
         raise ModelError(f"swap model {path} cannot be read ({exc.strerror}); point 'model' at a folder written by "
-                         "faceplate.models.export.export_swap (it holds swap_model.json)") from None
+                         "faceplate.models.swap.swap_export.export_swap (it holds swap_model.json)") from None
     except ValueError as exc:
         raise ModelError(f"swap model {path} is not JSON ({exc})") from None
     if data.get("format") != "faceplate-swap-model":
@@ -158,22 +160,16 @@ class NeuralSwap(Node):
         value = self.value("model", frame)
         return self.graph.resolve_path(value) if value else ""
 
-    def _align_size(self, frame: int) -> int | None:
-        align = next((n for n in self.graph.upstream(self) if n.type_name == "AlignEdit"), None)
-        return None if align is None else int(align.value("size", frame))
-
     def passthrough_hash(self, frame: int) -> str | None:
         if self.value("model", frame) or self.input("input") is None:
             return None
         return self.graph.hash(self.input("input"), frame)
 
     def hash_extra(self, frame: int) -> list:
-        from faceplate.models.registry import sha256_of
-
         path = self._model_path(frame)
         index = index_path(path) if path else ""
         digest = sha256_of(index) if index and os.path.isfile(index) else "missing"
-        return [index, digest, self._align_size(frame)]
+        return [index, digest]
 
     def compute(self, context) -> Plate:
         plate = context.input()
@@ -182,24 +178,17 @@ class NeuralSwap(Node):
             return plate
         files = load_index(context.path("model"))
         mapping = parse_identity_map(context.value("identities"), self.name)
-        faces = plate.metadata.get(METADATA_KEY)
-        if faces is not None and not isinstance(faces, Faces):
-            faces = Faces.from_json(str(faces))
-        faces = faces or Faces(frame=context.frame)
-        align_size = self._align_size(context.frame)
+        faces = Faces.attached(plate) or Faces(frame=context.frame)
         crops = []
         groups: dict[str, list] = {}
         for face in faces:
             if face.track_id in mapping:
-                if face.aligned_from_plate is None:
-                    raise RenderError(f"track {face.track_id} has no alignment; connect AlignEdit above NeuralSwap",
-                                      node=self.name, frame=context.frame)
+                if face.aligned_from_plate is None or face.aligned_size is None:
+                    raise RenderError(f"track {face.track_id} has no alignment; connect Read -> FaceDetect -> "
+                                      "AlignEdit -> NeuralSwap", node=self.name, frame=context.frame)
                 groups.setdefault(mapping[face.track_id], []).append(face)
-        if groups and align_size is None:
-            raise RenderError("no AlignEdit above this node; connect Read -> FaceDetect -> AlignEdit -> NeuralSwap",
-                              node=self.name, frame=context.frame)
         for identity, group in groups.items():
-            crops.extend(self._swap(plate, group, identity, files, align_size))
+            crops.extend(self._swap(plate, group, identity, files))
         swap = SwapCrops(context.frame, tuple(sorted(crops, key=lambda c: c.track_id)))
         metadata = {**plate.metadata, SWAP_KEY: swap}
         if crops:
@@ -217,13 +206,8 @@ class NeuralSwap(Node):
         return Plate(pixels, ["R", "G", "B", "A"], data_window=Box2i.from_size(r, r),
                      metadata={**metadata, f"{SWAP_KEY}/present": int(crop is not None)})
 
-    def _swap(self, plate: Plate, faces: list, identity: str, files: SwapModelFiles, align_size: int) -> list[SwapCrop]:
+    def _swap(self, plate: Plate, faces: list, identity: str, files: SwapModelFiles) -> list[SwapCrop]:
         """One batch through the identity's model: crops in, swapped crops out."""
-        from faceplate.models import runtime
-        from faceplate.nodes.alignedit.align import warp_crop
-        from faceplate.nodes.facedetect import geometry
-        from faceplate.nodes.io import colour
-
         path, model_id, digest = files.onnx(identity)
         r = files.resolution
         rgb = plate.select([c for c in ("R", "G", "B") if plate.has_channel(c)])
@@ -231,10 +215,10 @@ class NeuralSwap(Node):
             raise RenderError(f"the input has channels {', '.join(plate.channels)}; NeuralSwap needs R, G and B",
                               node=self.name)
         dw = plate.data_window
-        scale = np.array([[r / align_size, 0.0, 0.0], [0.0, r / align_size, 0.0]])
         transforms, batch = [], []
         for face in faces:
-            swap_from_plate = geometry.compose(scale, face.aligned_from_plate)
+            k = r / face.aligned_size
+            swap_from_plate = geometry.compose(np.array([[k, 0.0, 0.0], [0.0, k, 0.0]]), face.aligned_from_plate)
             crop = warp_crop(rgb.pixels, geometry.compose(swap_from_plate, geometry.translation(dw.xmin, dw.ymin)), r)
             # The network sees display-referred [0, 1]: highlights above display white are clipped here.
             batch.append(np.clip(colour.convert(crop, colour.WORKING_SPACE, files.colour_space), 0.0, 1.0))

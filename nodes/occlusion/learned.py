@@ -1,7 +1,7 @@
 """The learned occlusion model: where OcclusionMask runs its ONNX inference.
 
 This module is the only place the node talks to an occlusion model. The interface a model meets
-(written on its card by :mod:`faceplate.models.occlusion.export`):
+(written on its card by :mod:`faceplate.models.occlusion.occluder_export`):
 
 - input ``image``: ``(N, 3, S, S)`` float32 RGB in [0, 1], **sRGB-encoded** (the card's
   ``colour_space``): the face resampled from the plate into the model's aligned space, converted here
@@ -27,10 +27,14 @@ import os
 import threading
 
 import numpy as np
-
-from faceplate.errors import ModelError
+from faceplate.foundation import geometry
+from faceplate.foundation.errors import ModelError
+from faceplate.foundation.files import sha256_of
+from faceplate.foundation.imaging import warp_affine
+from faceplate.models import registry, runtime
 from faceplate.models.cards import DISPLAY_SRGB
-from faceplate.nodes.facedetect import geometry
+from faceplate.models.registry import DEFAULT_OCCLUDER
+from faceplate.nodes.io import colour
 
 DEFAULT_SIZE = 128
 DEFAULT_MODEL = "default"
@@ -45,8 +49,6 @@ def resolve(value: str, resolve_path) -> str | None:
     if not value:
         return None
     if value == DEFAULT_MODEL:
-        from faceplate.models.registry import DEFAULT_OCCLUDER
-
         return DEFAULT_OCCLUDER
     return resolve_path(value)
 
@@ -95,8 +97,6 @@ class OcclusionModel:
     """
 
     def __init__(self, path: str):
-        from faceplate.models import registry, runtime
-
         self.path = os.path.abspath(path)
         if not os.path.isfile(self.path):
             if self.path == registry.DEFAULT_OCCLUDER:
@@ -108,7 +108,7 @@ class OcclusionModel:
         _, card = registry.occlusion_model(self.path)
         self.card = card or {}
         self.colour_space = self.card.get("colour_space", DISPLAY_SRGB)
-        self.sha256 = registry.sha256_of(self.path)
+        self.sha256 = sha256_of(self.path)
         self.session = runtime.session(self.path)
         inputs = self.session.get_inputs()
         shape = inputs[0].shape if inputs else ()
@@ -121,9 +121,6 @@ class OcclusionModel:
     def crop(self, rgb: np.ndarray, model_from_array: np.ndarray) -> np.ndarray:
         """``(S, S, 3)`` float32 model input: the face of ``rgb`` (scene-linear plate pixels, array
         coordinates) in model space, in the card's colour space, clipped to [0, 1]."""
-        from faceplate.imaging import warp_affine
-        from faceplate.nodes.io import colour
-
         s = self.size
         linear = warp_affine(np.ascontiguousarray(rgb), model_from_array, size=(s, s), filter="bilinear", border="edge")
         return np.clip(colour.convert(linear, colour.WORKING_SPACE, self.colour_space), 0.0, 1.0).astype(np.float32)
@@ -146,8 +143,6 @@ class OcclusionModel:
 def paste(matte: np.ndarray, model_from_array: np.ndarray, out: np.ndarray) -> None:
     """Draws a model-space ``(S, S)`` matte into the plate matte ``out`` ``(H, W)`` (union by max) over
     the crop's footprint only (never a full-frame warp), in place."""
-    from faceplate.imaging import warp_affine
-
     s = matte.shape[0]
     array_from_model = geometry.invert(model_from_array)
     corners = geometry.apply(array_from_model, np.array([[0, 0], [s, 0], [s, s], [0, s]], float))

@@ -26,29 +26,28 @@ Hash: every knob at the frame, the input at every frame the temporal window read
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 
 import numpy as np
-
-from faceplate.errors import FaceplateError, RenderError
-from faceplate.imaging import erode_dilate, polygon_matte
-from faceplate.models.registry import sha256_of
+from faceplate.foundation import geometry
+from faceplate.foundation.errors import FaceplateError, KnobError, RenderError
+from faceplate.foundation.files import sha256_of
+from faceplate.foundation.imaging import erode_dilate, polygon_matte
+from faceplate.models.cards import card_path
+from faceplate.nodes import face_regions
 from faceplate.nodes.core import BoolKnob, EnumKnob, FloatKnob, IntKnob, Node, PathKnob, StringKnob
-from faceplate.nodes.faces import METADATA_KEY, Faces
-from faceplate.nodes.facedetect import geometry
-from faceplate.nodes.occlusion import learned, regions
-from faceplate.nodes.occlusion.segment_knobs import FACE_SIZE_UNITS, segment_knobs
-from faceplate.nodes.occlusion.regions import FACE_REGIONS, SEGMENTS, LandmarkError, RegionSettings
+from faceplate.nodes.face_regions import FACE_REGIONS, SEGMENTS, LandmarkError, RegionSettings
+from faceplate.nodes.faces import MISSING_FACES, Faces
+from faceplate.nodes.occlusion import learned
 from faceplate.nodes.plate import Plate
+from faceplate.nodes.segment_knobs import FACE_SIZE_UNITS, segment_knobs
 
 log = logging.getLogger(__name__)
 
 REGION_LAYERS = {"face": "mask.face", "jaw": "mask.jaw", "hairline": "mask.hairline", "eyes": "mask.eyes",
                  "mouth": "mask.mouth"}
 OCCLUSION_LAYER = "mask.occlusion"
-MISSING_FACES = ("pass through", "empty mattes", "error")
 
 _PCT = FACE_SIZE_UNITS
 
@@ -111,13 +110,6 @@ class OcclusionMask(Node):
         value = self.value("model", frame)
         return learned.resolve(value, self.graph.resolve_path if self.graph is not None else (lambda p: p))
 
-    def _align_size(self, frame: int) -> int | None:
-        """The upstream AlignEdit's ``size`` (the scale of ``aligned_from_plate``), None without one."""
-        if self.graph is None or self.input("input") is None:
-            return None
-        align = next((n for n in self.graph.upstream(self) if n.type_name == "AlignEdit"), None)
-        return None if align is None else int(align.value("size", frame))
-
     def window(self, frame: int) -> list[int]:
         """The frames the temporal smoothing reads at ``frame`` (inside the graph's frame range)."""
         radius = int(self.value("temporal_radius", frame)) if self.model_path(frame) is not None else 0
@@ -132,11 +124,10 @@ class OcclusionMask(Node):
         path = self.model_path(frame)
         if path is None:
             return []
-        from faceplate.models.occlusion.export import card_path
 
         card = card_path(path)  # the card says the colour space: it is read, so it is hashed
         return [path, sha256_of(path) if os.path.isfile(path) else None,
-                sha256_of(card) if os.path.isfile(card) else None, self._align_size(frame)]
+                sha256_of(card) if os.path.isfile(card) else None]
 
     def settings(self, context) -> RegionSettings:
         return RegionSettings(
@@ -152,7 +143,8 @@ class OcclusionMask(Node):
         plate = context.input()
         settings = self.settings(context)
         wanted = _tracks(context.value("tracks"), self.name)
-        faces = self._faces(plate, context)
+        faces = Faces.of(plate, context.value("missing_faces"), node=f"OcclusionMask '{self.name}'",
+                         frame=context.frame)
         if faces is None:
             return plate
         context.value("model")
@@ -166,7 +158,7 @@ class OcclusionMask(Node):
             if wanted and face.track_id not in wanted:
                 continue
             try:
-                contours = regions.face_regions(geometry.apply(array_from_plate, face.landmarks), settings)
+                contours = face_regions.face_regions(geometry.apply(array_from_plate, face.landmarks), settings)
             except LandmarkError as exc:
                 raise RenderError(f"track {face.track_id}: {exc}; fix them in AlignEdit's edits or drop the face "
                                   f"with the 'tracks' knob", node=self.name, frame=context.frame) from None
@@ -195,22 +187,19 @@ class OcclusionMask(Node):
             raise RenderError(f"track {face.track_id} has no alignment; the learned occlusion model works in "
                               "aligned-face space: put AlignEdit upstream (or clear the 'model' knob)",
                               node=self.name, frame=context.frame)
-        align_size = self._align_size(context.frame) or model.size
-        k = model.size / align_size
+        k = model.size / (face.aligned_size or model.size)
         return geometry.compose(np.array([[k, 0.0, 0.0], [0.0, k, 0.0]]), face.aligned_from_plate)
 
-    def _prediction(self, context, model, frame: int, track: int, align_size: int) -> np.ndarray | None:
+    def _prediction(self, context, model, frame: int, track: int) -> np.ndarray | None:
         """The model-space probability of ``track`` at ``frame`` (None when the track is not there), cached."""
-        key = (model.sha256, self.graph.hash(self.input("input"), frame), track, align_size)
+        key = (model.sha256, self.graph.hash(self.input("input"), frame), track)
         cached = learned.PREDICTIONS.get(key)
         if cached is not None:
             return cached
         plate = context.input(frame=frame)
-        faces = plate.metadata.get(METADATA_KEY)
+        faces = Faces.attached(plate)
         if faces is None:
             return None
-        if not isinstance(faces, Faces):
-            faces = Faces.from_json(str(faces))
         face = next((f for f in faces if f.track_id == track), None)
         if face is None or (frame != context.frame and face.aligned_from_plate is None):
             return None
@@ -225,12 +214,11 @@ class OcclusionMask(Node):
     def _draw_occlusion(self, context, model, plate: Plate, face, out: np.ndarray) -> None:
         """One face's occlusion: temporal average of the predictions, shaped, eroded/dilated, pasted."""
         frame = context.frame
-        align_size = self._align_size(frame) or model.size
         model_from_plate = self._model_from_plate(context, model, face)
         radius = max(1, int(context.value("temporal_radius")))
         total, weights = None, 0.0
         for f in self.window(frame):
-            prob = self._prediction(context, model, f, face.track_id, align_size)
+            prob = self._prediction(context, model, f, face.track_id)
             if prob is None:
                 continue
             w = 1.0 - abs(f - frame) / (radius + 1.0)
@@ -239,24 +227,10 @@ class OcclusionMask(Node):
         matte = learned.shape_matte(total / weights, context.value("threshold"), context.value("softness"))
         amount = context.value("erode_dilate")
         if amount:
-            face_px = regions.face_size(geometry.apply(model_from_plate, face.landmarks)) / 100.0
+            face_px = face_regions.face_size(geometry.apply(model_from_plate, face.landmarks)) / 100.0
             matte = np.clip(erode_dilate(matte, amount * face_px), 0.0, 1.0)
         dw = plate.data_window
         learned.paste(matte, geometry.compose(model_from_plate, geometry.translation(dw.xmin, dw.ymin)), out)
-
-    def _faces(self, plate: Plate, context) -> Faces | None:
-        """The input's faces; None to pass the plate through (no faces metadata, ``missing_faces``)."""
-        faces = plate.metadata.get(METADATA_KEY)
-        if faces is None:
-            missing = context.value("missing_faces")
-            if missing == "error":
-                raise RenderError("the input carries no faces: put FaceDetect (and run `faceplate track`) upstream, "
-                                  "or set missing_faces to 'pass through'", node=self.name, frame=context.frame)
-            _warn_missing(self.name, missing)
-            return None if missing == "pass through" else Faces(frame=context.frame)
-        if not isinstance(faces, Faces):
-            faces = Faces.from_json(str(faces))
-        return faces
 
 
 def _with_channels(plate: Plate, mattes: dict[str, np.ndarray]) -> Plate:
@@ -271,16 +245,8 @@ def _with_channels(plate: Plate, mattes: dict[str, np.ndarray]) -> Plate:
 
 
 def _tracks(text: str, node: str) -> frozenset[int]:
-    from faceplate.errors import KnobError
-
     try:
         return frozenset(int(t) for t in text.replace(",", " ").split())
     except ValueError:
         raise KnobError(f"expected track ids separated by commas, e.g. '1, 3', got {text!r}", node=node,
                         knob="tracks") from None
-
-
-@functools.lru_cache(maxsize=64)
-def _warn_missing(node: str, missing: str) -> None:
-    log.warning("OcclusionMask '%s': the input carries no faces (is FaceDetect upstream and the shot tracked?); "
-                "missing_faces is '%s'.", node, missing)

@@ -6,16 +6,15 @@ The public API: build or load a graph, render it, read and write plates::
     graph = faceplate.Graph.load("shot.json")
     plate = graph.render("Write1", 1001)
     report = faceplate.render(graph, range(1001, 1101))
+    faceplate.edits.set_offset(graph["AlignEdit1"], track=1, frame=1010, translate=(0.02, 0.0))
+
+This module is the package's front door: it only re-exports. The layers behind it are described in
+ARCHITECTURE.md (foundation -> graph -> models -> nodes -> actions -> interfaces); nothing inside the
+package imports this module.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("faceplate")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
-
-from faceplate.errors import (  # noqa: E402
+from faceplate.actions.rendering import RenderReport, render
+from faceplate.foundation.errors import (
     ColourError,
     FaceplateError,
     KnobError,
@@ -25,11 +24,26 @@ from faceplate.errors import (  # noqa: E402
     ScriptError,
     SequenceIOError,
 )
-from faceplate.nodes import Box2i, Plate  # noqa: E402
-from faceplate.nodes.core import Graph, Node  # noqa: E402
-from faceplate.render import RenderReport, render  # noqa: E402
+from faceplate.foundation.version import __version__
+from faceplate.nodes import Box2i, Plate
+from faceplate.nodes.alignedit import api as edits
+from faceplate.nodes.core import Graph, Node
 
 __all__ = [
-    "Box2i", "ColourError", "FaceplateError", "Graph", "KnobError", "ModelError", "NativeError", "Node", "Plate",
-    "RenderError", "RenderReport", "ScriptError", "SequenceIOError", "__version__", "render",
+    "Box2i",
+    "ColourError",
+    "FaceplateError",
+    "Graph",
+    "KnobError",
+    "ModelError",
+    "NativeError",
+    "Node",
+    "Plate",
+    "RenderError",
+    "RenderReport",
+    "ScriptError",
+    "SequenceIOError",
+    "__version__",
+    "edits",
+    "render",
 ]

@@ -1,6 +1,6 @@
 """Type stub of faceplate._native, the private compiled module (C++17 kernels, CUDA twins).
 
-Call it through faceplate.imaging, which dispatches numpy / CUDA and raises NativeError. Arrays are
+Call it through faceplate.foundation.imaging, which dispatches numpy / CUDA and raises NativeError. Arrays are
 channels-last (H, W, C), C-contiguous; matrices are dst_from_src, mapping SOURCE pixel positions to
 DESTINATION pixel positions with pixel centres at +0.5 and the origin top-left.
 """

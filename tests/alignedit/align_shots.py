@@ -11,10 +11,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
 
-from shots import Actor, shot_graph  # noqa: E402
-
 from faceplate.nodes.alignedit.node import AlignEdit  # noqa: E402
-
+from shots import Actor, shot_graph  # noqa: E402
 
 FRAMES = list(range(1001, 1025))
 
@@ -31,7 +29,7 @@ def crop_jitter(transforms, actor, size):
 
     Returns the figure and the ``(frames, 4, 2)`` corner tracks (sprite coordinates scaled to aligned pixels).
     """
-    from faceplate.nodes.facedetect import geometry
+    from faceplate.foundation import geometry
 
     corners = np.array([[0, 0], [size, 0], [size, size], [0, size]], float)
     tracks = []
@@ -46,7 +44,7 @@ def crop_jitter(transforms, actor, size):
 
 def tracked_shot(tmp_path, frames=FRAMES, motion=moving_motion, **align_knobs):
     """Plate -> FaceDetect1 -> AlignEdit1, tracked (sidecar written)."""
-    from faceplate.tracking import track
+    from faceplate.actions.shot_tracking import track
 
     graph = shot_graph(tmp_path, [Actor("astronaut", motion)], frames)
     align = graph.add(AlignEdit("AlignEdit1", **align_knobs))

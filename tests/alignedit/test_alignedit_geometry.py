@@ -6,14 +6,13 @@ import os
 
 import numpy as np
 import pytest
-
-from faceplate.errors import FaceplateError
+from faceplate.foundation import geometry
+from faceplate.foundation.errors import FaceplateError
 from faceplate.nodes.alignedit import smoothing
-from faceplate.nodes.alignedit.export import nuke_corners, nuke_transform
+from faceplate.nodes.alignedit.alignment_export import nuke_corners, nuke_transform
 from faceplate.nodes.alignedit.pose import MODEL_3D, head_pose
 from faceplate.nodes.alignedit.template import MEAN_SHAPE, aligned_from_template
 from faceplate.nodes.alignedit.umeyama import from_params, to_params, umeyama
-from faceplate.nodes.facedetect import geometry
 
 
 def test_mean_shape_is_dlibs_initial_shape():

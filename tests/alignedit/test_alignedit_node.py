@@ -7,11 +7,10 @@ import sys
 import numpy as np
 import pytest
 from align_shots import FRAMES, crop_jitter, moving_motion
-
-from faceplate.errors import KnobError
-from faceplate.imaging import paste_back
+from faceplate.foundation import geometry
+from faceplate.foundation.errors import KnobError
+from faceplate.foundation.imaging import paste_back
 from faceplate.nodes.alignedit import api
-from faceplate.nodes.facedetect import geometry
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "native"))
 from tolerance import Tolerance, assert_images_close  # noqa: E402
@@ -100,8 +99,7 @@ def test_edits_interpolate_lock_and_hash_per_frame(shot):
 
 def test_edits_survive_retracking_and_script_round_trip(tmp_path):
     from align_shots import tracked_shot
-
-    from faceplate.tracking import track
+    from faceplate.actions.shot_tracking import track
 
     frames = FRAMES[:10]
     graph = tracked_shot(tmp_path, frames)
@@ -138,7 +136,7 @@ def test_bad_edits_name_node_knob_track_and_frame():
 
 
 def test_default_graph_has_alignedit_after_facedetect(tmp_path):
-    from faceplate.graphs import default_graph
+    from faceplate.actions.default_graph import default_graph
 
     graph = default_graph(str(tmp_path / "s.json"), plate="p.####.exr", frame_range=(1, 2))
     assert list(graph.nodes)[:3] == ["Read1", "FaceDetect1", "AlignEdit1"]

@@ -8,15 +8,13 @@ import cv2
 import numpy as np
 import pytest
 from align_shots import FRAMES
-from PIL import Image
-
-from faceplate.errors import FaceplateError, ScriptError, SequenceIOError
-from faceplate.extract import ExtractOptions, extract
-from faceplate.imaging import warp_affine
+from faceplate.actions.faceset_extraction import ExtractOptions, extract
+from faceplate.foundation import geometry
+from faceplate.foundation.errors import FaceplateError, ScriptError, SequenceIOError
+from faceplate.foundation.imaging import warp_affine
 from faceplate.nodes.alignedit.template import MEAN_SHAPE
-from faceplate.nodes.facedetect import geometry
-from faceplate.nodes.io import colour
-from faceplate.nodes.io.imagefile import read_image
+from faceplate.nodes.io import colour, read_image
+from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "native"))
 from tolerance import EXACT, FLOAT16, Tolerance, assert_images_close  # noqa: E402
@@ -74,7 +72,7 @@ def test_manifest_and_images_agree(shot, faceset):
 
 
 def detect_box(rgb):
-    from faceplate.nodes.facedetect.backend import get_backend
+    from faceplate.nodes.facedetect.backends import get_backend
 
     boxes = get_backend("dlib").detect(np.ascontiguousarray(rgb))
     assert boxes, "dlib finds no face in the crop"
@@ -171,12 +169,11 @@ def test_a_failure_midway_keeps_the_previous_set(shot, faceset, tmp_path):
 
 
 def test_cli_extract_and_its_errors(tmp_path, capsys):
-    from shots import Actor, render
-
     import faceplate
+    from faceplate.actions.shot_tracking import track
     from faceplate.cli import main
-    from faceplate.nodes.io.imagefile import write_image
-    from faceplate.tracking import track
+    from faceplate.nodes.io import write_image
+    from shots import Actor, render
 
     actor = Actor("astronaut", lambda f: (300 + 4 * f, 180, 1.3, 2.0 * f))
     for f in (1, 2, 3, 4):

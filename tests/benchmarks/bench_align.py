@@ -41,12 +41,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "alignedit"))
 
 from align_shots import crop_jitter, tracked_shot  # noqa: E402  (tests/alignedit/align_shots.py)
 from benchtable import print_table, row  # noqa: E402
-from shots import Actor, render  # noqa: E402
-
-from faceplate.imaging import warp_affine  # noqa: E402
+from faceplate.foundation import geometry  # noqa: E402
+from faceplate.foundation.imaging import warp_affine  # noqa: E402
 from faceplate.nodes.alignedit.align import AlignSettings, aligned_from_plate, warp_crop  # noqa: E402
 from faceplate.nodes.alignedit.template import MEAN_SHAPE  # noqa: E402
-from faceplate.nodes.facedetect import geometry  # noqa: E402
+from shots import Actor, render  # noqa: E402
 
 
 def shot_motion(frames: list[int]):

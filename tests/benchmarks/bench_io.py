@@ -18,15 +18,13 @@ import sys
 import tempfile
 import time
 
+import faceplate
 import numpy as np
 import OpenImageIO as oiio
-
 from benchtable import emit, row
-
-import faceplate
 from faceplate.nodes import Plate
 from faceplate.nodes.core import Graph
-from faceplate.nodes.io.imagefile import write_image
+from faceplate.nodes.io import write_image
 
 WIDTH, HEIGHT = 3840, 2160
 

@@ -24,10 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "jawblend"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchtable import compare, emit  # noqa: E402
-from jawblend_shots import blend_graph, rgb_of  # noqa: E402
-
+from faceplate.foundation import geometry  # noqa: E402
 from faceplate.nodes.core.node import Context  # noqa: E402
-from faceplate.nodes.facedetect import geometry  # noqa: E402
+from jawblend_shots import blend_graph, rgb_of  # noqa: E402
 
 SIZES = {"1920x1080": (1920, 1080), "3840x2160": (3840, 2160)}
 CROP = 256

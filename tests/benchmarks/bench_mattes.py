@@ -20,12 +20,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-
 from benchtable import compare, emit
-
 from faceplate import _native
-from faceplate.imaging.blend import multiband_blend
-from faceplate.imaging.matte import blur, erode_dilate, polygon_matte
+from faceplate.foundation.imaging.blend import multiband_blend
+from faceplate.foundation.imaging.matte import blur, erode_dilate, polygon_matte
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "native"))
 from matte_reference import pyramid_blend  # noqa: E402

@@ -13,7 +13,6 @@ import argparse
 import sys
 
 import numpy as np
-
 from benchtable import Skip, compare, cuda_sync, emit, require_cuda
 
 WIDTH, HEIGHT = 3840, 2160
@@ -22,10 +21,9 @@ WIDTH, HEIGHT = 3840, 2160
 def rows(quick: bool = False, repeat: int | None = None) -> list[dict]:
     require_cuda()
     import torch
-
     from faceplate import _native
-    from faceplate.imaging.blend import multiband_blend
-    from faceplate.imaging.matte import blur, erode_dilate, polygon_matte
+    from faceplate.foundation.imaging.blend import multiband_blend
+    from faceplate.foundation.imaging.matte import blur, erode_dilate, polygon_matte
 
     repeat = repeat or (3 if quick else 10)
     th = np.linspace(0, 2 * np.pi, 68, endpoint=False)

@@ -18,11 +18,9 @@ from typing import Callable
 
 import cv2
 import numpy as np
-
 from benchtable import compare, cuda_sync, emit
-
 from faceplate import _native
-from faceplate.imaging import paste_back, warp_affine
+from faceplate.foundation.imaging import paste_back, warp_affine
 
 UHD = (3840, 2160)
 

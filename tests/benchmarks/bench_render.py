@@ -20,22 +20,19 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-
-from benchtable import emit, row
-
 import faceplate
+import numpy as np
+from benchtable import emit, row
 from faceplate.nodes import Plate
-from faceplate.nodes.io.imagefile import write_image
+from faceplate.nodes.io import write_image
 
 
 def make_face_shot(folder: str, frames: int) -> faceplate.Graph:
     """Read -> FaceDetect (overlay on) -> Write over two moving faces, tracked before timing."""
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
     from bench_track import write_shot
-
-    from faceplate.graphs import default_graph
-    from faceplate.tracking import track
+    from faceplate.actions.default_graph import default_graph
+    from faceplate.actions.shot_tracking import track
 
     os.makedirs(os.path.join(folder, "plates"))
     pattern, _ = write_shot(os.path.join(folder, "plates"), (1920, 1080), list(range(1, frames + 1)))

@@ -21,14 +21,13 @@ import time
 
 import numpy as np
 import torch
-
 from benchtable import emit, row
 
 
 def train_its(name: str, batch: int, steps: int, device: str) -> tuple[float, float]:
     """(it/s of the full training step, it/s of the bare network forward + backward), interleaved."""
     from faceplate.models.swap import SwapModel, preset
-    from faceplate.models.training.swap_task import SwapOptions, SwapTrainModule
+    from faceplate.models.trainer.swap_task import SwapOptions, SwapTrainModule
 
     p = preset(name)
     module = SwapTrainModule(SwapModel(p, ["A", "B"]), SwapOptions(batch_size=batch // 2)).to(device)
@@ -72,8 +71,8 @@ def train_its(name: str, batch: int, steps: int, device: str) -> tuple[float, fl
 def onnx_ms_per_face(name: str, faces: int, repeats: int = 3) -> tuple[float, float]:
     """(ONNX Runtime ms/face, eager torch on the CPU ms/face) of the same network, interleaved."""
     from faceplate.models import runtime
-    from faceplate.models.export import _export_one
     from faceplate.models.swap import SwapInference, SwapModel, preset
+    from faceplate.models.swap.swap_export import _export_one
 
     p = preset(name)
     net = SwapInference(SwapModel(p, ["A", "B"]), "B").eval()

@@ -1,7 +1,7 @@
 """Training and rendering on a shared machine: faceplate's thread policy against one thread, same run.
 
 Training: 60 tiny-preset steps through ``faceplate train`` (the whole command, start-up included), with
-the default thread policy (:mod:`faceplate.threads`: the free cores, followed while training), with
+the default thread policy (:mod:`faceplate.foundation.threads`: the free cores, followed while training), with
 ``OMP_NUM_THREADS=1`` (the reference under load) and with ``--threads N`` (N = the usable cores: torch's own
 default, what faceplate did before the policy), each beside four other torch processes (two threads each,
 a busy loop of matmuls) and on an idle machine. Rendering: ``faceplate render -j 2`` of a tracked shot (the
@@ -108,8 +108,8 @@ def train_times(facesets, folder, steps, repeat, cases) -> dict[str, list[float]
 def make_shot(folder: str) -> str:
     """The quick demo's shot, with the default graph, tracked: a script a render's workers run models on."""
     from faceplate.cli import main
-    from faceplate.demo.shot import write_shot
-    from faceplate.demo.workflow import QUICK
+    from faceplate.actions.demo.shot import write_shot
+    from faceplate.cli.demo_workflow import QUICK
 
     write_shot(QUICK.shot, os.path.join(folder, "plates", "astronaut.####.exr"))
     here = os.getcwd()
@@ -136,7 +136,7 @@ def rows(quick: bool = False) -> list[dict]:
     sys.path.insert(0, os.path.join(HERE, "..", "neuralswap"))
     from swap_facesets import build_faceset
 
-    from faceplate.threads import usable_cores
+    from faceplate.foundation.threads import usable_cores
 
     cores = usable_cores()
     repeat = 1 if quick else 2

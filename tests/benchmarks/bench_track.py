@@ -5,7 +5,7 @@ is written as RGBA half EXR (ZIP) at 1920x1080 and 3840x2160. For each size the 
 the same run:
 
 - ``decode``: reading every frame alone (the Read node's OpenImageIO decode, no detection);
-- ``track``: :func:`faceplate.tracking.track` over the sequence, serial (``workers=1``: decode on a
+- ``track``: :func:`faceplate.actions.shot_tracking.track` over the sequence, serial (``workers=1``: decode on a
   worker thread overlapped with detection, landmarks, embeddings and linking) and parallel (one worker
   process per core pulling and detecting frames, the calling process linking them), interleaved
   ``--repeats`` times each (medians reported), with the split into pull and detect time, the parallel
@@ -39,13 +39,12 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
 
 from benchtable import print_table, row  # noqa: E402
-from shots import Actor, render  # noqa: E402
-
+from faceplate.actions.shot_tracking import available_cores, track  # noqa: E402
+from faceplate.foundation import geometry  # noqa: E402
 from faceplate.nodes.core import Graph  # noqa: E402
-from faceplate.nodes.facedetect import geometry  # noqa: E402
 from faceplate.nodes.facedetect.stabilise import stabilise  # noqa: E402
-from faceplate.nodes.io.imagefile import read_image, write_image  # noqa: E402
-from faceplate.tracking import available_cores, track  # noqa: E402
+from faceplate.nodes.io import read_image, write_image  # noqa: E402
+from shots import Actor, render  # noqa: E402
 
 
 def actors_for(width: int, height: int) -> list[Actor]:

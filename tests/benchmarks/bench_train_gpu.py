@@ -18,15 +18,13 @@ import tempfile
 
 import numpy as np
 import torch
-
 from benchtable import print_table, row
 
 
 def facesets(size: int, count: int):
     import cv2
+    from faceplate.models.trainer.faceset import FaceSet
     from skimage import data
-
-    from faceplate.models.training.faceset import FaceSet
 
     base = data.astronaut()[20:260, 130:370]  # the face, roughly centred
     rng = np.random.default_rng(0)
@@ -49,8 +47,8 @@ def facesets(size: int, count: int):
 
 def run(name: str, steps: int, amp: bool) -> tuple[float, float, int]:
     from faceplate.models.swap import preset
-    from faceplate.models.training.loop import StopTraining, Trainer, TrainOptions
-    from faceplate.models.training.swap_task import SwapOptions, SwapTask
+    from faceplate.models.trainer.loop import StopTraining, Trainer, TrainOptions
+    from faceplate.models.trainer.swap_task import SwapOptions, SwapTask
 
     p = preset(name)
     sets = facesets(p.resolution, 24)

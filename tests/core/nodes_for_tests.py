@@ -1,7 +1,6 @@
 """Small real nodes used to exercise the graph framework."""
 
 import numpy as np
-
 from faceplate.nodes import Plate
 from faceplate.nodes.core import FloatKnob, IntKnob, Node, StringKnob
 

@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
-from nodes_for_tests import Constant, Gain, Leaky, Merge
-
-from faceplate.errors import RenderError, ScriptError
+from faceplate.foundation.errors import RenderError, ScriptError
 from faceplate.nodes.core import Graph
+from nodes_for_tests import Constant, Gain, Leaky, Merge
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 import pytest
-
-from faceplate.errors import KnobError
+from faceplate.foundation.errors import KnobError
 from faceplate.nodes.core import (
     BoolKnob,
     ColourKnob,

@@ -1,11 +1,10 @@
 import json
 
 import pytest
-from nodes_for_tests import Constant, Gain, Merge
-
-from faceplate.errors import KnobError, ScriptError
+from faceplate.foundation.errors import KnobError, ScriptError
 from faceplate.nodes.core import Graph, register
 from faceplate.nodes.core.script import loads
+from nodes_for_tests import Constant, Gain, Merge
 
 for cls in (Constant, Gain, Merge):
     register(cls)

@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-from faceplate.nodes.facedetect.backend import get_backend
+from faceplate.nodes.facedetect.backends import get_backend
 
 
 @pytest.fixture(scope="session")

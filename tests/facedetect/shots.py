@@ -17,13 +17,11 @@ from collections.abc import Callable
 
 import cv2
 import numpy as np
-
-from faceplate.demo.photos import SRGB, photo_linear  # noqa: F401  (SRGB: the tests import it from here)
+from faceplate.actions.demo.photos import SRGB, photo_linear  # noqa: F401  (SRGB: the tests import it from here)
+from faceplate.foundation import geometry
 from faceplate.nodes.core import Graph, Node
-from faceplate.nodes.facedetect import geometry
 from faceplate.nodes.facedetect.node import FaceDetect
 from faceplate.nodes.plate import Plate
-
 
 
 def photo(name: str) -> np.ndarray:

@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
-from shots import Actor, photo_plate, render, warp_plate
-
-from faceplate.nodes.facedetect import geometry
+from faceplate.foundation import geometry
 from faceplate.nodes.facedetect.detect import Detector
 from faceplate.nodes.plate import Box2i, Plate
+from shots import Actor, photo_plate, render, warp_plate
 
 TOLERANCE = 0.02  # of the inter-ocular distance
 

@@ -4,8 +4,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-
-from faceplate.errors import FaceplateError
+from faceplate.foundation.errors import FaceplateError
 from faceplate.nodes.faces import METADATA_KEY, Face, Faces
 
 

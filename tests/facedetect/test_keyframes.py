@@ -2,12 +2,11 @@
 
 import numpy as np
 import pytest
-from shots import Actor, linear_motion, render
-
-from faceplate.nodes.facedetect import geometry
+from faceplate.foundation import geometry
 from faceplate.nodes.facedetect.detect import Detector
 from faceplate.nodes.facedetect.keyframes import KeyframeDetections, chunks
 from faceplate.nodes.facedetect.tracker import Tracker
+from shots import Actor, linear_motion, render
 
 
 @pytest.fixture(scope="module")

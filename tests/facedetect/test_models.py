@@ -4,8 +4,8 @@ import os
 
 import numpy as np
 import pytest
-
-from faceplate.errors import ModelError
+from faceplate.foundation.errors import ModelError
+from faceplate.foundation.files import sha256_of
 from faceplate.models import registry
 from faceplate.models.cards import CARDS, DLIB_FACE_EMBEDDING, DLIB_LANDMARKS_68, FAN_2D
 
@@ -21,7 +21,7 @@ def test_dlib_weights_are_found_without_importing_the_package_and_verified():
     for card in (DLIB_LANDMARKS_68, DLIB_FACE_EMBEDDING):
         path = registry.locate(card)
         assert os.path.dirname(path) == registry.dlib_models_folder()
-        assert registry.sha256_of(path) == card.sha256
+        assert sha256_of(path) == card.sha256
 
 
 def test_a_file_that_does_not_match_its_card_is_refused(tmp_path):
@@ -61,14 +61,13 @@ def test_fan_from_the_env_var_is_verified_against_the_card(fan_checkpoint, monke
 
 
 def test_fan_backend_wiring_with_random_weights(fan_checkpoint, dlib_backend):
-    from shots import photo_plate
-
-    from faceplate.nodes.facedetect import geometry
+    from faceplate.foundation import geometry
     from faceplate.nodes.facedetect.detect import Detector
     from faceplate.nodes.facedetect.fan_backend import FanBackend
+    from shots import photo_plate
 
-    backend = FanBackend(fan_checkpoint, sha256=registry.sha256_of(fan_checkpoint))
-    assert backend.model_digests()[FAN_2D.id] == registry.sha256_of(fan_checkpoint)
+    backend = FanBackend(fan_checkpoint, sha256=sha256_of(fan_checkpoint))
+    assert backend.model_digests()[FAN_2D.id] == sha256_of(fan_checkpoint)
     detections = Detector(backend, proxy_size=512).find(photo_plate("astronaut"))
     assert len(detections) == 1
     face = detections[0]
@@ -83,10 +82,9 @@ def test_fan_backend_wiring_with_random_weights(fan_checkpoint, dlib_backend):
 
 def test_fan_backend_refuses_a_checkpoint_that_is_not_fan(tmp_path):
     import torch
-
     from faceplate.nodes.facedetect.fan_backend import FanBackend
 
     path = str(tmp_path / "other.pth")
     torch.save({"weight": torch.zeros(3)}, path)
     with pytest.raises(ModelError, match=rf"cannot load {path}"):
-        FanBackend(path, sha256=registry.sha256_of(path))
+        FanBackend(path, sha256=sha256_of(path))

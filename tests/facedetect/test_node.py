@@ -4,13 +4,12 @@ import json
 
 import numpy as np
 import pytest
-from shots import shot_graph
-
-from faceplate.errors import RenderError, SequenceIOError
-from faceplate.nodes.faces import Faces
+from faceplate.foundation.errors import RenderError, SequenceIOError
 from faceplate.nodes.facedetect import sidecar
 from faceplate.nodes.facedetect.overlay import OVERLAY_CHANNELS
 from faceplate.nodes.facedetect.tracker import Track, TrackFrame
+from faceplate.nodes.faces import Faces
+from shots import shot_graph
 
 
 def fake_track(track_id=1, frames=range(1, 6), x=200.0):

@@ -5,16 +5,13 @@ import os
 
 import numpy as np
 import pytest
-from shots import linear_motion, shot_graph
-from shots import Actor, SRGB, render
-
-from faceplate import tracking
-from faceplate.errors import ScriptError, SequenceIOError
+from faceplate.actions import shot_tracking as tracking
+from faceplate.foundation.errors import ScriptError, SequenceIOError
 from faceplate.nodes.core import Graph
 from faceplate.nodes.facedetect.detect import Detector
 from faceplate.nodes.facedetect.display import display_quantiser
-from faceplate.nodes.io import colour
-from faceplate.nodes.io.imagefile import write_image
+from faceplate.nodes.io import colour, write_image
+from shots import SRGB, Actor, linear_motion, render, shot_graph
 
 
 def exr_graph(folder, actors, frames):

@@ -2,11 +2,9 @@
 
 import numpy as np
 import pytest
-from shots import shot_graph
-from shots import Actor
-
-from faceplate.nodes.facedetect import geometry
+from faceplate.foundation import geometry
 from faceplate.nodes.facedetect.stabilise import smooth_series, stabilise
+from shots import Actor, shot_graph
 
 
 def jitter(points):
@@ -59,7 +57,7 @@ def test_synthetic_noise_outliers_and_locks(rng):
 def moving_face_track(tmp_path_factory, dlib_backend):
     """48 frames of a face drifting, turning and scaling (a head in a 2-second move) with film-grain-like
     noise: raw tracked landmarks and the known motion."""
-    from faceplate.tracking import track
+    from faceplate.actions.shot_tracking import track
 
     def motion(f):
         return (320 + 100 * np.sin(f / 16.0), 180 + 20 * np.sin(f / 12.0), 1.3 + 0.1 * np.sin(f / 20.0),

@@ -5,11 +5,9 @@ import os
 
 import numpy as np
 import pytest
-from shots import linear_motion, shot_graph
-from shots import Actor, SRGB, photo, render
-
-from faceplate.errors import SequenceIOError
-from faceplate.tracking import track
+from faceplate.actions.shot_tracking import track
+from faceplate.foundation.errors import SequenceIOError
+from shots import SRGB, Actor, linear_motion, photo, render, shot_graph
 
 
 def centre_x(tf):
@@ -62,8 +60,7 @@ def test_empty_shot_and_empty_frames_are_fine(tmp_path):
 
 
 def test_references_name_the_tracks_of_their_person(tmp_path):
-    from faceplate.nodes.io import colour
-    from faceplate.nodes.io.imagefile import write_preview
+    from faceplate.nodes.io import colour, write_preview
     from faceplate.nodes.plate import Plate
 
     photo_path = str(tmp_path / "eileen.png")
@@ -80,14 +77,14 @@ def test_references_name_the_tracks_of_their_person(tmp_path):
 
 
 def write_exr_shot(folder, actors, frames):
-    from faceplate.nodes.io.imagefile import write_image
+    from faceplate.nodes.io import write_image
 
     for f in frames:
         write_image(render(actors, f), os.path.join(folder, f"shot.{f:04d}.exr"), pixel_type="half")
 
 
 def test_a_corrupt_frame_is_an_error_that_names_the_frame(tmp_path):
-    from faceplate.graphs import default_graph
+    from faceplate.actions.default_graph import default_graph
 
     write_exr_shot(tmp_path, [Actor("astronaut", lambda f: (320, 180, 1.3, 0.0))], [1, 2, 3])
     with open(tmp_path / "shot.0002.exr", "r+b") as f:
@@ -99,9 +96,8 @@ def test_a_corrupt_frame_is_an_error_that_names_the_frame(tmp_path):
 
 
 def test_cli_new_then_track_then_render_faces(tmp_path, capsys):
-    from faceplate.cli import main
-
     import faceplate
+    from faceplate.cli import main
 
     write_exr_shot(tmp_path, [Actor("astronaut", lambda f: (300 + 3 * f, 180, 1.3, 0.0))], [1, 2, 3, 4])
     script = str(tmp_path / "shot.json")

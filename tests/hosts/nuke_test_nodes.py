@@ -1,7 +1,6 @@
 """Small nodes for the Nuke adapter's tests: every knob type, a position that shows in the pixels."""
 
 import numpy as np
-
 from faceplate.nodes.core import (
     BoolKnob,
     ColourKnob,

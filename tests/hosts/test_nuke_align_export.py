@@ -2,18 +2,17 @@
 
 import math
 
-import numpy as np
 import nuke_test_nodes  # noqa: F401 - registers HostsAlign
+import numpy as np
 import pytest
-from nuke_test_nodes import HostsAlign
-
-from faceplate.errors import ScriptError
+from faceplate.foundation.errors import ScriptError
 from faceplate.hosts.nuke import align_export
 from faceplate.hosts.nuke.conventions import PlateSpace
 from faceplate.hosts.nuke.knob_mapping import json_value
 from faceplate.hosts.nuke.nk_parse import parse_script
 from faceplate.nodes import Plate
 from faceplate.nodes.core import Curve, Graph, Node
+from nuke_test_nodes import HostsAlign
 
 PLATE, ALIGNED = PlateSpace(64, 48), PlateSpace(32, 32)
 FRAMES = (1001, 1002, 1003, 1004)

@@ -7,15 +7,14 @@ import shlex
 import subprocess
 import sys
 
-import numpy as np
 import nuke_test_nodes  # noqa: F401 - registers HostsSpot
+import numpy as np
 import pytest
-
-from faceplate.errors import ScriptError
+from faceplate.foundation.errors import ScriptError
 from faceplate.hosts.nuke import bridge, catalog
 from faceplate.nodes import Plate
 from faceplate.nodes.core import Graph, script
-from faceplate.nodes.io.imagefile import read_image, write_image
+from faceplate.nodes.io import read_image, write_image
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 FRAMES = (1001, 1002, 1003)

@@ -8,7 +8,6 @@ import types
 
 import nuke_test_nodes  # noqa: F401 - registers HostsSpot
 import pytest
-
 from faceplate.hosts.nuke import bridge, catalog, gizmo
 
 DATA = os.path.join(os.path.dirname(__file__), "data")

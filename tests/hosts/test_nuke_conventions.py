@@ -1,8 +1,7 @@
 """Nuke <-> faceplate conventions: y axis, boxes, patterns, colour names, channels."""
 
 import pytest
-
-from faceplate.errors import ScriptError
+from faceplate.foundation.errors import ScriptError
 from faceplate.hosts.nuke import conventions
 from faceplate.hosts.nuke.conventions import PlateSpace
 

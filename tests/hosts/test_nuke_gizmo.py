@@ -4,12 +4,11 @@ import random
 
 import nuke_test_nodes  # noqa: F401 - registers HostsSpot, HostsAlign
 import pytest
-from nuke_test_nodes import HostsSpot
-
-from faceplate.errors import ScriptError
+from faceplate.foundation.errors import ScriptError
 from faceplate.hosts.nuke import catalog, gizmo, knob_mapping
 from faceplate.hosts.nuke.nk_parse import Word, parse_curve, parse_script, quote, split_words
 from faceplate.nodes.core import Curve, FloatKnob
+from nuke_test_nodes import HostsSpot
 
 CATALOG = catalog.from_registry()
 

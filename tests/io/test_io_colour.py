@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from io_images import exr_image
-
-from faceplate.errors import ColourError
-from faceplate.nodes.io import colour
-from faceplate.nodes.io.imagefile import write_preview
+from faceplate.foundation.errors import ColourError
+from faceplate.nodes.io import colour, write_preview
 from faceplate.nodes.plate import Plate
+from io_images import exr_image
 
 SRGB = "sRGB Encoded Rec.709 (sRGB)"
 

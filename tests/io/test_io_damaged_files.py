@@ -15,10 +15,9 @@ import sys
 import time
 
 import pytest
+from faceplate.foundation.errors import SequenceIOError
+from faceplate.nodes.io import image_info, read_image
 from io_images import EXR_IMAGES
-
-from faceplate.errors import SequenceIOError
-from faceplate.nodes.io.imagefile import image_info, read_image
 
 DAMAGED = os.path.join(EXR_IMAGES, "Damaged")
 NAMES = sorted(n for n in os.listdir(DAMAGED))
@@ -26,8 +25,8 @@ SECONDS_PER_FILE = 2.0
 
 _CHILD = r"""
 import json, sys, time
-from faceplate.errors import SequenceIOError
-from faceplate.nodes.io.imagefile import image_info, read_image
+from faceplate.foundation.errors import SequenceIOError
+from faceplate.nodes.io import image_info, read_image
 for path in sys.argv[1:]:
     print(json.dumps({"start": path}), flush=True)
     result = {"path": path}

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from io_images import exr_image
-
-from faceplate.errors import SequenceIOError
-from faceplate.nodes.io.imagefile import format_info, image_info, write_image
+from faceplate.foundation.errors import SequenceIOError
+from faceplate.nodes.io import format_info, image_info, write_image
 from faceplate.nodes.plate import Box2i, Plate
+from io_images import exr_image
 
 
 def test_multipart_info_lists_every_part(beachball_multipart):

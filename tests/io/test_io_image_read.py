@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import OpenImageIO as oiio
 import pytest
-from io_images import exr_image
-
-from faceplate.errors import SequenceIOError
-from faceplate.nodes.io.imagefile import read_header_metadata, read_image
+from faceplate.foundation.errors import SequenceIOError
+from faceplate.nodes.io import read_header_metadata, read_image
 from faceplate.nodes.plate import Box2i
+from io_images import exr_image
 
 
 def oiio_pixels(path: str, subimage: int = 0) -> np.ndarray:

@@ -7,12 +7,10 @@ import os
 import numpy as np
 import OpenImageIO as oiio
 import pytest
-from io_images import exr_image
-
-from faceplate.errors import SequenceIOError
-from faceplate.nodes.io import image_write
-from faceplate.nodes.io.imagefile import read_image, write_image, write_preview
+from faceplate.foundation.errors import SequenceIOError
+from faceplate.nodes.io import image_write, read_image, write_image, write_preview
 from faceplate.nodes.plate import Box2i, Plate
+from io_images import exr_image
 
 
 def assert_same_plate(a: Plate, b: Plate) -> None:
@@ -252,7 +250,7 @@ def test_a_killed_writers_leftover_is_removed_by_the_next_write(tmp_path):
     import subprocess
     import sys
 
-    from faceplate.nodes.io.image_write import _HOST
+    from faceplate.foundation.files import _HOST
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from faceplate.errors import FaceplateError, SequenceIOError
-from faceplate.nodes.io.sequence import SequencePattern, format_frame_range, parse_frame_range
+from faceplate.foundation.errors import FaceplateError, SequenceIOError
+from faceplate.foundation.frames import format_frame_range, parse_frame_range
+from faceplate.nodes.io.sequence import SequencePattern
 
 
 @pytest.mark.parametrize(

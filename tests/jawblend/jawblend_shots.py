@@ -25,14 +25,18 @@ HERE = os.path.dirname(__file__)
 for folder in ("facedetect", "occlusion", "neuralswap"):
     sys.path.insert(0, os.path.join(HERE, "..", folder))
 
+from faceplate.foundation import geometry  # noqa: E402
+from faceplate.nodes.core import Graph, Node  # noqa: E402
+from faceplate.nodes.faces import (  # noqa: E402
+    METADATA_KEY,
+    SWAP_KEY,  # noqa: E402
+    Face,
+    Faces,
+)
+from faceplate.nodes.jawblend.node import JawBlend  # noqa: E402
+from faceplate.nodes.neuralswap.node import SwapCrop, SwapCrops  # noqa: E402
 from occlusion_shots import ASTRONAUT_LANDMARKS  # noqa: E402
 from shots import Actor, photo, render  # noqa: E402
-
-from faceplate.nodes.core import Graph, Node  # noqa: E402
-from faceplate.nodes.faces import METADATA_KEY, Face, Faces  # noqa: E402
-from faceplate.nodes.facedetect import geometry  # noqa: E402
-from faceplate.nodes.jawblend.node import JawBlend  # noqa: E402
-from faceplate.nodes.neuralswap.node import SWAP_KEY, SwapCrop, SwapCrops  # noqa: E402
 
 CROP = 128
 FRAMES = list(range(1001, 1013))
@@ -84,10 +88,9 @@ class ShotFaces(Node):
 @functools.lru_cache(maxsize=2)
 def hopper_crop(size: int = CROP) -> tuple[np.ndarray, np.ndarray]:
     """Hopper's face aligned to the whole_face template: ``(rgb linear (S, S, 3), hull matte (S, S))``."""
-    from swap_facesets import photo_landmarks
-
-    from faceplate.extract import hull_matte
+    from faceplate.actions.faceset_extraction import hull_matte
     from faceplate.nodes.alignedit.align import warp_crop
+    from swap_facesets import photo_landmarks
 
     points = photo_landmarks("hopper")
     m = aligned_from_landmarks(points, size)
@@ -148,9 +151,9 @@ def rgb_of(plate):
 
 def true_face_matte(graph, frame, erode_px=4.0):
     """The face hull from the true (unjittered) landmarks, eroded: where colour errors are measured."""
-    from faceplate.extract import hull_matte  # noqa: F401  (same hull as the stand-in's matte)
-    from faceplate.imaging import erode_dilate, polygon_matte
     import cv2
+    from faceplate.actions.faceset_extraction import hull_matte  # noqa: F401  (same hull as the stand-in's matte)
+    from faceplate.foundation.imaging import erode_dilate, polygon_matte
 
     source = graph["Plate"]
     points = geometry.apply(source.actor.frame_from_sprite(frame), ASTRONAUT_LANDMARKS)

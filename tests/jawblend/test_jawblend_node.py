@@ -21,11 +21,10 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from jawblend_shots import FRAMES, blend_graph, rgb_of, true_face_matte  # noqa: E402
-
-from faceplate.errors import RenderError  # noqa: E402
-from faceplate.nodes.jawblend import colour, grain  # noqa: E402
+from faceplate.foundation.errors import RenderError  # noqa: E402
+from faceplate.nodes.jawblend import colour_match, grain  # noqa: E402
 from faceplate.nodes.jawblend.seam import seam_energy  # noqa: E402
+from jawblend_shots import FRAMES, blend_graph, rgb_of, true_face_matte  # noqa: E402
 
 
 def _face_colour(graph, node, frame):
@@ -33,7 +32,7 @@ def _face_colour(graph, node, frame):
     out = graph.render(node, frame)
     plate = graph.render(graph["Plate"], frame)
     where = true_face_matte(graph, frame)
-    return colour.oklab(rgb_of(out)[where]).mean(0), colour.oklab(rgb_of(plate)[where]).mean(0)
+    return colour_match.oklab(rgb_of(out)[where]).mean(0), colour_match.oklab(rgb_of(plate)[where]).mean(0)
 
 
 @pytest.mark.parametrize("knobs", [dict(blend="over"), dict(blend="multiband"),
@@ -53,7 +52,7 @@ def test_outside_the_final_matte_the_plate_is_bit_identical(knobs):
 
 def test_colour_match_brings_the_face_to_the_plate_colour(capsys):
     errors = {}
-    for mode in colour.MODES:
+    for mode in colour_match.MODES:
         graph, node = blend_graph(colour_match=mode, grain=0.0, blend="over")
         errors[mode] = np.mean([np.linalg.norm(np.subtract(*_face_colour(graph, node, f))) for f in FRAMES[2:6]])
     with capsys.disabled():

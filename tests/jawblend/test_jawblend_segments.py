@@ -8,9 +8,8 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+from faceplate.nodes.face_regions import SEGMENTS  # noqa: E402
 from jawblend_shots import FRAMES, blend_graph  # noqa: E402
-
-from faceplate.nodes.occlusion.regions import SEGMENTS  # noqa: E402
 
 FRAME = FRAMES[4]
 # The landmarks nearest to a segment's part of the face edge: its jaw landmarks one either side (the

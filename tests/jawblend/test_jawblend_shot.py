@@ -12,13 +12,12 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+from faceplate.cli import main  # noqa: E402
+from faceplate.nodes.core import Graph  # noqa: E402
+from faceplate.nodes.io import read_image, write_image  # noqa: E402
 from jawblend_shots import FRAMES, SIZE, ShotFaces, blend_graph, rgb_of  # noqa: E402
 from shots import render  # noqa: E402
 from swap_facesets import build_faceset  # noqa: E402
-
-from faceplate.cli import main  # noqa: E402
-from faceplate.nodes.core import Graph  # noqa: E402
-from faceplate.nodes.io.imagefile import read_image, write_image  # noqa: E402
 
 SHOT = FRAMES[:8]
 LAYERS = ("mask.face", "mask.jaw", "mask.hairline", "mask.occlusion", "swap.R", "swap.G", "swap.B")
@@ -27,7 +26,7 @@ LAYERS = ("mask.face", "mask.jaw", "mask.hairline", "mask.occlusion", "swap.R", 
 @pytest.fixture(scope="module")
 def shot(tmp_path_factory):
     """Plates of the synthetic shot as EXRs, a default script, tracked."""
-    from faceplate.tracking import track
+    from faceplate.actions.shot_tracking import track
 
     root = tmp_path_factory.mktemp("jawblend_shot")
     (root / "plates").mkdir()
@@ -47,8 +46,8 @@ def shot(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
-    from faceplate.models.export import export_swap
-    from faceplate.training import train_swap
+    from faceplate.actions.model_training import train_swap
+    from faceplate.models.swap.swap_export import export_swap
 
     root = tmp_path_factory.mktemp("jawblend_model")
     sets = {"A": build_faceset(str(root / "A"), "astronaut", "A", count=8),
@@ -118,8 +117,7 @@ def write_pictures(folder, name, plate_rgb, out, extra=()):
     """``before_after_<name>.png``: plate | [extra...] | comp around the face, twice the size, and
     ``mattes_<name>.png``: the plate with mask.face (red), mask.jaw (green), mask.hairline (blue)."""
     import cv2
-
-    from faceplate.models.training.preview import write_png
+    from faceplate.models.trainer.preview import write_png
     from faceplate.nodes.io import colour
 
     def srgb(x):

@@ -4,10 +4,9 @@ import sys
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper
-
-from faceplate.errors import ModelError
+from faceplate.foundation.errors import ModelError
 from faceplate.models import runtime
+from onnx import TensorProto, helper
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""faceplate.imaging.blend against an OpenCV pyrDown/pyrUp Laplacian blend (see matte_reference.py)."""
+"""faceplate.foundation.imaging.blend against an OpenCV pyrDown/pyrUp Laplacian blend (see matte_reference.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+from faceplate.foundation.errors import NativeError  # noqa: E402
+from faceplate.foundation.imaging.blend import multiband_blend  # noqa: E402
 from matte_reference import assert_close, pyramid_blend  # noqa: E402
-
-from faceplate.errors import NativeError  # noqa: E402
-from faceplate.imaging.blend import multiband_blend  # noqa: E402
 
 
 def images(h, w, c, seed=0):

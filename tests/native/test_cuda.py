@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from faceplate import _native
+from faceplate.foundation.errors import NativeError
+from faceplate.foundation.imaging import paste_back, warp_affine, warp_perspective
 from native_cases import AFFINE, OUT_SIZE, PERSPECTIVE, smooth_image
 from test_paste_back import AFFINE as PASTE_AFFINE
 from test_paste_back import PERSPECTIVE as PASTE_PERSPECTIVE
 from test_paste_back import face_and_matte
 from tolerance import CUDA_PARITY, CUDA_PARITY_NEAREST, FLOAT16, FLOAT16_NEAREST, assert_images_close
-
-from faceplate import _native
-from faceplate.errors import NativeError
-from faceplate.imaging import paste_back, warp_affine, warp_perspective
 
 torch = pytest.importorskip("torch")
 needs_cuda = pytest.mark.skipif(

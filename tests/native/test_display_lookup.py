@@ -3,7 +3,6 @@ each value, NaN and infinities included."""
 
 import numpy as np
 import pytest
-
 from faceplate import _native
 from faceplate.nodes.facedetect.display import display_quantiser
 from faceplate.nodes.io import colour

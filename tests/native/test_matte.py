@@ -1,4 +1,4 @@
-"""faceplate.imaging.matte against numpy / OpenCV references (tolerances: matte_reference.py)."""
+"""faceplate.foundation.imaging.matte against numpy / OpenCV references (tolerances: matte_reference.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+from faceplate import _native  # noqa: E402
+from faceplate.foundation.errors import NativeError  # noqa: E402
+from faceplate.foundation.imaging.matte import blur, erode_dilate, polygon_matte  # noqa: E402
 from matte_reference import (  # noqa: E402
     assert_close,
     circle,
@@ -18,10 +21,6 @@ from matte_reference import (  # noqa: E402
     feather_at_centres,
     nearest_on_contour,
 )
-
-from faceplate import _native  # noqa: E402
-from faceplate.errors import NativeError  # noqa: E402
-from faceplate.imaging.matte import blur, erode_dilate, polygon_matte  # noqa: E402
 
 STAR = np.array(
     [[32 + (24 if k % 2 == 0 else 11) * np.cos(k * np.pi / 7 + 0.1), 31.3 + (24 if k % 2 == 0 else 11) * np.sin(k * np.pi / 7 + 0.1)] for k in range(14)]

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from faceplate import _native
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -109,7 +108,7 @@ def test_bad_device_arguments():
 
 
 def test_python_layer_runs_torch_cuda_arrays_on_the_twins():
-    from faceplate.imaging import blur, erode_dilate, multiband_blend, polygon_matte
+    from faceplate.foundation.imaging import blur, erode_dilate, multiband_blend, polygon_matte
 
     rng = np.random.default_rng(3)
     x = rng.random((64, 80, 3), dtype=np.float32)

@@ -1,15 +1,14 @@
-"""faceplate.imaging.paste_back (CPU): reference agreement, footprint-only writes, bad input."""
+"""faceplate.foundation.imaging.paste_back (CPU): reference agreement, footprint-only writes, bad input."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import reference
-from native_cases import smooth_image, similarity
+from faceplate.foundation.errors import NativeError
+from faceplate.foundation.imaging import paste_back
+from native_cases import similarity, smooth_image
 from tolerance import EXACT, NEAREST, assert_images_close
-
-from faceplate.errors import NativeError
-from faceplate.imaging import paste_back
 
 SENTINEL = np.float32(-3.25)  # out of the images' [0, 1] range, exactly representable
 

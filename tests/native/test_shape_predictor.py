@@ -4,12 +4,11 @@ import dlib
 import matplotlib.cbook
 import numpy as np
 import pytest
-from PIL import Image
-from skimage import data
-
 from faceplate import _native
 from faceplate.models import registry
 from faceplate.models.cards import DLIB_LANDMARKS_68
+from PIL import Image
+from skimage import data
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""faceplate.imaging.warp_affine / warp_perspective (CPU) against the float64 reference and OpenCV."""
+"""faceplate.foundation.imaging.warp_affine / warp_perspective (CPU) against the float64 reference and OpenCV."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ import cv2
 import numpy as np
 import pytest
 import reference
-from native_cases import AFFINE, OUT_SIZE, PERSPECTIVE, smooth_image, similarity
+from faceplate.foundation.errors import NativeError
+from faceplate.foundation.imaging import warp_affine, warp_perspective
+from native_cases import AFFINE, OUT_SIZE, PERSPECTIVE, similarity, smooth_image
 from tolerance import EXACT, FLOAT16, FLOAT16_NEAREST, NEAREST, OPENCV, OPENCV_NEAREST, assert_images_close, compare
-
-from faceplate.errors import NativeError
-from faceplate.imaging import warp_affine, warp_perspective
 
 FILTERS = ["nearest", "bilinear", "bicubic"]
 BORDERS = ["constant", "edge", "transparent"]

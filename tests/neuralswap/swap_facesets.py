@@ -1,15 +1,15 @@
 """Small face-sets built from the two real photos, in the format ``faceplate extract`` writes.
 
 Not in conftest.py (``from conftest import`` collides across test folders). The sets come from
-:func:`faceplate.demo.facesets.write_photo_faceset` (each face the photo aligned to the ``whole_face``
+:func:`faceplate.actions.demo.facesets.write_photo_faceset` (each face the photo aligned to the ``whole_face``
 template with its own small rotation, scale, shift and exposure, like the frames of a short shot).
 """
 
 from __future__ import annotations
 
 # Re-exported: the tests import them from here.
-from faceplate.demo.facesets import aligned_from_photo, photo_landmarks, write_photo_faceset  # noqa: F401
-from faceplate.demo.photos import photo_srgb  # noqa: F401
+from faceplate.actions.demo.facesets import aligned_from_photo, photo_landmarks, write_photo_faceset  # noqa: F401
+from faceplate.actions.demo.photos import photo_srgb  # noqa: F401
 
 
 def build_faceset(folder: str, name: str, identity: str, count: int = 24, size: int = 64, seed: int = 0) -> str:

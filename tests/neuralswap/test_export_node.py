@@ -10,15 +10,15 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from swap_facesets import aligned_from_photo, build_faceset, photo_landmarks, photo_srgb  # noqa: E402
-
-from faceplate.models.export import PARITY_TOLERANCE, export_swap, parity  # noqa: E402
-from faceplate.models.registry import sha256_of  # noqa: E402
+from faceplate.actions.model_training import train_swap  # noqa: E402
+from faceplate.foundation.files import sha256_of  # noqa: E402
+from faceplate.models.onnx_parity import parity
+from faceplate.models.swap.swap_export import PARITY_TOLERANCE, export_swap  # noqa: E402
 from faceplate.nodes.core import Graph, Node, register  # noqa: E402
 from faceplate.nodes.faces import METADATA_KEY, Face, Faces  # noqa: E402
 from faceplate.nodes.neuralswap.node import NeuralSwap, parse_identity_map  # noqa: E402
 from faceplate.nodes.plate import Plate  # noqa: E402
-from faceplate.training import train_swap  # noqa: E402
+from swap_facesets import aligned_from_photo, build_faceset, photo_landmarks, photo_srgb  # noqa: E402
 
 register(NeuralSwap)
 
@@ -88,7 +88,7 @@ def test_export_writes_verified_files_and_cards(exported):
 
 def test_onnx_matches_torch_on_real_faces(exported):
     from faceplate.models.swap import SwapInference
-    from faceplate.training import load_swap_model
+    from faceplate.models.swap.trained import load_swap_model
 
     folder, index_path = exported
     face = photo_srgb("hopper")

@@ -13,9 +13,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from swap_facesets import build_faceset  # noqa: E402
-
 from faceplate.cli import main  # noqa: E402
+from swap_facesets import build_faceset  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -122,9 +121,9 @@ def test_distributed_two_gloo_processes(facesets, tmp_path):
         return done
 
     # The two ranks draw different samples for the same step (a rank's batch is seeded by (seed, step, rank)).
+    from faceplate.actions.model_training import load_identities
     from faceplate.models.swap import preset
-    from faceplate.models.training.swap_task import SwapTask
-    from faceplate.training import load_identities
+    from faceplate.models.trainer.swap_task import SwapTask
 
     task = SwapTask(load_identities(facesets), preset("tiny"), seed=1)
     (r0,), (r1,) = (list(task.batches(0, 1, rank, 2)) for rank in (0, 1))

@@ -9,13 +9,13 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from swap_facesets import build_faceset  # noqa: E402
-
-from faceplate.errors import FaceplateError  # noqa: E402
+from faceplate.actions.model_training import load_identities, train_swap  # noqa: E402
+from faceplate.foundation.errors import FaceplateError  # noqa: E402
 from faceplate.models.swap import SwapModel, preset  # noqa: E402
-from faceplate.models.training.loop import StopTraining  # noqa: E402
-from faceplate.models.training.swap_task import SwapTask  # noqa: E402
-from faceplate.training import load_identities, load_swap_model, train_swap  # noqa: E402
+from faceplate.models.swap.trained import load_swap_model  # noqa: E402
+from faceplate.models.trainer.loop import StopTraining  # noqa: E402
+from faceplate.models.trainer.swap_task import SwapTask  # noqa: E402
+from swap_facesets import build_faceset  # noqa: E402
 
 # Trained vs untrained reconstruction PSNR, tiny preset, 400 steps (200 per stage), seed 0: measured
 # 10.71 -> 17.47 dB (+6.8 dB) in 34 s on 2 idle cores. Before the init and fade fixes: +1.5 dB after 200 steps.
@@ -167,7 +167,6 @@ def test_swap_moves_identity_embedding_toward_target(facesets, trained):
     """A's faces redrawn by B's decoder are closer (dlib 128-D embedding, Euclidean) to B's real faces than
     A's own reconstructions are: a relative measure, so it holds at 64 px."""
     import numpy as np
-
     from faceplate.nodes.facedetect.dlib_backend import DlibBackend
 
     folder, _ = trained
@@ -193,7 +192,7 @@ def test_losses_are_fp32_under_mixed_precision():
     """Under bf16 autocast (the trainer's CUDA path; CPU autocast runs the same code) the loss terms match
     the fp32 ones. Late in training the prediction is close to the target, where SSIM's variances
     (E[x²] - E[x]²) cancel: computed in bf16 the DSSIM came out 0.097 against 0.027 in fp32."""
-    from faceplate.models.training.swap_task import SwapOptions, SwapTrainModule
+    from faceplate.models.trainer.swap_task import SwapOptions, SwapTrainModule
 
     torch.manual_seed(0)
     p = preset("tiny")

@@ -3,7 +3,7 @@
 Not in conftest.py (``from conftest import`` collides across test folders).
 
 Held out from training, by construction: the shapes here (stars, rounded boxes, the silhouette of
-``skimage.data.horse``, rings) are drawn by nothing in ``faceplate.models.training.occluders``, and
+``skimage.data.horse``, rings) are drawn by nothing in ``faceplate.models.trainer.occluders``, and
 the textures come from ``skimage.data.coffee``, ``chelsea`` and ``rocket``, which the trainer never
 reads (``occluders.HELD_OUT_PHOTOS``; a test checks they are not in ``TRAINING_PHOTOS``).
 
@@ -19,19 +19,17 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys  # noqa: E402
 
 import cv2
 import numpy as np
-from occlusion_shots import ASTRONAUT_LANDMARKS
-
+from faceplate.foundation import geometry
 from faceplate.nodes.core import Graph, Node
 from faceplate.nodes.faces import METADATA_KEY, Face, Faces
-from faceplate.nodes.facedetect import geometry
 from faceplate.nodes.io import colour
 from faceplate.nodes.occlusion.node import OcclusionMask
 from faceplate.nodes.plate import Plate
-
-import sys  # noqa: E402
+from occlusion_shots import ASTRONAUT_LANDMARKS
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
 from shots import Actor, render  # noqa: E402
@@ -193,8 +191,8 @@ def graph_of(source: HeldOutShot, frames, **knobs) -> tuple[Graph, OcclusionMask
 
 def write_faceset(folder: str, source: HeldOutShot, frames, size: int = MODEL_SIZE) -> str:
     """The shot's own face-set (what ``faceplate extract`` writes): its faces at ``frames``, as rendered."""
-    from faceplate.extract import hull_matte
-    from faceplate.models.training.preview import write_png
+    from faceplate.actions.faceset_extraction import hull_matte
+    from faceplate.models.trainer.preview import write_png
 
     graph = Graph(frame_range=(min(frames), max(frames)))
     graph.add(source)

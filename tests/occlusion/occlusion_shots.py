@@ -14,13 +14,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
 
-from shots import Actor, render  # noqa: E402
-
+from faceplate.foundation import geometry  # noqa: E402
 from faceplate.nodes.core import Graph, Node  # noqa: E402
 from faceplate.nodes.faces import METADATA_KEY, Face, Faces  # noqa: E402
-from faceplate.nodes.facedetect import geometry  # noqa: E402
 from faceplate.nodes.occlusion.node import OcclusionMask  # noqa: E402
-
+from shots import Actor, render  # noqa: E402
 
 # dlib's 68 landmarks of the astronaut sprite (shots.SPRITES["astronaut"]: 170 px square), pixel centres +0.5.
 ASTRONAUT_LANDMARKS = np.array([

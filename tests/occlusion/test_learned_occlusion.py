@@ -7,13 +7,13 @@ import subprocess
 
 import numpy as np
 import pytest
-from occlusion_heldout import HeldOutShot, graph_of, occlusion_iou, region_mask
-
-from faceplate.errors import ModelError, RenderError
+from faceplate.foundation.errors import ModelError, RenderError
+from faceplate.foundation.files import sha256_of
 from faceplate.models import registry
 from faceplate.nodes.occlusion.learned import OcclusionModel
 from faceplate.nodes.occlusion.node import OcclusionMask
 from faceplate.nodes.occlusion.preview import overlay, write_png
+from occlusion_heldout import HeldOutShot, graph_of, occlusion_iou, region_mask
 
 LOOK = os.environ.get("FACEPLATE_LOOK_DIR", "")  # set to keep the overlay pictures (e.g. /tmp/occlusion_look)
 FRAMES = (1001, 1040)
@@ -46,7 +46,7 @@ def test_the_node_uses_the_shipped_default_occluder_by_default():
     path = registry.default_occluder()
     model = OcclusionModel(path)
     assert model.size == 128 and model.colour_space == "sRGB Encoded Rec.709 (sRGB)"
-    assert model.card["sha256"] == registry.sha256_of(path)
+    assert model.card["sha256"] == sha256_of(path)
     assert os.path.getsize(path) + os.path.getsize(path.replace(".onnx", ".pt")) < 2 * 1024 * 1024
     assert "astronaut" in model.card["training"]["description"] and "public domain" in model.card["licence"]
 
@@ -185,7 +185,7 @@ def test_flicker_before_and_after_temporal_smoothing():
 
 
 def test_faceplate_new_puts_occlusionmask_with_the_default_occluder_after_alignedit(tmp_path):
-    from faceplate.graphs import default_graph
+    from faceplate.actions.default_graph import default_graph
 
     graph = default_graph(str(tmp_path / "shot.json"), plate="plates/sh010.####.exr", frame_range=(1001, 1010))
     types = [n.type_name for n in graph]

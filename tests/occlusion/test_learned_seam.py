@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
-from occlusion_shots import ASTRONAUT_LANDMARKS, FRAMES, shot
-
-from faceplate.errors import ModelError, RenderError
-from faceplate.nodes.facedetect import geometry
+from faceplate.foundation import geometry
+from faceplate.foundation.errors import ModelError, RenderError
 from faceplate.nodes.occlusion.learned import OcclusionModel
+from occlusion_shots import ASTRONAUT_LANDMARKS, FRAMES, shot
 
 onnx = pytest.importorskip("onnx")
 

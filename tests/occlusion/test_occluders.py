@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-from faceplate.models.training import occluders
+from faceplate.models.trainer import occluders
 
 
 @pytest.fixture(scope="module")

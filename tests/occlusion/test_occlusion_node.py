@@ -2,14 +2,13 @@
 
 import numpy as np
 import pytest
-from occlusion_shots import ASTRONAUT_LANDMARKS, FRAMES, SIZE, shot
-
-from faceplate.errors import KnobError, RenderError
-from faceplate.imaging import warp_affine
+from faceplate.foundation import geometry
+from faceplate.foundation.errors import KnobError, RenderError
+from faceplate.foundation.imaging import warp_affine
 from faceplate.nodes.faces import METADATA_KEY, Faces
-from faceplate.nodes.facedetect import geometry
 from faceplate.nodes.occlusion.node import OcclusionMask
 from faceplate.nodes.occlusion.preview import overlay, write_png
+from occlusion_shots import ASTRONAUT_LANDMARKS, FRAMES, SIZE, shot
 
 LAYERS = ["mask.face", "mask.jaw", "mask.hairline", "mask.eyes", "mask.mouth"]
 

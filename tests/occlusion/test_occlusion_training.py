@@ -11,11 +11,10 @@ import time
 import cv2
 import numpy as np
 import pytest
+from faceplate.foundation.errors import FaceplateError
+from faceplate.models.trainer.corrections import CorrectionError, find_corrections, load_corrections
+from faceplate.models.trainer.faceset import load_faceset
 from occlusion_heldout import MODEL_SIZE, SIZE, HeldOutShot, graph_of, occlusion_iou, write_faceset
-
-from faceplate.errors import FaceplateError
-from faceplate.models.training.corrections import CorrectionError, find_corrections, load_corrections
-from faceplate.models.training.faceset import load_faceset
 
 CLEAN_FRAMES = list(range(1001, 1041, 2))  # the face-set: the shot's faces at odd frames, without occluders
 EVAL_FRAMES = list(range(1002, 1041, 5))  # even frames (none in the face-set), each inside an occluder's block
@@ -37,8 +36,7 @@ def evaluation():
 
 def _train(faceset, out, steps, **kwargs):
     import torch
-
-    from faceplate.training import export_occlusion_model, train_occlusion
+    from faceplate.actions.model_training import export_occlusion_model, train_occlusion
 
     torch.set_num_threads(2)
     began = time.perf_counter()
@@ -89,7 +87,8 @@ def test_full_per_shot_training_reaches_iou_0_8(faceset, evaluation, tmp_path):
 
 
 def test_export_writes_onnx_card_and_weights_that_match(faceset, tmp_path):
-    from faceplate.models.registry import occlusion_model, sha256_of
+    from faceplate.foundation.files import sha256_of
+    from faceplate.models.registry import occlusion_model
 
     _, path, _ = _train(faceset, tmp_path / "model", 2, preset="tiny", init="none")
     _, card = occlusion_model(path)
@@ -103,7 +102,7 @@ def test_export_writes_onnx_card_and_weights_that_match(faceset, tmp_path):
 
 
 def _matte(path, size=SIZE, value=1.0):
-    from faceplate.models.training.preview import write_png
+    from faceplate.models.trainer.preview import write_png
 
     matte = np.zeros((size[1], size[0], 3), np.float32)
     cv2.circle(matte, (200, 160), 40, (value,) * 3, -1)
@@ -147,7 +146,7 @@ def test_no_corrections_found_and_unreadable_ones_are_clear(tmp_path):
     with pytest.raises(CorrectionError, match="no correction mattes found"):
         find_corrections(str(tmp_path))
     (tmp_path / "occ.1003.png").write_bytes(b"not a png")
-    from faceplate.models.training.corrections import read_matte
+    from faceplate.models.trainer.corrections import read_matte
 
     with pytest.raises(CorrectionError, match=r"occ\.1003\.png: cannot be read"):
         read_matte(str(tmp_path / "occ.1003.png"))
@@ -158,7 +157,7 @@ def test_training_with_corrections_weights_them(faceset, evaluation, tmp_path):
     graph, node, source = evaluation
     corrected = HeldOutShot("Plate", occluded=CLEAN_FRAMES[:2], seed=3)
     for frame in CLEAN_FRAMES[:2]:
-        from faceplate.models.training.preview import write_png
+        from faceplate.models.trainer.preview import write_png
 
         write_png(str(tmp_path / f"occ.{frame}.png"), np.repeat(corrected.truth(frame)[..., None], 3, 2))
     result, path, _ = _train(faceset, tmp_path / "model", 2, preset="tiny", init="none",
@@ -205,7 +204,7 @@ def test_cli_bad_corrections_exit_2_naming_the_file(faceset, tmp_path, capsys):
 
 
 def test_init_of_another_architecture_is_a_clear_error(faceset, tmp_path):
-    from faceplate.training import train_occlusion
+    from faceplate.actions.model_training import train_occlusion
 
     with pytest.raises(FaceplateError, match=r"--init default: .* preset 'tiny' .*--init none"):
         train_occlusion([faceset], str(tmp_path / "m"), preset="tiny", init="default", steps=1, progress=False)

@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
+from faceplate.nodes import face_regions as regions
+from faceplate.nodes.face_regions import SEGMENTS, LandmarkError, RegionSettings, face_regions
 from occlusion_shots import ASTRONAUT_LANDMARKS
-
-from faceplate.nodes.occlusion import regions
-from faceplate.nodes.occlusion.regions import SEGMENTS, LandmarkError, RegionSettings, face_regions
 
 
 def test_every_region_is_a_closed_feathered_contour():

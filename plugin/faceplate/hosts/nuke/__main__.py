@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from faceplate.errors import FaceplateError
+from faceplate.foundation.errors import FaceplateError
+from faceplate.hosts.nuke.gizmo import install as write_folder
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,7 +16,6 @@ def main(argv: list[str] | None = None) -> int:
     install = sub.add_parser("install", help="write init.py, menu.py, one .gizmo per node and the node catalogue")
     install.add_argument("folder", help="the folder to add to NUKE_PATH")
     args = parser.parse_args(argv)
-    from faceplate.hosts.nuke.gizmo import install as write_folder
 
     try:
         written = write_folder(args.folder)

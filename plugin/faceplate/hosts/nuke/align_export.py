@@ -25,10 +25,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from faceplate.errors import FaceplateError, ScriptError
+from faceplate.cli.render_command import frames_to_render
+from faceplate.foundation.errors import FaceplateError, ScriptError
 from faceplate.hosts.nuke.conventions import PlateSpace
 from faceplate.hosts.nuke.knob_mapping import component_text
 from faceplate.hosts.nuke.nk_parse import braced, number, quote
+from faceplate.nodes.core import Graph
+from faceplate.nodes.faces import METADATA_KEY
 
 SKEW_TOLERANCE = 1e-6
 
@@ -125,8 +128,6 @@ def corner_pin_node(matrices: Mapping[int, np.ndarray], *, width: float, height:
 
 def alignments(graph, node: str, track_id: int, frames) -> dict[int, np.ndarray]:
     """``aligned_from_plate`` (3x3) of track ``track_id`` at each frame where ``node``'s faces carry one."""
-    from faceplate.nodes.faces import METADATA_KEY
-
     out = {}
     for frame in frames:
         faces = graph.render(node, frame).metadata.get(METADATA_KEY)
@@ -152,10 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", required=True, help="the .nk text to write")
     args = parser.parse_args(argv)
     try:
-        import faceplate
-        from faceplate.commands.render import frames_to_render
-
-        graph = faceplate.Graph.load(args.script)
+        graph = Graph.load(args.script)
         frames = frames_to_render(graph, args.frames, args.script)
         found = alignments(graph, args.node, args.track, frames)
         if not found:

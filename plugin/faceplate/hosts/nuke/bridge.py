@@ -37,7 +37,8 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-from faceplate.errors import ScriptError
+from faceplate.foundation.errors import ScriptError
+from faceplate.foundation.files import write_text
 from faceplate.hosts.nuke import conventions
 from faceplate.hosts.nuke.catalog import RENDER
 from faceplate.hosts.nuke.knob_mapping import json_value, nuke_name
@@ -229,11 +230,7 @@ def save(prepared: Prepared) -> str:
     """Writes the faceplate script (atomically) and makes the work folders; returns the script's path."""
     for folder in (prepared.workdir, os.path.dirname(prepared.output), os.path.dirname(prepared.log_path(RENDER))):
         os.makedirs(folder, exist_ok=True)
-    tmp = f"{prepared.script_path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(prepared.script, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, prepared.script_path)
+    write_text(prepared.script_path, json.dumps(prepared.script, indent=2) + "\n")
     return prepared.script_path
 
 

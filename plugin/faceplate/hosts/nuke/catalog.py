@@ -12,7 +12,8 @@ import json
 import os
 from typing import Any
 
-from faceplate.errors import ScriptError
+from faceplate.foundation.errors import ScriptError
+from faceplate.nodes.core.node_types import node_types
 
 FORMAT = "faceplate-nuke-catalog"
 VERSION = 1
@@ -43,8 +44,6 @@ def entry(cls: type) -> dict[str, Any]:
 
 def from_registry() -> dict[str, dict[str, Any]]:
     """Every registered node type except the host-native ones, in toolbar order."""
-    from faceplate.nodes.core.registry import node_types
-
     types = {name: cls for name, cls in node_types().items() if name not in HOST_NATIVE}
     return {name: entry(types[name]) for name in toolbar_order(types)}
 

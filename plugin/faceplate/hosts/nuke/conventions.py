@@ -31,7 +31,7 @@ import os
 import re
 from collections.abc import Mapping
 
-from faceplate.errors import ScriptError
+from faceplate.foundation.errors import ScriptError
 
 # -- coordinates ---------------------------------------------------------------------------------------
 

@@ -37,7 +37,8 @@ import inspect
 import os
 from typing import Any
 
-from faceplate.errors import ScriptError
+from faceplate.foundation.errors import ScriptError
+from faceplate.foundation.version import __version__
 from faceplate.hosts.nuke import catalog as catalog_io
 from faceplate.hosts.nuke import conventions
 from faceplate.hosts.nuke.knob_mapping import declaration, knob_from_user_knob, nuke_name, value_text
@@ -187,8 +188,6 @@ def install(folder: str, catalog: dict[str, dict[str, Any]] | None = None) -> li
     Regenerate it after upgrading faceplate or adding node plugins: the gizmos follow the nodes' knobs.
     Gizmos of node types that no longer exist are removed. Returns the files written.
     """
-    from faceplate import __version__
-
     catalog = catalog_io.from_registry() if catalog is None else catalog
     gizmos = os.path.join(folder, GIZMO_FOLDER)
     os.makedirs(gizmos, exist_ok=True)

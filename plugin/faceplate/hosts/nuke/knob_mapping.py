@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from faceplate.errors import KnobError
+from faceplate.foundation.errors import KnobError
 from faceplate.hosts.nuke.nk_parse import CurveKey, UserKnob, Word, braced, is_curve, number, parse_curve, quote
 
 # faceplate knob type -> (Nuke user-knob type id, Nuke Python class)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from faceplate.errors import ScriptError
+from faceplate.foundation.errors import ScriptError
 
 # Characters that may stay bare in a word; anything else is double-quoted.
 _BARE = re.compile(r"^[A-Za-z0-9_.+\-/:#%@,=]+$")

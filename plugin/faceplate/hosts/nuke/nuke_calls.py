@@ -16,7 +16,7 @@ import subprocess
 import threading
 from typing import Any
 
-from faceplate.errors import FaceplateError
+from faceplate.foundation.errors import FaceplateError
 from faceplate.hosts.nuke import bridge, gizmo
 from faceplate.hosts.nuke import catalog as catalog_io
 from faceplate.hosts.nuke.knob_mapping import nuke_name

@@ -1,5 +1,0 @@
-"""Training: a generic loop (:mod:`.loop`, :mod:`.checkpoint`, :mod:`.curves`, :mod:`.preview`, :mod:`.losses`,
-:mod:`.augment`) that any faceplate model reuses, and the swap model's task (:mod:`.faceset`, :mod:`.swap_task`).
-
-The public entry point is :func:`faceplate.training.train_swap` (``faceplate train``).
-"""

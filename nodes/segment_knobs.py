@@ -1,0 +1,37 @@
+"""The per-segment knobs of the face edge, shared by OcclusionMask and JawBlend.
+
+Segments are :data:`faceplate.nodes.face_regions.SEGMENTS`; lengths are in :data:`FACE_SIZE_UNITS`
+(see :func:`faceplate.nodes.face_regions.face_size`).
+"""
+
+from __future__ import annotations
+
+from faceplate.nodes.core import FloatKnob
+from faceplate.nodes.face_regions import SEGMENTS
+
+FACE_SIZE_UNITS = "percent of the face size (the mean of its width, landmarks 0-16, and height, nose bridge to chin)"
+SEGMENT_WHERE = {
+    "cheek_left": "the cheek on the image's left (landmarks 0-3, the subject's right)",
+    "jaw_left": "the jaw on the image's left (landmarks 3-6)",
+    "chin": "the chin (landmarks 6-10)",
+    "jaw_right": "the jaw on the image's right (landmarks 10-13)",
+    "cheek_right": "the cheek on the image's right (landmarks 13-16)",
+    "hairline": "the top edge: the hairline estimate (extended face) or the brows (hull)",
+}
+
+
+def segment_knobs(erode: str | None = None) -> tuple[FloatKnob, ...]:
+    """``<segment>_offset`` and ``<segment>_feather`` for every segment, with ``<segment>_erode`` between
+    them when ``erode`` names what the erosion acts on (e.g. "the combined matte")."""
+    knobs = []
+    for segment in SEGMENTS:
+        where = SEGMENT_WHERE[segment]
+        knobs.append(FloatKnob(f"{segment}_offset", 0.0, f"Moves the face edge along {where} outward (> 0) or "
+                                                          f"inward (< 0), in {FACE_SIZE_UNITS}", min=-25.0, max=25.0))
+        if erode is not None:
+            knobs.append(FloatKnob(f"{segment}_erode", 0.0, f"Erodes (< 0) or dilates (> 0) {erode} along {where}, "
+                                                             f"by a distance, in {FACE_SIZE_UNITS}",
+                                   min=-25.0, max=25.0))
+        knobs.append(FloatKnob(f"{segment}_feather", 4.0, f"Width of the soft edge along {where}, centred on the "
+                                                           f"edge, in {FACE_SIZE_UNITS}", min=0.0, max=50.0))
+    return tuple(knobs)

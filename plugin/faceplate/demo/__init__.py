@@ -1,2 +1,0 @@
-"""``faceplate demo``: a synthetic scene-linear shot made from the real photos available offline, run
-through the whole workflow (see :mod:`faceplate.demo.workflow`)."""
