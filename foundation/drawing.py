@@ -1,9 +1,13 @@
-"""Drawing labels into images of any dtype (thumbnails, contact sheets, preview grids)."""
+"""Pictures for people to look at: labels drawn into images of any dtype, and 8-bit PNG files."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
+import OpenImageIO as oiio
+
+from faceplate.foundation.errors import SequenceIOError
+from faceplate.foundation.files import atomic_path
 
 
 def put_text(canvas: np.ndarray, text: str, origin: tuple[int, int], scale: float, colour, thickness: int) -> None:
@@ -23,3 +27,21 @@ def put_text(canvas: np.ndarray, text: str, origin: tuple[int, int], scale: floa
     m = mask[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0, None].astype(np.float32) / 255.0
     region = canvas[ys, xs]
     region[...] = region * (1.0 - m) + np.asarray(colour, np.float32)[: canvas.shape[2]] * m
+
+
+def write_png(path: str, picture: np.ndarray) -> str:
+    """Writes an ``(H, W, C)`` picture as an 8-bit PNG, atomically; returns ``path``.
+
+    ``picture``: uint8, or float display-referred values in [0, 1] (clipped, rounded).
+    """
+    if picture.dtype != np.uint8:
+        picture = np.clip(np.asarray(picture, np.float64) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    pixels = np.ascontiguousarray(picture)
+    with atomic_path(path) as temp:
+        out = oiio.ImageOutput.create("png")
+        spec = oiio.ImageSpec(pixels.shape[1], pixels.shape[0], pixels.shape[2] if pixels.ndim == 3 else 1, "uint8")
+        if out is None or not out.open(temp, spec):
+            raise SequenceIOError(f"cannot write the picture: {oiio.geterror()}", path=path)
+        out.write_image(pixels)
+        out.close()
+    return path

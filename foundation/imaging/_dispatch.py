@@ -40,7 +40,7 @@ def _stream_of(obj: Any) -> int:
     return 0
 
 
-def _new_like(obj: Any, shape: tuple[int, ...], zero: bool) -> Any | None:
+def _new_like(obj: Any, shape: tuple[int, ...], zero: bool) -> Any:
     """A new device array of obj's framework, dtype and device; None for other frameworks."""
     framework = type(obj).__module__.split(".")[0]
     if framework == "torch":

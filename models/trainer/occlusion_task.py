@@ -28,7 +28,7 @@ from faceplate.models.trainer import augment, occluders
 from faceplate.models.trainer.corrections import Correction
 from faceplate.models.trainer.faceset import FaceSet
 from faceplate.models.trainer.loop import ignore_interrupts
-from faceplate.models.trainer.preview import write_grid
+from faceplate.models.trainer.preview_grid import write_grid
 from torch import nn
 
 AUGMENT = augment.AugmentOptions(rotate=8.0, scale=0.08, shift=0.05, flip=0.5, warp=0.0, exposure=0.6, colour=0.08,

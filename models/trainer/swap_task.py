@@ -26,7 +26,7 @@ from faceplate.models.trainer import augment
 from faceplate.models.trainer.faceset import FaceSet
 from faceplate.models.trainer.loop import ignore_interrupts
 from faceplate.models.trainer.losses import masked_dssim, masked_l1, psnr
-from faceplate.models.trainer.preview import write_grid
+from faceplate.models.trainer.preview_grid import write_grid
 from torch import nn
 
 

@@ -13,12 +13,14 @@ void bind_composite(py::module_& m) {
         if (!dst.writeable()) throw py::value_error("dst: array is read-only");
         for (int i = 0; i < 3; ++i) {
           if (dst.shape(i) != src.shape(i)) {
-            throw py::value_error("src and dst must have the same shape, got dst " + describe(dst) + " and src " + describe(src));
+            throw py::value_error("src and dst must have the same shape, got dst " + describe(dst) + " and src " +
+                                  describe(src));
           }
         }
         const int channels = int(dst.shape(2));
         if (alpha_channel < 0 || alpha_channel >= channels) {
-          throw py::value_error("alpha_channel " + std::to_string(alpha_channel) + " is outside 0.." + std::to_string(channels - 1));
+          throw py::value_error("alpha_channel " + std::to_string(alpha_channel) + " is outside 0.." +
+                                std::to_string(channels - 1));
         }
         auto* d = static_cast<float*>(dst.mutable_data());
         const auto* s = static_cast<const float*>(src.data());

@@ -29,7 +29,8 @@ void bind_detect(py::module_& m) {
           "predict",
           [](const ShapeModel& model, py::array image, py::array boxes) {
             const bool grey = image.ndim() == 2, rgb = image.ndim() == 3 && image.shape(2) == 3;
-            if (!(grey || rgb) || !image.dtype().is(py::dtype::of<uint8_t>()) || !(image.flags() & py::array::c_style)) {
+            if (!(grey || rgb) || !image.dtype().is(py::dtype::of<uint8_t>()) ||
+                !(image.flags() & py::array::c_style)) {
               throw py::value_error("image: expected (H, W) or (H, W, 3) uint8 C-contiguous, got " + describe(image));
             }
             if (boxes.ndim() != 2 || boxes.shape(1) != 4 || !boxes.dtype().is(py::dtype::of<int64_t>()) ||

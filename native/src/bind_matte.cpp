@@ -16,11 +16,13 @@ void bind_matte(py::module_& m) {
       [](py::array vertices, py::object size, py::object out, double inner, double outer, py::object inner_widths,
          py::object outer_widths, py::object roi, const std::string& mode) {
         const PolygonArgs args = parse_polygon_args(vertices, inner, outer, inner_widths, outer_widths, mode);
-        if (size.is_none() == out.is_none()) throw py::value_error("give exactly one of size=(W, H) or out=(H, W) matte");
+        if (size.is_none() == out.is_none())
+          throw py::value_error("give exactly one of size=(W, H) or out=(H, W) matte");
         py::array_t<float> matte;
         if (!out.is_none()) {
           if (!py::isinstance<py::array>(out)) {
-            throw py::value_error("out: expected (H, W) float32 C-contiguous numpy array, got " + std::string(py::repr(py::type::of(out))));
+            throw py::value_error("out: expected (H, W) float32 C-contiguous numpy array, got " +
+                                  std::string(py::repr(py::type::of(out))));
           }
           const auto arr = py::reinterpret_borrow<py::array>(out);
           require_matte(arr, "out");
@@ -44,7 +46,8 @@ void bind_matte(py::module_& m) {
         float* dst = matte.mutable_data();
         {
           py::gil_scoped_release release;
-          polygon_matte(dst, height, width, args.xy, args.inner.data(), args.outer.data(), args.n, region, args.replace);
+          polygon_matte(dst, height, width, args.xy, args.inner.data(), args.outer.data(), args.n, region,
+                        args.replace);
         }
         return matte;
       },

@@ -41,10 +41,10 @@ DeviceView device_view(const py::object& obj, const char* name, int min_dims, in
   v.readonly = data.second;
   const int nd = int(v.shape.size());
   if (typestr != "<f4" || !contiguous || nd < min_dims || nd > max_dims) {
-    throw py::value_error(std::string(name) + ": expected a C-contiguous float32 device array with " + std::to_string(min_dims) +
-                          (min_dims == max_dims ? "" : " to " + std::to_string(max_dims)) + " dimensions, got shape " +
-                          v.describe().substr(0, v.describe().find(')') + 1) + " typestr '" + typestr + "'" +
-                          (contiguous ? "" : " (strided)"));
+    throw py::value_error(std::string(name) + ": expected a C-contiguous float32 device array with " +
+                          std::to_string(min_dims) + (min_dims == max_dims ? "" : " to " + std::to_string(max_dims)) +
+                          " dimensions, got shape " + v.describe().substr(0, v.describe().find(')') + 1) +
+                          " typestr '" + typestr + "'" + (contiguous ? "" : " (strided)"));
   }
   for (auto d : v.shape) {
     if (d < 1) throw py::value_error(std::string(name) + ": expected a non-empty array, got " + v.describe());
@@ -61,15 +61,17 @@ DeviceView device_view(const py::object& obj, const char* name, int min_dims, in
 void bind_matte_cuda(py::module_& m) {
   m.def(
       "cuda_polygon_matte",
-      [](py::array vertices, py::object out, double inner, double outer, py::object inner_widths, py::object outer_widths,
-         py::object roi, const std::string& mode) {
+      [](py::array vertices, py::object out, double inner, double outer, py::object inner_widths,
+         py::object outer_widths, py::object roi, const std::string& mode) {
         const PolygonArgs args = parse_polygon_args(vertices, inner, outer, inner_widths, outer_widths, mode);
         const DeviceView o = device_view(out, "out", 2, 2);
         if (o.readonly) throw py::value_error("out: array is read-only");
         const int height = int(o.shape[0]), width = int(o.shape[1]);
-        const PixelRect region = polygon_matte_region(args.xy, args.outer.data(), args.n, height, width, parse_roi(roi, height, width));
+        const PixelRect region =
+            polygon_matte_region(args.xy, args.outer.data(), args.n, height, width, parse_roi(roi, height, width));
         py::gil_scoped_release release;
-        cuda::polygon_matte(o.data, height, width, args.xy, args.inner.data(), args.outer.data(), args.n, region, args.replace);
+        cuda::polygon_matte(o.data, height, width, args.xy, args.inner.data(), args.outer.data(), args.n, region,
+                            args.replace);
       },
       py::arg("vertices"), py::arg("out"), py::kw_only(), py::arg("inner") = 0.0, py::arg("outer") = 0.0,
       py::arg("inner_widths") = py::none(), py::arg("outer_widths") = py::none(), py::arg("roi") = py::none(),
@@ -79,7 +81,8 @@ void bind_matte_cuda(py::module_& m) {
       "cuda_erode_dilate",
       [](py::object matte, py::object out, double amount) {
         const DeviceView s = device_view(matte, "matte", 2, 2), d = device_view(out, "out", 2, 2);
-        if (s.shape != d.shape) throw py::value_error("out: expected the shape of matte " + s.describe() + ", got " + d.describe());
+        if (s.shape != d.shape)
+          throw py::value_error("out: expected the shape of matte " + s.describe() + ", got " + d.describe());
         if (d.readonly) throw py::value_error("out: array is read-only");
         if (s.data == d.data) throw py::value_error("out: must not be matte itself");
         require_scalar(amount, "amount", -kMaxBlurRadius, kMaxBlurRadius);
@@ -94,13 +97,15 @@ void bind_matte_cuda(py::module_& m) {
       "cuda_blur",
       [](py::object x, py::object out, double radius, const std::string& kind) {
         const DeviceView s = device_view(x, "x", 2, 3), d = device_view(out, "out", 2, 3);
-        if (s.shape != d.shape) throw py::value_error("out: expected the shape of x " + s.describe() + ", got " + d.describe());
+        if (s.shape != d.shape)
+          throw py::value_error("out: expected the shape of x " + s.describe() + ", got " + d.describe());
         if (d.readonly) throw py::value_error("out: array is read-only");
         if (s.data == d.data) throw py::value_error("out: must not be x itself");
         require_scalar(radius, "radius", 0.0, kMaxBlurRadius);
         const BlurKind k = parse_blur_kind(kind);
         py::gil_scoped_release release;
-        cuda::blur(s.data, d.data, int(s.shape[0]), int(s.shape[1]), s.shape.size() == 3 ? int(s.shape[2]) : 1, float(radius), k);
+        cuda::blur(s.data, d.data, int(s.shape[0]), int(s.shape[1]), s.shape.size() == 3 ? int(s.shape[2]) : 1,
+                   float(radius), k);
       },
       py::arg("x"), py::arg("out"), py::arg("radius"), py::arg("kind") = "gaussian",
       "CUDA twin of blur: x and out are (H, W) or (H, W, C) float32 device arrays of the same shape.");
@@ -108,18 +113,22 @@ void bind_matte_cuda(py::module_& m) {
   m.def(
       "cuda_multiband_blend",
       [](py::object a, py::object b, py::object matte, py::object out, int levels, py::object keep_low_from) {
-        const DeviceView va = device_view(a, "a", 3, 3), vb = device_view(b, "b", 3, 3), vm = device_view(matte, "matte", 2, 2),
-                         vo = device_view(out, "out", 3, 3);
-        if (va.shape != vb.shape) throw py::value_error("a and b must have the same shape, got a " + va.describe() + " and b " + vb.describe());
-        if (vo.shape != va.shape) throw py::value_error("out: expected the shape of a " + va.describe() + ", got " + vo.describe());
+        const DeviceView va = device_view(a, "a", 3, 3), vb = device_view(b, "b", 3, 3),
+                         vm = device_view(matte, "matte", 2, 2), vo = device_view(out, "out", 3, 3);
+        if (va.shape != vb.shape)
+          throw py::value_error("a and b must have the same shape, got a " + va.describe() + " and b " + vb.describe());
+        if (vo.shape != va.shape)
+          throw py::value_error("out: expected the shape of a " + va.describe() + ", got " + vo.describe());
         if (vm.shape[0] != va.shape[0] || vm.shape[1] != va.shape[1]) {
-          throw py::value_error("matte: expected (" + std::to_string(va.shape[0]) + ", " + std::to_string(va.shape[1]) + ") to match a, got " + vm.describe());
+          throw py::value_error("matte: expected (" + std::to_string(va.shape[0]) + ", " + std::to_string(va.shape[1]) +
+                                ") to match a, got " + vm.describe());
         }
         if (vo.readonly) throw py::value_error("out: array is read-only");
         require_levels(levels);
         const KeepLow keep = parse_keep_low(keep_low_from);
         py::gil_scoped_release release;
-        cuda::multiband_blend(va.data, vb.data, vm.data, vo.data, int(va.shape[0]), int(va.shape[1]), int(va.shape[2]), levels, keep);
+        cuda::multiband_blend(va.data, vb.data, vm.data, vo.data, int(va.shape[0]), int(va.shape[1]), int(va.shape[2]),
+                              levels, keep);
       },
       py::arg("a"), py::arg("b"), py::arg("matte"), py::arg("out"), py::arg("levels") = 5, py::kw_only(),
       py::arg("keep_low_from") = py::none(),

@@ -31,9 +31,12 @@ enum class MatrixKind { affine, perspective, any };
 Matrix3 parse_matrix(const py::handle& obj, const char* name, MatrixKind kind) {
   const std::string expected = kind == MatrixKind::perspective ? "(3, 3) float64" : "(2, 3) or (3, 3) float64";
   py::array raw = py::array::ensure(obj);
-  if (!raw) throw py::value_error(arg_error(name, "expected a " + expected + " matrix, got " + std::string(py::str(py::type::of(obj)))));
+  if (!raw)
+    throw py::value_error(
+        arg_error(name, "expected a " + expected + " matrix, got " + std::string(py::str(py::type::of(obj)))));
   const char dtype_kind = raw.dtype().kind();
-  const bool shape_ok = raw.ndim() == 2 && raw.shape(1) == 3 && (raw.shape(0) == 3 || (kind != MatrixKind::perspective && raw.shape(0) == 2));
+  const bool shape_ok = raw.ndim() == 2 && raw.shape(1) == 3 &&
+                        (raw.shape(0) == 3 || (kind != MatrixKind::perspective && raw.shape(0) == 2));
   if (!shape_ok || (dtype_kind != 'f' && dtype_kind != 'i' && dtype_kind != 'u')) {
     throw py::value_error(arg_error(name, "expected " + expected + ", got " + describe(raw)));
   }
@@ -76,7 +79,8 @@ std::pair<int, int> parse_size(const py::object& size) {
   } catch (const py::cast_error&) {
     throw py::value_error("size: expected (width, height), got " + std::string(py::repr(size)));
   }
-  if (w <= 0 || h <= 0) throw py::value_error("size: expected positive (width, height), got " + std::string(py::repr(size)));
+  if (w <= 0 || h <= 0)
+    throw py::value_error("size: expected positive (width, height), got " + std::string(py::repr(size)));
   return {w, h};
 }
 
@@ -104,12 +108,15 @@ struct WarpOptions {
 };
 
 WarpOptions parse_warp_options(const py::handle& matrix, bool affine, const py::object& size, const py::object& out,
-                               const py::object& roi, const std::string& filter, const std::string& border, double border_value) {
+                               const py::object& roi, const std::string& filter, const std::string& border,
+                               double border_value) {
   WarpOptions o;
-  o.params.src_from_dst = inverse_of(parse_matrix(matrix, "dst_from_src", affine ? MatrixKind::affine : MatrixKind::perspective), "dst_from_src");
+  o.params.src_from_dst = inverse_of(
+      parse_matrix(matrix, "dst_from_src", affine ? MatrixKind::affine : MatrixKind::perspective), "dst_from_src");
   o.params.filter = parse_filter(filter);
   o.params.border = parse_border(border);
-  if (!std::isfinite(border_value)) throw py::value_error("border_value: expected a finite number, got " + std::to_string(border_value));
+  if (!std::isfinite(border_value))
+    throw py::value_error("border_value: expected a finite number, got " + std::to_string(border_value));
   o.params.border_value = float(border_value);
   if (size.is_none() == out.is_none()) throw py::value_error("give exactly one of size=(width, height) or out=array");
   o.size = size, o.out = out, o.roi = roi;
@@ -126,7 +133,8 @@ Image warp_image(const py::array& a, const char* name) {
   if (a.ndim() != 3 || !dtype_ok || !(a.flags() & py::array::c_style)) {
     throw py::value_error(arg_error(name, "expected (H, W, C) float32 or float16 C-contiguous, got " + describe(a)));
   }
-  if (a.shape(2) < 1 || a.shape(2) > 64) throw py::value_error(arg_error(name, "expected 1 to 64 channels, got " + describe(a)));
+  if (a.shape(2) < 1 || a.shape(2) > 64)
+    throw py::value_error(arg_error(name, "expected 1 to 64 channels, got " + describe(a)));
   if (a.shape(0) < 1 || a.shape(1) < 1) throw py::value_error(arg_error(name, "image is empty: " + describe(a)));
   return Image{const_cast<void*>(a.data()), int(a.shape(0)), int(a.shape(1)), int(a.shape(2)),
                is_float16(a.dtype()) ? DType::float16 : DType::float32};
@@ -146,12 +154,14 @@ py::array warp_numpy(const py::array& src_arr, const py::handle& matrix, bool af
   py::array dst_arr;
   bool clear = false;
   if (!out.is_none()) {
-    if (!py::isinstance<py::array>(out)) throw py::value_error("out: expected a numpy array, got " + std::string(py::str(py::type::of(out))));
+    if (!py::isinstance<py::array>(out))
+      throw py::value_error("out: expected a numpy array, got " + std::string(py::str(py::type::of(out))));
     dst_arr = out.cast<py::array>();
     warp_image(dst_arr, "out");
     if (!dst_arr.writeable()) throw py::value_error("out: array is read-only");
     if (dst_arr.shape(2) != src.channels) {
-      throw py::value_error("out: expected " + std::to_string(src.channels) + " channels like src, got " + describe(dst_arr));
+      throw py::value_error("out: expected " + std::to_string(src.channels) + " channels like src, got " +
+                            describe(dst_arr));
     }
     if (arrays_overlap(src_arr, dst_arr)) throw py::value_error("out: must not share memory with src");
   } else {
@@ -170,13 +180,15 @@ py::array warp_numpy(const py::array& src_arr, const py::handle& matrix, bool af
 }
 
 // Checks shared by both paste_back twins once the arrays are described as Images.
-PasteParams parse_paste(const Image& plate, const Image& face, const Image& matte, const std::vector<py::ssize_t>& matte_shape,
-                        const py::handle& matrix, const std::string& filter, const py::object& channels) {
+PasteParams parse_paste(const Image& plate, const Image& face, const Image& matte,
+                        const std::vector<py::ssize_t>& matte_shape, const py::handle& matrix,
+                        const std::string& filter, const py::object& channels) {
   if (matte.height != face.height || matte.width != face.width || matte.channels != 1) {
     std::string got = "(";
     for (size_t i = 0; i < matte_shape.size(); ++i) got += (i ? ", " : "") + std::to_string(matte_shape[i]);
-    throw py::value_error("matte: expected (" + std::to_string(face.height) + ", " + std::to_string(face.width) + ") or (" +
-                          std::to_string(face.height) + ", " + std::to_string(face.width) + ", 1) like face, got " + got + ")");
+    throw py::value_error("matte: expected (" + std::to_string(face.height) + ", " + std::to_string(face.width) +
+                          ") or (" + std::to_string(face.height) + ", " + std::to_string(face.width) +
+                          ", 1) like face, got " + got + ")");
   }
   PasteParams p;
   p.aligned_from_plate = parse_matrix(matrix, "aligned_from_plate", MatrixKind::any);
@@ -193,15 +205,17 @@ PasteParams parse_paste(const Image& plate, const Image& face, const Image& matt
     try {
       idx = channels.cast<std::vector<int>>();
     } catch (const py::cast_error&) {
-      throw py::value_error("channels: expected a list of plate channel indices, got " + std::string(py::repr(channels)));
+      throw py::value_error("channels: expected a list of plate channel indices, got " +
+                            std::string(py::repr(channels)));
     }
     if (int(idx.size()) != face.channels) {
-      throw py::value_error("channels: expected " + std::to_string(face.channels) + " indices (one per face channel), got " +
-                            std::to_string(idx.size()));
+      throw py::value_error("channels: expected " + std::to_string(face.channels) +
+                            " indices (one per face channel), got " + std::to_string(idx.size()));
     }
     for (size_t i = 0; i < idx.size(); ++i) {
       if (idx[i] < 0 || idx[i] >= plate.channels) {
-        throw py::value_error("channels: index " + std::to_string(idx[i]) + " is outside the plate's 0.." + std::to_string(plate.channels - 1));
+        throw py::value_error("channels: index " + std::to_string(idx[i]) + " is outside the plate's 0.." +
+                              std::to_string(plate.channels - 1));
       }
       if (std::find(idx.begin(), idx.begin() + i, idx[i]) != idx.begin() + i) {
         throw py::value_error("channels: index " + std::to_string(idx[i]) + " appears twice");
@@ -221,15 +235,17 @@ Image float_image(const py::array& a, const char* name, bool allow_2d) {
   return Image{const_cast<void*>(a.data()), int(a.shape(0)), int(a.shape(1)), int(a.shape(2)), DType::float32};
 }
 
-BoxTuple paste_numpy(const py::array& plate_arr, const py::array& face_arr, const py::array& matte_arr, const py::handle& matrix,
-                     const std::string& filter, const py::object& channels) {
+BoxTuple paste_numpy(const py::array& plate_arr, const py::array& face_arr, const py::array& matte_arr,
+                     const py::handle& matrix, const std::string& filter, const py::object& channels) {
   const Image plate = float_image(plate_arr, "plate", false);
   if (!plate_arr.writeable()) throw py::value_error("plate: array is read-only (paste_back writes in place)");
   const Image face = float_image(face_arr, "face", false);
   const Image matte = float_image(matte_arr, "matte", true);
-  const PasteParams p = parse_paste(plate, face, matte, std::vector<py::ssize_t>(matte_arr.shape(), matte_arr.shape() + matte_arr.ndim()),
-                                    matrix, filter, channels);
-  if (arrays_overlap(plate_arr, face_arr) || arrays_overlap(plate_arr, matte_arr)) throw py::value_error("plate: must not share memory with face or matte");
+  const PasteParams p =
+      parse_paste(plate, face, matte, std::vector<py::ssize_t>(matte_arr.shape(), matte_arr.shape() + matte_arr.ndim()),
+                  matrix, filter, channels);
+  if (arrays_overlap(plate_arr, face_arr) || arrays_overlap(plate_arr, matte_arr))
+    throw py::value_error("plate: must not share memory with face or matte");
   Box box;
   {
     py::gil_scoped_release release;
@@ -252,7 +268,8 @@ Image cuda_image(const DeviceArray& a, const char* name, bool allow_f16, bool al
     throw py::value_error(arg_error(name, "expected (H, W, C) " + kinds + " C-contiguous, got " + a.describe()));
   }
   const int channels = flat ? 1 : int(a.shape[2]);
-  if (channels < 1 || channels > 64) throw py::value_error(arg_error(name, "expected 1 to 64 channels, got " + a.describe()));
+  if (channels < 1 || channels > 64)
+    throw py::value_error(arg_error(name, "expected 1 to 64 channels, got " + a.describe()));
   if (a.shape[0] < 1 || a.shape[1] < 1) throw py::value_error(arg_error(name, "image is empty: " + a.describe()));
   return Image{a.data, int(a.shape[0]), int(a.shape[1]), channels, a.is_float(16) ? DType::float16 : DType::float32};
 }
@@ -269,14 +286,15 @@ bool overlaps(const Image& a, const Image& b) {
 
 void require_same_device(const DeviceArray& a, const DeviceArray& b, const char* name) {
   if (a.device.device_id != b.device.device_id) {
-    throw py::value_error(arg_error(name, "is on cuda:" + std::to_string(b.device.device_id) + " but the first array on cuda:" +
-                                              std::to_string(a.device.device_id)));
+    throw py::value_error(arg_error(name, "is on cuda:" + std::to_string(b.device.device_id) +
+                                              " but the first array on cuda:" + std::to_string(a.device.device_id)));
   }
 }
 
 #ifdef FACEPLATE_WITH_CUDA
-py::object warp_cuda(const py::handle& src_obj, const py::handle& matrix, bool affine, const py::object& size, const py::object& out,
-                     const py::object& roi, const std::string& filter, const std::string& border, double border_value, uintptr_t stream) {
+py::object warp_cuda(const py::handle& src_obj, const py::handle& matrix, bool affine, const py::object& size,
+                     const py::object& out, const py::object& roi, const std::string& filter, const std::string& border,
+                     double border_value, uintptr_t stream) {
   const DeviceArray src_a = DeviceArray::from(src_obj, "src", stream);
   const Image src = cuda_image(src_a, "src", true, false);
   const int device = src_a.device.device_id;
@@ -291,7 +309,8 @@ py::object warp_cuda(const py::handle& src_obj, const py::handle& matrix, bool a
     if (out_a.read_only) throw py::value_error("out: array is read-only");
     require_same_device(src_a, out_a, "out");
     if (dst.channels != src.channels) {
-      throw py::value_error("out: expected " + std::to_string(src.channels) + " channels like src, got " + out_a.describe());
+      throw py::value_error("out: expected " + std::to_string(src.channels) + " channels like src, got " +
+                            out_a.describe());
     }
     if (overlaps(src, dst)) throw py::value_error("out: must not share memory with src");
     result = out;
@@ -314,8 +333,8 @@ py::object warp_cuda(const py::handle& src_obj, const py::handle& matrix, bool a
   return result;
 }
 
-BoxTuple paste_cuda(const py::handle& plate_obj, const py::handle& face_obj, const py::handle& matte_obj, const py::handle& matrix,
-                    const std::string& filter, const py::object& channels, uintptr_t stream) {
+BoxTuple paste_cuda(const py::handle& plate_obj, const py::handle& face_obj, const py::handle& matte_obj,
+                    const py::handle& matrix, const std::string& filter, const py::object& channels, uintptr_t stream) {
   const DeviceArray plate_a = DeviceArray::from(plate_obj, "plate", stream);
   const DeviceArray face_a = DeviceArray::from(face_obj, "face", stream);
   const DeviceArray matte_a = DeviceArray::from(matte_obj, "matte", stream);
@@ -327,7 +346,8 @@ BoxTuple paste_cuda(const py::handle& plate_obj, const py::handle& face_obj, con
   require_same_device(plate_a, matte_a, "matte");
   std::vector<py::ssize_t> matte_shape(matte_a.shape.begin(), matte_a.shape.end());
   const PasteParams p = parse_paste(plate, face, matte, matte_shape, matrix, filter, channels);
-  if (overlaps(plate, face) || overlaps(plate, matte)) throw py::value_error("plate: must not share memory with face or matte");
+  if (overlaps(plate, face) || overlaps(plate, matte))
+    throw py::value_error("plate: must not share memory with face or matte");
   const Box box = paste_footprint(plate.width, plate.height, face.width, face.height, p.aligned_from_plate, p.filter);
   {
     py::gil_scoped_release release;
@@ -339,12 +359,12 @@ BoxTuple paste_cuda(const py::handle& plate_obj, const py::handle& face_obj, con
 [[noreturn]] void no_cuda() {
   throw py::value_error("faceplate._native was built without CUDA (no toolkit at build time): pass numpy arrays");
 }
-py::object warp_cuda(const py::handle&, const py::handle&, bool, const py::object&, const py::object&, const py::object&,
-                     const std::string&, const std::string&, double, uintptr_t) {
+py::object warp_cuda(const py::handle&, const py::handle&, bool, const py::object&, const py::object&,
+                     const py::object&, const std::string&, const std::string&, double, uintptr_t) {
   no_cuda();
 }
-BoxTuple paste_cuda(const py::handle&, const py::handle&, const py::handle&, const py::handle&, const std::string&, const py::object&,
-                    uintptr_t) {
+BoxTuple paste_cuda(const py::handle&, const py::handle&, const py::handle&, const py::handle&, const std::string&,
+                    const py::object&, uintptr_t) {
   no_cuda();
 }
 #endif
@@ -379,21 +399,25 @@ void bind_warp(py::module_& m) {
                  const py::object& roi, const std::string& filter, const std::string& border, double border_value) {
           return warp_numpy(src, dst_from_src, affine, size, out, roi, filter, border, border_value);
         },
-        py::arg("src"), py::arg("dst_from_src"), py::kw_only(), py::arg("size") = py::none(), py::arg("out") = py::none(),
-        py::arg("roi") = py::none(), py::arg("filter") = "bilinear", py::arg("border") = "constant", py::arg("border_value") = 0.0,
-        doc.c_str());
+        py::arg("src"), py::arg("dst_from_src"), py::kw_only(), py::arg("size") = py::none(),
+        py::arg("out") = py::none(), py::arg("roi") = py::none(), py::arg("filter") = "bilinear",
+        py::arg("border") = "constant", py::arg("border_value") = 0.0, doc.c_str());
     m.def(
         (std::string("cuda_") + name).c_str(),
         [affine](const py::handle& src, const py::handle& dst_from_src, const py::object& size, const py::object& out,
-                 const py::object& roi, const std::string& filter, const std::string& border, double border_value, uintptr_t stream) {
+                 const py::object& roi, const std::string& filter, const std::string& border, double border_value,
+                 uintptr_t stream) {
           return warp_cuda(src, dst_from_src, affine, size, out, roi, filter, border, border_value, stream);
         },
-        py::arg("src"), py::arg("dst_from_src"), py::kw_only(), py::arg("size") = py::none(), py::arg("out") = py::none(),
-        py::arg("roi") = py::none(), py::arg("filter") = "bilinear", py::arg("border") = "constant", py::arg("border_value") = 0.0,
-        py::arg("stream") = 0,
-        (std::string("CUDA twin of ") + name + ": src and out are CUDA arrays with __dlpack__ (torch, cupy); with size= the\n"
+        py::arg("src"), py::arg("dst_from_src"), py::kw_only(), py::arg("size") = py::none(),
+        py::arg("out") = py::none(), py::arg("roi") = py::none(), py::arg("filter") = "bilinear",
+        py::arg("border") = "constant", py::arg("border_value") = 0.0, py::arg("stream") = 0,
+        (std::string("CUDA twin of ") + name +
+         ": src and out are CUDA arrays with __dlpack__ (torch, cupy); with size= the\n"
          "result is a DeviceImage (cudaMalloc'd, synchronised) for torch.from_dlpack / cupy.from_dlpack. stream: the\n"
-         "cudaStream_t (as an integer) to queue on, 0 for the default stream.\n\n" + doc).c_str());
+         "cudaStream_t (as an integer) to queue on, 0 for the default stream.\n\n" +
+         doc)
+            .c_str());
   }
   const char* paste_doc =
       "Warps an aligned face crop back into the plate, in place, with a matte-weighted over.\n\n"
@@ -407,9 +431,12 @@ void bind_warp(py::module_& m) {
       "when the crop misses the plate. Releases the GIL.";
   m.def("paste_back", &paste_numpy, py::arg("plate"), py::arg("face"), py::arg("matte"), py::arg("aligned_from_plate"),
         py::kw_only(), py::arg("filter") = "bilinear", py::arg("channels") = py::none(), paste_doc);
-  m.def("cuda_paste_back", &paste_cuda, py::arg("plate"), py::arg("face"), py::arg("matte"), py::arg("aligned_from_plate"),
-        py::kw_only(), py::arg("filter") = "bilinear", py::arg("channels") = py::none(), py::arg("stream") = 0,
-        (std::string("CUDA twin of paste_back (CUDA arrays with __dlpack__; stream: cudaStream_t as an integer).\n\n") + paste_doc).c_str());
+  m.def("cuda_paste_back", &paste_cuda, py::arg("plate"), py::arg("face"), py::arg("matte"),
+        py::arg("aligned_from_plate"), py::kw_only(), py::arg("filter") = "bilinear", py::arg("channels") = py::none(),
+        py::arg("stream") = 0,
+        (std::string("CUDA twin of paste_back (CUDA arrays with __dlpack__; stream: cudaStream_t as an integer).\n\n") +
+         paste_doc)
+            .c_str());
 }
 
 }  // namespace faceplate

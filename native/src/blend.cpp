@@ -40,75 +40,87 @@ inline int expand_taps(int j, int n_src, int* idx, float* wgt) {
 // Vertical step of reduce/expand over whole rows of row_len floats.
 void reduce_vertical(const float* src, float* dst, int h, int64_t row_len) {
   const int h2 = pyramid_down_size(h);
-  parallel_for(h2, [&](int64_t b, int64_t e) {
-    for (int64_t y = b; y < e; ++y) {
-      float* out = dst + y * row_len;
-      std::fill(out, out + row_len, 0.0f);
-      for (int k = -2; k <= 2; ++k) {
-        const float* in = src + int64_t(reflect101(int(2 * y) + k, h)) * row_len;
-        const float t = kBinomial[k + 2] / 16.0f;
-        for (int64_t i = 0; i < row_len; ++i) out[i] += t * in[i];
-      }
-    }
-  }, 4);
+  parallel_for(
+      h2,
+      [&](int64_t b, int64_t e) {
+        for (int64_t y = b; y < e; ++y) {
+          float* out = dst + y * row_len;
+          std::fill(out, out + row_len, 0.0f);
+          for (int k = -2; k <= 2; ++k) {
+            const float* in = src + int64_t(reflect101(int(2 * y) + k, h)) * row_len;
+            const float t = kBinomial[k + 2] / 16.0f;
+            for (int64_t i = 0; i < row_len; ++i) out[i] += t * in[i];
+          }
+        }
+      },
+      4);
 }
 
 void expand_vertical(const float* src, float* dst, int h, int64_t row_len) {
   const int h_src = pyramid_down_size(h);
-  parallel_for(h, [&](int64_t b, int64_t e) {
-    int idx[3];
-    float wgt[3];
-    for (int64_t y = b; y < e; ++y) {
-      float* out = dst + y * row_len;
-      std::fill(out, out + row_len, 0.0f);
-      const int taps = expand_taps(int(y), h_src, idx, wgt);
-      for (int t = 0; t < taps; ++t) {
-        const float* in = src + int64_t(idx[t]) * row_len;
-        for (int64_t i = 0; i < row_len; ++i) out[i] += wgt[t] * in[i];
-      }
-    }
-  }, 4);
+  parallel_for(
+      h,
+      [&](int64_t b, int64_t e) {
+        int idx[3];
+        float wgt[3];
+        for (int64_t y = b; y < e; ++y) {
+          float* out = dst + y * row_len;
+          std::fill(out, out + row_len, 0.0f);
+          const int taps = expand_taps(int(y), h_src, idx, wgt);
+          for (int t = 0; t < taps; ++t) {
+            const float* in = src + int64_t(idx[t]) * row_len;
+            for (int64_t i = 0; i < row_len; ++i) out[i] += wgt[t] * in[i];
+          }
+        }
+      },
+      4);
 }
 
 // Horizontal steps, channels-last, one row at a time.
 void reduce_horizontal(const float* src, float* dst, int h, int w, int c) {
   const int w2 = pyramid_down_size(w);
-  parallel_for(h, [&](int64_t b, int64_t e) {
-    for (int64_t y = b; y < e; ++y) {
-      const float* in = src + y * int64_t(w) * c;
-      float* out = dst + y * int64_t(w2) * c;
-      for (int x = 0; x < w2; ++x) {
-        float* o = out + int64_t(x) * c;
-        std::fill(o, o + c, 0.0f);
-        for (int k = -2; k <= 2; ++k) {
-          const float* s = in + int64_t(reflect101(2 * x + k, w)) * c;
-          const float t = kBinomial[k + 2] / 16.0f;
-          for (int ch = 0; ch < c; ++ch) o[ch] += t * s[ch];
+  parallel_for(
+      h,
+      [&](int64_t b, int64_t e) {
+        for (int64_t y = b; y < e; ++y) {
+          const float* in = src + y * int64_t(w) * c;
+          float* out = dst + y * int64_t(w2) * c;
+          for (int x = 0; x < w2; ++x) {
+            float* o = out + int64_t(x) * c;
+            std::fill(o, o + c, 0.0f);
+            for (int k = -2; k <= 2; ++k) {
+              const float* s = in + int64_t(reflect101(2 * x + k, w)) * c;
+              const float t = kBinomial[k + 2] / 16.0f;
+              for (int ch = 0; ch < c; ++ch) o[ch] += t * s[ch];
+            }
+          }
         }
-      }
-    }
-  }, 4);
+      },
+      4);
 }
 
 void expand_horizontal(const float* src, float* dst, int h, int w, int c) {
   const int w_src = pyramid_down_size(w);
-  parallel_for(h, [&](int64_t b, int64_t e) {
-    int idx[3];
-    float wgt[3];
-    for (int64_t y = b; y < e; ++y) {
-      const float* in = src + y * int64_t(w_src) * c;
-      float* out = dst + y * int64_t(w) * c;
-      for (int x = 0; x < w; ++x) {
-        float* o = out + int64_t(x) * c;
-        std::fill(o, o + c, 0.0f);
-        const int taps = expand_taps(x, w_src, idx, wgt);
-        for (int t = 0; t < taps; ++t) {
-          const float* s = in + int64_t(idx[t]) * c;
-          for (int ch = 0; ch < c; ++ch) o[ch] += wgt[t] * s[ch];
+  parallel_for(
+      h,
+      [&](int64_t b, int64_t e) {
+        int idx[3];
+        float wgt[3];
+        for (int64_t y = b; y < e; ++y) {
+          const float* in = src + y * int64_t(w_src) * c;
+          float* out = dst + y * int64_t(w) * c;
+          for (int x = 0; x < w; ++x) {
+            float* o = out + int64_t(x) * c;
+            std::fill(o, o + c, 0.0f);
+            const int taps = expand_taps(x, w_src, idx, wgt);
+            for (int t = 0; t < taps; ++t) {
+              const float* s = in + int64_t(idx[t]) * c;
+              for (int ch = 0; ch < c; ++ch) o[ch] += wgt[t] * s[ch];
+            }
+          }
         }
-      }
-    }
-  }, 4);
+      },
+      4);
 }
 
 }  // namespace
@@ -185,15 +197,18 @@ void multiband_blend(const float* a, const float* b, const float* matte, float* 
     pyramid_expand(pb[l + 1], eb.data(), hs[l], ws[l], c);
     float* dst = l == 0 ? out : er.data();
     const float *ga_l = pa[l], *gb_l = pb[l], *gm_l = pm[l];
-    parallel_for(int64_t(hs[l]) * ws[l], [&](int64_t b0, int64_t e0) {
-      for (int64_t p = b0; p < e0; ++p) {
-        const float m = gm_l[p];
-        for (int ch = 0; ch < c; ++ch) {
-          const int64_t i = p * c + ch;
-          dst[i] = er[i] + m * (ga_l[i] - ea[i]) + (1.0f - m) * (gb_l[i] - eb[i]);
-        }
-      }
-    }, 4096);
+    parallel_for(
+        int64_t(hs[l]) * ws[l],
+        [&](int64_t b0, int64_t e0) {
+          for (int64_t p = b0; p < e0; ++p) {
+            const float m = gm_l[p];
+            for (int ch = 0; ch < c; ++ch) {
+              const int64_t i = p * c + ch;
+              dst[i] = er[i] + m * (ga_l[i] - ea[i]) + (1.0f - m) * (gb_l[i] - eb[i]);
+            }
+          }
+        },
+        4096);
     if (l > 0) result.swap(er);
   }
   if (top == 0) std::copy(result.begin(), result.end(), out);

@@ -7,13 +7,25 @@ namespace faceplate {
 std::string dtype_name(const dl::DataType& t) {
   std::string base;
   switch (t.code) {
-    case dl::kInt: base = "int"; break;
-    case dl::kUInt: base = "uint"; break;
-    case dl::kFloat: base = "float"; break;
-    case dl::kBfloat: base = "bfloat"; break;
-    case dl::kComplex: base = "complex"; break;
-    case dl::kBool: return "bool";
-    default: base = "type" + std::to_string(t.code) + "_";
+    case dl::kInt:
+      base = "int";
+      break;
+    case dl::kUInt:
+      base = "uint";
+      break;
+    case dl::kFloat:
+      base = "float";
+      break;
+    case dl::kBfloat:
+      base = "bfloat";
+      break;
+    case dl::kComplex:
+      base = "complex";
+      break;
+    case dl::kBool:
+      return "bool";
+    default:
+      base = "type" + std::to_string(t.code) + "_";
   }
   std::string s = base + std::to_string(t.bits);
   if (t.lanes != 1) s += "x" + std::to_string(t.lanes);
@@ -36,11 +48,20 @@ std::string DeviceArray::describe() const {
   for (int i = 0; i < ndim(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
   s += ") " + dtype_name(dtype);
   switch (device.device_type) {
-    case dl::kCPU: s += " on cpu"; break;
-    case dl::kCUDA: s += " on cuda:" + std::to_string(device.device_id); break;
-    case dl::kCUDAHost: s += " in pinned host memory"; break;
-    case dl::kCUDAManaged: s += " in CUDA managed memory"; break;
-    default: s += " on DLPack device " + std::to_string(device.device_type);
+    case dl::kCPU:
+      s += " on cpu";
+      break;
+    case dl::kCUDA:
+      s += " on cuda:" + std::to_string(device.device_id);
+      break;
+    case dl::kCUDAHost:
+      s += " in pinned host memory";
+      break;
+    case dl::kCUDAManaged:
+      s += " in CUDA managed memory";
+      break;
+    default:
+      s += " on DLPack device " + std::to_string(device.device_type);
   }
   if (!c_contiguous()) s += " (not C-contiguous)";
   return s;
@@ -52,7 +73,8 @@ DeviceArray DeviceArray::from(const py::handle& obj, const char* name, uintptr_t
                           std::string(py::str(py::type::of(obj))));
   }
   int device_type = dl::kCPU;
-  if (py::hasattr(obj, "__dlpack_device__")) device_type = obj.attr("__dlpack_device__")().cast<py::tuple>()[0].cast<int>();
+  if (py::hasattr(obj, "__dlpack_device__"))
+    device_type = obj.attr("__dlpack_device__")().cast<py::tuple>()[0].cast<int>();
   py::dict kwargs;
   // The protocol's stream numbers for CUDA: 1 is the legacy default stream, others are handles.
   if (device_type == dl::kCUDA) kwargs["stream"] = stream == 0 ? py::int_(1) : py::int_(stream);
@@ -70,7 +92,9 @@ DeviceArray DeviceArray::from(const py::handle& obj, const char* name, uintptr_t
   DeviceArray a;
   if (capsule_name && std::strcmp(capsule_name, "dltensor_versioned") == 0) {
     auto* m = static_cast<dl::ManagedTensorVersioned*>(PyCapsule_GetPointer(capsule.ptr(), capsule_name));
-    if (m->version.major > 1) throw py::value_error(std::string(name) + ": DLPack version " + std::to_string(m->version.major) + " is not supported");
+    if (m->version.major > 1)
+      throw py::value_error(std::string(name) + ": DLPack version " + std::to_string(m->version.major) +
+                            " is not supported");
     t = &m->dl_tensor;
     a.read_only = (m->flags & dl::kFlagReadOnly) != 0;
   } else if (capsule_name && std::strcmp(capsule_name, "dltensor") == 0) {
@@ -131,7 +155,8 @@ py::capsule DeviceImage::dlpack(const py::object& max_version) const {
   if (!max_version.is_none()) versioned = max_version.cast<py::tuple>()[0].cast<int>() >= 1;
   if (versioned) {
     auto* m = new dl::ManagedTensorVersioned{{1, 0}, ctx, &delete_managed<dl::ManagedTensorVersioned>, 0, t};
-    return py::capsule(m, "dltensor_versioned", [](PyObject* c) { capsule_destructor<dl::ManagedTensorVersioned>(c, "dltensor_versioned"); });
+    return py::capsule(m, "dltensor_versioned",
+                       [](PyObject* c) { capsule_destructor<dl::ManagedTensorVersioned>(c, "dltensor_versioned"); });
   }
   auto* m = new dl::ManagedTensor{t, ctx, &delete_managed<dl::ManagedTensor>};
   return py::capsule(m, "dltensor", [](PyObject* c) { capsule_destructor<dl::ManagedTensor>(c, "dltensor"); });
@@ -148,7 +173,8 @@ void bind_device_image(py::module_& m) {
       .def("__dlpack__",
            [](const DeviceImage& d, const py::kwargs& kwargs) {
              // The twins synchronise before returning a DeviceImage, so any consumer stream may read it.
-             return d.dlpack(kwargs.contains("max_version") ? py::object(kwargs["max_version"]) : py::object(py::none()));
+             return d.dlpack(kwargs.contains("max_version") ? py::object(kwargs["max_version"])
+                                                            : py::object(py::none()));
            })
       .def("__dlpack_device__", &DeviceImage::dlpack_device);
 }

@@ -125,7 +125,8 @@ FP_HD float moved_value(const float* m, int h, int w, int x, int y, int sx, int 
   }
   double ux = f.ux, uy = f.uy;
   if (!f.valid && dist > 0) {
-    const double sign = m[int64_t(y) * w + x] >= 0.5f ? 1.0 : -1.0;  // uphill: away from the edge inside, towards it outside
+    const double sign =
+        m[int64_t(y) * w + x] >= 0.5f ? 1.0 : -1.0;  // uphill: away from the edge inside, towards it outside
     ux = sign * ox / dist;
     uy = sign * oy / dist;
   } else if (!f.valid) {

@@ -27,14 +27,16 @@ struct Tile {
 };
 
 // Classifies the tile whose pixel centres span [x0 + .5, x1 - .5] x [y0 + .5, y1 - .5].
-void classify_tile(const Contour& c, int x0, int y0, int x1, int y1, double band, std::vector<double>& dist, Tile& tile) {
+void classify_tile(const Contour& c, int x0, int y0, int x1, int y1, double band, std::vector<double>& dist,
+                   Tile& tile) {
   const double cx = 0.5 * (x0 + x1), cy = 0.5 * (y0 + y1);
   const double r = 0.5 * std::hypot(double(x1 - x0 - 1), double(y1 - y0 - 1));  // centre to farthest pixel centre
   double dc = std::numeric_limits<double>::infinity();
   for (int k = 0; k < c.n; ++k) {
     const int k1 = k + 1 == c.n ? 0 : k + 1;
     double t;
-    dist[k] = std::sqrt(matte_math::segment_dist2(cx, cy, c.xy[2 * k], c.xy[2 * k + 1], c.xy[2 * k1], c.xy[2 * k1 + 1], &t));
+    dist[k] =
+        std::sqrt(matte_math::segment_dist2(cx, cy, c.xy[2 * k], c.xy[2 * k + 1], c.xy[2 * k1], c.xy[2 * k1 + 1], &t));
     dc = std::min(dc, dist[k]);
   }
   tile.edges.clear();
@@ -81,47 +83,50 @@ void polygon_matte(float* matte, int height, int width, const double* xy, const 
   const int tiles_x = (region.x1 - region.x0 + kTile - 1) / kTile;
   const int tiles_y = (region.y1 - region.y0 + kTile - 1) / kTile;
 
-  parallel_for(tiles_y, [&](int64_t b, int64_t e) {
-    std::vector<Tile> tiles(tiles_x);
-    std::vector<double> dist(n);
-    std::vector<std::pair<double, int>> crossings;
-    for (int64_t ty = b; ty < e; ++ty) {
-      const int ty0 = region.y0 + int(ty) * kTile, ty1 = std::min(region.y1, ty0 + kTile);
-      for (int tx = 0; tx < tiles_x; ++tx) {
-        const int tx0 = region.x0 + tx * kTile, tx1 = std::min(region.x1, tx0 + kTile);
-        classify_tile(c, tx0, ty0, tx1, ty1, band, dist, tiles[tx]);
-      }
-      for (int j = ty0; j < ty1; ++j) {
-        const double py = j + 0.5;
-        crossings.clear();
-        for (int k = 0; k < n; ++k) {
-          const int k1 = k + 1 == n ? 0 : k + 1;
-          double x;
-          const int dir = matte_math::edge_crossing_x(py, xy[2 * k], xy[2 * k + 1], xy[2 * k1], xy[2 * k1 + 1], &x);
-          if (dir) crossings.emplace_back(x, dir);
-        }
-        std::sort(crossings.begin(), crossings.end());
-        size_t next = 0;
-        int wind = 0;
-        float* row = matte + int64_t(j) * width;
-        for (int tx = 0; tx < tiles_x; ++tx) {
-          const Tile& tile = tiles[tx];
-          const int tx0 = region.x0 + tx * kTile, tx1 = std::min(region.x1, tx0 + kTile);
-          for (int i = tx0; i < tx1; ++i) {
-            const double px = i + 0.5;
-            while (next < crossings.size() && crossings[next].first < px) wind += crossings[next++].second;
-            float v;
-            if (tile.kind == kEdge) {
-              v = matte_math::contour_pixel(c, px, py, wind != 0, tile.edges.data(), int(tile.edges.size()));
-            } else {
-              v = tile.kind == kInside ? 1.0f : 0.0f;
+  parallel_for(
+      tiles_y,
+      [&](int64_t b, int64_t e) {
+        std::vector<Tile> tiles(tiles_x);
+        std::vector<double> dist(n);
+        std::vector<std::pair<double, int>> crossings;
+        for (int64_t ty = b; ty < e; ++ty) {
+          const int ty0 = region.y0 + int(ty) * kTile, ty1 = std::min(region.y1, ty0 + kTile);
+          for (int tx = 0; tx < tiles_x; ++tx) {
+            const int tx0 = region.x0 + tx * kTile, tx1 = std::min(region.x1, tx0 + kTile);
+            classify_tile(c, tx0, ty0, tx1, ty1, band, dist, tiles[tx]);
+          }
+          for (int j = ty0; j < ty1; ++j) {
+            const double py = j + 0.5;
+            crossings.clear();
+            for (int k = 0; k < n; ++k) {
+              const int k1 = k + 1 == n ? 0 : k + 1;
+              double x;
+              const int dir = matte_math::edge_crossing_x(py, xy[2 * k], xy[2 * k + 1], xy[2 * k1], xy[2 * k1 + 1], &x);
+              if (dir) crossings.emplace_back(x, dir);
             }
-            row[i] = replace ? v : std::max(row[i], v);
+            std::sort(crossings.begin(), crossings.end());
+            size_t next = 0;
+            int wind = 0;
+            float* row = matte + int64_t(j) * width;
+            for (int tx = 0; tx < tiles_x; ++tx) {
+              const Tile& tile = tiles[tx];
+              const int tx0 = region.x0 + tx * kTile, tx1 = std::min(region.x1, tx0 + kTile);
+              for (int i = tx0; i < tx1; ++i) {
+                const double px = i + 0.5;
+                while (next < crossings.size() && crossings[next].first < px) wind += crossings[next++].second;
+                float v;
+                if (tile.kind == kEdge) {
+                  v = matte_math::contour_pixel(c, px, py, wind != 0, tile.edges.data(), int(tile.edges.size()));
+                } else {
+                  v = tile.kind == kInside ? 1.0f : 0.0f;
+                }
+                row[i] = replace ? v : std::max(row[i], v);
+              }
+            }
           }
         }
-      }
-    }
-  }, 1);
+      },
+      1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -149,35 +154,41 @@ namespace {
 // Edge pixels (erode_math::is_edge), one byte each.
 std::vector<uint8_t> edge_pixels(const float* m, int h, int w) {
   std::vector<uint8_t> edge(size_t(h) * w);
-  parallel_for(h, [&](int64_t b, int64_t e) {
-    for (int64_t y = b; y < e; ++y) {
-      for (int x = 0; x < w; ++x) edge[y * w + x] = erode_math::is_edge(m, h, w, x, int(y));
-    }
-  }, 8);
+  parallel_for(
+      h,
+      [&](int64_t b, int64_t e) {
+        for (int64_t y = b; y < e; ++y) {
+          for (int x = 0; x < w; ++x) edge[y * w + x] = erode_math::is_edge(m, h, w, x, int(y));
+        }
+      },
+      8);
   return edge;
 }
 
 // For every pixel, the row of the nearest edge pixel in its column within reach rows, else -1.
 std::vector<int32_t> nearest_in_column(const std::vector<uint8_t>& edge, int h, int w, int reach) {
   std::vector<int32_t> row_of(size_t(h) * w, -1);
-  parallel_for(w, [&](int64_t b, int64_t e) {
-    std::vector<int32_t> last(e - b);
-    std::fill(last.begin(), last.end(), -1);
-    for (int y = 0; y < h; ++y) {
-      for (int64_t x = b; x < e; ++x) {
-        if (edge[size_t(y) * w + x]) last[x - b] = y;
-        row_of[size_t(y) * w + x] = (last[x - b] >= 0 && y - last[x - b] <= reach) ? last[x - b] : -1;
-      }
-    }
-    std::fill(last.begin(), last.end(), -1);
-    for (int y = h - 1; y >= 0; --y) {
-      for (int64_t x = b; x < e; ++x) {
-        if (edge[size_t(y) * w + x]) last[x - b] = y;
-        int32_t& r = row_of[size_t(y) * w + x];
-        if (last[x - b] >= 0 && last[x - b] - y <= reach && (r < 0 || last[x - b] - y < y - r)) r = last[x - b];
-      }
-    }
-  }, 64);
+  parallel_for(
+      w,
+      [&](int64_t b, int64_t e) {
+        std::vector<int32_t> last(e - b);
+        std::fill(last.begin(), last.end(), -1);
+        for (int y = 0; y < h; ++y) {
+          for (int64_t x = b; x < e; ++x) {
+            if (edge[size_t(y) * w + x]) last[x - b] = y;
+            row_of[size_t(y) * w + x] = (last[x - b] >= 0 && y - last[x - b] <= reach) ? last[x - b] : -1;
+          }
+        }
+        std::fill(last.begin(), last.end(), -1);
+        for (int y = h - 1; y >= 0; --y) {
+          for (int64_t x = b; x < e; ++x) {
+            if (edge[size_t(y) * w + x]) last[x - b] = y;
+            int32_t& r = row_of[size_t(y) * w + x];
+            if (last[x - b] >= 0 && last[x - b] - y <= reach && (r < 0 || last[x - b] - y < y - r)) r = last[x - b];
+          }
+        }
+      },
+      64);
   return row_of;
 }
 
@@ -194,45 +205,53 @@ void erode_dilate(const float* src, float* dst, int height, int width, float amo
   const std::vector<uint8_t> edge = edge_pixels(src, h, w);
   const std::vector<int32_t> row_of = nearest_in_column(edge, h, w, reach);
 
-  parallel_for(h, [&](int64_t b, int64_t e) {
-    std::vector<int> v(w);
-    std::vector<double> z(w + 1);
-    for (int64_t y = b; y < e; ++y) {
-      const int32_t* ry = row_of.data() + y * w;
-      auto f = [&](int q) { const double d = double(y - ry[q]); return d * d; };
-      // Lower envelope of the parabolas (x - q)^2 + f(q) over columns q that have an edge pixel.
-      int k = -1;
-      for (int q = 0; q < w; ++q) {
-        if (ry[q] < 0) continue;
-        double s = 0;
-        while (k >= 0) {
-          s = ((f(q) + double(q) * q) - (f(v[k]) + double(v[k]) * v[k])) / (2.0 * q - 2.0 * v[k]);
-          if (s <= z[k]) --k;
-          else break;
+  parallel_for(
+      h,
+      [&](int64_t b, int64_t e) {
+        std::vector<int> v(w);
+        std::vector<double> z(w + 1);
+        for (int64_t y = b; y < e; ++y) {
+          const int32_t* ry = row_of.data() + y * w;
+          auto f = [&](int q) {
+            const double d = double(y - ry[q]);
+            return d * d;
+          };
+          // Lower envelope of the parabolas (x - q)^2 + f(q) over columns q that have an edge pixel.
+          int k = -1;
+          for (int q = 0; q < w; ++q) {
+            if (ry[q] < 0) continue;
+            double s = 0;
+            while (k >= 0) {
+              s = ((f(q) + double(q) * q) - (f(v[k]) + double(v[k]) * v[k])) / (2.0 * q - 2.0 * v[k]);
+              if (s <= z[k])
+                --k;
+              else
+                break;
+            }
+            ++k;
+            v[k] = q;
+            z[k] = k == 0 ? -std::numeric_limits<double>::infinity() : s;
+            z[k + 1] = std::numeric_limits<double>::infinity();
+          }
+          int j = 0;
+          for (int x = 0; x < w; ++x) {
+            const int64_t p = y * w + x;
+            dst[p] = src[p];
+            int sx = x, sy = int(y);
+            double dist = 0;
+            if (!edge[p]) {
+              if (k < 0) continue;
+              while (z[j + 1] < x) ++j;
+              sx = v[j];
+              sy = ry[sx];
+              dist = std::hypot(double(sx - x), double(sy - y));
+              if (dist > reach_d) continue;
+            }
+            dst[p] = erode_math::moved_value(src, h, w, x, int(y), sx, sy, dist, a);
+          }
         }
-        ++k;
-        v[k] = q;
-        z[k] = k == 0 ? -std::numeric_limits<double>::infinity() : s;
-        z[k + 1] = std::numeric_limits<double>::infinity();
-      }
-      int j = 0;
-      for (int x = 0; x < w; ++x) {
-        const int64_t p = y * w + x;
-        dst[p] = src[p];
-        int sx = x, sy = int(y);
-        double dist = 0;
-        if (!edge[p]) {
-          if (k < 0) continue;
-          while (z[j + 1] < x) ++j;
-          sx = v[j];
-          sy = ry[sx];
-          dist = std::hypot(double(sx - x), double(sy - y));
-          if (dist > reach_d) continue;
-        }
-        dst[p] = erode_math::moved_value(src, h, w, x, int(y), sx, sy, dist, a);
-      }
-    }
-  }, 8);
+      },
+      8);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,43 +283,49 @@ namespace {
 
 // out[y] = sum_k taps[K + k] * src[clamp(y + k)] for whole rows of row_len floats.
 void convolve_vertical(const float* src, float* dst, int h, int64_t row_len, const std::vector<float>& taps, int K) {
-  parallel_for(h, [&](int64_t b, int64_t e) {
-    for (int64_t y = b; y < e; ++y) {
-      float* out = dst + y * row_len;
-      const float* centre = src + y * row_len;
-      for (int64_t i = 0; i < row_len; ++i) out[i] = taps[K] * centre[i];
-      for (int k = 1; k <= K; ++k) {
-        const float* up = src + std::max<int64_t>(y - k, 0) * row_len;
-        const float* down = src + std::min<int64_t>(y + k, h - 1) * row_len;
-        const float t = taps[K + k];
-        for (int64_t i = 0; i < row_len; ++i) out[i] += t * (up[i] + down[i]);
-      }
-    }
-  }, 4);
+  parallel_for(
+      h,
+      [&](int64_t b, int64_t e) {
+        for (int64_t y = b; y < e; ++y) {
+          float* out = dst + y * row_len;
+          const float* centre = src + y * row_len;
+          for (int64_t i = 0; i < row_len; ++i) out[i] = taps[K] * centre[i];
+          for (int k = 1; k <= K; ++k) {
+            const float* up = src + std::max<int64_t>(y - k, 0) * row_len;
+            const float* down = src + std::min<int64_t>(y + k, h - 1) * row_len;
+            const float t = taps[K + k];
+            for (int64_t i = 0; i < row_len; ++i) out[i] += t * (up[i] + down[i]);
+          }
+        }
+      },
+      4);
 }
 
 // Same along x for channels-last rows: each row is copied into a clamped, padded buffer first.
 void convolve_horizontal(const float* src, float* dst, int h, int w, int ch, const std::vector<float>& taps, int K) {
-  parallel_for(h, [&](int64_t b, int64_t e) {
-    std::vector<float> pad(size_t(w + 2 * K) * ch);
-    for (int64_t y = b; y < e; ++y) {
-      const float* row = src + y * int64_t(w) * ch;
-      for (int x = -K; x < w + K; ++x) {
-        const int sx = std::min(std::max(x, 0), w - 1);
-        std::copy(row + int64_t(sx) * ch, row + int64_t(sx + 1) * ch, pad.data() + int64_t(x + K) * ch);
-      }
-      float* out = dst + y * int64_t(w) * ch;
-      const float* centre = pad.data() + int64_t(K) * ch;
-      const int64_t n = int64_t(w) * ch;
-      for (int64_t i = 0; i < n; ++i) out[i] = taps[K] * centre[i];
-      for (int k = 1; k <= K; ++k) {
-        const float* left = centre - int64_t(k) * ch;
-        const float* right = centre + int64_t(k) * ch;
-        const float t = taps[K + k];
-        for (int64_t i = 0; i < n; ++i) out[i] += t * (left[i] + right[i]);
-      }
-    }
-  }, 4);
+  parallel_for(
+      h,
+      [&](int64_t b, int64_t e) {
+        std::vector<float> pad(size_t(w + 2 * K) * ch);
+        for (int64_t y = b; y < e; ++y) {
+          const float* row = src + y * int64_t(w) * ch;
+          for (int x = -K; x < w + K; ++x) {
+            const int sx = std::min(std::max(x, 0), w - 1);
+            std::copy(row + int64_t(sx) * ch, row + int64_t(sx + 1) * ch, pad.data() + int64_t(x + K) * ch);
+          }
+          float* out = dst + y * int64_t(w) * ch;
+          const float* centre = pad.data() + int64_t(K) * ch;
+          const int64_t n = int64_t(w) * ch;
+          for (int64_t i = 0; i < n; ++i) out[i] = taps[K] * centre[i];
+          for (int k = 1; k <= K; ++k) {
+            const float* left = centre - int64_t(k) * ch;
+            const float* right = centre + int64_t(k) * ch;
+            const float t = taps[K + k];
+            for (int64_t i = 0; i < n; ++i) out[i] += t * (left[i] + right[i]);
+          }
+        }
+      },
+      4);
 }
 
 }  // namespace

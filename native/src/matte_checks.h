@@ -20,17 +20,20 @@ inline void require_matte(const py::array& a, const char* name) {
   if (a.ndim() != 2 || !a.dtype().is(py::dtype::of<float>()) || !(a.flags() & py::array::c_style)) {
     throw py::value_error(std::string(name) + ": expected (H, W) float32 C-contiguous, got " + describe(a));
   }
-  if (a.shape(0) < 1 || a.shape(1) < 1) throw py::value_error(std::string(name) + ": expected a non-empty matte, got " + describe(a));
+  if (a.shape(0) < 1 || a.shape(1) < 1)
+    throw py::value_error(std::string(name) + ": expected a non-empty matte, got " + describe(a));
 }
 
 // Checks an (H, W) or (H, W, C) float32 C-contiguous array with 1 to 64 channels.
 inline void require_matte_or_image(const py::array& a, const char* name) {
   if (a.ndim() == 2) return require_matte(a, name);
   if (a.ndim() != 3 || !a.dtype().is(py::dtype::of<float>()) || !(a.flags() & py::array::c_style)) {
-    throw py::value_error(std::string(name) + ": expected (H, W) or (H, W, C) float32 C-contiguous, got " + describe(a));
+    throw py::value_error(std::string(name) + ": expected (H, W) or (H, W, C) float32 C-contiguous, got " +
+                          describe(a));
   }
   require_image(a, name);
-  if (a.shape(0) < 1 || a.shape(1) < 1) throw py::value_error(std::string(name) + ": expected a non-empty image, got " + describe(a));
+  if (a.shape(0) < 1 || a.shape(1) < 1)
+    throw py::value_error(std::string(name) + ": expected a non-empty image, got " + describe(a));
 }
 
 inline void require_writeable(const py::array& a, const char* name) {
@@ -72,7 +75,8 @@ inline void require_vertices(const py::array& v) {
 }
 
 // Per-vertex widths: the array (N,) float64 when given, else the scalar for every vertex.
-inline std::vector<double> vertex_widths(const py::object& widths, double scalar, int n, const char* name, const char* scalar_name) {
+inline std::vector<double> vertex_widths(const py::object& widths, double scalar, int n, const char* name,
+                                         const char* scalar_name) {
   require_scalar(scalar, scalar_name, 0.0, kInf);
   if (widths.is_none()) return std::vector<double>(n, scalar);
   if (scalar != 0.0) {
@@ -105,7 +109,8 @@ inline PixelRect parse_roi(const py::object& roi, int height, int width) {
     v.clear();
   }
   if (v.size() != 4 || v[2] < v[0] || v[3] < v[1]) {
-    throw py::value_error("roi: expected (x0, y0, x1, y1) ints with x0 <= x1, y0 <= y1, got " + std::string(py::repr(roi)));
+    throw py::value_error("roi: expected (x0, y0, x1, y1) ints with x0 <= x1, y0 <= y1, got " +
+                          std::string(py::repr(roi)));
   }
   return {v[0], v[1], v[2], v[3]};
 }
@@ -115,7 +120,6 @@ inline BlurKind parse_blur_kind(const std::string& kind) {
   if (kind == "gaussian") return BlurKind::Gaussian;
   throw py::value_error("kind: expected 'box' or 'gaussian', got '" + kind + "'");
 }
-
 
 constexpr int kMaxLevels = 32;
 
@@ -129,7 +133,6 @@ inline KeepLow parse_keep_low(const py::object& v) {
   throw py::value_error("keep_low_from: expected None, 'a' or 'b', got " + std::string(py::repr(v)));
 }
 
-
 // polygon_matte's checked arguments, shared by the numpy and CUDA bindings.
 struct PolygonArgs {
   const double* xy;
@@ -138,15 +141,17 @@ struct PolygonArgs {
   bool replace;
 };
 
-inline PolygonArgs parse_polygon_args(const py::array& vertices, double inner, double outer, const py::object& inner_widths,
-                                      const py::object& outer_widths, const std::string& mode) {
+inline PolygonArgs parse_polygon_args(const py::array& vertices, double inner, double outer,
+                                      const py::object& inner_widths, const py::object& outer_widths,
+                                      const std::string& mode) {
   require_vertices(vertices);
   PolygonArgs a;
   a.xy = static_cast<const double*>(vertices.data());
   a.n = int(vertices.shape(0));
   a.inner = vertex_widths(inner_widths, inner, a.n, "inner_widths", "inner");
   a.outer = vertex_widths(outer_widths, outer, a.n, "outer_widths", "outer");
-  if (mode != "max" && mode != "replace") throw py::value_error("mode: expected 'max' or 'replace', got '" + mode + "'");
+  if (mode != "max" && mode != "replace")
+    throw py::value_error("mode: expected 'max' or 'replace', got '" + mode + "'");
   a.replace = mode == "replace";
   return a;
 }

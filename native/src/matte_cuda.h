@@ -9,8 +9,8 @@
 namespace faceplate {
 namespace cuda {
 
-void polygon_matte(float* matte, int height, int width, const double* xy, const double* inner, const double* outer, int n,
-                   PixelRect region, bool replace);
+void polygon_matte(float* matte, int height, int width, const double* xy, const double* inner, const double* outer,
+                   int n, PixelRect region, bool replace);
 
 void erode_dilate(const float* src, float* dst, int height, int width, float amount);
 

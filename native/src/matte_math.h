@@ -99,7 +99,7 @@ FP_HD int edge_crossing_x(double py, double ax, double ay, double bx, double by,
 
 // A closed contour with per-vertex widths; edge k joins vertex k and vertex (k + 1) % n.
 struct Contour {
-  const double* xy;  // (n, 2)
+  const double* xy;     // (n, 2)
   const double* inner;  // (n,)
   const double* outer;  // (n,)
   int n;

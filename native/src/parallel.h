@@ -15,7 +15,8 @@ void set_thread_count(int n);
 // Small ranges run on the calling thread. fn must not throw.
 template <class Fn>
 void parallel_for(int64_t n, Fn&& fn, int64_t min_per_thread = 16) {
-  const int64_t threads = std::max<int64_t>(1, std::min<int64_t>(thread_count(), n / std::max<int64_t>(1, min_per_thread)));
+  const int64_t threads =
+      std::max<int64_t>(1, std::min<int64_t>(thread_count(), n / std::max<int64_t>(1, min_per_thread)));
   if (threads <= 1) {
     fn(int64_t(0), n);
     return;

@@ -8,8 +8,8 @@
 
 namespace faceplate {
 
-Box paste_footprint(int plate_width, int plate_height, int face_width, int face_height, const Matrix3& aligned_from_plate,
-                    Filter filter) {
+Box paste_footprint(int plate_width, int plate_height, int face_width, int face_height,
+                    const Matrix3& aligned_from_plate, Filter filter) {
   const Box whole{0, 0, plate_width, plate_height};
   Matrix3 plate_from_aligned;
   if (!invert(aligned_from_plate, plate_from_aligned)) return Box{};
@@ -33,7 +33,8 @@ Box paste_footprint(int plate_width, int plate_height, int face_width, int face_
   auto clip = [](double v, int hi) { return int(std::min<double>(std::max<double>(v, 0.0), hi)); };
   auto first = [&](double lo, int hi) { return clip(open ? std::floor(lo - 0.5) + 1 : std::ceil(lo - 0.5), hi); };
   auto last = [&](double up, int hi) { return clip(open ? std::ceil(up - 0.5) : std::floor(up - 0.5) + 1, hi); };
-  const Box b{first(x_min, plate_width), first(y_min, plate_height), last(x_max, plate_width), last(y_max, plate_height)};
+  const Box b{first(x_min, plate_width), first(y_min, plate_height), last(x_max, plate_width),
+              last(y_max, plate_height)};
   return b.empty() ? Box{} : b;
 }
 
@@ -51,8 +52,8 @@ FP_INLINE void blend(float* d, const float* px, float alpha, const PasteParams& 
 
 // Face and matte share their size, so one set of span coordinates serves both.
 template <int C, Filter F, bool Perspective>
-void paste_rows(const Image& plate, const Image& face, const Image& matte, const PasteParams& p, const Box& box, int y_begin,
-                int y_end) {
+void paste_rows(const Image& plate, const Image& face, const Image& matte, const PasteParams& p, const Box& box,
+                int y_begin, int y_end) {
   const Source<float, C> f(face);
   const Source<float, 1> m(matte);
   const PixelMapper map(p.aligned_from_plate);
@@ -64,7 +65,8 @@ void paste_rows(const Image& plate, const Image& face, const Image& matte, const
     for (int xs = box.x0 - ((box.x0 % kSpan) + kSpan) % kSpan; xs < box.x1; xs += kSpan) {
       const int x0 = std::max(xs, box.x0), x1 = std::min(xs + kSpan, box.x1);
       float* d = out + (int64_t(y) * plate.width + x0) * plate_nc;
-      if (F != Filter::nearest && span_coords<F, Perspective>(p.aligned_from_plate, xs, y, kSpan, f.width, f.height, sc)) {
+      if (F != Filter::nearest &&
+          span_coords<F, Perspective>(p.aligned_from_plate, xs, y, kSpan, f.width, f.height, sc)) {
         for (int k = x0 - xs; k < x1 - xs; ++k, d += plate_nc) {
           float alpha;
           interpolate_interior<F>(m, m.pixel(sc.ix[k], sc.iy[k]), sc.fx[k], sc.fy[k], &alpha);
@@ -90,9 +92,12 @@ using RowFn = void (*)(const Image&, const Image&, const Image&, const PastePara
 template <int C, bool P>
 RowFn pick_filter(Filter f) {
   switch (f) {
-    case Filter::nearest: return &paste_rows<C, Filter::nearest, P>;
-    case Filter::bilinear: return &paste_rows<C, Filter::bilinear, P>;
-    default: return &paste_rows<C, Filter::bicubic, P>;
+    case Filter::nearest:
+      return &paste_rows<C, Filter::nearest, P>;
+    case Filter::bilinear:
+      return &paste_rows<C, Filter::bilinear, P>;
+    default:
+      return &paste_rows<C, Filter::bicubic, P>;
   }
 }
 
@@ -108,14 +113,21 @@ void paste_back(const Image& plate, const Image& face, const Image& matte, const
   const bool perspective = !params.aligned_from_plate.is_affine();
   RowFn rows;
   switch (face.channels) {
-    case 1: rows = pick_filter<1>(params.filter, perspective); break;
-    case 3: rows = pick_filter<3>(params.filter, perspective); break;
-    case 4: rows = pick_filter<4>(params.filter, perspective); break;
-    default: rows = pick_filter<0>(params.filter, perspective);
+    case 1:
+      rows = pick_filter<1>(params.filter, perspective);
+      break;
+    case 3:
+      rows = pick_filter<3>(params.filter, perspective);
+      break;
+    case 4:
+      rows = pick_filter<4>(params.filter, perspective);
+      break;
+    default:
+      rows = pick_filter<0>(params.filter, perspective);
   }
-  parallel_for(box.y1 - box.y0, [&](int64_t b, int64_t e) {
-    rows(plate, face, matte, params, box, int(box.y0 + b), int(box.y0 + e));
-  }, 8);
+  parallel_for(
+      box.y1 - box.y0,
+      [&](int64_t b, int64_t e) { rows(plate, face, matte, params, box, int(box.y0 + b), int(box.y0 + e)); }, 8);
 }
 
 }  // namespace faceplate

@@ -13,8 +13,8 @@ struct PasteParams {
 // The plate pixels that paste_back may change: the bounding box of the crop (grown by the
 // filter's reach) mapped into the plate, clipped to the plate. Empty when the crop misses it.
 // A perspective crop that crosses the projection's horizon gives the whole plate.
-Box paste_footprint(int plate_width, int plate_height, int face_width, int face_height, const Matrix3& aligned_from_plate,
-                    Filter filter);
+Box paste_footprint(int plate_width, int plate_height, int face_width, int face_height,
+                    const Matrix3& aligned_from_plate, Filter filter);
 
 // For each plate pixel p in box (see paste_footprint): q = aligned_from_plate * p,
 // m = clamp(matte(q), 0, 1) with matte 0 outside the crop, and where m > 0

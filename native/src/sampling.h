@@ -60,7 +60,9 @@ FP_INLINE float to_float(half_t h) {
 template <class T>
 FP_INLINE T from_float(float v);
 template <>
-FP_INLINE float from_float<float>(float v) { return v; }
+FP_INLINE float from_float<float>(float v) {
+  return v;
+}
 template <>
 FP_INLINE half_t from_float<half_t>(float v) {
   // Round to nearest even, overflow to inf, nan stays nan (F. Giesen, "float_to_half_fast3_rtne").
@@ -287,7 +289,6 @@ FP_INLINE bool sample(const Source<T, C>& s, double sx, double sy, Border border
 // logic. Spans that touch the border go pixel by pixel through sample().
 constexpr int kSpan = 64;
 
-
 struct SpanCoords {
   int ix[kSpan], iy[kSpan];
   float fx[kSpan], fy[kSpan];
@@ -318,7 +319,9 @@ FP_INLINE bool span_coords(const Matrix3& t, int x0, int y, int n, int width, in
       sx /= w, sy /= w;
     }
     sx -= shift, sy -= shift;
-    if (!(sx >= before + margin && sx < width - after - margin && sy >= before + margin && sy < height - after - margin)) return false;
+    if (!(sx >= before + margin && sx < width - after - margin && sy >= before + margin &&
+          sy < height - after - margin))
+      return false;
     lo_x = k ? std::min(lo_x, sx) : sx;
     lo_y = k ? std::min(lo_y, sy) : sy;
   }
@@ -339,6 +342,5 @@ FP_INLINE bool span_coords(const Matrix3& t, int x0, int y, int n, int width, in
   }
   return true;
 }
-
 
 }  // namespace faceplate

@@ -113,7 +113,9 @@ void similarity(const float* from, const float* to, int parts, float m[4]) {
 struct BoxMap {
   double left, top, sx, sy;
   explicit BoxMap(const int64_t* box)
-      : left(double(box[0])), top(double(box[1])), sx(double(box[2]) - double(box[0])),
+      : left(double(box[0])),
+        top(double(box[1])),
+        sx(double(box[2]) - double(box[0])),
         sy(double(box[3]) - double(box[1])) {}
   double x(float u) const { return std::floor(left + sx * double(u) + 0.5); }
   double y(float v) const { return std::floor(top + sy * double(v) + 0.5); }
@@ -173,11 +175,12 @@ ShapeModel load_shape_model(const std::string& path) {
   return model;
 }
 
-void predict_shapes(const ShapeModel& model, const uint8_t* image, int h, int w, int channels,
-                    const int64_t* boxes, int n, int32_t* out) {
+void predict_shapes(const ShapeModel& model, const uint8_t* image, int h, int w, int channels, const int64_t* boxes,
+                    int n, int32_t* out) {
   const int parts2 = 2 * model.parts;
   std::vector<float> shapes(size_t(n) * parts2);
-  for (int s = 0; s < n; ++s) std::copy(model.initial_shape.begin(), model.initial_shape.end(), &shapes[size_t(s) * parts2]);
+  for (int s = 0; s < n; ++s)
+    std::copy(model.initial_shape.begin(), model.initial_shape.end(), &shapes[size_t(s) * parts2]);
   std::vector<float> features;
   for (const ShapeCascade& c : model.cascades) {
     const size_t nf = c.anchor.size();

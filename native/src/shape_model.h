@@ -16,7 +16,7 @@ namespace faceplate {
 
 struct ShapeCascade {
   int trees = 0;
-  int splits = 0;  // per tree (a full tree: leaves = splits + 1)
+  int splits = 0;                    // per tree (a full tree: leaves = splits + 1)
   std::vector<uint32_t> idx1, idx2;  // [trees * splits] feature indices
   std::vector<float> thresh;         // [trees * splits]
   std::vector<float> leaves;         // [trees * (splits + 1) * 2 * parts] shape increments
@@ -36,7 +36,7 @@ ShapeModel load_shape_model(const std::string& path);
 // Points of the model for `n` boxes on one uint8 image (h, w, channels 1 or 3, C-contiguous).
 // boxes: n x 4 (left, top, right, bottom), inclusive pixel indices as dlib rectangles hold them.
 // out: n x parts x 2 whole-pixel coordinates (dlib's rounding of its double results).
-void predict_shapes(const ShapeModel& model, const uint8_t* image, int h, int w, int channels,
-                    const int64_t* boxes, int n, int32_t* out);
+void predict_shapes(const ShapeModel& model, const uint8_t* image, int h, int w, int channels, const int64_t* boxes,
+                    int n, int32_t* out);
 
 }  // namespace faceplate

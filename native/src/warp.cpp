@@ -88,7 +88,8 @@ FP_INLINE void prefetch_span(const Source<In, C>& s, const SpanCoords& sc, int k
   const int nc = s.nc();
   const int64_t row = int64_t(s.width) * nc;
   const int step = std::max(1, int(64 / (sizeof(In) * nc)));
-  const intptr_t ahead = intptr_t(offset * int64_t(sizeof(In))), first_row = intptr_t(first * row * int64_t(sizeof(In)));
+  const intptr_t ahead = intptr_t(offset * int64_t(sizeof(In))),
+                 first_row = intptr_t(first * row * int64_t(sizeof(In)));
   const intptr_t last_row = intptr_t(last * row * int64_t(sizeof(In)));
   for (int k = k_begin; k < k_end; k += step) {
     const intptr_t p = reinterpret_cast<intptr_t>(s.pixel(sc.ix[k], sc.iy[k])) + ahead;
@@ -110,7 +111,8 @@ FP_INLINE void span_interior(const Source<In, C>& s, const SpanCoords& sc, int k
       // RGBA float: one 4-lane vector per tap (SSE on baseline x86-64, VEX-encoded in the AVX2 clone).
       typedef float v4f __attribute__((vector_size(16)));
       v4f a, b, e, f;
-      std::memcpy(&a, p, 16), std::memcpy(&b, p + 4, 16), std::memcpy(&e, p + row, 16), std::memcpy(&f, p + row + 4, 16);
+      std::memcpy(&a, p, 16), std::memcpy(&b, p + 4, 16), std::memcpy(&e, p + row, 16),
+          std::memcpy(&f, p + row + 4, 16);
       const v4f top = a + sc.fx[k] * (b - a), bottom = e + sc.fx[k] * (f - e);
       const v4f r = top + sc.fy[k] * (bottom - top);
       std::memcpy(d, &r, 16);
@@ -196,11 +198,14 @@ template <class In, class Out, int C>
 RowFn pick_filter(Filter f, bool perspective) {
   switch (f) {
     case Filter::nearest:
-      return perspective ? pick_target<In, Out, C, Filter::nearest, true>() : pick_target<In, Out, C, Filter::nearest, false>();
+      return perspective ? pick_target<In, Out, C, Filter::nearest, true>()
+                         : pick_target<In, Out, C, Filter::nearest, false>();
     case Filter::bilinear:
-      return perspective ? pick_target<In, Out, C, Filter::bilinear, true>() : pick_target<In, Out, C, Filter::bilinear, false>();
+      return perspective ? pick_target<In, Out, C, Filter::bilinear, true>()
+                         : pick_target<In, Out, C, Filter::bilinear, false>();
     default:
-      return perspective ? pick_target<In, Out, C, Filter::bicubic, true>() : pick_target<In, Out, C, Filter::bicubic, false>();
+      return perspective ? pick_target<In, Out, C, Filter::bicubic, true>()
+                         : pick_target<In, Out, C, Filter::bicubic, false>();
   }
 }
 
@@ -211,10 +216,14 @@ RowFn pick(const Image& src, const Image& dst, Filter f, bool perspective) {
   if (src16) return pick_filter<half_t, float, 0>(f, perspective);
   if (dst16) return pick_filter<float, half_t, 0>(f, perspective);
   switch (src.channels) {
-    case 1: return pick_filter<float, float, 1>(f, perspective);
-    case 3: return pick_filter<float, float, 3>(f, perspective);
-    case 4: return pick_filter<float, float, 4>(f, perspective);
-    default: return pick_filter<float, float, 0>(f, perspective);
+    case 1:
+      return pick_filter<float, float, 1>(f, perspective);
+    case 3:
+      return pick_filter<float, float, 3>(f, perspective);
+    case 4:
+      return pick_filter<float, float, 4>(f, perspective);
+    default:
+      return pick_filter<float, float, 0>(f, perspective);
   }
 }
 
@@ -223,9 +232,7 @@ RowFn pick(const Image& src, const Image& dst, Filter f, bool perspective) {
 void warp(const Image& src, const Image& dst, const WarpParams& params) {
   const RowFn rows = pick(src, dst, params.filter, !params.src_from_dst.is_affine());
   const int y0 = params.roi.y0;
-  parallel_for(params.roi.y1 - y0, [&](int64_t b, int64_t e) {
-    rows(src, dst, params, int(y0 + b), int(y0 + e));
-  }, 8);
+  parallel_for(params.roi.y1 - y0, [&](int64_t b, int64_t e) { rows(src, dst, params, int(y0 + b), int(y0 + e)); }, 8);
 }
 
 }  // namespace faceplate

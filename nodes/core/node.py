@@ -79,6 +79,7 @@ class Node:
     version: ClassVar[int] = 1
     category: ClassVar[str] = "Other"
     type_name: ClassVar[str] = ""
+    _knob_index: ClassVar[dict[str, Knob]] = {}  # set per subclass from ``knobs``
 
     def __init_subclass__(cls, **kwargs: Any):
         super().__init_subclass__(**kwargs)
@@ -179,13 +180,14 @@ class Node:
         if same is not None:
             return same
         h = hashlib.sha256()
+        connected = self.connected_inputs()
         record = {
             "type": self.type_name,
             "version": self.version,
             "knobs": {name: self.knob(name).to_json(self.value(name, frame)) for name in self.hashed_knobs()},
             "extra": list(self.hash_extra(frame)),
             "inputs": {
-                name: [graph.hash(self._inputs[name], f) for f in frames]
+                name: [graph.hash(connected[name], f) for f in frames]
                 for name, frames in sorted(self.input_frames(frame).items())
             },
         }

@@ -3,7 +3,6 @@ import json
 import pytest
 from faceplate.foundation.errors import KnobError, ScriptError
 from faceplate.nodes.core import Graph, register
-from faceplate.nodes.core.script import loads
 from nodes_for_tests import Constant, Gain, Merge
 
 for cls in (Constant, Gain, Merge):
@@ -82,7 +81,7 @@ def script(nodes, **top):
 )
 def test_load_errors_name_the_node_and_knob(text, match):
     with pytest.raises(ScriptError, match=match):
-        loads(text)
+        Graph.loads(text)
 
 
 def test_knob_errors_are_script_errors():
@@ -92,12 +91,12 @@ def test_knob_errors_are_script_errors():
 def test_scripts_are_data_nothing_is_executed(tmp_path):
     marker = tmp_path / "pwned"
     evil = script({"X": {"type": "Constant", "knobs": {"label": f"__import__('os').mkdir('{marker}')"}}})
-    g = loads(evil)
+    g = Graph.loads(evil)
     g.render("X", 1)
     assert not marker.exists()
 
 
 def test_relative_paths_resolve_against_the_script_folder(tmp_path):
-    g = loads(script({}), root=tmp_path)
+    g = Graph.loads(script({}), root=tmp_path)
     assert g.resolve_path("plates/a.####.exr") == str(tmp_path / "plates/a.####.exr")
     assert g.resolve_path("/abs/b.exr") == "/abs/b.exr"

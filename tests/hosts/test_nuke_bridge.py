@@ -13,7 +13,7 @@ import pytest
 from faceplate.foundation.errors import ScriptError
 from faceplate.hosts.nuke import bridge, catalog
 from faceplate.nodes import Plate
-from faceplate.nodes.core import Graph, script
+from faceplate.nodes.core import Graph
 from faceplate.nodes.io import read_image, write_image
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
@@ -56,7 +56,7 @@ def direct_graph(plate_pattern):
 
 def test_recorded_graph_renders_like_the_graph_built_in_faceplate(shot, tmp_path):
     prepared = bridge.build(shot, CATALOG, env={})
-    graph = script.from_dict(prepared.script, root=prepared.workdir)
+    graph = Graph.from_dict(prepared.script, root=prepared.workdir)
     assert list(graph.nodes) == ["Read1", "FaceDetect1", "Spot1", bridge.WRITE_NODE]  # Dot, disabled Grade gone
     assert graph.frame_range == (1001, 1003) and prepared.frames == "1001-1003"
     plate_pattern = str(tmp_path / "comp" / "plates" / "sh010.%04d.exr")
@@ -76,7 +76,7 @@ def test_recorded_graph_renders_like_the_graph_built_in_faceplate(shot, tmp_path
 
 def test_the_disc_sits_where_nuke_put_it(shot):
     # Nuke (10, 40) in a 48-high format is 8 pixels below the top: the disc covers row 7 (centre 7.5).
-    graph = script.from_dict(bridge.build(shot, CATALOG, env={}).script)
+    graph = Graph.from_dict(bridge.build(shot, CATALOG, env={}).script)
     plate, read = graph.render("Spot1", 1001), graph.render("Read1", 1001)
     changed = np.argwhere(np.any(plate.pixels != read.pixels, axis=2))
     assert changed[:, 0].min() >= 8 - 3 - 1 and changed[:, 0].max() <= 8 + 3
@@ -168,7 +168,7 @@ def test_render_subprocess_writes_every_frame_the_internal_read_expects(shot, tm
     for frame in (1001, 1002):
         path = prepared.output.replace("####", f"{frame:04d}")
         written = read_image(path)
-        expected = script.from_dict(prepared.script).render("Spot1", frame)
+        expected = Graph.from_dict(prepared.script).render("Spot1", frame)
         np.testing.assert_allclose(written.pixels, expected.pixels, atol=2e-3)  # half floats
     assert not os.path.exists(prepared.output.replace("####", "1003"))
 

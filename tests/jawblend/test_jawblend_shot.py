@@ -117,7 +117,7 @@ def write_pictures(folder, name, plate_rgb, out, extra=()):
     """``before_after_<name>.png``: plate | [extra...] | comp around the face, twice the size, and
     ``mattes_<name>.png``: the plate with mask.face (red), mask.jaw (green), mask.hairline (blue)."""
     import cv2
-    from faceplate.models.trainer.preview import write_png
+    from faceplate.foundation.drawing import write_png
     from faceplate.nodes.io import colour
 
     def srgb(x):

@@ -192,7 +192,7 @@ def graph_of(source: HeldOutShot, frames, **knobs) -> tuple[Graph, OcclusionMask
 def write_faceset(folder: str, source: HeldOutShot, frames, size: int = MODEL_SIZE) -> str:
     """The shot's own face-set (what ``faceplate extract`` writes): its faces at ``frames``, as rendered."""
     from faceplate.actions.faceset_extraction import hull_matte
-    from faceplate.models.trainer.preview import write_png
+    from faceplate.foundation.drawing import write_png
 
     graph = Graph(frame_range=(min(frames), max(frames)))
     graph.add(source)

@@ -12,7 +12,8 @@ from faceplate.foundation.files import sha256_of
 from faceplate.models import registry
 from faceplate.nodes.occlusion.learned import OcclusionModel
 from faceplate.nodes.occlusion.node import OcclusionMask
-from faceplate.nodes.occlusion.preview import overlay, write_png
+from faceplate.foundation.drawing import write_png
+from faceplate.nodes.occlusion.matte_overlay import overlay
 from occlusion_heldout import HeldOutShot, graph_of, occlusion_iou, region_mask
 
 LOOK = os.environ.get("FACEPLATE_LOOK_DIR", "")  # set to keep the overlay pictures (e.g. /tmp/occlusion_look)

@@ -7,7 +7,8 @@ from faceplate.foundation.errors import KnobError, RenderError
 from faceplate.foundation.imaging import warp_affine
 from faceplate.nodes.faces import METADATA_KEY, Faces
 from faceplate.nodes.occlusion.node import OcclusionMask
-from faceplate.nodes.occlusion.preview import overlay, write_png
+from faceplate.foundation.drawing import write_png
+from faceplate.nodes.occlusion.matte_overlay import overlay
 from occlusion_shots import ASTRONAUT_LANDMARKS, FRAMES, SIZE, shot
 
 LAYERS = ["mask.face", "mask.jaw", "mask.hairline", "mask.eyes", "mask.mouth"]

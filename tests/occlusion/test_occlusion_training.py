@@ -102,7 +102,7 @@ def test_export_writes_onnx_card_and_weights_that_match(faceset, tmp_path):
 
 
 def _matte(path, size=SIZE, value=1.0):
-    from faceplate.models.trainer.preview import write_png
+    from faceplate.foundation.drawing import write_png
 
     matte = np.zeros((size[1], size[0], 3), np.float32)
     cv2.circle(matte, (200, 160), 40, (value,) * 3, -1)
@@ -157,7 +157,7 @@ def test_training_with_corrections_weights_them(faceset, evaluation, tmp_path):
     graph, node, source = evaluation
     corrected = HeldOutShot("Plate", occluded=CLEAN_FRAMES[:2], seed=3)
     for frame in CLEAN_FRAMES[:2]:
-        from faceplate.models.trainer.preview import write_png
+        from faceplate.foundation.drawing import write_png
 
         write_png(str(tmp_path / f"occ.{frame}.png"), np.repeat(corrected.truth(frame)[..., None], 3, 2))
     result, path, _ = _train(faceset, tmp_path / "model", 2, preset="tiny", init="none",

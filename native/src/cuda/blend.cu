@@ -24,15 +24,18 @@ __device__ inline int expand_source(int i, int n) { return i < 0 ? reflect101(i,
 // stride: distance between neighbours along the axis; base: offset of the line's first element.
 __device__ inline float reduce_at(const float* src, int64_t base, int64_t stride, int j, int n_src) {
   float acc = 0.0f;
-  for (int k = -2; k <= 2; ++k) acc += kBinomial[k + 2] / 16.0f * src[base + int64_t(reflect101(2 * j + k, n_src)) * stride];
+  for (int k = -2; k <= 2; ++k)
+    acc += kBinomial[k + 2] / 16.0f * src[base + int64_t(reflect101(2 * j + k, n_src)) * stride];
   return acc;
 }
 __device__ inline float expand_at(const float* src, int64_t base, int64_t stride, int j, int n_src) {
   const int i = j >> 1;
   if (j & 1) {
-    return 0.5f * (src[base + int64_t(expand_source(i, n_src)) * stride] + src[base + int64_t(expand_source(i + 1, n_src)) * stride]);
+    return 0.5f * (src[base + int64_t(expand_source(i, n_src)) * stride] +
+                   src[base + int64_t(expand_source(i + 1, n_src)) * stride]);
   }
-  return 0.125f * (src[base + int64_t(expand_source(i - 1, n_src)) * stride] + src[base + int64_t(expand_source(i + 1, n_src)) * stride]) +
+  return 0.125f * (src[base + int64_t(expand_source(i - 1, n_src)) * stride] +
+                   src[base + int64_t(expand_source(i + 1, n_src)) * stride]) +
          0.75f * src[base + int64_t(expand_source(i, n_src)) * stride];
 }
 
@@ -59,10 +62,12 @@ template <bool Expand>
 void resample(const float* src, float* dst, int h_src, int w_src, int h_dst, int w_dst, int c) {
   DeviceBuffer<float> tmp(size_t(h_dst) * w_src * c);
   const int64_t row = int64_t(w_src) * c;
-  resample_vertical<Expand><<<dim3(unsigned((row + 255) / 256), unsigned(h_dst)), 256>>>(src, tmp.get(), h_src, h_dst, row);
+  resample_vertical<Expand>
+      <<<dim3(unsigned((row + 255) / 256), unsigned(h_dst)), 256>>>(src, tmp.get(), h_src, h_dst, row);
   check(cudaGetLastError(), "multiband_blend (vertical)");
   const int64_t out_row = int64_t(w_dst) * c;
-  resample_horizontal<Expand><<<dim3(unsigned((out_row + 255) / 256), unsigned(h_dst)), 256>>>(tmp.get(), dst, w_src, w_dst, c);
+  resample_horizontal<Expand>
+      <<<dim3(unsigned((out_row + 255) / 256), unsigned(h_dst)), 256>>>(tmp.get(), dst, w_src, w_dst, c);
   check_launch("multiband_blend (horizontal)");
 }
 
@@ -112,7 +117,8 @@ void multiband_blend(const float* a, const float* b, const float* matte, float* 
   int64_t px = int64_t(hs[top]) * ws[top];
   DeviceBuffer<float> result(size_t(px) * c);
   float* top_dst = top == 0 ? out : result.get();
-  combine<<<unsigned((px * c + 255) / 256), 256>>>(top_dst, nullptr, pa[top], nullptr, pb[top], nullptr, pm[top], px, c, keep);
+  combine<<<unsigned((px * c + 255) / 256), 256>>>(top_dst, nullptr, pa[top], nullptr, pb[top], nullptr, pm[top], px, c,
+                                                   keep);
   check_launch("multiband_blend (coarsest level)");
   for (int l = top - 1; l >= 0; --l) {
     px = int64_t(hs[l]) * ws[l];

@@ -119,8 +119,8 @@ __global__ void blur_horizontal(const float* src, float* dst, int w, int c, cons
 
 }  // namespace
 
-void polygon_matte(float* matte, int height, int width, const double* xy, const double* inner, const double* outer, int n,
-                   PixelRect region, bool replace) {
+void polygon_matte(float* matte, int height, int width, const double* xy, const double* inner, const double* outer,
+                   int n, PixelRect region, bool replace) {
   (void)height;
   if (region.empty() || n < 3) return;
   DeviceBuffer<double> d_xy(xy, 2 * size_t(n)), d_in(inner, n), d_out(outer, n);

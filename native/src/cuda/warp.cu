@@ -59,7 +59,8 @@ __device__ __forceinline__ bool map_pixel(const DeviceMatrix& t, int x, int y, d
 // Samples (sx, sy) of a (h, w, nc) source with the border mode applied tap by tap (sampling.h's
 // sample_border semantics). False: leave the pixel untouched (transparent border, outside).
 template <Filter F, int C, class T>
-__device__ bool sample(const T* src, int w, int h, int nc, double sx, double sy, Border border, float border_value, float* out) {
+__device__ bool sample(const T* src, int w, int h, int nc, double sx, double sy, Border border, float border_value,
+                       float* out) {
   if (border == Border::transparent && !(sx >= 0 && sx < w && sy >= 0 && sy < h)) return false;
   sx = fmin(fmax(sx, -8.0), w + 8.0);
   sy = fmin(fmax(sy, -8.0), h + 8.0);
@@ -109,8 +110,8 @@ __device__ bool sample(const T* src, int w, int h, int nc, double sx, double sy,
 }
 
 template <class In, class Out, int C, Filter F>
-__global__ void warp_kernel(const In* src, int sw, int sh, int nc, Out* dst, int dw, Box roi, DeviceMatrix t, Border border,
-                            float border_value) {
+__global__ void warp_kernel(const In* src, int sw, int sh, int nc, Out* dst, int dw, Box roi, DeviceMatrix t,
+                            Border border, float border_value) {
   const int x = roi.x0 + int(blockIdx.x * blockDim.x + threadIdx.x);
   const int y = roi.y0 + int(blockIdx.y * blockDim.y + threadIdx.y);
   if (x >= roi.x1 || y >= roi.y1) return;
@@ -132,8 +133,8 @@ struct ChannelMap {
 };
 
 template <int C, Filter F>
-__global__ void paste_kernel(float* plate, int pw, int pc, const float* face, const float* matte, int fw, int fh, int nc, Box box,
-                             DeviceMatrix t, ChannelMap channels) {
+__global__ void paste_kernel(float* plate, int pw, int pc, const float* face, const float* matte, int fw, int fh,
+                             int nc, Box box, DeviceMatrix t, ChannelMap channels) {
   const int x = box.x0 + int(blockIdx.x * blockDim.x + threadIdx.x);
   const int y = box.y0 + int(blockIdx.y * blockDim.y + threadIdx.y);
   if (x >= box.x1 || y >= box.y1) return;
@@ -170,21 +171,22 @@ void launch_warp(const Image& src, const Image& dst, const WarpParams& p, cudaSt
   const dim3 grid = grid_for(p.roi);
   switch (p.filter) {
     case Filter::nearest:
-      warp_kernel<In, Out, C, Filter::nearest><<<grid, kBlock, 0, s>>>(in, src.width, src.height, src.channels, out, dst.width, p.roi, t,
-                                                                       p.border, p.border_value);
+      warp_kernel<In, Out, C, Filter::nearest><<<grid, kBlock, 0, s>>>(in, src.width, src.height, src.channels, out,
+                                                                       dst.width, p.roi, t, p.border, p.border_value);
       break;
     case Filter::bilinear:
-      warp_kernel<In, Out, C, Filter::bilinear><<<grid, kBlock, 0, s>>>(in, src.width, src.height, src.channels, out, dst.width, p.roi, t,
-                                                                        p.border, p.border_value);
+      warp_kernel<In, Out, C, Filter::bilinear><<<grid, kBlock, 0, s>>>(in, src.width, src.height, src.channels, out,
+                                                                        dst.width, p.roi, t, p.border, p.border_value);
       break;
     default:
-      warp_kernel<In, Out, C, Filter::bicubic><<<grid, kBlock, 0, s>>>(in, src.width, src.height, src.channels, out, dst.width, p.roi, t,
-                                                                       p.border, p.border_value);
+      warp_kernel<In, Out, C, Filter::bicubic><<<grid, kBlock, 0, s>>>(in, src.width, src.height, src.channels, out,
+                                                                       dst.width, p.roi, t, p.border, p.border_value);
   }
 }
 
 template <int C>
-void launch_paste(const Image& plate, const Image& face, const Image& matte, const PasteParams& p, const Box& box, cudaStream_t s) {
+void launch_paste(const Image& plate, const Image& face, const Image& matte, const PasteParams& p, const Box& box,
+                  cudaStream_t s) {
   ChannelMap channels;
   for (int c = 0; c < 64; ++c) channels.index[c] = p.plate_channel[c];
   const DeviceMatrix t = device_matrix(p.aligned_from_plate);
@@ -194,16 +196,16 @@ void launch_paste(const Image& plate, const Image& face, const Image& matte, con
   const dim3 grid = grid_for(box);
   switch (p.filter) {
     case Filter::nearest:
-      paste_kernel<C, Filter::nearest><<<grid, kBlock, 0, s>>>(pl, plate.width, plate.channels, f, m, face.width, face.height, face.channels,
-                                                               box, t, channels);
+      paste_kernel<C, Filter::nearest><<<grid, kBlock, 0, s>>>(pl, plate.width, plate.channels, f, m, face.width,
+                                                               face.height, face.channels, box, t, channels);
       break;
     case Filter::bilinear:
-      paste_kernel<C, Filter::bilinear><<<grid, kBlock, 0, s>>>(pl, plate.width, plate.channels, f, m, face.width, face.height,
-                                                                face.channels, box, t, channels);
+      paste_kernel<C, Filter::bilinear><<<grid, kBlock, 0, s>>>(pl, plate.width, plate.channels, f, m, face.width,
+                                                                face.height, face.channels, box, t, channels);
       break;
     default:
-      paste_kernel<C, Filter::bicubic><<<grid, kBlock, 0, s>>>(pl, plate.width, plate.channels, f, m, face.width, face.height, face.channels,
-                                                               box, t, channels);
+      paste_kernel<C, Filter::bicubic><<<grid, kBlock, 0, s>>>(pl, plate.width, plate.channels, f, m, face.width,
+                                                               face.height, face.channels, box, t, channels);
   }
 }
 
@@ -213,26 +215,40 @@ void warp(const Image& src, const Image& dst, const WarpParams& params, int devi
   DeviceScope scope(device);
   const auto s = reinterpret_cast<cudaStream_t>(stream);
   const bool src16 = src.dtype == DType::float16, dst16 = dst.dtype == DType::float16;
-  if (src16 && dst16) launch_warp<half_t, half_t, 0>(src, dst, params, s);
-  else if (src16) launch_warp<half_t, float, 0>(src, dst, params, s);
-  else if (dst16) launch_warp<float, half_t, 0>(src, dst, params, s);
-  else if (src.channels == 1) launch_warp<float, float, 1>(src, dst, params, s);
-  else if (src.channels == 3) launch_warp<float, float, 3>(src, dst, params, s);
-  else if (src.channels == 4) launch_warp<float, float, 4>(src, dst, params, s);
-  else launch_warp<float, float, 0>(src, dst, params, s);
+  if (src16 && dst16)
+    launch_warp<half_t, half_t, 0>(src, dst, params, s);
+  else if (src16)
+    launch_warp<half_t, float, 0>(src, dst, params, s);
+  else if (dst16)
+    launch_warp<float, half_t, 0>(src, dst, params, s);
+  else if (src.channels == 1)
+    launch_warp<float, float, 1>(src, dst, params, s);
+  else if (src.channels == 3)
+    launch_warp<float, float, 3>(src, dst, params, s);
+  else if (src.channels == 4)
+    launch_warp<float, float, 4>(src, dst, params, s);
+  else
+    launch_warp<float, float, 0>(src, dst, params, s);
   check(cudaGetLastError(), "warp kernel launch");
 }
 
-void paste_back(const Image& plate, const Image& face, const Image& matte, const PasteParams& params, const Box& box, int device,
-                uintptr_t stream) {
+void paste_back(const Image& plate, const Image& face, const Image& matte, const PasteParams& params, const Box& box,
+                int device, uintptr_t stream) {
   if (box.empty()) return;
   DeviceScope scope(device);
   const auto s = reinterpret_cast<cudaStream_t>(stream);
   switch (face.channels) {
-    case 1: launch_paste<1>(plate, face, matte, params, box, s); break;
-    case 3: launch_paste<3>(plate, face, matte, params, box, s); break;
-    case 4: launch_paste<4>(plate, face, matte, params, box, s); break;
-    default: launch_paste<0>(plate, face, matte, params, box, s);
+    case 1:
+      launch_paste<1>(plate, face, matte, params, box, s);
+      break;
+    case 3:
+      launch_paste<3>(plate, face, matte, params, box, s);
+      break;
+    case 4:
+      launch_paste<4>(plate, face, matte, params, box, s);
+      break;
+    default:
+      launch_paste<0>(plate, face, matte, params, box, s);
   }
   check(cudaGetLastError(), "paste_back kernel launch");
 }

@@ -12,8 +12,8 @@
 namespace faceplate::cuda {
 
 void warp(const Image& src, const Image& dst, const WarpParams& params, int device, uintptr_t stream);
-void paste_back(const Image& plate, const Image& face, const Image& matte, const PasteParams& params, const Box& box, int device,
-                uintptr_t stream);
+void paste_back(const Image& plate, const Image& face, const Image& matte, const PasteParams& params, const Box& box,
+                int device, uintptr_t stream);
 
 // Plain device memory (cudaMalloc, never managed memory), for outputs the twins allocate.
 void* device_alloc(size_t bytes, int device);

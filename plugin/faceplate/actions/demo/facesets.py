@@ -21,7 +21,7 @@ from faceplate.actions.faceset_extraction import hull_matte
 from faceplate.foundation import geometry
 from faceplate.models import registry
 from faceplate.models.trainer.augment import linear_to_srgb, srgb_to_linear
-from faceplate.models.trainer.preview import write_png
+from faceplate.foundation.drawing import write_png
 from faceplate.nodes.alignedit.align import plate_from_template
 from faceplate.nodes.alignedit.template import aligned_from_template
 

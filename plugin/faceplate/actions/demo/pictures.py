@@ -9,7 +9,7 @@ import numpy as np
 
 from faceplate.actions.demo.photos import SRGB
 from faceplate.foundation.drawing import put_text
-from faceplate.models.trainer.preview import write_png
+from faceplate.foundation.drawing import write_png
 from faceplate.nodes.core import Graph
 from faceplate.nodes.facedetect import sidecar as sidecar_io
 from faceplate.nodes.io import colour

@@ -27,6 +27,7 @@ import numpy as np
 
 from faceplate.cli.render_command import frames_to_render
 from faceplate.foundation.errors import FaceplateError, ScriptError
+from faceplate.foundation.files import write_text
 from faceplate.hosts.nuke.conventions import PlateSpace
 from faceplate.hosts.nuke.knob_mapping import component_text
 from faceplate.hosts.nuke.nk_parse import braced, number, quote
@@ -176,8 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     except FaceplateError as exc:
         print(f"faceplate: error: {exc}", file=sys.stderr)
         return 2
-    with open(args.output, "w") as f:
-        f.write(text)
+    write_text(args.output, text)
     return 0
 
 

@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from faceplate.foundation.errors import ScriptError
+from faceplate.foundation.files import write_text
 from faceplate.nodes.core.node_types import node_types
 
 FORMAT = "faceplate-nuke-catalog"
@@ -54,9 +55,7 @@ def toolbar_order(names) -> list[str]:
 
 def save(catalog: dict[str, dict[str, Any]], path: str, faceplate_version: str) -> None:
     data = {"format": FORMAT, "version": VERSION, "faceplate_version": faceplate_version, "nodes": catalog}
-    with open(path, "w") as f:
-        json.dump(data, f, indent=1)
-        f.write("\n")
+    write_text(path, json.dumps(data, indent=1) + "\n")
 
 
 def load(path: str) -> dict[str, dict[str, Any]]:

@@ -38,6 +38,7 @@ import os
 from typing import Any
 
 from faceplate.foundation.errors import ScriptError
+from faceplate.foundation.files import write_text
 from faceplate.foundation.version import __version__
 from faceplate.hosts.nuke import catalog as catalog_io
 from faceplate.hosts.nuke import conventions
@@ -203,8 +204,7 @@ def install(folder: str, catalog: dict[str, dict[str, Any]] | None = None) -> li
             os.remove(os.path.join(gizmos, old))
     for type_name, entry in catalog.items():
         path = os.path.join(gizmos, f"{type_name}.gizmo")
-        with open(path, "w") as f:
-            f.write(gizmo_text(entry, __version__))
+        write_text(path, gizmo_text(entry, __version__))
         written.append(path)
     path = os.path.join(folder, catalog_io.FILE_NAME)
     catalog_io.save(catalog, path, __version__)

@@ -3,7 +3,7 @@
 Example:
     >>> import numpy as np
     >>> from faceplate.nodes.plate import Plate
-    >>> from faceplate.nodes.occlusion.preview import overlay
+    >>> from faceplate.nodes.occlusion.matte_overlay import overlay
     >>> p = Plate(np.zeros((4, 4, 4), np.float32), ["R", "G", "B", "mask.face"])
     >>> overlay(p).shape, overlay(p).dtype
     ((4, 4, 3), dtype('uint8'))
@@ -33,11 +33,3 @@ def overlay(plate: Plate, layers=None, opacity: float = 0.45) -> np.ndarray:
         alpha = np.clip(plate.channel(layer), 0.0, 1.0)[:, :, None] * opacity
         shown = shown * (1 - alpha) + np.asarray(COLOURS[layer]) * alpha
     return (np.clip(shown, 0.0, 1.0) * 255 + 0.5).astype(np.uint8)
-
-
-def write_png(path: str, picture: np.ndarray) -> str:
-    """Writes an ``(H, W, 3)`` uint8 picture as PNG and returns the path."""
-    from PIL import Image
-
-    Image.fromarray(picture).save(path)
-    return path

@@ -4,23 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import OpenImageIO as oiio
-from faceplate.foundation.drawing import put_text
-from faceplate.foundation.errors import SequenceIOError
-from faceplate.foundation.files import atomic_path
-
-
-def write_png(path: str, rgb: np.ndarray) -> str:
-    """Writes ``(H, W, 3)`` float [0, 1] display-referred RGB as an 8-bit PNG, atomically (OpenImageIO)."""
-    pixels = np.ascontiguousarray(np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8))
-    with atomic_path(path) as temp:
-        out = oiio.ImageOutput.create("png")
-        spec = oiio.ImageSpec(pixels.shape[1], pixels.shape[0], pixels.shape[2], "uint8")
-        if out is None or not out.open(temp, spec):
-            raise SequenceIOError(f"cannot write the preview: {oiio.geterror()}", path=path)
-        out.write_image(pixels)
-        out.close()
-    return path
+from faceplate.foundation.drawing import put_text, write_png
 
 
 def _text(image: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.4) -> None:
