@@ -98,14 +98,23 @@ def test_render_before_tracking_is_an_error_unless_allowed(tmp_path, capsys):
 
 
 def test_debug_is_accepted_anywhere(tmp_path):
-    for args in (["--debug", "render", "missing.json"], ["render", "missing.json", "--debug"],
-                 ["render", "--debug", "missing.json"]):
-        done = subprocess.run([sys.executable, "-m", "faceplate.cli", *args], cwd=tmp_path, capture_output=True,
-                              text=True, timeout=60)
+    for args in (
+        ["--debug", "render", "missing.json"],
+        ["render", "missing.json", "--debug"],
+        ["render", "--debug", "missing.json"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "faceplate.cli", *args], cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 2, (args, done.stderr)
         assert "Traceback" in done.stderr and "cannot read script missing.json" in done.stderr, args
-    done = subprocess.run([sys.executable, "-m", "faceplate.cli", "render", "missing.json"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "faceplate.cli", "render", "missing.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr
 
 

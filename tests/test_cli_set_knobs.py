@@ -40,8 +40,18 @@ def test_set_round_trips_a_keyed_knob(script, capsys):
 
 
 def test_set_text_and_several_knobs_at_once(script, capsys):
-    assert main(["set", script, "NeuralSwap1.model=models/ab/onnx", "NeuralSwap1.identities=1=B",
-                 "FaceDetect1.overlay=true"]) == 0
+    assert (
+        main(
+            [
+                "set",
+                script,
+                "NeuralSwap1.model=models/ab/onnx",
+                "NeuralSwap1.identities=1=B",
+                "FaceDetect1.overlay=true",
+            ]
+        )
+        == 0
+    )
     graph = faceplate.Graph.load(script)
     assert graph["NeuralSwap1"]["model"] == "models/ab/onnx"
     assert graph["NeuralSwap1"]["identities"] == "1=B"
@@ -53,16 +63,23 @@ def test_set_text_and_several_knobs_at_once(script, capsys):
     assert "strength" not in listing  # at its default
 
 
-@pytest.mark.parametrize("assignment, extra, message", [
-    ("Nope1.mix=0.5", [], "no node 'Nope1' in the script; it has Read1"),
-    ("JawBlend1.colour_strengthx=0.5", [], "node 'JawBlend1', knob 'colour_strengthx': no such knob; JawBlend has"),
-    ("JawBlend1.colour_strength=7", [], "node 'JawBlend1', knob 'colour_strength': 7 is above the maximum 1"),
-    ("JawBlend1.colour_strength=lots", [], "node 'JawBlend1', knob 'colour_strength': expected a number, got 'lots'"),
-    ("FaceDetect1.overlay=1", [], "knob 'overlay': expected true or false, got 1"),
-    ("FaceDetect1.backend=magic", [], "knob 'backend': 'magic' is not one of dlib, fan"),
-    ("FaceDetect1.overlay=true", ["--frame", "3"], "knob 'overlay': a bool knob cannot be animated"),
-    ("JawBlend1mix=0.5", [], "is not NODE.KNOB=VALUE"),
-])
+@pytest.mark.parametrize(
+    "assignment, extra, message",
+    [
+        ("Nope1.mix=0.5", [], "no node 'Nope1' in the script; it has Read1"),
+        ("JawBlend1.colour_strengthx=0.5", [], "node 'JawBlend1', knob 'colour_strengthx': no such knob; JawBlend has"),
+        ("JawBlend1.colour_strength=7", [], "node 'JawBlend1', knob 'colour_strength': 7 is above the maximum 1"),
+        (
+            "JawBlend1.colour_strength=lots",
+            [],
+            "node 'JawBlend1', knob 'colour_strength': expected a number, got 'lots'",
+        ),
+        ("FaceDetect1.overlay=1", [], "knob 'overlay': expected true or false, got 1"),
+        ("FaceDetect1.backend=magic", [], "knob 'backend': 'magic' is not one of dlib, fan"),
+        ("FaceDetect1.overlay=true", ["--frame", "3"], "knob 'overlay': a bool knob cannot be animated"),
+        ("JawBlend1mix=0.5", [], "is not NODE.KNOB=VALUE"),
+    ],
+)
 def test_bad_input_is_exit_2_with_one_line_and_the_script_unchanged(script, capsys, assignment, extra, message):
     before = open(script).read()
     capsys.readouterr()

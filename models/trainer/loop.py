@@ -87,7 +87,8 @@ class TrainOptions:
         distributed: join the torchrun process group (DistributedDataParallel).
         progress: show a progress bar (rank 0 only).
         threads: torch's CPU threads (None: follow the free cores as the load changes, see
-            :class:`faceplate.foundation.threads.ThreadGovernor`; ``OMP_NUM_THREADS`` in the environment also fixes them).
+            :class:`faceplate.foundation.threads.ThreadGovernor`; ``OMP_NUM_THREADS`` in the environment also fixes
+            them).
             A run is bit-for-bit repeatable at a fixed thread count.
         stop_on_signal: on SIGINT/SIGTERM finish the current step, write a checkpoint and raise
             :class:`TrainingInterrupted` (main thread only, not under ``distributed``).
@@ -342,7 +343,7 @@ class Trainer:
             latch.__exit__()
             # Drop the batch iterator now: a raised exception's traceback keeps this frame alive, and a data
             # loader's workers are shut down only when their iterator goes.
-            batches = None  # noqa: F841
+            batches = None
             if bar is not None:
                 bar.close()
         return TrainResult(self.folder, step, resumed_from, self.checkpoint_path, history, previews, curve,

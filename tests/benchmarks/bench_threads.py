@@ -44,8 +44,10 @@ while time.monotonic() < end:
 @contextlib.contextmanager
 def busy_neighbours(count: int = 4):
     """``count`` other torch processes, two threads each, multiplying matrices until the block ends."""
-    procs = [subprocess.Popen([sys.executable, "-c", _BUSY], env={**os.environ, "OMP_NUM_THREADS": "2"})
-             for _ in range(count)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _BUSY], env={**os.environ, "OMP_NUM_THREADS": "2"})
+        for _ in range(count)
+    ]
     time.sleep(3.0)  # past their start-up: the load is there when the measured command starts
     try:
         yield
@@ -60,8 +62,12 @@ def busy_neighbours(count: int = 4):
 def background_training(facesets: dict[str, str], folder: str):
     """A long ``faceplate train`` (the default thread policy) running beside the measured command."""
     out = tempfile.mkdtemp(dir=folder, prefix="bg-train-")
-    proc = subprocess.Popen(_train_command(facesets, os.path.join(out, "m"), steps=100000), env=_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        _train_command(facesets, os.path.join(out, "m"), steps=100000),
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(8.0)  # imports, face-sets, first steps
     try:
         yield
@@ -81,9 +87,29 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _train_command(facesets: dict[str, str], out: str, steps: int, extra: tuple[str, ...] = ()) -> list[str]:
-    return [sys.executable, "-m", "faceplate.cli", "train", "--identity", f"A={facesets['A']}", "--identity",
-            f"B={facesets['B']}", "-o", out, "--preset", "tiny", "--steps", str(steps), "--checkpoint-every",
-            "100000", "--preview-every", "0", "--no-export", "-q", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "faceplate.cli",
+        "train",
+        "--identity",
+        f"A={facesets['A']}",
+        "--identity",
+        f"B={facesets['B']}",
+        "-o",
+        out,
+        "--preset",
+        "tiny",
+        "--steps",
+        str(steps),
+        "--checkpoint-every",
+        "100000",
+        "--preview-every",
+        "0",
+        "--no-export",
+        "-q",
+        *extra,
+    ]
 
 
 def _run(command: list[str], env: dict[str, str], cwd: str | None = None) -> float:
@@ -107,8 +133,8 @@ def train_times(facesets, folder, steps, repeat, cases) -> dict[str, list[float]
 
 def make_shot(folder: str) -> str:
     """The quick demo's shot, with the default graph, tracked: a script a render's workers run models on."""
-    from faceplate.cli import main
     from faceplate.actions.demo.shot import write_shot
+    from faceplate.cli import main
     from faceplate.cli.demo_workflow import QUICK
 
     write_shot(QUICK.shot, os.path.join(folder, "plates", "astronaut.####.exr"))
@@ -144,28 +170,51 @@ def rows(quick: bool = False) -> list[dict]:
     folder = tempfile.mkdtemp(prefix="bench-threads-")
     out = []
     try:
-        facesets = {"A": build_faceset(os.path.join(folder, "A"), "astronaut", "A"),
-                    "B": build_faceset(os.path.join(folder, "B"), "hopper", "B")}
+        facesets = {
+            "A": build_faceset(os.path.join(folder, "A"), "astronaut", "A"),
+            "B": build_faceset(os.path.join(folder, "B"), "hopper", "B"),
+        }
         policy = ((), _env())
         one = ((), _env(OMP_NUM_THREADS="1"))
         every = (("--threads", str(cores)), _env())
         with busy_neighbours():
-            loaded = train_times(facesets, folder, steps, repeat,
-                                 {"policy": policy, "one": one} if quick else
-                                 {"policy": policy, "one": one, "every": every})
+            loaded = train_times(
+                facesets,
+                folder,
+                steps,
+                repeat,
+                {"policy": policy, "one": one} if quick else {"policy": policy, "one": one, "every": every},
+            )
         idle = train_times(facesets, folder, steps, repeat, {"policy": policy, "one": one, "every": every})
         med = {k: statistics.median(v) for k, v in loaded.items()}
         note = f"{steps} tiny steps, whole command; {cores} cores; 4 neighbours x 2 threads; median of {repeat}"
         if "every" in med:
             note += f"; --threads {cores} (torch's default) took {med['every']:.1f} s"
-        out.append(row("train tiny 60 steps beside 4 busy torch processes", med["policy"], "s",
-                       "same command, OMP_NUM_THREADS=1", med["one"], higher_is_better=False, goal="ratio >= 0.8",
-                       note=note))
+        out.append(
+            row(
+                "train tiny 60 steps beside 4 busy torch processes",
+                med["policy"],
+                "s",
+                "same command, OMP_NUM_THREADS=1",
+                med["one"],
+                higher_is_better=False,
+                goal="ratio >= 0.8",
+                note=note,
+            )
+        )
         med_idle = {k: statistics.median(v) for k, v in idle.items()}
-        out.append(row("train tiny 60 steps, idle machine", med_idle["policy"], "s",
-                       f"same command, --threads {cores} (torch's default, before the policy)", med_idle["every"],
-                       higher_is_better=False, goal="ratio >= 0.95",
-                       note=f"OMP_NUM_THREADS=1 took {med_idle['one']:.1f} s; median of {repeat}"))
+        out.append(
+            row(
+                "train tiny 60 steps, idle machine",
+                med_idle["policy"],
+                "s",
+                f"same command, --threads {cores} (torch's default, before the policy)",
+                med_idle["every"],
+                higher_is_better=False,
+                goal="ratio >= 0.95",
+                note=f"OMP_NUM_THREADS=1 took {med_idle['one']:.1f} s; median of {repeat}",
+            )
+        )
 
         script = make_shot(os.path.join(folder, "shot"))
         render_cases = {"policy": _env(), "one": _env(OMP_NUM_THREADS="1")}
@@ -174,12 +223,30 @@ def rows(quick: bool = False) -> list[dict]:
         alone = render_times(script, repeat, render_cases)
         med_b = {k: statistics.median(v) for k, v in beside.items()}
         med_a = {k: statistics.median(v) for k, v in alone.items()}
-        out.append(row("render -j 2 (12 frames, default graph) beside a training", med_b["policy"], "s",
-                       "same command, OMP_NUM_THREADS=1", med_b["one"], higher_is_better=False,
-                       goal="ratio >= 0.8", note=f"median of {repeat}"))
-        out.append(row("render -j 2 (12 frames, default graph), idle", med_a["policy"], "s",
-                       "same command, OMP_NUM_THREADS=1", med_a["one"], higher_is_better=False,
-                       goal="ratio >= 0.95", note=f"median of {repeat}"))
+        out.append(
+            row(
+                "render -j 2 (12 frames, default graph) beside a training",
+                med_b["policy"],
+                "s",
+                "same command, OMP_NUM_THREADS=1",
+                med_b["one"],
+                higher_is_better=False,
+                goal="ratio >= 0.8",
+                note=f"median of {repeat}",
+            )
+        )
+        out.append(
+            row(
+                "render -j 2 (12 frames, default graph), idle",
+                med_a["policy"],
+                "s",
+                "same command, OMP_NUM_THREADS=1",
+                med_a["one"],
+                higher_is_better=False,
+                goal="ratio >= 0.95",
+                note=f"median of {repeat}",
+            )
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return out

@@ -12,7 +12,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from swap_facesets import build_faceset  # noqa: E402
+from swap_facesets import build_faceset
 
 STEPS = 30
 
@@ -25,10 +25,36 @@ def facesets(tmp_path_factory):
 
 def _command(facesets, out):
     # A fixed --threads: the thread count changes the order of float sums, so only a fixed one is bit-exact.
-    return [sys.executable, "-m", "faceplate.cli", "train", "--identity", f"A={facesets['A']}", "--identity",
-            f"B={facesets['B']}", "-o", out, "--preset", "tiny", "--steps", str(STEPS), "--steps-per-stage", "15",
-            "--checkpoint-every", "1000", "--preview-every", "4", "--workers", "1", "--threads", "1", "--seed", "3",
-            "--no-export", "-q"]
+    return [
+        sys.executable,
+        "-m",
+        "faceplate.cli",
+        "train",
+        "--identity",
+        f"A={facesets['A']}",
+        "--identity",
+        f"B={facesets['B']}",
+        "-o",
+        out,
+        "--preset",
+        "tiny",
+        "--steps",
+        str(STEPS),
+        "--steps-per-stage",
+        "15",
+        "--checkpoint-every",
+        "1000",
+        "--preview-every",
+        "4",
+        "--workers",
+        "1",
+        "--threads",
+        "1",
+        "--seed",
+        "3",
+        "--no-export",
+        "-q",
+    ]
 
 
 def _load(path):
@@ -62,8 +88,7 @@ def uninterrupted(facesets, tmp_path_factory):
 def test_interrupt_then_resume_gives_the_uninterrupted_weights(facesets, uninterrupted, tmp_path, signum, code):
     out = str(tmp_path / "m")
     command = _command(facesets, out)
-    proc = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
         while not os.path.exists(os.path.join(out, "previews", "step_0000004.png")):  # mid-training
@@ -93,5 +118,8 @@ def test_interrupt_then_resume_gives_the_uninterrupted_weights(facesets, uninter
     for key in ("module", "ema", "optimiser", "rng"):
         _assert_same(whole[key], parts[key], key)
     _assert_same(whole["history"], parts["history"], "history")
-    _assert_same(_load(os.path.join(uninterrupted, "model.pt"))["weights"],
-                 _load(os.path.join(out, "model.pt"))["weights"], "model.pt")
+    _assert_same(
+        _load(os.path.join(uninterrupted, "model.pt"))["weights"],
+        _load(os.path.join(out, "model.pt"))["weights"],
+        "model.pt",
+    )

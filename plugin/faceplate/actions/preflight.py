@@ -28,27 +28,39 @@ def plate_frames(pattern: str, frames: Sequence[int] | None = None, *, option: s
     seq = SequencePattern(pattern)
     if not seq.is_sequence:
         if not os.path.isfile(pattern):
-            raise SequenceIOError("file not found, and the pattern has no frame number; write the frame number "
-                                  "as #### or %04d (e.g. plates/sh010.####.exr)", path=pattern)
+            raise SequenceIOError(
+                "file not found, and the pattern has no frame number; write the frame number "
+                "as #### or %04d (e.g. plates/sh010.####.exr)",
+                path=pattern,
+            )
         if frames is None:
-            raise SequenceIOError(f"this file exists but the pattern has no frame number, so it has no frame "
-                                  f"range; for a sequence write the frame number as #### (e.g. "
-                                  f"{_numbered_example(pattern)}), or give the range the one file is used for "
-                                  f"with {option} (e.g. {option} 1001-1100)", path=pattern)
+            raise SequenceIOError(
+                f"this file exists but the pattern has no frame number, so it has no frame "
+                f"range; for a sequence write the frame number as #### (e.g. "
+                f"{_numbered_example(pattern)}), or give the range the one file is used for "
+                f"with {option} (e.g. {option} 1001-1100)",
+                path=pattern,
+            )
         return list(frames)
     if seq.folder and not os.path.isdir(seq.folder):
         raise SequenceIOError("the plate folder does not exist; check the path of the pattern", path=seq.folder)
     on_disk = seq.frames_on_disk()
     if not on_disk:
-        raise SequenceIOError(f"no frames of this pattern are on disk ({_files_like(seq)}); check the pattern "
-                              "(#### or %04d for the frame number, the padding, the extension)", path=pattern)
+        raise SequenceIOError(
+            f"no frames of this pattern are on disk ({_files_like(seq)}); check the pattern "
+            "(#### or %04d for the frame number, the padding, the extension)",
+            path=pattern,
+        )
     if frames is None:
         return list(on_disk)
     outside = [f for f in frames if f < on_disk[0] or f > on_disk[-1]]
     if outside:
-        raise SequenceIOError(f"{option} {format_frame_range(frames)} goes beyond the plates on disk (frames "
-                              f"{format_frame_range(on_disk)}); use {option} {on_disk[0]}-{on_disk[-1]} or less, "
-                              f"or leave {option} out", path=pattern)
+        raise SequenceIOError(
+            f"{option} {format_frame_range(frames)} goes beyond the plates on disk (frames "
+            f"{format_frame_range(on_disk)}); use {option} {on_disk[0]}-{on_disk[-1]} or less, "
+            f"or leave {option} out",
+            path=pattern,
+        )
     return list(frames)
 
 
@@ -78,14 +90,17 @@ def writable_folder(folder: str, what: str) -> None:
     while not os.path.lexists(existing):
         existing = os.path.dirname(existing)
     if not os.path.isdir(existing):
-        raise FaceplateError(f"{what}: cannot create {folder}: {existing} is a file, not a folder; choose another "
-                             "folder")
+        raise FaceplateError(
+            f"{what}: cannot create {folder}: {existing} is a file, not a folder; choose another folder"
+        )
     try:
         with tempfile.NamedTemporaryFile(dir=existing, prefix=".faceplate-probe-"):
             pass
     except OSError as exc:
-        raise FaceplateError(f"{what}: cannot write in {existing} ({exc.strerror or exc}); choose a folder you "
-                             "can write to, or fix its permissions") from None
+        raise FaceplateError(
+            f"{what}: cannot write in {existing} ({exc.strerror or exc}); choose a folder you "
+            "can write to, or fix its permissions"
+        ) from None
 
 
 def _upstream(graph, nodes: Sequence) -> list:
@@ -110,22 +125,29 @@ def check_reads(graph, nodes: Sequence, frames: Sequence[int]) -> None:
             continue
         seq = SequencePattern(graph.resolve_path(node.value("file", first) or "."))
         if seq.folder and not os.path.isdir(seq.folder):
-            raise SequenceIOError(f"Read '{node.name}': the plate folder does not exist; fix the Read's file "
-                                  f"knob (faceplate set SCRIPT {node.name}.file=PATTERN)", path=seq.folder)
+            raise SequenceIOError(
+                f"Read '{node.name}': the plate folder does not exist; fix the Read's file "
+                f"knob (faceplate set SCRIPT {node.name}.file=PATTERN)",
+                path=seq.folder,
+            )
         if seq.is_sequence and node.value("missing_frames", first) == "error":
             on_disk = seq.frames_on_disk()
             outside = [f for f in frames if not on_disk or f < on_disk[0] or f > on_disk[-1]]
             if outside:
                 have = f"frames {format_frame_range(on_disk)}" if on_disk else "no frames"
-                raise SequenceIOError(f"Read '{node.name}': frames {format_frame_range(outside)} are beyond the "
-                                      f"plates on disk ({have}); pass --frames within them, or fix the Read's "
-                                      "file knob", path=seq.pattern)
+                raise SequenceIOError(
+                    f"Read '{node.name}': frames {format_frame_range(outside)} are beyond the "
+                    f"plates on disk ({have}); pass --frames within them, or fix the Read's "
+                    "file knob",
+                    path=seq.pattern,
+                )
         try:
             path, _ = node.source(first)
             image_info(path)
         except SequenceIOError as exc:
-            raise SequenceIOError(f"Read '{node.name}' cannot read its first plate: {exc.reason}",
-                                  path=exc.path, frame=first) from None
+            raise SequenceIOError(
+                f"Read '{node.name}' cannot read its first plate: {exc.reason}", path=exc.path, frame=first
+            ) from None
 
 
 def check_tracked(graph, nodes: Sequence, frame: int) -> None:
@@ -140,9 +162,12 @@ def check_tracked(graph, nodes: Sequence, frame: int) -> None:
             continue
         path = node.sidecar_path(frame)
         if not os.path.isfile(path):
-            raise ScriptError(f"the shot is not tracked (no {path}); run `faceplate track SCRIPT "
-                              f"--node {node.name}` first, or pass --allow-passthrough to render the plate without "
-                              "faces", node=node.name)
+            raise ScriptError(
+                f"the shot is not tracked (no {path}); run `faceplate track SCRIPT "
+                f"--node {node.name}` first, or pass --allow-passthrough to render the plate without "
+                "faces",
+                node=node.name,
+            )
 
 
 def check_render(graph, writers: Sequence, frames: Sequence[int], *, allow_passthrough: bool = False) -> None:

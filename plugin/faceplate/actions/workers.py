@@ -65,7 +65,8 @@ def load_graph(job: ScriptJob) -> Graph:
 
 def threads_per_worker(workers: int) -> int:
     """Each of ``workers`` local processes' share of this machine's *free* cores (at least 1): other processes
-    (a training beside a render) keep theirs; ``OMP_NUM_THREADS`` overrides (:func:`~faceplate.foundation.threads.pool_threads`)."""
+    (a training beside a render) keep theirs; ``OMP_NUM_THREADS`` overrides
+    (:func:`~faceplate.foundation.threads.pool_threads`)."""
     return pool_threads(workers)
 
 

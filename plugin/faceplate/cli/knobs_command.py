@@ -27,8 +27,10 @@ def describe_value(knob, stored) -> str:
     def one(part) -> str:
         if not isinstance(part, Curve):
             return json.dumps(part)
-        return "keys " + ", ".join(f"{f:g}={v:g}" + ("" if interp == "linear" else f" ({interp})")
-                                   for f, v, interp in part.keys)
+        return "keys " + ", ".join(
+            f"{f:g}={v:g}" + ("" if interp == "linear" else f" ({interp})") for f, v, interp in part.keys
+        )
+
     return one(parts[0]) if len(parts) == 1 else "[" + "; ".join(one(p) for p in parts) + "]"
 
 
@@ -49,8 +51,11 @@ def run(args: argparse.Namespace) -> int:
         raise ScriptError(f"no node '{args.node}' in {args.script}; it has {', '.join(graph.nodes) or 'no nodes'}")
     nodes = [graph[args.node]] if args.node else list(graph)
     for node in nodes:
-        rows = [(k.name, describe_kind(k), describe_value(k, node[k.name])) for k in node.knobs
-                if not args.changed or node[k.name] != k.default]
+        rows = [
+            (k.name, describe_kind(k), describe_value(k, node[k.name]))
+            for k in node.knobs
+            if not args.changed or node[k.name] != k.default
+        ]
         print(f"{node.name} ({node.type_name})")
         if not rows:
             print("  (no knobs)" if not args.changed else "  (all knobs at their defaults)")

@@ -1,7 +1,8 @@
 """faceplate set: change knobs of a script from the command line, validated as ``Graph.load`` validates.
 
 ``faceplate set shot.json NeuralSwap1.model=models/ab/onnx NeuralSwap1.identities=1=B``
-``faceplate set shot.json JawBlend1.mix=0.5 --frame 1010`` (a key at 1010; without ``--frame`` a static value)
+``faceplate set shot.json JawBlend1.colour_strength=0.5 --frame 1010`` (a key at 1010; without ``--frame``: a
+static value)
 
 A VALUE is read as JSON when it parses (``0.5``, ``true``, ``[10, 20]``), else as text; a text knob (path,
 string, choice) always takes the text as it is. Nothing is written unless every assignment is valid, and the
@@ -20,15 +21,22 @@ from faceplate.nodes.core import Graph
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("set", help="set knobs of a script (NODE.KNOB=VALUE), checked as loading checks them",
-                       description="Sets one or more knobs and saves the script atomically. VALUE is JSON when it "
-                                   "parses (0.5, true, [10, 20]), else text. With --frame, sets a key on an "
-                                   "animatable knob instead of a static value.")
+    p = sub.add_parser(
+        "set",
+        help="set knobs of a script (NODE.KNOB=VALUE), checked as loading checks them",
+        description="Sets one or more knobs and saves the script atomically. VALUE is JSON when it "
+        "parses (0.5, true, [10, 20]), else text. With --frame, sets a key on an "
+        "animatable knob instead of a static value.",
+    )
     p.add_argument("script", help="the script (JSON) to change")
     p.add_argument("assignments", nargs="+", metavar="NODE.KNOB=VALUE")
     p.add_argument("--frame", type=float, metavar="F", help="set a key at frame F (animatable knobs)")
-    p.add_argument("--interpolation", default="linear", choices=("constant", "linear", "smooth"),
-                   help="with --frame: the key's interpolation (default linear)")
+    p.add_argument(
+        "--interpolation",
+        default="linear",
+        choices=("constant", "linear", "smooth"),
+        help="with --frame: the key's interpolation (default linear)",
+    )
 
 
 def parse_assignment(text: str) -> tuple[str, str, str]:
@@ -36,8 +44,10 @@ def parse_assignment(text: str) -> tuple[str, str, str]:
     target, sep, value = text.partition("=")
     node, dot, knob = target.rpartition(".")
     if not sep or not dot or not node or not knob:
-        raise ScriptError(f"'{text}' is not NODE.KNOB=VALUE (e.g. NeuralSwap1.model=models/ab/onnx); "
-                          "`faceplate knobs SCRIPT` lists the nodes and knobs")
+        raise ScriptError(
+            f"'{text}' is not NODE.KNOB=VALUE (e.g. NeuralSwap1.model=models/ab/onnx); "
+            "`faceplate knobs SCRIPT` lists the nodes and knobs"
+        )
     return node, knob, value
 
 
@@ -76,7 +86,8 @@ def apply(graph, assignments: list[str], frame: float | None = None, interpolati
             done.append(f"{name}.{knob_name} = {json.dumps(knob.to_json(node[knob_name]))}")
         else:
             node.set_key(knob_name, frame, value, interpolation)
-            done.append(f"{name}.{knob_name} key at {frame:g} = {json.dumps(knob.to_json(knob.validate(value, node=name)))}")
+            keyed = json.dumps(knob.to_json(knob.validate(value, node=name)))
+            done.append(f"{name}.{knob_name} key at {frame:g} = {keyed}")
     # The same checks as Graph.load: the saved text must load back.
     Graph.from_dict(graph.to_dict(), root=graph.root, source="the changed script")
     return done

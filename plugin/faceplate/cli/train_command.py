@@ -90,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     if args.preset_chosen:
         _say(f"faceplate: no --preset on a CPU: training the CPU preset '{args.preset}' ({preset.resolution} px, "
              f"{total} steps); the GPU preset '256' would take "
-             f"{SWAP_PRESETS['256'].steps_per_stage * SWAP_PRESETS['256'].stages} steps (pass --preset 256 to choose it)")
+             f"{SWAP_PRESETS['256'].steps_per_stage * SWAP_PRESETS['256'].stages} steps (pass --preset 256 to "
+             "choose it)")
     result = _interruptible(args, lambda: train_swap(
         identities, args.output, preset=args.preset, steps=args.steps, steps_per_stage=args.steps_per_stage,
         batch_size=args.batch_size, lr=args.lr, seed=args.seed, resume=args.resume,
