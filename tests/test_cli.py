@@ -157,7 +157,7 @@ def test_a_corrupt_frame_fails_alone_with_exit_code_1(tmp_path):
                 tmp_path / "p.0002.exr")
     assert main(["new", str(tmp_path / "s.json"), "--plate", str(tmp_path / "p.####.exr"), "--frames", "1-3"]) == 0
     result = faceplate("render", str(tmp_path / "s.json"), "-q", "--report", str(tmp_path / "r.json"),
-                       "--allow-passthrough")
+                       "--allow-passthrough", timeout=300)
     assert result.returncode == 1, result.stderr
     assert "p.0002.exr" in result.stderr and "frame 2" in result.stderr
     frames = json.load(open(tmp_path / "r.json"))["frames"]

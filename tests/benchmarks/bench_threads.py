@@ -112,12 +112,14 @@ def _train_command(facesets: dict[str, str], out: str, steps: int, extra: tuple[
     ]
 
 
-def _run(command: list[str], env: dict[str, str], cwd: str | None = None) -> float:
+def _run(command: list[str], env: dict[str, str], label: str) -> float:
     start = time.perf_counter()
-    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command[2:5])}... failed ({done.returncode}): {done.stderr[-2000:]}")
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    print(f"  {label}: {seconds:.1f} s", file=sys.stderr, flush=True)  # each figure as it comes: long runs
+    return seconds
 
 
 def train_times(facesets, folder, steps, repeat, cases) -> dict[str, list[float]]:
@@ -126,7 +128,7 @@ def train_times(facesets, folder, steps, repeat, cases) -> dict[str, list[float]
     for i in range(repeat):
         for name, (extra, env) in cases.items():
             out = os.path.join(folder, f"train-{name.replace(' ', '_')}-{i}")
-            times[name].append(_run(_train_command(facesets, out, steps, extra), env))
+            times[name].append(_run(_train_command(facesets, out, steps, extra), env, f"train {name}"))
             shutil.rmtree(out, ignore_errors=True)
     return times
 
@@ -154,7 +156,8 @@ def render_times(script: str, repeat: int, cases) -> dict[str, list[float]]:
     for _ in range(repeat):
         for name, env in cases.items():
             shutil.rmtree(render, ignore_errors=True)
-            times[name].append(_run([sys.executable, "-m", "faceplate.cli", "render", script, "-j", "2", "-q"], env))
+            command = [sys.executable, "-m", "faceplate.cli", "render", script, "-j", "2", "-q"]
+            times[name].append(_run(command, env, f"render {name}"))
     return times
 
 
@@ -177,6 +180,7 @@ def rows(quick: bool = False) -> list[dict]:
         policy = ((), _env())
         one = ((), _env(OMP_NUM_THREADS="1"))
         every = (("--threads", str(cores)), _env())
+        print("beside 4 busy torch processes:", file=sys.stderr, flush=True)
         with busy_neighbours():
             loaded = train_times(
                 facesets,
@@ -185,6 +189,7 @@ def rows(quick: bool = False) -> list[dict]:
                 repeat,
                 {"policy": policy, "one": one} if quick else {"policy": policy, "one": one, "every": every},
             )
+        print("idle:", file=sys.stderr, flush=True)
         idle = train_times(facesets, folder, steps, repeat, {"policy": policy, "one": one, "every": every})
         med = {k: statistics.median(v) for k, v in loaded.items()}
         note = f"{steps} tiny steps, whole command; {cores} cores; 4 neighbours x 2 threads; median of {repeat}"
