@@ -90,6 +90,8 @@ class TrainOptions:
             :class:`faceplate.foundation.threads.ThreadGovernor`; ``OMP_NUM_THREADS`` in the environment also fixes
             them).
             A run is bit-for-bit repeatable at a fixed thread count.
+        max_threads: the most threads the governor may choose (None: the usable cores); a task whose steps are
+            too small to gain from more threads sets 1.
         stop_on_signal: on SIGINT/SIGTERM finish the current step, write a checkpoint and raise
             :class:`TrainingInterrupted` (main thread only, not under ``distributed``).
     """
@@ -108,6 +110,7 @@ class TrainOptions:
     distributed: bool = False
     progress: bool = True
     threads: int | None = None
+    max_threads: int | None = None
     stop_on_signal: bool = True
 
 
@@ -277,7 +280,7 @@ class Trainer:
         batches = None
         governor = None
         if device.type == "cpu":
-            governor = ThreadGovernor(fixed=o.threads)
+            governor = ThreadGovernor(limit=o.max_threads, fixed=o.threads)
         # Under torchrun the ranks would stop at different steps and hang in a collective: not there.
         latch = _SignalLatch(o.stop_on_signal and not o.distributed)
         try:

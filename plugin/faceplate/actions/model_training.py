@@ -30,6 +30,13 @@ from faceplate.models.trainer.corrections import find_corrections, load_correcti
 from faceplate.models.trainer.faceset import check_facesets, load_faceset
 
 
+# The most CPU threads a preset's training uses. tiny (64 px) gained nothing from a second thread at any load
+# measured on 2 cores (bench_threads.py, issue 20: 60 steps took 84 s at the free cores vs 62 s on one thread
+# with the machine shared, 423 vs 333 s beside four busy torch processes), so it keeps to one; the larger
+# presets follow the free cores.
+SMALL_PRESET_THREADS = {"tiny": 1}
+
+
 def load_identities(identities: Mapping[str, str]):
     """Every identity's face-set, loaded and checked (before any training starts)."""
     if len(identities) < 2:
@@ -85,7 +92,8 @@ def train_swap(identities: Mapping[str, str], out_dir: str, *, preset: str = "25
     total = steps or per * p.stages
     loop = TrainOptions(steps=total, lr=lr or p.lr, warmup=min(50, max(1, total // 10)), ema=ema,
                         checkpoint_every=checkpoint_every, preview_every=preview_every, seed=seed, device=device,
-                        distributed=distributed, progress=progress, threads=threads)
+                        distributed=distributed, progress=progress, threads=threads,
+                        max_threads=SMALL_PRESET_THREADS.get(p.name))
     os.makedirs(out_dir, exist_ok=True)
     trainer = Trainer(task, out_dir, loop, on_step=on_step)
     result = trainer.run(resume=resume)
