@@ -5,7 +5,9 @@ and asking for them on a CPU machine prints a loud error before it falls back. S
 chosen from real checks (the CUDA driver answering with at least one device, and the CUDA provider's
 libraries loading), never from ``get_available_providers()`` alone.
 
-Sessions are cached per (path, size, mtime, providers) behind a lock: building one takes long,
+A process that capped its threads (:func:`faceplate.foundation.config.set_thread_count`, as render workers do) gets
+sessions of that many intra-op threads that do not spin while they wait. Sessions are cached per (path, size,
+mtime, providers) behind a lock: building one takes long,
 and ONNX Runtime documents ``InferenceSession.run`` as safe to call from several threads, so one
 session serves every node and thread of a process (render workers each hold their own).
 """
@@ -19,6 +21,7 @@ import threading
 from typing import Any
 
 from faceplate import _native
+from faceplate.foundation import config
 from faceplate.foundation.errors import ModelError
 
 _sessions: dict[tuple[str, int, int, tuple[str, ...]], Any] = {}
@@ -87,6 +90,12 @@ def session(path: str | os.PathLike[str]) -> Any:
         if cached is None:
             options = ort.SessionOptions()
             options.log_severity_level = 3  # errors only: no provider chatter on CPU machines
+            threads = config.thread_count()
+            if threads is not None:  # a render worker sharing the machine: its share, and no spinning
+                options.intra_op_num_threads = threads
+                options.inter_op_num_threads = 1
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                options.add_session_config_entry("session.inter_op.allow_spinning", "0")
             try:
                 cached = ort.InferenceSession(path, sess_options=options, providers=list(chosen))
             except Exception as exc:  # onnxruntime raises its own exception types

@@ -79,3 +79,25 @@ def test_quick_demo_writes_the_shot_the_render_and_pictures(tmp_path, capsys):
                                                  np.asarray(track.frames[1003].landmarks))
     assert inside > 0.01, "the face was not replaced"
     assert far == 0.0, "pixels far from the face changed"
+
+    # Run again into the same folder: the demo resumes. Finished steps are skipped (their files untouched);
+    # a training whose model was not exported continues from its checkpoint; only missing frames render.
+    def stamps(*parts):
+        return {str(p): p.stat().st_mtime_ns for p in folder.joinpath(*parts).iterdir() if p.is_file()}
+
+    kept = {**stamps("plates"), **stamps("tracks"), **stamps("facesets", "A"), **stamps("render"),
+            **stamps("models", "ab", "checkpoints")}
+    assert main(["demo", "--quick", "-q", "-o", str(folder)]) == 0
+    assert {**stamps("plates"), **stamps("tracks"), **stamps("facesets", "A"), **stamps("render"),
+            **stamps("models", "ab", "checkpoints")} == kept
+    import shutil
+
+    shutil.rmtree(folder / "models" / "ab" / "onnx")
+    (folder / "models" / "ab" / "model.pt").unlink()
+    (folder / "render" / "astronaut_faceplate.1005.exr").unlink()
+    capsys.readouterr()
+    assert main(["demo", "--quick", "-q", "-o", str(folder)]) == 0
+    assert (folder / "models" / "ab" / "onnx" / "swap_model.json").is_file()
+    assert (folder / "models" / "ab" / "model.pt").is_file()
+    now = stamps("render")
+    assert sorted(p for p in now if now[p] != kept.get(p)) == [str(folder / "render" / "astronaut_faceplate.1005.exr")]

@@ -26,7 +26,9 @@ import copy
 import dataclasses
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
@@ -36,6 +38,7 @@ from torch import nn
 from tqdm import tqdm
 
 from faceplate.foundation.errors import FaceplateError
+from faceplate.foundation.threads import ThreadGovernor
 from faceplate.models.trainer import checkpoint as ckpt
 from faceplate.models.trainer.curves import write_loss_curve
 
@@ -84,6 +87,14 @@ class TrainOptions:
         amp: mixed precision on CUDA ("auto": bf16 when supported, else fp16 with a grad scaler); ignored on CPU.
         distributed: join the torchrun process group (DistributedDataParallel).
         progress: show a progress bar (rank 0 only).
+        threads: torch's CPU threads (None: follow the free cores as the load changes, see
+            :class:`faceplate.foundation.threads.ThreadGovernor`; ``OMP_NUM_THREADS`` in the environment also fixes
+            them).
+            A run is bit-for-bit repeatable at a fixed thread count.
+        max_threads: the most threads the governor may choose (None: the usable cores); a task whose steps are
+            too small to gain from more threads sets 1.
+        stop_on_signal: on SIGINT/SIGTERM finish the current step, write a checkpoint and raise
+            :class:`TrainingInterrupted` (main thread only, not under ``distributed``).
     """
 
     steps: int = 1000
@@ -99,6 +110,9 @@ class TrainOptions:
     amp: bool = True
     distributed: bool = False
     progress: bool = True
+    threads: int | None = None
+    max_threads: int | None = None
+    stop_on_signal: bool = True
 
 
 @dataclasses.dataclass
@@ -115,6 +129,55 @@ class TrainResult:
 
 class StopTraining(Exception):
     """Raised from an ``on_step`` callback to stop after the current step (as a kill would, minus the kill)."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM stopped the training after a whole step, whose checkpoint was written.
+
+    A :class:`KeyboardInterrupt`, so code that does not know about it stops as on Ctrl-C.
+
+    Attributes:
+        step: the steps done (and saved).  checkpoint: the checkpoint written.  signal: the signal number.
+    """
+
+    def __init__(self, step: int, checkpoint: str, signum: int):
+        super().__init__(f"interrupted at step {step}; checkpoint {checkpoint}")
+        self.step = step
+        self.checkpoint = checkpoint
+        self.signal = signum
+
+
+def ignore_interrupts(worker_id: int) -> None:
+    """``worker_init_fn`` of a task's data loader: Ctrl-C (and a farm's SIGTERM) reaches the whole process
+    group, and the trainer (not its workers) decides how to stop, so a worker must not die of it mid-batch.
+    Workers still end with the trainer: the loader shuts them down, and they exit when their parent dies."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+class _SignalLatch:
+    """While active, SIGINT/SIGTERM set :attr:`signum` instead of interrupting (a second one interrupts at once)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and threading.current_thread() is threading.main_thread()
+        self.signum: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _SignalLatch:
+        if self.enabled:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._latch)
+        return self
+
+    def _latch(self, signum: int, frame: Any) -> None:
+        if self.signum is not None:  # the second signal: stop now, without a checkpoint
+            signal.signal(signum, self._previous.get(signum, signal.SIG_DFL))
+            raise KeyboardInterrupt
+        self.signum = signum
+
+    def __exit__(self, *exc: Any) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
 
 
 def _device(name: str) -> torch.device:
@@ -185,7 +248,7 @@ class Trainer:
             amp_dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         scaler = torch.amp.GradScaler("cuda") if amp_dtype == torch.float16 else None
         history: list[dict] = []
-        start, resumed_from = 0, None
+        start, resumed_from, rng = 0, None, None
         if resume:
             state = ckpt.load(self.checkpoint_path, expect=self.task.config())
             module.load_state_dict(state["module"])
@@ -195,6 +258,7 @@ class Trainer:
             if scaler is not None and state.get("scaler"):
                 scaler.load_state_dict(state["scaler"])
             history = list(state.get("history", []))
+            rng = state.get("rng")
             start = resumed_from = int(state["step"])
             if rank == 0:
                 log.info("resuming %s from step %d (%s)", self.task.name, start, self.checkpoint_path)
@@ -214,9 +278,19 @@ class Trainer:
         if rank == 0 and o.progress:
             bar = tqdm(total=o.steps, initial=start, unit="it", desc=self.task.name, file=sys.stderr, dynamic_ncols=True)
         step = start
+        batches = None
+        governor = None
+        if device.type == "cpu":
+            governor = ThreadGovernor(limit=o.max_threads, fixed=o.threads)
+        # Under torchrun the ranks would stop at different steps and hang in a collective: not there.
+        latch = _SignalLatch(o.stop_on_signal and not o.distributed)
         try:
+            latch.__enter__()
             module.train()
-            for batch in self.task.batches(start, o.steps, rank, world):
+            batches = iter(self.task.batches(start, o.steps, rank, world))
+            if rng is not None:  # after the data loader drew its seed, as the uninterrupted run's had
+                torch.set_rng_state(rng)
+            for batch in batches:
                 batch = _to(batch, device)
                 for group in optimiser.param_groups:
                     group["lr"] = o.lr * min(1.0, (step + 1) / max(1, o.warmup))
@@ -261,9 +335,19 @@ class Trainer:
                     torch.distributed.barrier()
                 if self.on_step is not None and rank == 0:
                     self.on_step(step, record)
+                if governor is not None:
+                    governor.step()
+                if latch.signum is not None and not last:
+                    if rank == 0 and step % o.checkpoint_every:
+                        self._save(step, module, optimiser, ema, scaler, history)
+                    raise TrainingInterrupted(step, self.checkpoint_path, latch.signum)
         except StopTraining:
             pass
         finally:
+            latch.__exit__()
+            # Drop the batch iterator now: a raised exception's traceback keeps this frame alive, and a data
+            # loader's workers are shut down only when their iterator goes.
+            batches = None
             if bar is not None:
                 bar.close()
         return TrainResult(self.folder, step, resumed_from, self.checkpoint_path, history, previews, curve,
@@ -281,6 +365,7 @@ class Trainer:
         ckpt.save({"step": step, "config": self.task.config(), "module": module.state_dict(),
                    "optimiser": optimiser.state_dict(), "ema": ema.module.state_dict() if ema else None,
                    "scaler": scaler.state_dict() if scaler else None, "history": history,
+                   "rng": torch.get_rng_state(),
                    "options": dataclasses.asdict(self.options)}, self.checkpoint_path)
 
     def _preview(self, module: nn.Module, step: int) -> str:

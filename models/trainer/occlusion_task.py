@@ -29,6 +29,7 @@ from faceplate.models.occlusion.presets import OcclusionPreset
 from faceplate.models.trainer import augment, occluders
 from faceplate.models.trainer.corrections import Correction
 from faceplate.models.trainer.faceset import FaceSet
+from faceplate.models.trainer.loop import ignore_interrupts
 from faceplate.models.trainer.preview_grid import write_grid
 
 AUGMENT = augment.AugmentOptions(rotate=8.0, scale=0.08, shift=0.05, flip=0.5, warp=0.0, exposure=0.6, colour=0.08,
@@ -203,7 +204,8 @@ class OcclusionTask:
         dataset = OcclusionBatches(self.sampler, self.seed, rank)
         workers = self.options.workers
         loader = torch.utils.data.DataLoader(dataset, batch_size=None, sampler=range(start, stop), num_workers=workers,
-                                             prefetch_factor=2 if workers else None, persistent_workers=False)
+                                             prefetch_factor=2 if workers else None, persistent_workers=False,
+                                             worker_init_fn=ignore_interrupts if workers else None)
         return iter(loader)
 
     def preview_samples(self) -> dict[str, torch.Tensor]:

@@ -26,6 +26,7 @@ from faceplate.models.swap import SwapModel
 from faceplate.models.swap.presets import Preset
 from faceplate.models.trainer import augment
 from faceplate.models.trainer.faceset import FaceSet
+from faceplate.models.trainer.loop import ignore_interrupts
 from faceplate.models.trainer.losses import masked_dssim, masked_l1, psnr
 from faceplate.models.trainer.preview_grid import write_grid
 
@@ -164,7 +165,8 @@ class SwapTask:
         dataset = SwapBatches(self.facesets, self.preset, self.options, self.seed, rank)
         workers = self.options.workers
         loader = torch.utils.data.DataLoader(dataset, batch_size=None, sampler=range(start, stop), num_workers=workers,
-                                             prefetch_factor=2 if workers else None, persistent_workers=False)
+                                             prefetch_factor=2 if workers else None, persistent_workers=False,
+                                             worker_init_fn=ignore_interrupts if workers else None)
         return iter(loader)
 
     def clean_faces(self, identity: int, indices, out: int) -> torch.Tensor:

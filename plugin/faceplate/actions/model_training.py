@@ -30,6 +30,13 @@ from faceplate.models.trainer.corrections import find_corrections, load_correcti
 from faceplate.models.trainer.faceset import check_facesets, load_faceset
 
 
+# The most CPU threads a preset's training uses. tiny (64 px) gained nothing from a second thread at any load
+# measured on 2 cores (bench_threads.py, issue 20: 60 steps took 84 s at the free cores vs 62 s on one thread
+# with the machine shared, 423 vs 333 s beside four busy torch processes), so it keeps to one; the larger
+# presets follow the free cores.
+SMALL_PRESET_THREADS = {"tiny": 1}
+
+
 def load_identities(identities: Mapping[str, str]):
     """Every identity's face-set, loaded and checked (before any training starts)."""
     if len(identities) < 2:
@@ -44,7 +51,7 @@ def train_swap(identities: Mapping[str, str], out_dir: str, *, preset: str = "25
                steps_per_stage: int | None = None, batch_size: int | None = None, lr: float | None = None,
                seed: int = 0, resume: bool = False, checkpoint_every: int = 500, preview_every: int = 500,
                workers: int = 0, device: str = "auto", distributed: bool = False, progress: bool = True,
-               ema: float = 0.99, on_step: Callable[[int, dict], None] | None = None):
+               ema: float = 0.99, threads: int | None = None, on_step: Callable[[int, dict], None] | None = None):
     """Trains (or resumes) a swap model; returns the loop's :class:`~faceplate.models.trainer.loop.TrainResult`.
 
     Args:
@@ -60,6 +67,7 @@ def train_swap(identities: Mapping[str, str], out_dir: str, *, preset: str = "25
         device: ``auto``, ``cpu`` or ``cuda``.
         distributed: under ``torchrun``: DistributedDataParallel.
         ema: EMA decay of the exported weights.
+        threads: torch's CPU threads (None: follow the free cores; see :class:`faceplate.foundation.threads.ThreadGovernor`).
         on_step: called after each step with ``(step, losses)``.
 
     Raises:
@@ -84,7 +92,8 @@ def train_swap(identities: Mapping[str, str], out_dir: str, *, preset: str = "25
     total = steps or per * p.stages
     loop = TrainOptions(steps=total, lr=lr or p.lr, warmup=min(50, max(1, total // 10)), ema=ema,
                         checkpoint_every=checkpoint_every, preview_every=preview_every, seed=seed, device=device,
-                        distributed=distributed, progress=progress)
+                        distributed=distributed, progress=progress, threads=threads,
+                        max_threads=SMALL_PRESET_THREADS.get(p.name))
     os.makedirs(out_dir, exist_ok=True)
     trainer = Trainer(task, out_dir, loop, on_step=on_step)
     result = trainer.run(resume=resume)
@@ -120,7 +129,8 @@ def train_occlusion(facesets: list[str], out_dir: str, *, corrections: str | lis
                     preset: str = "128", steps: int | None = None, batch_size: int | None = None,
                     lr: float | None = None, init: str | None = "default", seed: int = 0, resume: bool = False,
                     checkpoint_every: int = 500, preview_every: int = 500, workers: int = 0, device: str = "auto",
-                    distributed: bool = False, progress: bool = True, ema: float = 0.99, photos: bool = True,
+                    distributed: bool = False, progress: bool = True, ema: float = 0.99, threads: int | None = None,
+                    photos: bool = True,
                     options=None, label: str | None = None, on_step: Callable[[int, dict], None] | None = None):
     """Trains (or resumes) an occlusion model on a shot's face-sets; returns the loop's ``TrainResult``.
 
@@ -173,7 +183,7 @@ def train_occlusion(facesets: list[str], out_dir: str, *, corrections: str | lis
     total = steps or p.steps
     loop = TrainOptions(steps=total, lr=lr or p.lr, warmup=min(50, max(1, total // 10)), ema=ema,
                         checkpoint_every=checkpoint_every, preview_every=preview_every, seed=seed, device=device,
-                        distributed=distributed, progress=progress)
+                        distributed=distributed, progress=progress, threads=threads)
     os.makedirs(out_dir, exist_ok=True)
 
     cpu_began = time.process_time()

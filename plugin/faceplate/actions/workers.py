@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from faceplate.foundation import config
 from faceplate.foundation.errors import FaceplateError, RenderError
+from faceplate.foundation.threads import pool_threads
 from faceplate.nodes.core import Graph
 
 Result = TypeVar("Result")
@@ -63,9 +64,10 @@ def load_graph(job: ScriptJob) -> Graph:
 
 
 def threads_per_worker(workers: int) -> int:
-    """Each of ``workers`` local processes' share of this machine's cores (at least 1)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, cores // max(1, workers))
+    """Each of ``workers`` local processes' share of this machine's *free* cores (at least 1): other processes
+    (a training beside a render) keep theirs; ``OMP_NUM_THREADS`` overrides
+    (:func:`~faceplate.foundation.threads.pool_threads`)."""
+    return pool_threads(workers)
 
 
 def chunks(frames: Sequence[int], size: int) -> list[list[int]]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
 
 from faceplate.cli.demo_workflow import FULL, QUICK, run_demo, write_plates
-from faceplate.cli.exit_codes import EXIT_OK
+from faceplate.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -14,7 +16,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                    "motion, exposure drift, noise and a passing microphone) and a short sequence "
                                    "of another, then runs new, track, extract, train (the CPU preset) and render, "
                                    "printing each command, and writes a contact sheet and a before/after PNG.")
-    p.add_argument("-o", "--output", default="faceplate-demo", help="folder for everything (default ./faceplate-demo)")
+    p.add_argument("-o", "--output", default="faceplate-demo",
+                   help="folder for everything (default ./faceplate-demo); a folder of an interrupted run is resumed "
+                        "(finished steps are skipped); delete it to start over")
     p.add_argument("--quick", action="store_true", help="a small, fast variant (640x360, 12 frames, 120 steps)")
     p.add_argument("--plates-only", action="store_true",
                    help="only write the EXR plates (to follow examples/walkthrough.md by hand)")
@@ -27,7 +31,13 @@ def run(args: argparse.Namespace) -> int:
         for pattern in write_plates(args.output, settings, quiet=args.quiet):
             print(f"  plates: {pattern}")
         return EXIT_OK
-    result = run_demo(args.output, settings, quiet=args.quiet)
+    try:
+        result = run_demo(args.output, settings, quiet=args.quiet)
+    except KeyboardInterrupt:
+        again = ["faceplate", "demo", "-o", args.output] + (["--quick"] if args.quick else [])
+        print(f"faceplate: demo interrupted; run `{shlex.join(again)}` again to continue where it stopped",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(f"demo done in {result.seconds['total']:.0f} s ("
           + ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items() if k != "total") + ")")
     print(f"  script:        {result.script}")

@@ -5,8 +5,13 @@ the astronaut, in a 48-frame 1920x1080 shot with head motion, exposure drift, se
 boom microphone passing in front of the face; identity B, Grace Hopper, in a short sequence of
 varied poses and exposures that stands in for B's source footage), then runs ``faceplate new``,
 ``track`` and ``extract`` on both, ``train`` on the two face-sets, points the shot's NeuralSwap at the
-trained model (track 1 -> B), ``render``s the shot, and writes a contact sheet and a before/after
+trained model with ``faceplate set`` (track 1 -> B), ``render``s the shot, and writes a contact sheet and a before/after
 picture. Each command is printed before it runs, so the demo doubles as a walkthrough.
+
+Run again into the same folder, the demo resumes: steps whose results are complete (all plates written, the
+tracks sidecar, a face-set's manifest, the exported model) are skipped, an interrupted training continues
+from its checkpoint (``train --resume``), and the render keeps finished frames (``--skip-existing``). Delete
+the folder to start over.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from faceplate.cli import main
 from faceplate.foundation.errors import FaceplateError
 from faceplate.nodes.core import Graph
 from faceplate.nodes.facedetect import sidecar as sidecar_io
+from faceplate.nodes.io.sequence import SequencePattern
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,6 +87,8 @@ def _cli(args: list[str], root: str, quiet: bool, sub: str = "") -> None:
         code = main(args + (["-q"] if quiet and args[0] in ("track", "extract", "train", "render") else []))
     finally:
         os.chdir(here)
+    if code >= 128:  # the command was interrupted (Ctrl-C / SIGTERM): stop the demo as it stopped
+        raise KeyboardInterrupt
     if code != 0:
         raise DemoError(f"`faceplate {shlex.join(args)}` failed with exit code {code} in {folder}; rerun it there "
                         "with --debug to see why")
@@ -106,14 +114,34 @@ def write_plates(folder: str, settings: DemoSettings = FULL, *, quiet: bool = Fa
     """
     patterns = ("plates/astronaut.####.exr", f"{SOURCE_FOLDER}/plates/hopper.####.exr")
     for spec, pattern in zip((settings.shot, settings.source), patterns):
+        if _plates_written(spec, os.path.join(folder, pattern)):
+            _say(f"plates {spec.photo}: all {len(spec.frame_list)} frames already written (resuming)", quiet)
+            continue
         with tqdm(total=len(spec.frame_list), desc=f"plates {spec.photo}", unit="frame", disable=quiet,
                   file=sys.stderr) as bar:
             write_shot(spec, os.path.join(folder, pattern), progress=bar.update)
     return patterns
 
 
+def _plates_written(spec: ShotSpec, pattern: str) -> bool:
+    seq = SequencePattern(pattern)
+    return all(os.path.isfile(seq.path(f)) for f in spec.frame_list)
+
+
+def _tracked(script: str) -> bool:
+    """Whether ``script`` exists and its FaceDetect's tracks sidecar was written."""
+    if not os.path.isfile(script):
+        return False
+    try:
+        return os.path.isfile(Graph.load(script).find("FaceDetect").sidecar_path())
+    except FaceplateError:
+        return False
+
+
 def run_demo(folder: str, settings: DemoSettings = FULL, *, quiet: bool = False) -> DemoResult:
-    """Builds the demo shot in ``folder`` and runs the whole workflow on it; returns what it wrote."""
+    """Builds the demo shot in ``folder`` and runs the whole workflow on it; returns what it wrote.
+
+    Into a folder of an earlier (interrupted) run it resumes: see the module docstring."""
     folder = os.path.abspath(folder)
     os.makedirs(folder, exist_ok=True)
     seconds: dict[str, float] = {}
@@ -128,32 +156,43 @@ def run_demo(folder: str, settings: DemoSettings = FULL, *, quiet: bool = False)
 
     b = SOURCE_FOLDER
     t = time.perf_counter()
-    _cli(["new", "shot.json", "--plate", "plates/astronaut.####.exr", "--force"], folder, quiet)
-    _cli(["track", "shot.json"], folder, quiet)
-    _cli(["new", "hopper.json", "--plate", "plates/hopper.####.exr", "--force"], folder, quiet, b)
-    _cli(["track", "hopper.json"], folder, quiet, b)
+    for sub, script, plate in (("", "shot.json", "plates/astronaut.####.exr"), (b, "hopper.json",
+                                                                                  "plates/hopper.####.exr")):
+        if _tracked(os.path.join(folder, sub, script)):
+            _say(f"\n{os.path.join(sub, script)}: already tracked (resuming)", quiet)
+            continue
+        _cli(["new", script, "--plate", plate, "--force"], folder, quiet, sub)
+        _cli(["track", script], folder, quiet, sub)
     lap("track", t)
 
     t = time.perf_counter()
     for sub, script, faceset in (("", "shot.json", "facesets/A"), (b, "hopper.json", "../facesets/B")):
+        if os.path.isfile(os.path.join(folder, sub, faceset, "manifest.json")):
+            _say(f"\n{os.path.normpath(os.path.join(sub, faceset))}: face-set already extracted (resuming)", quiet)
+            continue
         track = _main_track(os.path.join(folder, sub, script))
         _cli(["extract", script, "--track", str(track), "-o", faceset], folder, quiet, sub)
     lap("extract", t)
 
     t = time.perf_counter()
-    _cli(["train", "--identity", "A=facesets/A", "--identity", "B=facesets/B", "--preset", "tiny",
-          "--steps", str(settings.train_steps), "--steps-per-stage", str(settings.steps_per_stage),
-          "--preview-every", str(max(settings.train_steps // 4, 1)), "-o", "models/ab"], folder, quiet)
+    from faceplate.models.swap.swap_export import INDEX_FILE  # deferred: the model stack
+
+    if os.path.isfile(os.path.join(folder, "models", "ab", "onnx", INDEX_FILE)):
+        _say("\nmodels/ab: already trained and exported (resuming)", quiet)
+    else:
+        resume = ["--resume"] if os.path.isfile(os.path.join(folder, "models", "ab", "checkpoints", "last.pt")) else []
+        _cli(["train", "--identity", "A=facesets/A", "--identity", "B=facesets/B", "--preset", "tiny",
+              "--steps", str(settings.train_steps), "--steps-per-stage", str(settings.steps_per_stage),
+              "--preview-every", str(max(settings.train_steps // 4, 1)), "-o", "models/ab", *resume], folder, quiet)
     lap("train", t)
 
     script = os.path.join(folder, "shot.json")
     track = _main_track(script)
-    _say(f"\n# point NeuralSwap at the model, track {track} -> identity B (the Python API: "
-         "Graph.load, graph['NeuralSwap1']['model'] = ..., graph.save)", quiet)
-    _assign_model(script, "models/ab/onnx", f"{track}=B")
+    swap = _node_name(script, "NeuralSwap")
+    _cli(["set", "shot.json", f"{swap}.model=models/ab/onnx", f"{swap}.identities={track}=B"], folder, quiet)
 
     t = time.perf_counter()
-    _cli(["render", "shot.json"], folder, quiet)
+    _cli(["render", "shot.json", "--skip-existing"], folder, quiet)
     lap("render", t)
 
     t = time.perf_counter()
@@ -164,9 +203,5 @@ def run_demo(folder: str, settings: DemoSettings = FULL, *, quiet: bool = False)
     return DemoResult(folder, script, render_pattern, sheet, before_after, seconds)
 
 
-def _assign_model(script: str, model: str, identities: str) -> None:
-    graph = Graph.load(script)
-    swap = graph.find("NeuralSwap")
-    swap["model"] = model
-    swap["identities"] = identities
-    graph.save(script)
+def _node_name(script: str, type_name: str) -> str:
+    return Graph.load(script).find(type_name).name

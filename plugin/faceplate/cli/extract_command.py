@@ -8,6 +8,7 @@ import sys
 from tqdm import tqdm
 
 from faceplate.actions.faceset_extraction import ExtractOptions, extract
+from faceplate.actions.preflight import check_reads
 from faceplate.cli.exit_codes import EXIT_OK
 from faceplate.foundation.frames import parse_frame_range
 from faceplate.nodes.core import Graph
@@ -41,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
 
     graph = Graph.load(args.script)
     frames = parse_frame_range(args.frames) if args.frames else None
+    first = frames[0] if frames else graph.frame_range[0] if graph.frame_range else None
+    if first is not None:  # the plates are where the script says (before the crops are staged)
+        check_reads(graph, [graph.find("AlignEdit", args.node, where="after FaceDetect")], [first])
     options = ExtractOptions(every=args.every, min_size=args.min_size, max_yaw=args.max_yaw,
                              max_pitch=args.max_pitch, dedupe=args.dedupe, exr=args.exr,
                              min_confidence=args.min_confidence, max_occlusion=args.max_occlusion,

@@ -10,7 +10,8 @@ import sys
 
 from tqdm import tqdm
 
-from faceplate.actions.rendering import render
+from faceplate.actions.preflight import check_render
+from faceplate.actions.rendering import render, writers
 from faceplate.actions.workers import chunks
 from faceplate.cli.exit_codes import EXIT_FRAMES_FAILED, EXIT_OK
 from faceplate.foundation.errors import ScriptError
@@ -38,6 +39,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--print-tasks", action="store_true",
                    help="print one 'faceplate render' command per chunk for a farm manager, and render nothing")
     p.add_argument("--json", action="store_true", help="with --print-tasks: print a JSON job description")
+    p.add_argument("--allow-passthrough", action="store_true",
+                   help="render even when a FaceDetect has no tracks yet (the plate passes through without faces); "
+                        "without it that is an error")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -79,6 +83,10 @@ def run(args: argparse.Namespace) -> int:
         print_tasks(args, graph, frames)
         return EXIT_OK
 
+    nodes = writers(graph, args.write or ())
+    for node in nodes:  # outputs first: the cheapest mistake to fix
+        node.check_output_folder()
+    check_render(graph, nodes, frames, allow_passthrough=args.allow_passthrough)
     bar = tqdm(total=len(frames), unit="frame", desc="render", disable=args.quiet or None, file=sys.stderr)
 
     def on_frame(result):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from tqdm import tqdm
 
+from faceplate.actions.preflight import check_reads, writable_folder
 from faceplate.actions.shot_tracking import track
 from faceplate.cli.exit_codes import EXIT_FRAMES_FAILED, EXIT_OK
 from faceplate.cli.render_command import frames_to_render
@@ -42,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
     graph = Graph.load(args.script)
     frames = frames_to_render(graph, args.frames, args.script)
     references = parse_references(args.reference)
+    detect = graph.find("FaceDetect", args.node)
+    check_reads(graph, [detect], frames)
+    writable_folder(os.path.dirname(detect.sidecar_path()), f"FaceDetect '{detect.name}' tracks folder")
     bar = tqdm(total=len(frames), unit="frame", desc="track", disable=args.quiet or None, file=sys.stderr)
 
     def on_frame(frame: int, faces: int) -> None:

@@ -4,10 +4,15 @@ occlusion model from a shot's face-sets and artist corrections; then export it t
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
+import time
+
+from tqdm import tqdm
 
 from faceplate.actions.faceset_coverage import coverage_warnings
 from faceplate.actions.model_training import export_occlusion_model, train_occlusion, train_swap
+from faceplate.actions.preflight import writable_folder
 from faceplate.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from faceplate.models.occlusion.presets import PRESETS as OCCLUSION_PRESETS
 from faceplate.models.swap.presets import PRESETS as SWAP_PRESETS
@@ -38,8 +43,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="occlusion: start from 'default' (the shipped occluder; preset 128), an exported .onnx (its "
                         ".pt beside it), or 'none' (from scratch)")
     p.add_argument("-o", "--output", required=True, help="model folder (checkpoints, previews, ONNX export)")
-    p.add_argument("--preset", help=f"architecture and schedule: swap {', '.join(SWAP_PRESETS)} (default 256); occlusion "
-                                    f"{', '.join(OCCLUSION_PRESETS)} (default 128)")
+    p.add_argument("--preset", help=f"architecture and schedule: swap {', '.join(SWAP_PRESETS)} (default 256 on a GPU, "
+                                    f"tiny on a CPU); occlusion {', '.join(OCCLUSION_PRESETS)} (default 128)")
     p.add_argument("--steps", type=int, help="optimiser steps in all (default: each stage of the preset once)")
     p.add_argument("--steps-per-stage", type=int, help="steps per progressive stage (default: the preset's)")
     p.add_argument("--batch-size", type=int, help="faces per identity per step (default: the preset's)")
@@ -50,6 +55,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preview-every", type=int, default=500, metavar="N", help="steps between preview grids")
     p.add_argument("--workers", type=int, default=2, help="data-loader worker processes (default 2)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="torch CPU threads (default: the free cores, followed as the load changes; OMP_NUM_THREADS "
+                        "also fixes them); a fixed count makes a run repeatable bit for bit")
     p.add_argument("--distributed", action="store_true",
                    help="DistributedDataParallel under torchrun (gloo on CPUs, nccl on GPUs)")
     p.add_argument("--no-export", action="store_true", help="do not export ONNX at the end")
@@ -57,6 +65,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.threads is not None and args.threads < 1:
+        print("faceplate: error: --threads must be 1 or more", file=sys.stderr)
+        return EXIT_USAGE
+    writable_folder(args.output, "-o/--output (the model folder)")
     if args.task == "occlusion":
         return _run_occlusion(args)
 
@@ -67,19 +79,30 @@ def run(args: argparse.Namespace) -> int:
     if args.faceset or args.corrections:
         print("faceplate: error: --faceset and --corrections are for --task occlusion", file=sys.stderr)
         return EXIT_USAGE
-    if not _pick_preset(args, SWAP_PRESETS, "256", "swap"):
+    if not _pick_preset(args, SWAP_PRESETS, "256" if _on_gpu(args.device) else CPU_PRESET, "swap"):
         return EXIT_USAGE
     identities = dict(args.identity)
     if len(identities) != len(args.identity):
-        print("faceplate: error: an identity label is given twice")
+        print("faceplate: error: an identity label is given twice; give each --identity its own LABEL",
+              file=sys.stderr)
         return EXIT_USAGE
     for warning in coverage_warnings(identities):
         print(f"faceplate: warning: {warning}", file=sys.stderr)
-    result = train_swap(identities, args.output, preset=args.preset, steps=args.steps,
-                        steps_per_stage=args.steps_per_stage, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                        resume=args.resume, checkpoint_every=args.checkpoint_every, preview_every=args.preview_every,
-                        workers=args.workers, device=args.device, distributed=args.distributed,
-                        progress=not args.quiet)
+    preset = SWAP_PRESETS[args.preset]
+    total = args.steps or (args.steps_per_stage or preset.steps_per_stage) * preset.stages
+    if args.preset_chosen:
+        _say(f"faceplate: no --preset on a CPU: training the CPU preset '{args.preset}' ({preset.resolution} px, "
+             f"{total} steps); the GPU preset '256' would take "
+             f"{SWAP_PRESETS['256'].steps_per_stage * SWAP_PRESETS['256'].stages} steps (pass --preset 256 to "
+             "choose it)")
+    result = _interruptible(args, lambda: train_swap(
+        identities, args.output, preset=args.preset, steps=args.steps, steps_per_stage=args.steps_per_stage,
+        batch_size=args.batch_size, lr=args.lr, seed=args.seed, resume=args.resume,
+        checkpoint_every=args.checkpoint_every, preview_every=args.preview_every, workers=args.workers,
+        device=args.device, distributed=args.distributed, progress=not args.quiet, threads=args.threads,
+        on_step=_estimate(total, args.quiet) if not _on_gpu(args.device) else None))
+    if isinstance(result, int):
+        return result
     if not _report(args, result):
         return EXIT_OK
     if not args.no_export:
@@ -100,16 +123,78 @@ def _run_occlusion(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if not _pick_preset(args, OCCLUSION_PRESETS, "128", "occlusion"):
         return EXIT_USAGE
-    result = train_occlusion(args.faceset, args.output, corrections=args.corrections, preset=args.preset,
-                             steps=args.steps, batch_size=args.batch_size, lr=args.lr, init=args.init, seed=args.seed,
-                             resume=args.resume, checkpoint_every=args.checkpoint_every,
-                             preview_every=args.preview_every, workers=args.workers, device=args.device,
-                             distributed=args.distributed, progress=not args.quiet)
+    result = _interruptible(args, lambda: train_occlusion(
+        args.faceset, args.output, corrections=args.corrections, preset=args.preset, steps=args.steps,
+        batch_size=args.batch_size, lr=args.lr, init=args.init, seed=args.seed, resume=args.resume,
+        checkpoint_every=args.checkpoint_every, preview_every=args.preview_every, workers=args.workers,
+        device=args.device, distributed=args.distributed, progress=not args.quiet, threads=args.threads))
+    if isinstance(result, int):
+        return result
     if not _report(args, result):
         return EXIT_OK
     if not args.no_export:
         print(f"  onnx: {export_occlusion_model(args.output)} (set OcclusionMask's 'model' knob to it)")
     return EXIT_OK
+
+
+CPU_PRESET = "tiny"
+ESTIMATE_AFTER = 20  # steps measured before the time estimate (the first ones include start-up)
+
+
+def _on_gpu(device: str) -> bool:
+    if device != "auto":
+        return device == "cuda"
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _say(text: str) -> None:
+    tqdm.write(text, file=sys.stderr)
+
+
+def _estimate(total: int, quiet: bool):
+    """An ``on_step`` callback that prints, once, how long the run will take: steps left x the measured
+    time of a step (steps 5 to 5 + ESTIMATE_AFTER, after start-up)."""
+    marks: dict[str, float] = {}
+    began: list[int] = []
+
+    def on_step(step: int, record: dict) -> None:
+        if not began:
+            began.append(step)
+        done = step - began[0]
+        if done == 5:
+            marks["t"] = time.perf_counter()
+        elif done == 5 + ESTIMATE_AFTER and not quiet:
+            per_step = (time.perf_counter() - marks["t"]) / ESTIMATE_AFTER
+            left = (total - step) * per_step
+            _say(f"faceplate: {per_step:.2f} s a step here: about {_duration(left)} for the {total - step} steps "
+                 f"left")
+    return on_step
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _interruptible(args: argparse.Namespace, train):
+    """Runs ``train()``; on SIGINT/SIGTERM (a checkpoint written after a whole step) prints how to resume
+    and returns the exit code 128 + the signal (130 for Ctrl-C)."""
+    from faceplate.models.trainer.loop import TrainingInterrupted  # deferred: torch
+
+    try:
+        return train()
+    except TrainingInterrupted as stop:
+        argv = list(getattr(args, "argv", None) or [])
+        again = "faceplate " + shlex.join(argv + ([] if "--resume" in argv else ["--resume"])) if argv else \
+            "the same faceplate train command with --resume"
+        print(f"faceplate: interrupted at step {stop.step}; checkpoint {stop.checkpoint}; to continue run: {again}",
+              file=sys.stderr)
+        return 128 + stop.signal
 
 
 def _report(args: argparse.Namespace, result) -> bool:
@@ -133,7 +218,9 @@ def _report(args: argparse.Namespace, result) -> bool:
 
 
 def _pick_preset(args: argparse.Namespace, presets, default: str, task: str) -> bool:
-    """Sets ``args.preset`` (``default`` when not given); False, with the error printed, when unknown."""
+    """Sets ``args.preset`` (``default`` when not given; ``args.preset_chosen``: the CPU preset was picked for
+    the user); False, with the error printed, when unknown."""
+    args.preset_chosen = args.preset is None and default == CPU_PRESET
     args.preset = args.preset or default
     if args.preset in presets:
         return True
