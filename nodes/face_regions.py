@@ -137,8 +137,9 @@ def catmull_rom(points: np.ndarray, samples: int, *, closed: bool) -> tuple[np.n
     i = np.minimum(t.astype(int), intervals - 1)
     u = (t - i)[:, None]
     p0, p1, p2, p3 = ext[i], ext[i + 1], ext[i + 2], ext[i + 3]
-    vertices = 0.5 * (2 * p1 + (p2 - p0) * u + (2 * p0 - 5 * p1 + 4 * p2 - p3) * u ** 2
-                      + (3 * p1 - p0 - 3 * p2 + p3) * u ** 3)
+    vertices = 0.5 * (
+        2 * p1 + (p2 - p0) * u + (2 * p0 - 5 * p1 + 4 * p2 - p3) * u**2 + (3 * p1 - p0 - 3 * p2 + p3) * u**3
+    )
     return vertices, t
 
 
@@ -216,8 +217,9 @@ def _brow_top(points: np.ndarray) -> np.ndarray:
     return brows
 
 
-def _offset_loop(points: np.ndarray, top: np.ndarray, settings: RegionSettings,
-                 px_per_pct: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _offset_loop(
+    points: np.ndarray, top: np.ndarray, settings: RegionSettings, px_per_pct: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The face loop moved out by each segment's offset: ``(ring, params, feather widths in px)``."""
     ring, params = _face_loop(points, top)
     period = 16.0 + TOP_LENGTH
@@ -268,11 +270,24 @@ def face_regions(points, settings: RegionSettings) -> dict[str, list[Contour]]:
     jaw = ext_params <= 16.0
     top_part = ~jaw
     jaw_band = _band(extended[jaw], normals[jaw], settings.jaw_band_width * scale, settings.jaw_band_feather * scale)
-    hairline_band = _band(extended[top_part], normals[top_part], settings.hairline_band_width * scale,
-                          settings.hairline_band_feather * scale)
+    hairline_band = _band(
+        extended[top_part],
+        normals[top_part],
+        settings.hairline_band_width * scale,
+        settings.hairline_band_feather * scale,
+    )
 
-    eyes = [_grown(catmull_rom(points[eye], SAMPLES, closed=True)[0], settings.eyes_offset * scale,
-                   settings.eyes_feather * scale) for eye in (RIGHT_EYE, LEFT_EYE)]
-    mouth = _grown(catmull_rom(points[OUTER_LIPS], SAMPLES, closed=True)[0], settings.mouth_offset * scale,
-                   settings.mouth_feather * scale)
+    eyes = [
+        _grown(
+            catmull_rom(points[eye], SAMPLES, closed=True)[0],
+            settings.eyes_offset * scale,
+            settings.eyes_feather * scale,
+        )
+        for eye in (RIGHT_EYE, LEFT_EYE)
+    ]
+    mouth = _grown(
+        catmull_rom(points[OUTER_LIPS], SAMPLES, closed=True)[0],
+        settings.mouth_offset * scale,
+        settings.mouth_feather * scale,
+    )
     return {"face": [face], "jaw": [jaw_band], "hairline": [hairline_band], "eyes": eyes, "mouth": [mouth]}

@@ -99,9 +99,19 @@ class Face:
     _aligned_from_plate: tuple | None
     aligned_size: int | None
 
-    def __init__(self, track_id: int, identity: str, box: Sequence[float], landmarks: Any, confidence: Any,
-                 score: float = 0.0, flags: Iterable[str] = (), pose: Sequence[float] | None = None,
-                 aligned_from_plate: Any = None, aligned_size: int | None = None):
+    def __init__(
+        self,
+        track_id: int,
+        identity: str,
+        box: Sequence[float],
+        landmarks: Any,
+        confidence: Any,
+        score: float = 0.0,
+        flags: Iterable[str] = (),
+        pose: Sequence[float] | None = None,
+        aligned_from_plate: Any = None,
+        aligned_size: int | None = None,
+    ):
         flags = frozenset(flags)
         unknown = flags - set(FLAGS)
         if unknown:
@@ -121,8 +131,11 @@ class Face:
         setattr_(self, "score", float(score))
         setattr_(self, "flags", flags)
         setattr_(self, "pose", None if pose is None else _points(pose, (3,), "pose"))
-        setattr_(self, "_aligned_from_plate",
-                 None if aligned_from_plate is None else _points(aligned_from_plate, (2, 3), "aligned_from_plate"))
+        setattr_(
+            self,
+            "_aligned_from_plate",
+            None if aligned_from_plate is None else _points(aligned_from_plate, (2, 3), "aligned_from_plate"),
+        )
         if aligned_size is not None and aligned_from_plate is None:
             raise FaceplateError("Face: aligned_size without aligned_from_plate (AlignEdit sets both)")
         if aligned_size is not None and int(aligned_size) < 1:
@@ -166,7 +179,9 @@ class Face:
             "score": self.score,
             "flags": sorted(self.flags),
             "pose": None if self.pose is None else list(self.pose),
-            "aligned_from_plate": None if self._aligned_from_plate is None else [list(r) for r in self._aligned_from_plate],
+            "aligned_from_plate": None
+            if self._aligned_from_plate is None
+            else [list(r) for r in self._aligned_from_plate],
             "aligned_size": self.aligned_size,
         }
 
@@ -212,8 +227,12 @@ class Faces:
         if faces is not None:
             return faces
         if policy == "error":
-            raise RenderError("the input carries no faces: put FaceDetect (and run `faceplate track`) upstream, "
-                              "or set missing_faces to 'pass through'", node=node, frame=frame)
+            raise RenderError(
+                "the input carries no faces: put FaceDetect (and run `faceplate track`) upstream, "
+                "or set missing_faces to 'pass through'",
+                node=node,
+                frame=frame,
+            )
         _warn_missing(f"{node_type} '{node}'", policy)
         return None if policy == "pass through" else cls(frame=frame)
 
@@ -223,8 +242,7 @@ class Faces:
 
     def to_json(self) -> str:
         """Compact JSON (what the Write node stores in the EXR header under :data:`METADATA_KEY`)."""
-        data = {"format": FORMAT, "version": VERSION, "frame": self.frame,
-                "faces": [f.to_dict() for f in self.faces]}
+        data = {"format": FORMAT, "version": VERSION, "frame": self.frame, "faces": [f.to_dict() for f in self.faces]}
         return json.dumps(data, separators=(",", ":"))
 
     def to_header(self) -> str:
@@ -250,15 +268,20 @@ class Faces:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise FaceplateError(f"{METADATA_KEY}: expected a '{FORMAT}' object")
         if data.get("version") != VERSION:
-            raise FaceplateError(f"{METADATA_KEY}: version {data.get('version')!r} is not supported (expected {VERSION}); "
-                                 "update faceplate")
+            raise FaceplateError(
+                f"{METADATA_KEY}: version {data.get('version')!r} is not supported (expected {VERSION}); "
+                "update faceplate"
+            )
         return cls(frame=int(data["frame"]), faces=tuple(Face.from_dict(f) for f in data.get("faces", ())))
 
 
 @functools.lru_cache(maxsize=64)
 def _warn_missing(node: str, policy: str) -> None:
-    log.warning("%s: the input carries no faces (is FaceDetect upstream and the shot tracked?); missing_faces is "
-                "'%s'.", node, policy)
+    log.warning(
+        "%s: the input carries no faces (is FaceDetect upstream and the shot tracked?); missing_faces is '%s'.",
+        node,
+        policy,
+    )
 
 
 def _rounded(values: Any, digits: int) -> Any:

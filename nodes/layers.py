@@ -39,9 +39,15 @@ LAYERS = {
 
 # Names used by renders written before the fp_ layers (faceplate 0.1 up to issue 20) -> today's names.
 OLD_NAMES = {
-    "mask.face": FACE, "mask.jaw": JAW, "mask.hairline": HAIRLINE, "mask.occlusion": OCCLUSION,
-    "mask.eyes": EYES, "mask.mouth": MOUTH,
-    "swap.R": SWAP_RGB[0], "swap.G": SWAP_RGB[1], "swap.B": SWAP_RGB[2],
+    "mask.face": FACE,
+    "mask.jaw": JAW,
+    "mask.hairline": HAIRLINE,
+    "mask.occlusion": OCCLUSION,
+    "mask.eyes": EYES,
+    "mask.mouth": MOUTH,
+    "swap.R": SWAP_RGB[0],
+    "swap.G": SWAP_RGB[1],
+    "swap.B": SWAP_RGB[2],
 }
 
 # Layer names of those renders -> today's layers holding their channels.

@@ -98,7 +98,9 @@ class Plate:
         if data_window is None:
             data_window = Box2i.from_size(w, h)
         elif (data_window.width, data_window.height) != (w, h) and not (h == 0 or w == 0):
-            raise FaceplateError(f"Plate: data window {data_window} is {data_window.width}x{data_window.height}, pixels are {w}x{h}")
+            raise FaceplateError(
+                f"Plate: data window {data_window} is {data_window.width}x{data_window.height}, pixels are {w}x{h}"
+            )
         self.pixels = pixels
         self.channels = channels
         self.data_window = data_window

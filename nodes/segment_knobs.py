@@ -26,12 +26,32 @@ def segment_knobs(erode: str | None = None) -> tuple[FloatKnob, ...]:
     knobs = []
     for segment in SEGMENTS:
         where = SEGMENT_WHERE[segment]
-        knobs.append(FloatKnob(f"{segment}_offset", 0.0, f"Moves the face edge along {where} outward (> 0) or "
-                                                          f"inward (< 0), in {FACE_SIZE_UNITS}", min=-25.0, max=25.0))
+        knobs.append(
+            FloatKnob(
+                f"{segment}_offset",
+                0.0,
+                f"Moves the face edge along {where} outward (> 0) or inward (< 0), in {FACE_SIZE_UNITS}",
+                min=-25.0,
+                max=25.0,
+            )
+        )
         if erode is not None:
-            knobs.append(FloatKnob(f"{segment}_erode", 0.0, f"Erodes (< 0) or dilates (> 0) {erode} along {where}, "
-                                                             f"by a distance, in {FACE_SIZE_UNITS}",
-                                   min=-25.0, max=25.0))
-        knobs.append(FloatKnob(f"{segment}_feather", 4.0, f"Width of the soft edge along {where}, centred on the "
-                                                           f"edge, in {FACE_SIZE_UNITS}", min=0.0, max=50.0))
+            knobs.append(
+                FloatKnob(
+                    f"{segment}_erode",
+                    0.0,
+                    f"Erodes (< 0) or dilates (> 0) {erode} along {where}, by a distance, in {FACE_SIZE_UNITS}",
+                    min=-25.0,
+                    max=25.0,
+                )
+            )
+        knobs.append(
+            FloatKnob(
+                f"{segment}_feather",
+                4.0,
+                f"Width of the soft edge along {where}, centred on the edge, in {FACE_SIZE_UNITS}",
+                min=0.0,
+                max=50.0,
+            )
+        )
     return tuple(knobs)

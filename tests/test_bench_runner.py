@@ -36,17 +36,21 @@ def test_quick_json_of_one_benchmark():
 def test_failing_and_skipped_benchmarks_are_rows_and_the_rest_still_run(tmp_path):
     (tmp_path / "bench_boom.py").write_text("def rows(quick=False):\n    raise RuntimeError('kaboom')\n")
     (tmp_path / "bench_crash.py").write_text("import os\ndef rows(quick=False):\n    os._exit(3)\n")
-    (tmp_path / "bench_gpu.py").write_text(textwrap.dedent("""
+    (tmp_path / "bench_gpu.py").write_text(
+        textwrap.dedent("""
         from benchtable import Skip
         def rows(quick=False):
             raise Skip("needs a CUDA device")
-    """))
-    (tmp_path / "bench_ok.py").write_text(textwrap.dedent("""
+    """)
+    )
+    (tmp_path / "bench_ok.py").write_text(
+        textwrap.dedent("""
         from benchtable import row
         def rows(quick=False):
             return [row("fast thing", 2.0, "ms", "slow thing", 5.0, higher_is_better=False, goal="ratio >= 2",
                         note=f"quick={quick}")]
-    """))
+    """)
+    )
     proc = run("--quick", "--json", "--dir", str(tmp_path))
     assert proc.returncode == 1, proc.stderr[-3000:]
     rows = {r["bench"]: r for r in json.loads(proc.stdout)["rows"]}

@@ -14,14 +14,24 @@ from faceplate.cli import main
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "openexr-images")
 BEACHBALL = os.path.join(DATA, "Beachball", "singlepart.####.exr")
-STORAGE_ATTRS = {"compression", "openexr:chunkCount", "openexr:lineOrder", "oiio:subimages", "oiio:subimagename",
-                 "oiio:ColorSpace", "planarconfig", "openexr:dwaCompressionLevel", "oiio:BitsPerSample"}
+STORAGE_ATTRS = {
+    "compression",
+    "openexr:chunkCount",
+    "openexr:lineOrder",
+    "oiio:subimages",
+    "oiio:subimagename",
+    "oiio:ColorSpace",
+    "planarconfig",
+    "openexr:dwaCompressionLevel",
+    "oiio:BitsPerSample",
+}
 
 
 def faceplate(*args, cwd=None, timeout=120):
     """Runs the installed command in a subprocess: exit codes, signals and hangs are real."""
-    return subprocess.run([sys.executable, "-m", "faceplate.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "faceplate.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def raw_half(path):
@@ -32,9 +42,13 @@ def raw_half(path):
     pixels = inp.read_image(0, 0, 0, spec.nchannels, oiio.HALF)
     inp.close()
     meta = {a.name: a.value for a in spec.extra_attribs}
-    return (list(spec.channelnames), np.asarray(pixels).view(np.uint16),
-            (spec.x, spec.y, spec.width, spec.height), (spec.full_x, spec.full_y, spec.full_width, spec.full_height),
-            meta)
+    return (
+        list(spec.channelnames),
+        np.asarray(pixels).view(np.uint16),
+        (spec.x, spec.y, spec.width, spec.height),
+        (spec.full_x, spec.full_y, spec.full_width, spec.full_height),
+        meta,
+    )
 
 
 @pytest.fixture
@@ -107,8 +121,21 @@ def test_display_windows_are_kept(tmp_path):
     for i, name in enumerate(files, 1):
         shutil.copy(os.path.join(DATA, "DisplayWindow", name), tmp_path / f"dw.{i:04d}.exr")
     script = str(tmp_path / "dw.json")
-    assert main(["new", script, "--plate", str(tmp_path / "dw.####.exr"), "--frames", f"1-{len(files)}",
-                 "--output", str(tmp_path / "out" / "dw.####.exr")]) == 0
+    assert (
+        main(
+            [
+                "new",
+                script,
+                "--plate",
+                str(tmp_path / "dw.####.exr"),
+                "--frames",
+                f"1-{len(files)}",
+                "--output",
+                str(tmp_path / "out" / "dw.####.exr"),
+            ]
+        )
+        == 0
+    )
     assert main(["render", script, "-q", "--allow-passthrough"]) == 0  # not tracked: the plates pass through
     for i in range(1, len(files) + 1):
         src, out = raw_half(str(tmp_path / f"dw.{i:04d}.exr")), raw_half(str(tmp_path / "out" / f"dw.{i:04d}.exr"))
@@ -120,8 +147,15 @@ def test_info_shows_channels_windows_views_and_provenance(beachball_render, caps
     folder, _ = beachball_render
     assert main(["info", str(folder / "render" / "singlepart_faceplate.0001.exr")]) == 0
     text = capsys.readouterr().out
-    for needle in ("disparityL.x", "whitebarmask.left.mask", "654", "2048", "views right, left", "faceplate/script_hash",
-                   "half"):
+    for needle in (
+        "disparityL.x",
+        "whitebarmask.left.mask",
+        "654",
+        "2048",
+        "views right, left",
+        "faceplate/script_hash",
+        "half",
+    ):
         assert needle in text, needle
 
 
@@ -135,8 +169,12 @@ def test_skip_existing_renders_exactly_what_is_missing_or_broken(beachball_rende
     report = folder / "report.json"
     assert main(["render", script, "-q", "--skip-existing", "--report", str(report)]) == 0
     frames = json.load(open(report))["frames"]
-    assert {f: r["status"] for f, r in frames.items()} == {"1": "skipped", "2": "rendered", "3": "rendered",
-                                                           "4": "skipped"}
+    assert {f: r["status"] for f, r in frames.items()} == {
+        "1": "skipped",
+        "2": "rendered",
+        "3": "rendered",
+        "4": "skipped",
+    }
     assert os.stat(out / "singlepart_faceplate.0001.exr").st_mtime_ns == before
     raw_half(str(out / "singlepart_faceplate.0003.exr"))  # readable again
 
@@ -154,11 +192,20 @@ def test_skip_existing_rerenders_when_the_script_changed(beachball_render):
 def test_a_corrupt_frame_fails_alone_with_exit_code_1(tmp_path):
     for f in (1, 2, 3):
         shutil.copy(BEACHBALL.replace("####", f"{f:04d}"), tmp_path / f"p.{f:04d}.exr")
-    shutil.copy(os.path.join(DATA, "Damaged", "asan_heap-oob_7f4aaebde389_918_a40f029a8121e5e26fe338b1fb91846e_exr"),
-                tmp_path / "p.0002.exr")
+    shutil.copy(
+        os.path.join(DATA, "Damaged", "asan_heap-oob_7f4aaebde389_918_a40f029a8121e5e26fe338b1fb91846e_exr"),
+        tmp_path / "p.0002.exr",
+    )
     assert main(["new", str(tmp_path / "s.json"), "--plate", str(tmp_path / "p.####.exr"), "--frames", "1-3"]) == 0
-    result = faceplate("render", str(tmp_path / "s.json"), "-q", "--report", str(tmp_path / "r.json"),
-                       "--allow-passthrough", timeout=300)
+    result = faceplate(
+        "render",
+        str(tmp_path / "s.json"),
+        "-q",
+        "--report",
+        str(tmp_path / "r.json"),
+        "--allow-passthrough",
+        timeout=300,
+    )
     assert result.returncode == 1, result.stderr
     assert "p.0002.exr" in result.stderr and "frame 2" in result.stderr
     frames = json.load(open(tmp_path / "r.json"))["frames"]
@@ -187,8 +234,21 @@ def test_missing_frame_policy(tmp_path):
 
 def test_unwritable_output_is_an_error_before_any_work(tmp_path):
     (tmp_path / "blocker").write_text("a file where the output folder should be")
-    assert main(["new", str(tmp_path / "s.json"), "--plate", BEACHBALL, "--frames", "1-4",
-                 "--output", str(tmp_path / "blocker" / "out.####.exr")]) == 0
+    assert (
+        main(
+            [
+                "new",
+                str(tmp_path / "s.json"),
+                "--plate",
+                BEACHBALL,
+                "--frames",
+                "1-4",
+                "--output",
+                str(tmp_path / "blocker" / "out.####.exr"),
+            ]
+        )
+        == 0
+    )
     result = faceplate("render", str(tmp_path / "s.json"), "-q", "--report", str(tmp_path / "r.json"))
     assert result.returncode == 2
     assert "blocker" in result.stderr and "output folder" in result.stderr
@@ -212,8 +272,15 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, args, code, message):
 
 
 def test_bad_script_names_node_and_knob(tmp_path):
-    (tmp_path / "s.json").write_text(json.dumps({"format": "faceplate-script", "version": 1, "nodes": {
-        "Read1": {"type": "Read", "knobs": {"missing_frames": "skip"}}}}))
+    (tmp_path / "s.json").write_text(
+        json.dumps(
+            {
+                "format": "faceplate-script",
+                "version": 1,
+                "nodes": {"Read1": {"type": "Read", "knobs": {"missing_frames": "skip"}}},
+            }
+        )
+    )
     result = faceplate("render", "s.json", "--frames", "1", cwd=tmp_path)
     assert result.returncode == 2
     assert "node 'Read1', knob 'missing_frames'" in result.stderr
@@ -247,8 +314,9 @@ def test_info_on_every_damaged_file_exits_2_with_one_line(tmp_path):
         link = tmp_path / f"{name}.exr"
         link.symlink_to(os.path.join(damaged, name))
         paths += [os.path.join(damaged, name), str(link)]
-    proc = subprocess.run([sys.executable, "-c", _INFO_CHILD, *paths], capture_output=True, text=True,
-                          timeout=2.0 * len(paths) + 30)
+    proc = subprocess.run(
+        [sys.executable, "-c", _INFO_CHILD, *paths], capture_output=True, text=True, timeout=2.0 * len(paths) + 30
+    )
     assert proc.returncode == 0, f"the process died (signal or crash): {proc.returncode} {proc.stderr[-500:]}"
     results = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["path"] for r in results] == paths

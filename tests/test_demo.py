@@ -12,9 +12,12 @@ from faceplate.cli import main
 
 WALKTHROUGH = os.path.join(os.path.dirname(__file__), os.pardir, "examples", "walkthrough.md")
 # The walkthrough's sizes, scaled down for the test suite (the commands are otherwise run as written).
-QUICK_EDITS = (("faceplate demo --plates-only -o walkthrough", "faceplate demo --plates-only --quick -q -o walkthrough"),
-               ("--steps 2400 --steps-per-stage 800", "--steps 60 --steps-per-stage 30 -q"),
-               ("faceplate track", "faceplate track -q"), ("faceplate render shot.json", "faceplate render -q shot.json"))
+QUICK_EDITS = (
+    ("faceplate demo --plates-only -o walkthrough", "faceplate demo --plates-only --quick -q -o walkthrough"),
+    ("--steps 2400 --steps-per-stage 800", "--steps 60 --steps-per-stage 30 -q"),
+    ("faceplate track", "faceplate track -q"),
+    ("faceplate render shot.json", "faceplate render -q shot.json"),
+)
 
 
 def _pixels(path):
@@ -34,9 +37,9 @@ def _change_inside_and_far_outside(plate_path, render_path, landmarks):
     lo, hi = landmarks.min(0).astype(int), landmarks.max(0).astype(int)
     size = int((hi - lo).max())
     inside = np.zeros(plate.shape[:2], bool)
-    inside[lo[1]:hi[1], lo[0]:hi[0]] = True
+    inside[lo[1] : hi[1], lo[0] : hi[0]] = True
     near = np.zeros(plate.shape[:2], bool)
-    near[max(lo[1] - size, 0):hi[1] + size, max(lo[0] - size, 0):hi[0] + size] = True
+    near[max(lo[1] - size, 0) : hi[1] + size, max(lo[0] - size, 0) : hi[0] + size] = True
     diff = np.abs(comp[:, :, :3] - plate[:, :, :3]).max(axis=2)
     return float(diff[inside].mean()), float(diff[~near].max())
 
@@ -49,8 +52,9 @@ def test_walkthrough_runs_as_written(tmp_path):
         block = block.replace(old, new)
     bin_dir = os.path.dirname(sys.executable)
     env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
-    done = subprocess.run(["bash", "-e", "-c", block], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run(
+        ["bash", "-e", "-c", block], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     folder = tmp_path / "walkthrough"
     renders = sorted(os.listdir(folder / "render"))
@@ -74,9 +78,11 @@ def test_quick_demo_writes_the_shot_the_render_and_pictures(tmp_path, capsys):
     from faceplate.nodes.facedetect import sidecar
 
     (track,) = sidecar.load(str(folder / "tracks" / "FaceDetect1.json")).tracks
-    inside, far = _change_inside_and_far_outside(str(folder / "plates" / "astronaut.1003.exr"),
-                                                 str(folder / "render" / "astronaut_faceplate.1003.exr"),
-                                                 np.asarray(track.frames[1003].landmarks))
+    inside, far = _change_inside_and_far_outside(
+        str(folder / "plates" / "astronaut.1003.exr"),
+        str(folder / "render" / "astronaut_faceplate.1003.exr"),
+        np.asarray(track.frames[1003].landmarks),
+    )
     assert inside > 0.01, "the face was not replaced"
     assert far == 0.0, "pixels far from the face changed"
 
@@ -85,11 +91,21 @@ def test_quick_demo_writes_the_shot_the_render_and_pictures(tmp_path, capsys):
     def stamps(*parts):
         return {str(p): p.stat().st_mtime_ns for p in folder.joinpath(*parts).iterdir() if p.is_file()}
 
-    kept = {**stamps("plates"), **stamps("tracks"), **stamps("facesets", "A"), **stamps("render"),
-            **stamps("models", "ab", "checkpoints")}
+    kept = {
+        **stamps("plates"),
+        **stamps("tracks"),
+        **stamps("facesets", "A"),
+        **stamps("render"),
+        **stamps("models", "ab", "checkpoints"),
+    }
     assert main(["demo", "--quick", "-q", "-o", str(folder)]) == 0
-    assert {**stamps("plates"), **stamps("tracks"), **stamps("facesets", "A"), **stamps("render"),
-            **stamps("models", "ab", "checkpoints")} == kept
+    assert {
+        **stamps("plates"),
+        **stamps("tracks"),
+        **stamps("facesets", "A"),
+        **stamps("render"),
+        **stamps("models", "ab", "checkpoints"),
+    } == kept
     import shutil
 
     shutil.rmtree(folder / "models" / "ab" / "onnx")

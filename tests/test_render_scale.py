@@ -35,8 +35,12 @@ def shot(tmp_path_factory):
     for f in range(1, FRAMES + 1):
         write_image(Plate(_frame_pixels(f), ["R", "G", "B", "A"]), root / "plates" / f"sh.{f:04d}.exr")
     script = root / "s.json"
-    assert faceplate.cli.main(["new", str(script), "--plate", str(root / "plates" / "sh.####.exr"),
-                               "--frames", f"1-{FRAMES}", "--bare"]) == 0
+    assert (
+        faceplate.cli.main(
+            ["new", str(script), "--plate", str(root / "plates" / "sh.####.exr"), "--frames", f"1-{FRAMES}", "--bare"]
+        )
+        == 0
+    )
     return root, script
 
 
@@ -59,8 +63,12 @@ def clean(root):
 def test_kill_9_half_way_then_skip_existing_renders_exactly_the_missing_frames(shot, tmp_path):
     root, script = shot
     clean(root)
-    proc = subprocess.Popen([sys.executable, "-m", "faceplate.cli", "render", str(script), "-q", "-j", "2"],
-                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "faceplate.cli", "render", str(script), "-q", "-j", "2"],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
     while len(outputs(root)) < 3 and time.time() < deadline and proc.poll() is None:
         time.sleep(0.01)
@@ -71,8 +79,7 @@ def test_kill_9_half_way_then_skip_existing_renders_exactly_the_missing_frames(s
     assert_frames_correct(root, done)  # every visible frame is complete and correct
 
     report = tmp_path / "report.json"
-    assert faceplate.cli.main(["render", str(script), "-q", "--skip-existing", "-j", "2",
-                               "--report", str(report)]) == 0
+    assert faceplate.cli.main(["render", str(script), "-q", "--skip-existing", "-j", "2", "--report", str(report)]) == 0
     statuses = {int(f): r["status"] for f, r in json.load(open(report))["frames"].items()}
     assert {f for f, s in statuses.items() if s == "skipped"} == set(done)
     assert {f for f, s in statuses.items() if s == "rendered"} == set(range(1, FRAMES + 1)) - set(done)
@@ -86,8 +93,10 @@ def test_local_cluster_survives_a_killed_worker(shot):
     root, script = shot
     clean(root)
     graph = faceplate.Graph.load(script)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         pids = list(client.run(os.getpid).values())
         killed = []
 
@@ -96,8 +105,9 @@ def test_local_cluster_survives_a_killed_worker(shot):
                 os.kill(pids[0], signal.SIGKILL)
                 killed.append(pids[0])
 
-        report = faceplate.render(graph, range(1, FRAMES + 1), scheduler=cluster.scheduler_address, chunk=2,
-                                  on_frame=on_frame)
+        report = faceplate.render(
+            graph, range(1, FRAMES + 1), scheduler=cluster.scheduler_address, chunk=2, on_frame=on_frame
+        )
     assert killed
     assert report.counts() == {"rendered": FRAMES, "skipped": 0, "failed": 0}, report.failed
     assert_frames_correct(root, range(1, FRAMES + 1))
@@ -109,15 +119,38 @@ def test_corrupt_frame_in_a_pool_render_fails_alone(shot, tmp_path):
 
     plates = tmp_path / "plates"
     shutil.copytree(root / "plates", plates)
-    damaged = os.path.join(os.path.dirname(__file__), "data", "openexr-images", "Damaged",
-                           "asan_heap-oob_7f4aaebde389_918_a40f029a8121e5e26fe338b1fb91846e_exr")
+    damaged = os.path.join(
+        os.path.dirname(__file__),
+        "data",
+        "openexr-images",
+        "Damaged",
+        "asan_heap-oob_7f4aaebde389_918_a40f029a8121e5e26fe338b1fb91846e_exr",
+    )
     shutil.copy(damaged, plates / "sh.0005.exr")
     script = tmp_path / "s.json"
-    assert faceplate.cli.main(["new", str(script), "--plate", str(plates / "sh.####.exr"), "--frames", "1-8",
-                               "--bare"]) == 0
-    result = subprocess.run([sys.executable, "-m", "faceplate.cli", "render", str(script), "-q", "-j", "2",
-                             "--chunk", "3", "--report", str(tmp_path / "r.json")], capture_output=True, text=True,
-                            timeout=300)
+    assert (
+        faceplate.cli.main(["new", str(script), "--plate", str(plates / "sh.####.exr"), "--frames", "1-8", "--bare"])
+        == 0
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "faceplate.cli",
+            "render",
+            str(script),
+            "-q",
+            "-j",
+            "2",
+            "--chunk",
+            "3",
+            "--report",
+            str(tmp_path / "r.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 1
     assert "sh.0005.exr (frame 5)" in result.stderr
     frames = json.load(open(tmp_path / "r.json"))["frames"]
@@ -134,8 +167,12 @@ def _digests(root):
 def test_renders_are_bit_identical_across_runs_and_schedulers(shot):
     root, script = shot
     runs = {}
-    for name, args in {"serial": [], "serial again": [], "-j 2": ["-j", "2", "--chunk", "3"],
-                       "local:2": ["--scheduler", "local:2", "--chunk", "5"]}.items():
+    for name, args in {
+        "serial": [],
+        "serial again": [],
+        "-j 2": ["-j", "2", "--chunk", "3"],
+        "local:2": ["--scheduler", "local:2", "--chunk", "5"],
+    }.items():
         clean(root)
         assert faceplate.cli.main(["render", str(script), "-q", *args]) == 0, name
         runs[name] = _digests(root)
@@ -148,7 +185,9 @@ def test_print_tasks_for_a_farm_manager(shot, capsys):
     root, script = shot
     assert faceplate.cli.main(["render", str(script), "--print-tasks", "--chunk", "5", "--skip-existing"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines == [f"faceplate render {script} --frames {r} -q --skip-existing" for r in ("1-5", "6-10", "11-15", "16")]
+    assert lines == [
+        f"faceplate render {script} --frames {r} -q --skip-existing" for r in ("1-5", "6-10", "11-15", "16")
+    ]
     assert faceplate.cli.main(["render", str(script), "--print-tasks", "--chunk", "8", "--json"]) == 0
     job = json.loads(capsys.readouterr().out)
     assert job["script_hash"] == faceplate.Graph.load(script).script_hash()

@@ -83,5 +83,3 @@ def _from_native_device(like: Any, array: Any) -> Any:
 
         return cupy.from_dlpack(array)
     return array
-
-

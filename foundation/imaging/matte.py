@@ -72,9 +72,17 @@ def polygon_matte(
     """
     vertices = np.ascontiguousarray(vertices, dtype=np.float64)
     if out is not None and _on_cuda(out):  # draw into a CUDA matte with the CUDA twin
-        _native_call(_cuda_twin("polygon_matte"), vertices, out, inner=float(inner), outer=float(outer),
-              inner_widths=_widths(inner_widths), outer_widths=_widths(outer_widths),
-              roi=None if roi is None else tuple(int(v) for v in roi), mode=mode)
+        _native_call(
+            _cuda_twin("polygon_matte"),
+            vertices,
+            out,
+            inner=float(inner),
+            outer=float(outer),
+            inner_widths=_widths(inner_widths),
+            outer_widths=_widths(outer_widths),
+            roi=None if roi is None else tuple(int(v) for v in roi),
+            mode=mode,
+        )
         return out
     return _native_call(
         _native.polygon_matte,

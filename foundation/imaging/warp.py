@@ -26,7 +26,7 @@ Errors (bad shapes, dtypes, NaN or singular matrices, empty regions, unknown nam
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -44,12 +44,15 @@ from faceplate.foundation.imaging._dispatch import (
 
 __all__ = ["paste_back", "warp_affine", "warp_perspective"]
 
+
 def _warp(name: str, src, dst_from_src, size, out, roi, filter, border, border_value):
     options = dict(roi=roi, filter=filter, border=border, border_value=border_value)
     if isinstance(src, np.ndarray):
         return _native_call(getattr(_native, name), src, dst_from_src, size=size, out=out, **options)
     if not _on_cuda(src):
-        raise NativeError(f"src: expected a numpy array or a CUDA tensor/array, got {type(src).__module__}.{type(src).__name__}")
+        raise NativeError(
+            f"src: expected a numpy array or a CUDA tensor/array, got {type(src).__module__}.{type(src).__name__}"
+        )
     twin = _cuda_twin(name)
     if out is None and size is not None and len(getattr(src, "shape", ())) == 3:
         try:
@@ -181,10 +184,16 @@ def paste_back(
         (8, 8, 24, 24)
     """
     if isinstance(plate, np.ndarray):
-        return tuple(_native_call(_native.paste_back, plate, face, matte, aligned_from_plate, filter=filter, channels=channels))
+        return tuple(
+            _native_call(_native.paste_back, plate, face, matte, aligned_from_plate, filter=filter, channels=channels)
+        )
     if not _on_cuda(plate):
-        raise NativeError(f"plate: expected a numpy array or a CUDA tensor/array, got {type(plate).__module__}.{type(plate).__name__}")
+        raise NativeError(
+            f"plate: expected a numpy array or a CUDA tensor/array, got {type(plate).__module__}.{type(plate).__name__}"
+        )
     twin = _cuda_twin("paste_back")
     return tuple(
-        _native_call(twin, plate, face, matte, aligned_from_plate, filter=filter, channels=channels, stream=_stream_of(plate))
+        _native_call(
+            twin, plate, face, matte, aligned_from_plate, filter=filter, channels=channels, stream=_stream_of(plate)
+        )
     )

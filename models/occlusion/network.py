@@ -33,8 +33,14 @@ BODIES = {"quarter": 2, "half": 1}  # where the U-Net body starts: the stem's st
 
 def _block(c_in: int, c_out: int) -> nn.Sequential:
     groups = max(1, c_out // 8)
-    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1), nn.GroupNorm(groups, c_out), nn.SiLU(),
-                         nn.Conv2d(c_out, c_out, 3, padding=1), nn.GroupNorm(groups, c_out), nn.SiLU())
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, 3, padding=1),
+        nn.GroupNorm(groups, c_out),
+        nn.SiLU(),
+        nn.Conv2d(c_out, c_out, 3, padding=1),
+        nn.GroupNorm(groups, c_out),
+        nn.SiLU(),
+    )
 
 
 class OcclusionNet(nn.Module):
@@ -54,8 +60,9 @@ class OcclusionNet(nn.Module):
         self.body = body
         self.fullres = nn.Sequential(nn.Conv2d(3, FULL, 3, padding=1), nn.SiLU())
         self.halfres = nn.Sequential(nn.Conv2d(FULL, HALF, 3, stride=2, padding=1), nn.SiLU())
-        self.stem = nn.Sequential(nn.Conv2d(HALF, self.widths[0], 3, stride=BODIES[body], padding=1),
-                                  _block(self.widths[0], self.widths[0]))
+        self.stem = nn.Sequential(
+            nn.Conv2d(HALF, self.widths[0], 3, stride=BODIES[body], padding=1), _block(self.widths[0], self.widths[0])
+        )
         self.down = nn.ModuleList(nn.Conv2d(a, b, 3, stride=2, padding=1) for a, b in zip(self.widths, self.widths[1:]))
         self.encode = nn.ModuleList(_block(b, b) for b in self.widths[1:])
         self.decode = nn.ModuleList(_block(a + b, a) for a, b in zip(self.widths[:-1], self.widths[1:]))

@@ -83,8 +83,9 @@ class Encoder(nn.Module):
         res = p.stage_resolutions
         self.from_rgb = nn.ModuleList(nn.Sequential(nn.Conv2d(3, p.channels(r), 3, 1, 1), _act()) for r in res)
         # stage_down[s] maps resolution res[s] to res[s-1]; index 0 unused (kept for indexing).
-        self.stage_down = nn.ModuleList([nn.Identity()] + [Down(p.channels(res[s]), p.channels(res[s - 1]))
-                                                           for s in range(1, len(res))])
+        self.stage_down = nn.ModuleList(
+            [nn.Identity()] + [Down(p.channels(res[s]), p.channels(res[s - 1])) for s in range(1, len(res))]
+        )
         core, r = [], res[0]
         while r > BOTTLENECK:
             core.append(Down(p.channels(r), p.channels(r // 2)))
@@ -121,8 +122,9 @@ class Decoder(nn.Module):
             core.append(Up(p.channels(r), p.channels(2 * r)))
             r *= 2
         self.core = nn.Sequential(*core)
-        self.stage_up = nn.ModuleList([nn.Identity()] + [Up(p.channels(res[s - 1]), p.channels(res[s]))
-                                                         for s in range(1, len(res))])
+        self.stage_up = nn.ModuleList(
+            [nn.Identity()] + [Up(p.channels(res[s - 1]), p.channels(res[s])) for s in range(1, len(res))]
+        )
         self.to_rgb = nn.ModuleList(nn.Conv2d(p.channels(r), 4, 3, 1, 1) for r in res)
 
     def forward(self, h: torch.Tensor, stage: int, alpha: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -136,8 +138,9 @@ class Decoder(nn.Module):
             # Blend the *images* (after the sigmoid), as ProGAN does. Blending logits made the output
             # depend on alpha through the old head's saturated logits (the matte's reach +-10s), so each
             # alpha step moved the output and the end of the fade was a loss spike.
-            old = F.interpolate(torch.sigmoid(self.to_rgb[stage - 1](previous)), scale_factor=2.0,
-                                mode="bilinear", align_corners=False)
+            old = F.interpolate(
+                torch.sigmoid(self.to_rgb[stage - 1](previous)), scale_factor=2.0, mode="bilinear", align_corners=False
+            )
             out = alpha * out + (1.0 - alpha) * old
         return out[:, :3], out[:, 3:4]
 
@@ -175,8 +178,9 @@ class SwapModel(nn.Module):
         except ValueError:
             raise KeyError(f"identity '{identity}' is not in the model; it has {', '.join(self.identities)}") from None
 
-    def forward(self, x: torch.Tensor, identity: str | int, stage: int | None = None,
-                alpha: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, identity: str | int, stage: int | None = None, alpha: float = 1.0
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """``x`` ``(N, 3, R, R)`` at the stage's resolution, redrawn as ``identity``: ``(rgb, matte)``."""
         stage = self.preset.stages - 1 if stage is None else stage
         return self.decoders[self.index(identity)](self.encoder(x, stage, alpha), stage, alpha)

@@ -50,8 +50,10 @@ class Preset:
         while r < self.resolution:
             r *= 2
         if r != self.resolution or self.first_resolution < 16:
-            raise FaceplateError(f"preset '{self.name}': resolution {self.resolution} must be first_resolution "
-                                 f"{self.first_resolution} (>= 16) times a power of two")
+            raise FaceplateError(
+                f"preset '{self.name}': resolution {self.resolution} must be first_resolution "
+                f"{self.first_resolution} (>= 16) times a power of two"
+            )
 
     @property
     def stage_resolutions(self) -> tuple[int, ...]:
@@ -67,8 +69,11 @@ class Preset:
 
     def channels(self, resolution: int) -> int:
         """Feature width at ``resolution``: ``base_channels`` at the first stage, halved per doubling."""
-        width = self.base_channels * self.first_resolution // resolution if resolution >= self.first_resolution \
+        width = (
+            self.base_channels * self.first_resolution // resolution
+            if resolution >= self.first_resolution
             else self.base_channels * 2 ** ((self.first_resolution // resolution).bit_length() - 1)
+        )
         return max(self.min_channels, min(self.max_channels, width))
 
     def stage_at(self, step: int, steps_per_stage: int | None = None) -> tuple[int, float]:
@@ -82,17 +87,59 @@ class Preset:
         return stage, min(1.0, (into + 1) / fade)
 
 
-PRESETS: dict[str, Preset] = {p.name: p for p in (
-    # Seconds on a CPU: 32 -> 64 px, a few thousand parameters per layer.
-    Preset("tiny", resolution=64, first_resolution=32, base_channels=32, max_channels=48, min_channels=12,
-           latent=96, batch_size=4, steps_per_stage=300, lr=1e-3),
-    Preset("256", resolution=256, first_resolution=64, base_channels=256, max_channels=384, min_channels=32,
-           latent=512, batch_size=16, steps_per_stage=40000),
-    Preset("512", resolution=512, first_resolution=64, base_channels=384, max_channels=512, min_channels=32,
-           latent=512, batch_size=8, steps_per_stage=40000, lr=3e-4),
-    Preset("1024", resolution=1024, first_resolution=64, base_channels=512, max_channels=512, min_channels=24,
-           latent=768, batch_size=4, steps_per_stage=50000, lr=2e-4),
-)}
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        # Seconds on a CPU: 32 -> 64 px, a few thousand parameters per layer.
+        Preset(
+            "tiny",
+            resolution=64,
+            first_resolution=32,
+            base_channels=32,
+            max_channels=48,
+            min_channels=12,
+            latent=96,
+            batch_size=4,
+            steps_per_stage=300,
+            lr=1e-3,
+        ),
+        Preset(
+            "256",
+            resolution=256,
+            first_resolution=64,
+            base_channels=256,
+            max_channels=384,
+            min_channels=32,
+            latent=512,
+            batch_size=16,
+            steps_per_stage=40000,
+        ),
+        Preset(
+            "512",
+            resolution=512,
+            first_resolution=64,
+            base_channels=384,
+            max_channels=512,
+            min_channels=32,
+            latent=512,
+            batch_size=8,
+            steps_per_stage=40000,
+            lr=3e-4,
+        ),
+        Preset(
+            "1024",
+            resolution=1024,
+            first_resolution=64,
+            base_channels=512,
+            max_channels=512,
+            min_channels=24,
+            latent=768,
+            batch_size=4,
+            steps_per_stage=50000,
+            lr=2e-4,
+        ),
+    )
+}
 
 
 def preset(name: str) -> Preset:

@@ -36,13 +36,24 @@ def _export_one(module, path: str, resolution: int) -> None:
     import torch
 
     example = torch.rand(2, 3, resolution, resolution)
-    torch.onnx.export(module, (example,), path, dynamo=False, input_names=["image"], output_names=["rgb", "matte"],
-                      dynamic_axes={"image": {0: "batch"}, "rgb": {0: "batch"}, "matte": {0: "batch"}},
-                      opset_version=OPSET)
+    torch.onnx.export(
+        module,
+        (example,),
+        path,
+        dynamo=False,
+        input_names=["image"],
+        output_names=["rgb", "matte"],
+        dynamic_axes={"image": {0: "batch"}, "rgb": {0: "batch"}, "matte": {0: "batch"}},
+        opset_version=OPSET,
+    )
 
 
-def export_swap(model_dir: str, out_dir: str | None = None, identities: list[str] | None = None,
-                check_images: np.ndarray | None = None) -> str:
+def export_swap(
+    model_dir: str,
+    out_dir: str | None = None,
+    identities: list[str] | None = None,
+    check_images: np.ndarray | None = None,
+) -> str:
     """Exports every (or the named) identity of a trained model folder; returns the index path.
 
     Args:
@@ -65,7 +76,9 @@ def export_swap(model_dir: str, out_dir: str | None = None, identities: list[str
     targets = identities or model.identities
     for name in targets:
         if name not in model.identities:
-            raise ModelError(f"identity '{name}' is not in the model {model_dir} (it has {', '.join(model.identities)})")
+            raise ModelError(
+                f"identity '{name}' is not in the model {model_dir} (it has {', '.join(model.identities)})"
+            )
     if check_images is None:
         check_images = np.random.default_rng(0).random((2, 3, r, r), dtype=np.float32)
     training = {}
@@ -83,26 +96,36 @@ def export_swap(model_dir: str, out_dir: str | None = None, identities: list[str
                 _export_one(module, tmp, r)
             error = parity(module, tmp, np.ascontiguousarray(check_images, np.float32))
             if not error <= PARITY_TOLERANCE:
-                raise ModelError(f"ONNX export of identity '{name}': ONNX Runtime differs from torch by {error:.2e} "
-                                 f"(tolerance {PARITY_TOLERANCE:g}); the file was not written")
+                raise ModelError(
+                    f"ONNX export of identity '{name}': ONNX Runtime differs from torch by {error:.2e} "
+                    f"(tolerance {PARITY_TOLERANCE:g}); the file was not written"
+                )
         digest = sha256_of(path)
         card = ModelCard(
             id=f"faceplate-swap-{os.path.basename(os.path.abspath(model_dir))}-{name}",
             title=f"faceplate swap model, target identity '{name}' ({model.preset.name} preset, {r} px)",
-            file=os.path.basename(path), sha256=digest, located_by=f"{INDEX_FILE} beside it (NeuralSwap 'model' knob)",
+            file=os.path.basename(path),
+            sha256=digest,
+            located_by=f"{INDEX_FILE} beside it (NeuralSwap 'model' knob)",
             inputs=f"image: (N, 3, {r}, {r}) float32 RGB in [0, 1], sRGB-encoded display-referred, aligned "
-                   "(AlignEdit) crop, channels first",
+            "(AlignEdit) crop, channels first",
             outputs=f"rgb: (N, 3, {r}, {r}) float32 [0, 1] sRGB-encoded; matte: (N, 1, {r}, {r}) float32 [0, 1]",
             colour_space=DISPLAY_SRGB,
             licence="Trained per shot from the production's own face-sets: the production's terms apply.",
-            source=f"faceplate {__version__} trainer, model folder {os.path.abspath(model_dir)}")
-        card_data = {**dataclasses.asdict(card), "identity": name, "identities": model.identities,
-                     "resolution": r, "preset": model.preset.name, "parity_max_abs": error,
-                     "training": {k: training.get(k) for k in ("steps", "seed", "identities")}}
+            source=f"faceplate {__version__} trainer, model folder {os.path.abspath(model_dir)}",
+        )
+        card_data = {
+            **dataclasses.asdict(card),
+            "identity": name,
+            "identities": model.identities,
+            "resolution": r,
+            "preset": model.preset.name,
+            "parity_max_abs": error,
+            "training": {k: training.get(k) for k in ("steps", "seed", "identities")},
+        }
         write_text(os.path.join(out_dir, stem + ".card.json"), json.dumps(card_data, indent=1))
         entries[name] = {"file": os.path.basename(path), "card": stem + ".card.json", "sha256": digest, "id": card.id}
-    index = {"format": INDEX_FORMAT, "version": 1, "resolution": r, "colour_space": DISPLAY_SRGB,
-             "identities": entries}
+    index = {"format": INDEX_FORMAT, "version": 1, "resolution": r, "colour_space": DISPLAY_SRGB, "identities": entries}
     index_path = os.path.join(out_dir, INDEX_FILE)
     write_text(index_path, json.dumps(index, indent=1))
     return index_path

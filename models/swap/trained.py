@@ -20,8 +20,8 @@ def load_swap_model(model_dir: str, *, ema: bool = True):
         weights = state["weights"]
     else:
         state = checkpoint.load(os.path.join(model_dir, "checkpoints", "last.pt"))
-        raw = (state["ema"] if ema and state.get("ema") else state["module"])
-        weights = {k[len("model."):]: v for k, v in raw.items() if k.startswith("model.")}
+        raw = state["ema"] if ema and state.get("ema") else state["module"]
+        weights = {k[len("model.") :]: v for k, v in raw.items() if k.startswith("model.")}
     config = state["config"]
     model = SwapModel(preset(config["preset"]), config["identities"])
     model.load_state_dict(weights)

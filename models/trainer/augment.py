@@ -48,8 +48,9 @@ NONE = AugmentOptions(0, 0, 0, 0, 0, 0, 0, 0, 0)
 # For the ``tiny`` preset's short CPU runs on small sets (tens of faces): half the geometric and exposure
 # jitter and half the warp. With the full strengths a 24-face set trained for a few hundred steps spent
 # its capacity undoing distortions (measured, 200 steps: 14.2 dB full vs 14.8 dB milder).
-MILD = AugmentOptions(rotate=4.0, scale=0.05, shift=0.03, flip=0.5, warp=0.02, exposure=0.25, colour=0.06,
-                      blur=1.0, noise=0.02)
+MILD = AugmentOptions(
+    rotate=4.0, scale=0.05, shift=0.03, flip=0.5, warp=0.02, exposure=0.25, colour=0.06, blur=1.0, noise=0.02
+)
 
 
 def srgb_to_linear(v: np.ndarray) -> np.ndarray:
@@ -86,8 +87,13 @@ def _cv_matrix(m: np.ndarray) -> np.ndarray:
 
 
 def warp(image: np.ndarray, m: np.ndarray, out: int, border: int = cv2.BORDER_REFLECT101) -> np.ndarray:
-    return cv2.warpAffine(image, _cv_matrix(m), (out, out), flags=cv2.INTER_AREA if m[0, 0] ** 2 + m[0, 1] ** 2 < 0.5
-                          else cv2.INTER_LINEAR, borderMode=border)
+    return cv2.warpAffine(
+        image,
+        _cv_matrix(m),
+        (out, out),
+        flags=cv2.INTER_AREA if m[0, 0] ** 2 + m[0, 1] ** 2 < 0.5 else cv2.INTER_LINEAR,
+        borderMode=border,
+    )
 
 
 def grid_warp(image: np.ndarray, rng: np.random.Generator, amount: float, cells: int = 5) -> np.ndarray:

@@ -58,6 +58,8 @@ def load(path: str, *, expect: dict[str, Any] | None = None) -> dict[str, Any]:
     for key, want in (expect or {}).items():
         have = state.get("config", {}).get(key)
         if have != want:
-            raise FaceplateError(f"checkpoint {path} was trained with {key}={have!r}, this training asks for "
-                                 f"{key}={want!r}; use the same settings to resume, or train into a new folder")
+            raise FaceplateError(
+                f"checkpoint {path} was trained with {key}={have!r}, this training asks for "
+                f"{key}={want!r}; use the same settings to resume, or train into a new folder"
+            )
     return state

@@ -77,8 +77,11 @@ def find_corrections(where: str) -> list[str]:
         pattern = re.sub(r"%0?\d*d", "*", pattern)
         paths = [p for p in glob.glob(pattern) if p.lower().endswith(EXTENSIONS)]
     if not paths:
-        raise CorrectionError(where, "no correction mattes found (expected EXR, PNG or TIFF files named by frame, "
-                                     "e.g. occ.1012.png, in a folder or matching a #### pattern)")
+        raise CorrectionError(
+            where,
+            "no correction mattes found (expected EXR, PNG or TIFF files named by frame, "
+            "e.g. occ.1012.png, in a folder or matching a #### pattern)",
+        )
     return sorted(paths, key=frame_of)
 
 
@@ -126,9 +129,13 @@ def load_corrections(paths: list[str], facesets: list[FaceSet]) -> list[Correcti
         first = min(int((m.get("frames") or [min(e["frame"] for e in m["faces"])])[0]) for m in manifests)
         last = max(int((m.get("frames") or [0, max(e["frame"] for e in m["faces"])])[-1]) for m in manifests)
         if not first <= frame <= last:
-            raise CorrectionError(path, f"frame {frame} is outside the shot's range {first}-{last} (the face-sets' "
-                                        "frames); rename it to the frame it corrects, or extract a face-set that "
-                                        "covers that frame", frame=frame)
+            raise CorrectionError(
+                path,
+                f"frame {frame} is outside the shot's range {first}-{last} (the face-sets' "
+                "frames); rename it to the frame it corrects, or extract a face-set that "
+                "covers that frame",
+                frame=frame,
+            )
         matte = None
         for faceset, manifest in zip(facesets, manifests):
             plate_size = manifest.get("plate_size")
@@ -138,20 +145,41 @@ def load_corrections(paths: list[str], facesets: list[FaceSet]) -> list[Correcti
                 if matte is None:
                     matte = read_matte(path)
                     if plate_size is not None and tuple(matte.shape[::-1]) != tuple(plate_size):
-                        raise CorrectionError(path, f"is {matte.shape[1]}x{matte.shape[0]} but the plate is "
-                                                    f"{plate_size[0]}x{plate_size[1]}; corrections are drawn at plate "
-                                                    "resolution (the display window): reformat it to the plate's "
-                                                    "size", frame=frame)
+                        raise CorrectionError(
+                            path,
+                            f"is {matte.shape[1]}x{matte.shape[0]} but the plate is "
+                            f"{plate_size[0]}x{plate_size[1]}; corrections are drawn at plate "
+                            "resolution (the display window): reformat it to the plate's "
+                            "size",
+                            frame=frame,
+                        )
                 m = np.asarray(entry["aligned_from_plate"], np.float64)
                 s = faceset.size
                 shrink = abs(np.linalg.det(m[:, :2])) < 0.5
-                aligned = cv2.warpAffine(matte, _cv(m), (s, s), flags=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
-                                         borderMode=cv2.BORDER_CONSTANT)
-                corrections.append(Correction(path, frame, faceset.folder, faceset.images[index],
-                                              faceset.landmarks[index], np.clip(aligned, 0.0, 1.0)))
+                aligned = cv2.warpAffine(
+                    matte,
+                    _cv(m),
+                    (s, s),
+                    flags=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_CONSTANT,
+                )
+                corrections.append(
+                    Correction(
+                        path,
+                        frame,
+                        faceset.folder,
+                        faceset.images[index],
+                        faceset.landmarks[index],
+                        np.clip(aligned, 0.0, 1.0),
+                    )
+                )
         if matte is None:
             folders = ", ".join(f.folder for f in facesets)
-            raise CorrectionError(path, f"frame {frame} has no face in the face-sets ({folders}): "
-                                        "extract that frame (it may have been dropped by --every or the pose limits) "
-                                        "or remove the file", frame=frame)
+            raise CorrectionError(
+                path,
+                f"frame {frame} has no face in the face-sets ({folders}): "
+                "extract that frame (it may have been dropped by --every or the pose limits) "
+                "or remove the file",
+                frame=frame,
+            )
     return corrections

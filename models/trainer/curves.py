@@ -28,7 +28,7 @@ def write_loss_curve(path: str, history: list[dict], title: str = "", markers: l
             colour = f"C{i}"
             ax.plot(steps, values, color=colour, alpha=0.25, linewidth=0.8)
             smooth = np.convolve(values, np.ones(window) / window, mode="valid")
-            ax.plot(steps[window - 1:], smooth, color=colour, linewidth=1.6, label=key)
+            ax.plot(steps[window - 1 :], smooth, color=colour, linewidth=1.6, label=key)
         for step, label in markers:
             ax.axvline(step, color="0.5", linestyle="--", linewidth=0.8)
             ax.text(step, 1.0, f" {label}", transform=ax.get_xaxis_transform(), fontsize=8, va="top", color="0.3")

@@ -66,16 +66,20 @@ def _read_png(folder: str, rel: str, channels: int) -> np.ndarray:
         raise FaceSetError(folder, f"{rel} is listed in manifest.json but missing; re-run `faceplate extract`")
     image = oiio.ImageInput.open(path)
     if image is None:
-        raise FaceSetError(folder, f"{rel} cannot be read ({oiio.geterror()}); re-run `faceplate extract` or "
-                                   "remove it from manifest.json")
+        raise FaceSetError(
+            folder,
+            f"{rel} cannot be read ({oiio.geterror()}); re-run `faceplate extract` or remove it from manifest.json",
+        )
     try:
-        pixels = image.read_image(0, 0, 0, channels if image.spec().nchannels >= channels else
-                                  image.spec().nchannels, "uint8")
+        pixels = image.read_image(
+            0, 0, 0, channels if image.spec().nchannels >= channels else image.spec().nchannels, "uint8"
+        )
     finally:
         image.close()
     if pixels is None:
-        raise FaceSetError(folder, f"{rel} cannot be decoded ({oiio.geterror()}); the file is damaged: re-run "
-                                   "`faceplate extract`")
+        raise FaceSetError(
+            folder, f"{rel} cannot be decoded ({oiio.geterror()}); the file is damaged: re-run `faceplate extract`"
+        )
     pixels = np.asarray(pixels)
     if pixels.ndim == 2:
         pixels = pixels[..., None]
@@ -120,10 +124,16 @@ def load_faceset(folder: str, identity: str | None = None) -> FaceSet:
         if image.shape[0] != image.shape[1]:
             raise FaceSetError(folder, f"{rel} is {image.shape[1]}x{image.shape[0]}: aligned crops must be square")
         if images and image.shape != images[0].shape:
-            raise FaceSetError(folder, f"mixed crop sizes: {rel} is {image.shape[1]} px but {names[0]} is "
-                                       f"{images[0].shape[1]} px; extract the set again with one AlignEdit size")
-        matte = _read_png(folder, entry["matte"], 1)[..., 0] if entry.get("matte") else \
-            np.full(image.shape[:2], 255, np.uint8)
+            raise FaceSetError(
+                folder,
+                f"mixed crop sizes: {rel} is {image.shape[1]} px but {names[0]} is "
+                f"{images[0].shape[1]} px; extract the set again with one AlignEdit size",
+            )
+        matte = (
+            _read_png(folder, entry["matte"], 1)[..., 0]
+            if entry.get("matte")
+            else np.full(image.shape[:2], 255, np.uint8)
+        )
         if matte.shape != image.shape[:2]:
             raise FaceSetError(folder, f"{entry['matte']} is not the size of {rel}")
         points = np.asarray(entry.get("landmarks") or np.full((68, 2), np.nan), np.float32)
@@ -142,8 +152,10 @@ def check_facesets(sets: list[FaceSet]) -> int:
     sizes = {s.size for s in sets}
     if len(sizes) != 1:
         listed = ", ".join(f"{s.identity}={s.size} px" for s in sets)
-        raise FaceplateError(f"the face-sets have different crop sizes ({listed}); extract them with one AlignEdit "
-                             "size (the model's resolution or larger)")
+        raise FaceplateError(
+            f"the face-sets have different crop sizes ({listed}); extract them with one AlignEdit "
+            "size (the model's resolution or larger)"
+        )
     labels = [s.identity for s in sets]
     if len(set(labels)) != len(labels):
         raise FaceplateError(f"identity labels repeat: {labels}; give each --identity a distinct LABEL")

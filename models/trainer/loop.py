@@ -214,8 +214,13 @@ class Trainer:
             :class:`StopTraining`.
     """
 
-    def __init__(self, task: Task, folder: str, options: TrainOptions = TrainOptions(),
-                 on_step: Callable[[int, dict], None] | None = None):
+    def __init__(
+        self,
+        task: Task,
+        folder: str,
+        options: TrainOptions = TrainOptions(),
+        on_step: Callable[[int, dict], None] | None = None,
+    ):
         self.task = task
         self.folder = os.path.abspath(folder)
         self.options = options
@@ -263,20 +268,25 @@ class Trainer:
             if rank == 0:
                 log.info("resuming %s from step %d (%s)", self.task.name, start, self.checkpoint_path)
         elif self._folder_holds_training(rank):
-            raise FaceplateError(f"{self.folder} already holds a training (checkpoint {self.checkpoint_path}); "
-                                 "pass --resume to continue it, or train into a new folder")
+            raise FaceplateError(
+                f"{self.folder} already holds a training (checkpoint {self.checkpoint_path}); "
+                "pass --resume to continue it, or train into a new folder"
+            )
         train_module: nn.Module = module
         if o.distributed:
             from torch.nn.parallel import DistributedDataParallel
 
-            train_module = DistributedDataParallel(module, device_ids=[device.index] if device.type == "cuda" else None,
-                                                   find_unused_parameters=True)
+            train_module = DistributedDataParallel(
+                module, device_ids=[device.index] if device.type == "cuda" else None, find_unused_parameters=True
+            )
         previews: list[str] = []
         curve = None
         began = time.perf_counter()
         bar = None
         if rank == 0 and o.progress:
-            bar = tqdm(total=o.steps, initial=start, unit="it", desc=self.task.name, file=sys.stderr, dynamic_ncols=True)
+            bar = tqdm(
+                total=o.steps, initial=start, unit="it", desc=self.task.name, file=sys.stderr, dynamic_ncols=True
+            )
         step = start
         batches = None
         governor = None
@@ -298,8 +308,10 @@ class Trainer:
                     losses = train_module(batch, step)
                 total = sum(losses.values())
                 if not torch.isfinite(total):
-                    raise FaceplateError(f"{self.task.name}: the loss is {total.item()} at step {step}; lower the "
-                                         "learning rate (--lr) or resume from the last checkpoint")
+                    raise FaceplateError(
+                        f"{self.task.name}: the loss is {total.item()} at step {step}; lower the "
+                        "learning rate (--lr) or resume from the last checkpoint"
+                    )
                 optimiser.zero_grad(set_to_none=True)
                 if scaler is not None:
                     scaler.scale(total).backward()
@@ -327,10 +339,12 @@ class Trainer:
                     self._save(step, module, optimiser, ema, scaler, history)
                 if rank == 0 and ((o.preview_every and step % o.preview_every == 0) or last):
                     previews.append(self._preview(ema.module if ema else module, step))
-                    curve = write_loss_curve(os.path.join(self.folder, "loss_curve.png"), history,
-                                             f"{self.task.name}: {step} steps",
-                                             self.task.markers(o.steps) + ([(resumed_from, "resumed")]
-                                                                          if resumed_from else []))
+                    curve = write_loss_curve(
+                        os.path.join(self.folder, "loss_curve.png"),
+                        history,
+                        f"{self.task.name}: {step} steps",
+                        self.task.markers(o.steps) + ([(resumed_from, "resumed")] if resumed_from else []),
+                    )
                 if o.distributed:
                     torch.distributed.barrier()
                 if self.on_step is not None and rank == 0:
@@ -350,8 +364,9 @@ class Trainer:
             batches = None
             if bar is not None:
                 bar.close()
-        return TrainResult(self.folder, step, resumed_from, self.checkpoint_path, history, previews, curve,
-                           time.perf_counter() - began)
+        return TrainResult(
+            self.folder, step, resumed_from, self.checkpoint_path, history, previews, curve, time.perf_counter() - began
+        )
 
     def _folder_holds_training(self, rank: int) -> bool:
         """Whether the folder already has a checkpoint, as rank 0 sees it, on every rank (so all of them stop
@@ -362,11 +377,20 @@ class Trainer:
         return bool(found[0])
 
     def _save(self, step, module, optimiser, ema, scaler, history) -> None:
-        ckpt.save({"step": step, "config": self.task.config(), "module": module.state_dict(),
-                   "optimiser": optimiser.state_dict(), "ema": ema.module.state_dict() if ema else None,
-                   "scaler": scaler.state_dict() if scaler else None, "history": history,
-                   "rng": torch.get_rng_state(),
-                   "options": dataclasses.asdict(self.options)}, self.checkpoint_path)
+        ckpt.save(
+            {
+                "step": step,
+                "config": self.task.config(),
+                "module": module.state_dict(),
+                "optimiser": optimiser.state_dict(),
+                "ema": ema.module.state_dict() if ema else None,
+                "scaler": scaler.state_dict() if scaler else None,
+                "history": history,
+                "rng": torch.get_rng_state(),
+                "options": dataclasses.asdict(self.options),
+            },
+            self.checkpoint_path,
+        )
 
     def _preview(self, module: nn.Module, step: int) -> str:
         folder = os.path.join(self.folder, "previews")
@@ -387,4 +411,3 @@ def _to(batch: Any, device: torch.device) -> Any:
     if isinstance(batch, (list, tuple)):
         return type(batch)(_to(v, device) for v in batch)
     return batch
-

@@ -51,8 +51,17 @@ THIN_WIDTHS = (5.0, 15.0)  # px across at a 128 px crop
 
 # Photos in scikit-image that load offline and serve as texture sources in training (colour or grey).
 # Reserved for evaluation, never listed here: coffee, chelsea (= cat), rocket.
-TRAINING_PHOTOS = ("immunohistochemistry", "hubble_deep_field", "camera", "brick", "grass", "gravel", "colorwheel",
-                   "coins", "moon")
+TRAINING_PHOTOS = (
+    "immunohistochemistry",
+    "hubble_deep_field",
+    "camera",
+    "brick",
+    "grass",
+    "gravel",
+    "colorwheel",
+    "coins",
+    "moon",
+)
 HELD_OUT_PHOTOS = ("coffee", "chelsea", "cat", "rocket")
 
 SUPERSAMPLE = 4  # sub-pixel bits of cv2's anti-aliased drawing
@@ -92,7 +101,7 @@ class TextureBank:
         s = face.shape[0]
         x0, y0 = rng.uniform(0.3, 0.45, 2) * s
         side = rng.uniform(0.15, 0.25) * s
-        patch = face[int(y0):int(y0 + side), int(x0):int(x0 + side)]
+        patch = face[int(y0) : int(y0 + side), int(x0) : int(x0 + side)]
         patch = cv2.GaussianBlur(patch, (0, 0), max(side / 12, 0.5))
         return cv2.resize(patch, (size, size), interpolation=cv2.INTER_LINEAR)
 
@@ -147,8 +156,12 @@ def _edge_entry(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.nda
     """A point on or just outside the crop's border and the unit direction into the crop (jittered)."""
     side = int(rng.integers(4))
     t = rng.uniform(0.15, 0.85) * size
-    start = [np.array([t, size * 1.05]), np.array([-0.05 * size, t]), np.array([size * 1.05, t]),
-             np.array([t, -0.05 * size])][side]
+    start = [
+        np.array([t, size * 1.05]),
+        np.array([-0.05 * size, t]),
+        np.array([size * 1.05, t]),
+        np.array([t, -0.05 * size]),
+    ][side]
     inward = [np.array([0.0, -1.0]), np.array([1.0, 0.0]), np.array([-1.0, 0.0]), np.array([0.0, 1.0])][side]
     angle = rng.uniform(-0.6, 0.6)
     c, s = math.cos(angle), math.sin(angle)
@@ -212,14 +225,19 @@ def bar_alpha(rng: np.random.Generator, size: int) -> np.ndarray:
     _capsule(canvas, start - direction * radius * 2, mid, radius)
     if rng.random() < 0.4:
         bend = rng.uniform(-1.0, 1.0)
-        d2 = np.array([direction[0] * math.cos(bend) - direction[1] * math.sin(bend),
-                       direction[0] * math.sin(bend) + direction[1] * math.cos(bend)])
+        d2 = np.array(
+            [
+                direction[0] * math.cos(bend) - direction[1] * math.sin(bend),
+                direction[0] * math.sin(bend) + direction[1] * math.cos(bend),
+            ]
+        )
         _capsule(canvas, mid, mid + d2 * rng.uniform(0.1, 0.4) * size, radius)
     return canvas
 
 
-def thin_alpha(rng: np.random.Generator, size: int, landmarks: np.ndarray | None = None,
-               kind: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+def thin_alpha(
+    rng: np.random.Generator, size: int, landmarks: np.ndarray | None = None, kind: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``(alpha uint8, across float32)`` of one thin shape (:data:`THIN_KINDS`, random when None): its
     coverage and the distance from its centre line in half-widths, in [0, 1] (for the shading across it)."""
     kind = kind or str(rng.choice(THIN_KINDS, p=(0.4, 0.25, 0.2, 0.15)))
@@ -237,15 +255,19 @@ def thin_alpha(rng: np.random.Generator, size: int, landmarks: np.ndarray | None
         end = start + direction * size * rng.uniform(0.9, 1.3)
         sag = np.array([-direction[1], direction[0]]) * rng.uniform(-0.3, 0.3) * size
         t = np.linspace(0, 1, 24)[:, None]
-        path = (1 - t) ** 2 * start + 2 * (1 - t) * t * ((start + end) / 2 + sag) + t ** 2 * end
+        path = (1 - t) ** 2 * start + 2 * (1 - t) * t * ((start + end) / 2 + sag) + t**2 * end
         width = width * rng.uniform(0.6, 0.9)
     elif kind == "finger":  # one finger from an edge, two bent segments
         start, direction = _edge_entry(rng, size)
         width = max(width, 8.0 * k)
         mid = start + direction * size * rng.uniform(0.3, 0.5)
         bend = rng.uniform(-0.5, 0.5)
-        d2 = np.array([direction[0] * math.cos(bend) - direction[1] * math.sin(bend),
-                       direction[0] * math.sin(bend) + direction[1] * math.cos(bend)])
+        d2 = np.array(
+            [
+                direction[0] * math.cos(bend) - direction[1] * math.sin(bend),
+                direction[0] * math.sin(bend) + direction[1] * math.cos(bend),
+            ]
+        )
         path = np.stack([start - direction * width, mid, mid + d2 * size * rng.uniform(0.1, 0.25)])
     elif kind == "temple":  # a glasses arm: from the side of the crop to an eye's outer corner
         if landmarks is not None and np.all(np.isfinite(landmarks[[36, 45]])):
@@ -269,8 +291,9 @@ def thin_alpha(rng: np.random.Generator, size: int, landmarks: np.ndarray | None
     return canvas, np.clip(distance / max(radius, 1e-6), 0.0, 1.0).astype(np.float32)
 
 
-def thin_occluder(rng: np.random.Generator, size: int, bank: TextureBank,
-                  landmarks: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def thin_occluder(
+    rng: np.random.Generator, size: int, bank: TextureBank, landmarks: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """A thin solid occluder (:func:`thin_alpha`), its colour a texture, skin, or a flat dark/metal tone, lit
     across its width like a cylinder (``(rgb, alpha)`` float32)."""
     alpha, across = thin_alpha(rng, size, landmarks)
@@ -280,19 +303,32 @@ def thin_occluder(rng: np.random.Generator, size: int, bank: TextureBank,
     elif pick < 0.6:
         rgb = bank.skin(rng, size)
     else:
-        tone = np.array(rng.choice([[0.03, 0.03, 0.03], [0.15, 0.15, 0.16], [0.6, 0.6, 0.62], [0.85, 0.85, 0.8],
-                                    [0.3, 0.18, 0.1], [0.5, 0.1, 0.1]]), np.float32)
+        tone = np.array(
+            rng.choice(
+                [
+                    [0.03, 0.03, 0.03],
+                    [0.15, 0.15, 0.16],
+                    [0.6, 0.6, 0.62],
+                    [0.85, 0.85, 0.8],
+                    [0.3, 0.18, 0.1],
+                    [0.5, 0.1, 0.1],
+                ]
+            ),
+            np.float32,
+        )
         rgb = np.empty((size, size, 3), np.float32)
         rgb[:] = np.clip(tone * rng.uniform(0.7, 1.3), 0, 1)
-    light = 1.0 + rng.uniform(0.1, 0.6) * (0.5 - across ** 2)
+    light = 1.0 + rng.uniform(0.1, 0.6) * (0.5 - across**2)
     return np.clip(rgb * light[..., None], 0, 1).astype(np.float32), alpha.astype(np.float32) / 255.0
 
 
 def hair_occluder(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Strands from above the crop falling over the forehead (``(rgb, alpha)`` float32)."""
     alpha = np.zeros((size, size), np.float32)
-    base_colour = np.array(rng.choice([[0.08, 0.06, 0.05], [0.25, 0.16, 0.09], [0.55, 0.42, 0.25],
-                                       [0.75, 0.65, 0.45], [0.4, 0.4, 0.4]]), np.float32)
+    base_colour = np.array(
+        rng.choice([[0.08, 0.06, 0.05], [0.25, 0.16, 0.09], [0.55, 0.42, 0.25], [0.75, 0.65, 0.45], [0.4, 0.4, 0.4]]),
+        np.float32,
+    )
     rgb = np.empty((size, size, 3), np.float32)
     rgb[:] = np.clip(base_colour * rng.uniform(0.7, 1.3), 0, 1)
     x0 = rng.uniform(0.1, 0.9) * size
@@ -306,7 +342,7 @@ def hair_occluder(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.n
         c = a + np.array([lean + rng.normal(0, 0.08 * size), length * rng.uniform(0.6, 1.1)])
         b = (a + c) / 2 + rng.normal(0, 0.08 * size, 2)
         t = np.linspace(0, 1, 16)[:, None]
-        curve = (1 - t) ** 2 * a + 2 * (1 - t) * t * b + t ** 2 * c
+        curve = (1 - t) ** 2 * a + 2 * (1 - t) * t * b + t**2 * c
         width = max(1, int(round(rng.uniform(0.6, 1.6) * size / 128)))
         cv2.polylines(canvas, [_pts(curve)], False, 255, width, cv2.LINE_AA, SUPERSAMPLE)
         np.maximum(alpha, canvas.astype(np.float32) / 255.0 * rng.uniform(0.5, 1.0), out=alpha)
@@ -314,8 +350,9 @@ def hair_occluder(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.n
     return np.clip(rgb * (1 + shade[..., None]), 0, 1), alpha
 
 
-def glasses_occluder(rng: np.random.Generator, size: int,
-                     landmarks: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def glasses_occluder(
+    rng: np.random.Generator, size: int, landmarks: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Frames around the eyes (from aligned ``landmarks``, or a typical place) with tinted lenses."""
     if landmarks is not None and np.all(np.isfinite(landmarks[36:48])):
         eyes = [landmarks[36:42].mean(axis=0), landmarks[42:48].mean(axis=0)]
@@ -342,10 +379,19 @@ def glasses_occluder(rng: np.random.Generator, size: int,
     cv2.polylines(frame, [_pts(np.array(inner) + up * h * 0.3)], False, 255, thick, cv2.LINE_AA, SUPERSAMPLE)
     for e, sign in ((eyes[0], -1), (eyes[1], 1)):
         hinge = e + sign * across * w + up * h * 0.3
-        cv2.polylines(frame, [_pts(np.array([hinge, hinge + sign * across * size * 0.4]))], False, 255, thick,
-                      cv2.LINE_AA, SUPERSAMPLE)
-    colour = np.array(rng.choice([[0.05, 0.05, 0.05], [0.35, 0.2, 0.1], [0.7, 0.6, 0.3], [0.6, 0.6, 0.65],
-                                  [0.5, 0.1, 0.1]]), np.float32)
+        cv2.polylines(
+            frame,
+            [_pts(np.array([hinge, hinge + sign * across * size * 0.4]))],
+            False,
+            255,
+            thick,
+            cv2.LINE_AA,
+            SUPERSAMPLE,
+        )
+    colour = np.array(
+        rng.choice([[0.05, 0.05, 0.05], [0.35, 0.2, 0.1], [0.7, 0.6, 0.3], [0.6, 0.6, 0.65], [0.5, 0.1, 0.1]]),
+        np.float32,
+    )
     tint = np.array(rng.uniform(0.1, 0.5, 3), np.float32)
     frame_a = frame.astype(np.float32) / 255.0
     lens_a = lens.astype(np.float32) / 255.0 * (rng.uniform(0.05, 0.3) if rng.random() < 0.8 else rng.uniform(0.6, 0.9))
@@ -363,8 +409,15 @@ def shade(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(rgb * g[..., None].astype(np.float32), 0, 1)
 
 
-def occluder(rng: np.random.Generator, size: int, bank: TextureBank, landmarks: np.ndarray | None = None,
-             family: str | None = None, soft: float = 0.3, sheer: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
+def occluder(
+    rng: np.random.Generator,
+    size: int,
+    bank: TextureBank,
+    landmarks: np.ndarray | None = None,
+    family: str | None = None,
+    soft: float = 0.3,
+    sheer: float = 0.15,
+) -> tuple[np.ndarray, np.ndarray]:
     """One random training occluder ``(rgb, alpha)`` of a family (random by :data:`FAMILY_WEIGHTS` when None);
     ``soft`` and ``sheer`` are the shares of solid occluders given a defocused edge and a global opacity."""
     family = family or str(rng.choice(FAMILIES, p=FAMILY_WEIGHTS))

@@ -32,8 +32,9 @@ from faceplate.models.trainer.faceset import FaceSet
 from faceplate.models.trainer.loop import ignore_interrupts
 from faceplate.models.trainer.preview_grid import write_grid
 
-AUGMENT = augment.AugmentOptions(rotate=8.0, scale=0.08, shift=0.05, flip=0.5, warp=0.0, exposure=0.6, colour=0.08,
-                                 blur=0.8, noise=0.015)
+AUGMENT = augment.AugmentOptions(
+    rotate=8.0, scale=0.08, shift=0.05, flip=0.5, warp=0.0, exposure=0.6, colour=0.08, blur=0.8, noise=0.015
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,17 +67,27 @@ class OcclusionOptions:
 class OcclusionSampler:
     """Draws training samples (see the module docstring); shared by the batches and the previews."""
 
-    def __init__(self, facesets: list[FaceSet], corrections: list[Correction], size: int, options: OcclusionOptions,
-                 photos: list[np.ndarray] | None = None):
+    def __init__(
+        self,
+        facesets: list[FaceSet],
+        corrections: list[Correction],
+        size: int,
+        options: OcclusionOptions,
+        photos: list[np.ndarray] | None = None,
+    ):
         self.facesets = facesets
         self.corrections = corrections
         self.size = size
         self.options = options
-        self.bank = occluders.TextureBank(np.concatenate([f.images for f in facesets]),
-                                          np.concatenate([f.mattes for f in facesets]), list(photos or []))
+        self.bank = occluders.TextureBank(
+            np.concatenate([f.images for f in facesets]),
+            np.concatenate([f.mattes for f in facesets]),
+            list(photos or []),
+        )
 
-    def _face(self, image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator,
-              extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def _face(
+        self, image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator, extra: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """The jittered face at the model size, its landmarks, and ``extra`` (a matte) moved alike."""
         m, _ = augment.jitter_matrix(rng, image.shape[0], self.size, AUGMENT)
         rgb = augment.warp(image, m, self.size).astype(np.float32) / 255.0
@@ -129,9 +140,11 @@ class OcclusionBatches(torch.utils.data.Dataset):
             images.append(image)
             targets.append(target)
             weights.append(weight)
-        return {"image": torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous(),
-                "target": torch.from_numpy(np.stack(targets))[:, None],
-                "weight": torch.from_numpy(np.stack(weights))[:, None]}
+        return {
+            "image": torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous(),
+            "target": torch.from_numpy(np.stack(targets))[:, None],
+            "weight": torch.from_numpy(np.stack(weights))[:, None],
+        }
 
 
 def soft_dice(prob: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
@@ -153,8 +166,9 @@ class OcclusionTrainModule(nn.Module):
         logits = self.net.logits(batch["image"]).float()
         with torch.autocast(logits.device.type, enabled=False):
             weight = batch["weight"]
-            bce = (F.binary_cross_entropy_with_logits(logits, batch["target"], reduction="none") * weight).sum() \
-                / weight.sum()
+            bce = (
+                F.binary_cross_entropy_with_logits(logits, batch["target"], reduction="none") * weight
+            ).sum() / weight.sum()
             dice = soft_dice(torch.sigmoid(logits), batch["target"], weight)
             return {"bce": bce, "dice": self.options.dice_weight * dice}
 
@@ -175,9 +189,17 @@ class OcclusionTask:
 
     name = "occlusion"
 
-    def __init__(self, facesets: list[FaceSet], preset: OcclusionPreset, corrections: list[Correction] = (),
-                 options: OcclusionOptions = OcclusionOptions(), seed: int = 0, photos=None, init: dict | None = None,
-                 label: str = ""):
+    def __init__(
+        self,
+        facesets: list[FaceSet],
+        preset: OcclusionPreset,
+        corrections: list[Correction] = (),
+        options: OcclusionOptions = OcclusionOptions(),
+        seed: int = 0,
+        photos=None,
+        init: dict | None = None,
+        label: str = "",
+    ):
         self.preset = preset
         self.options = options
         self.seed = seed
@@ -192,10 +214,16 @@ class OcclusionTask:
         return OcclusionTrainModule(net, self.options)
 
     def config(self) -> dict:
-        return {"task": self.name, "preset": self.preset.name, "resolution": self.preset.resolution,
-                "widths": list(self.preset.widths), "body": self.preset.body, "batch_size": self.options.batch_size,
-                "data": self.label,
-                "corrections": len(self.sampler.corrections)}
+        return {
+            "task": self.name,
+            "preset": self.preset.name,
+            "resolution": self.preset.resolution,
+            "widths": list(self.preset.widths),
+            "body": self.preset.body,
+            "batch_size": self.options.batch_size,
+            "data": self.label,
+            "corrections": len(self.sampler.corrections),
+        }
 
     def markers(self, steps: int) -> list[tuple[int, str]]:
         return []
@@ -203,9 +231,15 @@ class OcclusionTask:
     def batches(self, start: int, stop: int, rank: int, world: int) -> Iterator[dict]:
         dataset = OcclusionBatches(self.sampler, self.seed, rank)
         workers = self.options.workers
-        loader = torch.utils.data.DataLoader(dataset, batch_size=None, sampler=range(start, stop), num_workers=workers,
-                                             prefetch_factor=2 if workers else None, persistent_workers=False,
-                                             worker_init_fn=ignore_interrupts if workers else None)
+        loader = torch.utils.data.DataLoader(
+            dataset,
+            batch_size=None,
+            sampler=range(start, stop),
+            num_workers=workers,
+            prefetch_factor=2 if workers else None,
+            persistent_workers=False,
+            worker_init_fn=ignore_interrupts if workers else None,
+        )
         return iter(loader)
 
     def preview_samples(self) -> dict[str, torch.Tensor]:
@@ -217,8 +251,10 @@ class OcclusionTask:
             image, target, _ = self.sampler.sample(rng, correction=bool(self.sampler.corrections) and k == 0)
             images.append(image)
             targets.append(target)
-        return {"image": torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous(),
-                "target": torch.from_numpy(np.stack(targets))[:, None]}
+        return {
+            "image": torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous(),
+            "target": torch.from_numpy(np.stack(targets))[:, None],
+        }
 
     def preview(self, module: OcclusionTrainModule, step: int, path: str) -> str:
         """Grid: per face the input, the true hidden matte and the prediction."""
@@ -232,6 +268,11 @@ class OcclusionTask:
             pred = prob[k, 0].numpy()
             over = image * (1 - 0.5 * pred[..., None]) + np.array([1.0, 0.0, 0.0], np.float32) * 0.5 * pred[..., None]
             rows.append([image, np.repeat(truth[..., None], 3, 2), np.repeat(pred[..., None], 3, 2), over])
-        return write_grid(path, rows, ["input", "hidden (truth)", "predicted", "overlay"],
-                          [f"face {k}" for k in range(len(rows))], f"occlusion step {step}",
-                          cell=max(96, min(self.preset.resolution, 128)))
+        return write_grid(
+            path,
+            rows,
+            ["input", "hidden (truth)", "predicted", "overlay"],
+            [f"face {k}" for k in range(len(rows))],
+            f"occlusion step {step}",
+            cell=max(96, min(self.preset.resolution, 128)),
+        )

@@ -60,8 +60,9 @@ class SwapOptions:
 PRESET_AUGMENT = {"tiny": augment.MILD}
 
 
-def make_sample(faceset: FaceSet, index: int, rng: np.random.Generator, out: int,
-                options: augment.AugmentOptions) -> tuple[np.ndarray, ...]:
+def make_sample(
+    faceset: FaceSet, index: int, rng: np.random.Generator, out: int, options: augment.AugmentOptions
+) -> tuple[np.ndarray, ...]:
     """``(input, target, matte, features)`` float32 arrays of one augmented face at ``out`` pixels:
     ``(out, out, 3)`` x2, ``(out, out)`` x2."""
     m, _ = augment.jitter_matrix(rng, faceset.size, out, options)
@@ -125,9 +126,11 @@ class SwapTrainModule(nn.Module):
         # Losses in fp32 even under autocast: SSIM's variances (E[x²] - E[x]²) cancel catastrophically in
         # bf16, which the H100 run showed as a loss 1.6x the fp32 run's after 25 steps.
         with torch.autocast(rgb.device.type, enabled=False):
-            return {"l1": o.l1_weight * masked_l1(rgb, batch["target"], weight),
-                    "dssim": o.ssim_weight * masked_dssim(rgb, batch["target"], weight),
-                    "matte": o.matte_weight * F.l1_loss(matte, batch["matte"])}
+            return {
+                "l1": o.l1_weight * masked_l1(rgb, batch["target"], weight),
+                "dssim": o.ssim_weight * masked_dssim(rgb, batch["target"], weight),
+                "matte": o.matte_weight * F.l1_loss(matte, batch["matte"]),
+            }
 
 
 class SwapTask:
@@ -142,8 +145,9 @@ class SwapTask:
             options = dataclasses.replace(options, augment=PRESET_AUGMENT.get(preset.name, augment.AugmentOptions()))
         self.options = options
         self.seed = seed
-        self._preview_index = [np.linspace(0, len(f) - 1, min(options.preview_faces, len(f))).round().astype(int)
-                               for f in facesets]
+        self._preview_index = [
+            np.linspace(0, len(f) - 1, min(options.preview_faces, len(f))).round().astype(int) for f in facesets
+        ]
 
     @property
     def identities(self) -> list[str]:
@@ -153,20 +157,32 @@ class SwapTask:
         return SwapTrainModule(SwapModel(self.preset, self.identities), self.options)
 
     def config(self) -> dict:
-        return {"task": self.name, "preset": self.preset.name, "identities": self.identities,
-                "steps_per_stage": self.options.steps_per_stage, "batch_size": self.options.batch_size}
+        return {
+            "task": self.name,
+            "preset": self.preset.name,
+            "identities": self.identities,
+            "steps_per_stage": self.options.steps_per_stage,
+            "batch_size": self.options.batch_size,
+        }
 
     def markers(self, steps: int) -> list[tuple[int, str]]:
         per = self.options.steps_per_stage
-        return [(s * per, f"stage {s}: {r} px") for s, r in enumerate(self.preset.stage_resolutions)
-                if 0 < s * per < steps]
+        return [
+            (s * per, f"stage {s}: {r} px") for s, r in enumerate(self.preset.stage_resolutions) if 0 < s * per < steps
+        ]
 
     def batches(self, start: int, stop: int, rank: int, world: int) -> Iterator[dict]:
         dataset = SwapBatches(self.facesets, self.preset, self.options, self.seed, rank)
         workers = self.options.workers
-        loader = torch.utils.data.DataLoader(dataset, batch_size=None, sampler=range(start, stop), num_workers=workers,
-                                             prefetch_factor=2 if workers else None, persistent_workers=False,
-                                             worker_init_fn=ignore_interrupts if workers else None)
+        loader = torch.utils.data.DataLoader(
+            dataset,
+            batch_size=None,
+            sampler=range(start, stop),
+            num_workers=workers,
+            prefetch_factor=2 if workers else None,
+            persistent_workers=False,
+            worker_init_fn=ignore_interrupts if workers else None,
+        )
         return iter(loader)
 
     def clean_faces(self, identity: int, indices, out: int) -> torch.Tensor:
@@ -189,14 +205,21 @@ class SwapTask:
             faces = self.clean_faces(i, indices, res).to(device)
             redraws = [model(faces, j, stage, alpha) for j in range(len(self.identities))]
             for k in range(faces.shape[0]):
-                cells = [faces[k]] + [torch.cat([rgb[k], matte[k].expand(3, -1, -1)[:, : res // 8]], 1)
-                                      for rgb, matte in redraws]
+                cells = [faces[k]] + [
+                    torch.cat([rgb[k], matte[k].expand(3, -1, -1)[:, : res // 8]], 1) for rgb, matte in redraws
+                ]
                 rows.append([c.permute(1, 2, 0).float().cpu().numpy() for c in cells])
                 labels.append(self.identities[i])
         header = ["face"] + [f"as {name}" for name in self.identities]
         title = f"step {step}  stage {stage} ({res} px, fade {alpha:.2f})"
-        return write_grid(path, rows, header, labels, title, cell=max(96, self.preset.resolution if
-                                                                        self.preset.resolution <= 128 else 128))
+        return write_grid(
+            path,
+            rows,
+            header,
+            labels,
+            title,
+            cell=max(96, self.preset.resolution if self.preset.resolution <= 128 else 128),
+        )
 
     @torch.no_grad()
     def reconstruction_psnr(self, model: SwapModel, faces_per_identity: int = 16) -> float:

@@ -61,8 +61,9 @@ def _run_around(frames: list[int], frame: int) -> list[int]:
     return list(range(lo, hi + 1))
 
 
-def smoothed_plate_from_template(landmarks: Mapping[int, np.ndarray], frame: int, strength: float,
-                                 locked: Iterable[int] = ()) -> np.ndarray:
+def smoothed_plate_from_template(
+    landmarks: Mapping[int, np.ndarray], frame: int, strength: float, locked: Iterable[int] = ()
+) -> np.ndarray:
     """``plate_from_template`` at ``frame``, its parameters smoothed over the track's neighbouring frames.
 
     Args:
@@ -75,13 +76,19 @@ def smoothed_plate_from_template(landmarks: Mapping[int, np.ndarray], frame: int
     locked = set(locked)
     params = np.stack([to_params(plate_from_template(landmarks[f])) for f in run])
     params = smoothing.unwrap_angles(params, params[run.index(frame), 3])
-    smoothed = smoothing.smooth_at(np.array(run), params, frame, smoothing.sigma_for(strength),
-                                   np.array([f in locked for f in run]))
+    smoothed = smoothing.smooth_at(
+        np.array(run), params, frame, smoothing.sigma_for(strength), np.array([f in locked for f in run])
+    )
     return from_params(smoothed)
 
 
-def aligned_from_plate(landmarks: Mapping[int, np.ndarray], frame: int, settings: AlignSettings,
-                       edits: TrackEdits | None = None, locked: Iterable[int] = ()) -> np.ndarray:
+def aligned_from_plate(
+    landmarks: Mapping[int, np.ndarray],
+    frame: int,
+    settings: AlignSettings,
+    edits: TrackEdits | None = None,
+    locked: Iterable[int] = (),
+) -> np.ndarray:
     """The full ``aligned_from_plate`` of one track at ``frame`` (see the module docstring).
 
     ``landmarks`` are the tracked (stabilised) ones; ``edits``' landmark overrides replace them and,
@@ -107,9 +114,11 @@ def warp_crop(pixels: np.ndarray, aligned_from_array: np.ndarray, size: int, fil
     alias into the network's input. Only the crop's footprint is read. Outside the plate is 0.
     """
     scale = scale_of(aligned_from_array)
-    radius = 3.0 * 0.5 * math.sqrt(max(1.0 / scale ** 2 - 1.0, 0.0)) if scale < 0.999 else 0.0
+    radius = 3.0 * 0.5 * math.sqrt(max(1.0 / scale**2 - 1.0, 0.0)) if scale < 0.999 else 0.0
     h, w = pixels.shape[:2]
-    corners = geometry.apply(geometry.invert(aligned_from_array), np.array([[0, 0], [size, 0], [size, size], [0, size]]))
+    corners = geometry.apply(
+        geometry.invert(aligned_from_array), np.array([[0, 0], [size, 0], [size, size], [0, size]])
+    )
     pad = math.ceil(radius) + 3
     x0, y0 = np.maximum(np.floor(corners.min(0)).astype(int) - pad, 0)
     x1, y1 = np.minimum(np.ceil(corners.max(0)).astype(int) + pad, (w, h))

@@ -41,9 +41,14 @@ def nuke_transform(aligned_from_plate: np.ndarray, plate_height: int, size: int)
     """
     m = geometry.compose(_flip(size), geometry.compose(aligned_from_plate, _flip(plate_height)))
     centre = geometry.apply(geometry.invert(m), np.array([[size / 2.0, size / 2.0]]))[0]
-    return {"translate_x": size / 2.0 - centre[0], "translate_y": size / 2.0 - centre[1],
-            "rotate": math.degrees(math.atan2(m[1, 0], m[0, 0])), "scale": math.hypot(m[0, 0], m[1, 0]),
-            "center_x": float(centre[0]), "center_y": float(centre[1])}
+    return {
+        "translate_x": size / 2.0 - centre[0],
+        "translate_y": size / 2.0 - centre[1],
+        "rotate": math.degrees(math.atan2(m[1, 0], m[0, 0])),
+        "scale": math.hypot(m[0, 0], m[1, 0]),
+        "center_x": float(centre[0]),
+        "center_y": float(centre[1]),
+    }
 
 
 def nuke_corners(aligned_from_plate: np.ndarray, plate_height: int, size: int) -> list[tuple[float, float]]:
@@ -54,8 +59,16 @@ def nuke_corners(aligned_from_plate: np.ndarray, plate_height: int, size: int) -
     return [(float(x), float(plate_height - y)) for x, y in plate]
 
 
-def alignment_document(transforms: Mapping[int, np.ndarray], *, node: str, track: int, identity: str, size: int,
-                       face_type: str, plate_size: tuple[int, int]) -> dict:
+def alignment_document(
+    transforms: Mapping[int, np.ndarray],
+    *,
+    node: str,
+    track: int,
+    identity: str,
+    size: int,
+    face_type: str,
+    plate_size: tuple[int, int],
+) -> dict:
     """The JSON document of one track's per-frame transforms."""
     frames = {}
     for frame, m in sorted(transforms.items()):
@@ -64,10 +77,19 @@ def alignment_document(transforms: Mapping[int, np.ndarray], *, node: str, track
             "plate_from_aligned": np.round(geometry.invert(m), 9).tolist(),
             "nuke_transform": {k: round(v, 6) for k, v in nuke_transform(m, plate_size[1], size).items()},
         }
-    return {"format": FORMAT, "version": VERSION, "node": node, "track": track, "identity": identity,
-            "face_type": face_type, "size": size, "plate_size": list(plate_size),
-            "coordinates": "pixels, origin top-left, y down, pixel centres at +0.5; nuke_transform: Nuke's "
-                           "bottom-left origin, y up", "frames": frames}
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "node": node,
+        "track": track,
+        "identity": identity,
+        "face_type": face_type,
+        "size": size,
+        "plate_size": list(plate_size),
+        "coordinates": "pixels, origin top-left, y down, pixel centres at +0.5; nuke_transform: Nuke's "
+        "bottom-left origin, y up",
+        "frames": frames,
+    }
 
 
 def _curve(values: Mapping[int, float]) -> str:
@@ -83,14 +105,16 @@ def nuke_snippet(transforms: Mapping[int, np.ndarray], *, name: str, size: int, 
     to = lambda i, c: _curve({f: v[i][c] for f, v in corners.items()})  # noqa: E731
     first, last = min(transforms), max(transforms)
     pins = "\n".join(f" to{i + 1} {{{to(i, 0)} {to(i, 1)}}}" for i in range(4))
-    froms = "\n".join(f" from{i + 1} {{{x} {y}}}" for i, (x, y) in enumerate(((0, 0), (size, 0), (size, size), (0, size))))
+    froms = "\n".join(
+        f" from{i + 1} {{{x} {y}}}" for i, (x, y) in enumerate(((0, 0), (size, 0), (size, size), (0, size)))
+    )
     return f"""set cut_paste_input [stack 0]
 push $cut_paste_input
 Transform {{
- translate {{{k('translate_x')} {k('translate_y')}}}
- rotate {k('rotate')}
- scale {k('scale')}
- center {{{k('center_x')} {k('center_y')}}}
+ translate {{{k("translate_x")} {k("translate_y")}}}
+ rotate {k("rotate")}
+ scale {k("scale")}
+ center {{{k("center_x")} {k("center_y")}}}
  filter Cubic
  name {name}_aligned
  label "faceplate AlignEdit: plate -> aligned crop\\nframes {first}-{last}"

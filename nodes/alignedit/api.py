@@ -47,14 +47,23 @@ def _change(node: Node, track: int, change) -> Edits:
     return new
 
 
-def set_offset(node: Node, track: int, frame: int, *, translate: Sequence[float] = (0.0, 0.0), rotate: float = 0.0,
-               scale: float = 1.0, interpolation: str = "linear") -> Edits:
+def set_offset(
+    node: Node,
+    track: int,
+    frame: int,
+    *,
+    translate: Sequence[float] = (0.0, 0.0),
+    rotate: float = 0.0,
+    scale: float = 1.0,
+    interpolation: str = "linear",
+) -> Edits:
     """Keys an offset of the aligned crop at ``frame``: ``translate`` (x, y) in fractions of the crop side,
     ``rotate`` degrees clockwise, ``scale`` (> 1 zooms in); ``interpolation`` governs the segment after it."""
     key = (float(translate[0]), float(translate[1]), float(rotate), float(scale), interpolation)
 
     def change(e: TrackEdits) -> None:
         e.offsets[int(frame)] = key
+
     return _change(node, track, change)
 
 
@@ -68,11 +77,15 @@ def set_landmarks(node: Node, track: int, frame: int, landmarks) -> Edits:
     """Replaces the ``(68, 2)`` plate-pixel landmarks of ``track`` on ``frame`` (and locks the frame)."""
     points = np.asarray(landmarks, np.float64)
     if points.shape != (NUM_LANDMARKS, 2):
-        raise KnobError(f"track {track}, frame {frame}: landmarks must be ({NUM_LANDMARKS}, 2), got {points.shape}",
-                        node=node.name, knob="edits")
+        raise KnobError(
+            f"track {track}, frame {frame}: landmarks must be ({NUM_LANDMARKS}, 2), got {points.shape}",
+            node=node.name,
+            knob="edits",
+        )
 
     def change(e: TrackEdits) -> None:
         e.landmarks[int(frame)] = points.copy()
+
     return _change(node, track, change)
 
 
@@ -82,6 +95,7 @@ def lock(node: Node, track: int, frames: Iterable[int], locked: bool = True) -> 
 
     def change(e: TrackEdits) -> None:
         e.locks = e.locks | frames if locked else e.locks - frames
+
     return _change(node, track, change)
 
 
@@ -102,19 +116,25 @@ def copy_from(node: Node, track: int, frame: int, source: str | int = "previous"
     else:
         src = int(source) if int(source) in edited else None
     if src is None:
-        raise KnobError(f"track {track}: no edited frame {source} of frame {frame} to copy from "
-                        f"(edited frames: {edited or 'none'})", node=node.name, knob="edits")
+        raise KnobError(
+            f"track {track}: no edited frame {source} of frame {frame} to copy from "
+            f"(edited frames: {edited or 'none'})",
+            node=node.name,
+            knob="edits",
+        )
 
     def change(e: TrackEdits) -> None:
         if src in e.offsets:
             e.offsets[int(frame)] = e.offsets[src]
         if src in e.landmarks:
             e.landmarks[int(frame)] = e.landmarks[src].copy()
+
     return _change(node, track, change)
 
 
-def clear(node: Node, track: int | None = None, frames: Iterable[int] | None = None,
-          kinds: Sequence[str] = KINDS) -> Edits:
+def clear(
+    node: Node, track: int | None = None, frames: Iterable[int] | None = None, kinds: Sequence[str] = KINDS
+) -> Edits:
     """Removes edits: of every track (``track`` None) or one, on ``frames`` (None: all), of ``kinds``."""
     _check(node)
     unknown = set(kinds) - set(KINDS)
@@ -148,11 +168,17 @@ def move_track(node: Node, source: int, target: int) -> Edits:
     edits = node.edits()
     source, target = int(source), int(target)
     if source not in edits.tracks:
-        raise KnobError(f"track {source} has no edits to move (edited tracks: {sorted(edits.tracks) or 'none'})",
-                        node=node.name, knob="edits")
+        raise KnobError(
+            f"track {source} has no edits to move (edited tracks: {sorted(edits.tracks) or 'none'})",
+            node=node.name,
+            knob="edits",
+        )
     if target in edits.tracks:
-        raise KnobError(f"track {target} already has edits; clear them first with api.clear(node, {target})",
-                        node=node.name, knob="edits")
+        raise KnobError(
+            f"track {target} already has edits; clear them first with api.clear(node, {target})",
+            node=node.name,
+            knob="edits",
+        )
     if target < 1:
         raise KnobError(f"track {target} must be 1 or more", node=node.name, knob="edits")
     tracks = {t: e.copy() for t, e in edits.tracks.items() if t != source}

@@ -169,7 +169,9 @@ def _parse(text: str) -> Edits:
             frame = _whole(fkey, f"track {track}: landmarks frame")
             points = np.asarray(value, dtype=np.float64) if _is_matrix(value) else None
             if points is None or points.shape != (NUM_LANDMARKS, 2) or not np.all(np.isfinite(points)):
-                raise ValueError(f"track {track}, frame {frame}: landmarks must be {NUM_LANDMARKS} [x, y] pairs of finite numbers")
+                raise ValueError(
+                    f"track {track}, frame {frame}: landmarks must be {NUM_LANDMARKS} [x, y] pairs of finite numbers"
+                )
             edits.landmarks[frame] = points
         locks = entry.get("locks", [])
         if not isinstance(locks, list):
@@ -198,8 +200,9 @@ def _whole(value: Any, what: str) -> int:
 
 
 def _is_matrix(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(p, list) and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) for v in p) for p in value)
+    return isinstance(value, list) and all(
+        isinstance(p, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in p) for p in value
+    )
 
 
 def _offset_key(value: Any, track: int, frame: int) -> tuple:

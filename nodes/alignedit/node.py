@@ -54,25 +54,61 @@ class AlignEdit(Node):
     category = "Face"
     inputs = ("input",)
     knobs = (
-        EnumKnob("output", OUTPUTS, "plate", "plate: the input with alignment transforms in its Faces metadata; "
-                                             "aligned: the aligned crop of 'track'"),
+        EnumKnob(
+            "output",
+            OUTPUTS,
+            "plate",
+            "plate: the input with alignment transforms in its Faces metadata; aligned: the aligned crop of 'track'",
+        ),
         IntKnob("track", 1, "Track whose crop 'aligned' shows", min=1, max=100000),
-        EnumKnob("face_type", tuple(FACE_TYPES), "whole_face",
-                 "face: brows to chin; whole_face: forehead included; head: hairline, hair and ears"),
+        EnumKnob(
+            "face_type",
+            tuple(FACE_TYPES),
+            "whole_face",
+            "face: brows to chin; whole_face: forehead included; head: hairline, hair and ears",
+        ),
         IntKnob("size", 256, "Side of the aligned crop in pixels", min=MIN_SIZE, max=MAX_SIZE),
-        FloatKnob("coverage", 1.0, "How much around the face type the crop shows: 1 as designed, 1.25 a "
-                                   "quarter more (the face gets smaller)", min=0.5, max=2.0),
-        FloatKnob("vertical_offset", 0.0, "Moves the crop window up by this fraction of its side (more "
-                                          "forehead, less chin)", min=-0.5, max=0.5),
-        FloatKnob("smoothing", 0.5, "Smoothing of the alignment along the track, after FaceDetect's landmark "
-                                    f"stabilisation: 0 off, 1 a Gaussian of {smoothing.MAX_SIGMA:g} frames. "
-                                    "Centred in time, so it never lags", min=0.0, max=1.0),
-        StringKnob("lock_frames", "", "Frames aligned exactly from their landmarks, unsmoothed, every "
-                                      "track, e.g. '1001, 1040-1042' (per-track locks are edits)"),
-        EnumKnob("filter", FILTERS, "bicubic", "Resampling of the aligned crop (bicubic may overshoot at "
-                                               "hard edges; bilinear never does)"),
-        EditsKnob("edits", "Artist edits per track and frame (landmark fixes, offset keys, locks) as JSON; "
-                           "edit them with faceplate.nodes.alignedit.api", reach=smoothing.REACH),
+        FloatKnob(
+            "coverage",
+            1.0,
+            "How much around the face type the crop shows: 1 as designed, 1.25 a quarter more (the face gets smaller)",
+            min=0.5,
+            max=2.0,
+        ),
+        FloatKnob(
+            "vertical_offset",
+            0.0,
+            "Moves the crop window up by this fraction of its side (more forehead, less chin)",
+            min=-0.5,
+            max=0.5,
+        ),
+        FloatKnob(
+            "smoothing",
+            0.5,
+            "Smoothing of the alignment along the track, after FaceDetect's landmark "
+            f"stabilisation: 0 off, 1 a Gaussian of {smoothing.MAX_SIGMA:g} frames. "
+            "Centred in time, so it never lags",
+            min=0.0,
+            max=1.0,
+        ),
+        StringKnob(
+            "lock_frames",
+            "",
+            "Frames aligned exactly from their landmarks, unsmoothed, every "
+            "track, e.g. '1001, 1040-1042' (per-track locks are edits)",
+        ),
+        EnumKnob(
+            "filter",
+            FILTERS,
+            "bicubic",
+            "Resampling of the aligned crop (bicubic may overshoot at hard edges; bilinear never does)",
+        ),
+        EditsKnob(
+            "edits",
+            "Artist edits per track and frame (landmark fixes, offset keys, locks) as JSON; "
+            "edit them with faceplate.nodes.alignedit.api",
+            reach=smoothing.REACH,
+        ),
     )
 
     def edits(self) -> Edits:
@@ -93,8 +129,9 @@ class AlignEdit(Node):
 
     def settings_at(self, frame: int) -> AlignSettings:
         """The alignment knobs at ``frame`` (outside a render: exports, extraction)."""
-        return AlignSettings(*(self.value(k, frame) for k in ("face_type", "size", "coverage", "vertical_offset",
-                                                               "smoothing")))
+        return AlignSettings(
+            *(self.value(k, frame) for k in ("face_type", "size", "coverage", "vertical_offset", "smoothing"))
+        )
 
     def track_transforms(self, track: int, frames=None) -> dict[int, np.ndarray]:
         """``{frame: aligned_from_plate}`` of ``track`` over its frames (or those of ``frames`` it has),
@@ -103,13 +140,19 @@ class AlignEdit(Node):
         source = TrackStore.of(upstream_facedetect(self), next(iter(frames), 0) if frames else 0)
         faces = source.tracks().get(int(track))
         if not faces:
-            raise SequenceIOError(f"AlignEdit '{self.name}': no track {track} in the tracks sidecar (tracks: "
-                                  f"{', '.join(map(str, sorted(source.tracks()))) or 'none'}); run `faceplate track`",
-                                  path=source.path)
+            raise SequenceIOError(
+                f"AlignEdit '{self.name}': no track {track} in the tracks sidecar (tracks: "
+                f"{', '.join(map(str, sorted(source.tracks()))) or 'none'}); run `faceplate track`",
+                path=source.path,
+            )
         landmarks = {f: face.landmarks for f, face in faces.items()}
         wanted = sorted(faces) if frames is None else sorted(set(frames) & set(faces))
-        return {f: aligned_from_plate(landmarks, f, self.settings_at(f), edits,
-                                      lock_frames(self.value("lock_frames", f), self.name)) for f in wanted}
+        return {
+            f: aligned_from_plate(
+                landmarks, f, self.settings_at(f), edits, lock_frames(self.value("lock_frames", f), self.name)
+            )
+            for f in wanted
+        }
 
     def export_alignment(self, track: int, path_stem: str, plate_size: tuple[int, int], frames=None) -> tuple[str, str]:
         """Writes ``<path_stem>.json`` and ``.nk`` (see :mod:`.export`) for ``track``."""
@@ -117,12 +160,25 @@ class AlignEdit(Node):
         first = min(transforms)
         identity = TrackStore.of(upstream_facedetect(self), first).tracks()[int(track)][first].identity
         settings = self.settings_at(first)
-        return write_alignment(path_stem, transforms, node=self.name, track=int(track), identity=identity,
-                               size=settings.size, face_type=settings.face_type, plate_size=tuple(plate_size))
+        return write_alignment(
+            path_stem,
+            transforms,
+            node=self.name,
+            track=int(track),
+            identity=identity,
+            size=settings.size,
+            face_type=settings.face_type,
+            plate_size=tuple(plate_size),
+        )
 
     def settings(self, context) -> AlignSettings:
-        return AlignSettings(context.value("face_type"), context.value("size"), context.value("coverage"),
-                             context.value("vertical_offset"), context.value("smoothing"))
+        return AlignSettings(
+            context.value("face_type"),
+            context.value("size"),
+            context.value("coverage"),
+            context.value("vertical_offset"),
+            context.value("smoothing"),
+        )
 
     def compute(self, context) -> Plate:
         plate = context.input()
@@ -136,8 +192,12 @@ class AlignEdit(Node):
         source = TrackStore.of(upstream_facedetect(self), context.frame)
         orphans = self.edits_without_track(source)
         if orphans:
-            _warn_orphans(self.name, tuple((t, tuple(f)) for t, f in orphans.items()), tuple(sorted(source.tracks())),
-                          source.digest)
+            _warn_orphans(
+                self.name,
+                tuple((t, tuple(f)) for t, f in orphans.items()),
+                tuple(sorted(source.tracks())),
+                source.digest,
+            )
         size = (plate.display_window.width, plate.display_window.height)
         aligned = []
         for face in faces:
@@ -153,14 +213,18 @@ class AlignEdit(Node):
             return plate.replace(metadata=metadata)
         return self._aligned_plate(plate, faces, context.value("track"), settings, context.value("filter"), metadata)
 
-    def _aligned_plate(self, plate: Plate, faces: Faces, track: int, settings: AlignSettings, filter: str,
-                       metadata: dict) -> Plate:
+    def _aligned_plate(
+        self, plate: Plate, faces: Faces, track: int, settings: AlignSettings, filter: str, metadata: dict
+    ) -> Plate:
         face = faces.track(track)
         size = settings.size
         window = Box2i.from_size(size, size)
-        info = {f"{ALIGN_KEY}/track": track, f"{ALIGN_KEY}/face_type": settings.face_type,
-                f"{ALIGN_KEY}/present": int(face is not None),
-                f"{ALIGN_KEY}/plate_display_window": [float(v) for v in plate.display_window.as_tuple()]}
+        info = {
+            f"{ALIGN_KEY}/track": track,
+            f"{ALIGN_KEY}/face_type": settings.face_type,
+            f"{ALIGN_KEY}/present": int(face is not None),
+            f"{ALIGN_KEY}/plate_display_window": [float(v) for v in plate.display_window.as_tuple()],
+        }
         if face is None:  # the track is not in this frame: an empty crop that says so
             pixels = np.zeros((size, size, len(plate.channels)), np.float32)
             return Plate(pixels, plate.channels, data_window=window, metadata={**metadata, **info})
@@ -175,8 +239,16 @@ class AlignEdit(Node):
 def _warn_orphans(node: str, orphans: tuple, tracks: tuple, digest: str) -> None:
     """Once per node, orphaned edits and sidecar (a render must not fail for them: see docs/alignedit.md)."""
     for track, frames in orphans:
-        log.warning("AlignEdit '%s', knob 'edits': track %d has edits (frames %s) but the tracks sidecar has no "
-                    "track %d (its tracks: %s); those edits are ignored. If re-tracking renumbered the tracks, move "
-                    "them with faceplate.nodes.alignedit.api.move_track(node, %d, NEW_ID); else drop them with "
-                    "api.clear(node, %d).", node, track, format_frame_range(frames), track,
-                    ", ".join(map(str, tracks)) or "none", track, track)
+        log.warning(
+            "AlignEdit '%s', knob 'edits': track %d has edits (frames %s) but the tracks sidecar has no "
+            "track %d (its tracks: %s); those edits are ignored. If re-tracking renumbered the tracks, move "
+            "them with faceplate.nodes.alignedit.api.move_track(node, %d, NEW_ID); else drop them with "
+            "api.clear(node, %d).",
+            node,
+            track,
+            format_frame_range(frames),
+            track,
+            ", ".join(map(str, tracks)) or "none",
+            track,
+            track,
+        )

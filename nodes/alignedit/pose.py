@@ -64,8 +64,16 @@ def head_pose(landmarks: np.ndarray, plate_size: tuple[int, int]) -> tuple[float
     depth = focal * np.ptp(model[:, 0]) / max(span, 1e-6)
     centre = image.mean(axis=0)
     tvec0 = np.array([(centre[0] - width / 2) * depth / focal, (centre[1] - height / 2) * depth / focal, depth])
-    ok, rvec, tvec = cv2.solvePnP(model, image, camera, None, np.zeros(3), tvec0.reshape(3, 1),
-                                  useExtrinsicGuess=True, flags=cv2.SOLVEPNP_ITERATIVE)
+    ok, rvec, tvec = cv2.solvePnP(
+        model,
+        image,
+        camera,
+        None,
+        np.zeros(3),
+        tvec0.reshape(3, 1),
+        useExtrinsicGuess=True,
+        flags=cv2.SOLVEPNP_ITERATIVE,
+    )
     if not ok:
         return (0.0, 0.0, 0.0)
     rotation, _ = cv2.Rodrigues(rvec)

@@ -33,8 +33,9 @@ def unwrap_angles(params: np.ndarray, reference: float) -> np.ndarray:
     return out
 
 
-def smooth_at(frames: np.ndarray, params: np.ndarray, frame: int, sigma: float,
-              locked: np.ndarray | None = None) -> np.ndarray:
+def smooth_at(
+    frames: np.ndarray, params: np.ndarray, frame: int, sigma: float, locked: np.ndarray | None = None
+) -> np.ndarray:
     """The smoothed ``(K,)`` parameters at ``frame``.
 
     Args:

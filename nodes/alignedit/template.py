@@ -61,7 +61,8 @@ class FaceType:
 
 
 FACE_TYPES = {
-    ft.name: ft for ft in (
+    ft.name: ft
+    for ft in (
         FaceType("face", 0.5, 0.60, 0.56, "brows to chin, cheek to cheek (the classic swap crop)"),
         FaceType("whole_face", 0.5, 0.475, 0.70, "forehead included, up to the hairline"),
         FaceType("head", 0.5, 0.33, 0.95, "the whole head: hairline, hair and ears, a little neck"),

@@ -28,7 +28,9 @@ def umeyama(src: np.ndarray, dst: np.ndarray, weights: np.ndarray | None = None)
     """
     src, dst = np.asarray(src, np.float64), np.asarray(dst, np.float64)
     if src.ndim != 2 or src.shape[1] != 2 or src.shape != dst.shape or len(src) < 2:
-        raise FaceplateError(f"umeyama: expected two (N, 2) arrays of equal shape, N >= 2; got {src.shape} and {dst.shape}")
+        raise FaceplateError(
+            f"umeyama: expected two (N, 2) arrays of equal shape, N >= 2; got {src.shape} and {dst.shape}"
+        )
     w = np.ones(len(src)) if weights is None else np.asarray(weights, np.float64)
     if w.shape != (len(src),) or np.any(w < 0) or w.sum() <= 0:
         raise FaceplateError(f"umeyama: weights must be ({len(src)},) non-negative and not all zero")
@@ -39,7 +41,7 @@ def umeyama(src: np.ndarray, dst: np.ndarray, weights: np.ndarray | None = None)
     u, sv, vt = np.linalg.svd(cov)
     flip = np.diag([1.0, -1.0 if np.linalg.det(u) * np.linalg.det(vt) < 0 else 1.0])
     rotation = u @ flip @ vt
-    var_s = float(w @ (s ** 2).sum(axis=1))
+    var_s = float(w @ (s**2).sum(axis=1))
     if var_s <= 1e-12:
         raise FaceplateError("umeyama: the source points are all in one place")
     scale = float(np.trace(np.diag(sv) @ flip)) / var_s

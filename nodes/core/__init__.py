@@ -17,6 +17,21 @@ from faceplate.nodes.core.node import Context, Executable, Node
 from faceplate.nodes.core.node_types import node_type, node_types, register
 
 __all__ = [
-    "BoolKnob", "ColourKnob", "Context", "Curve", "EnumKnob", "Executable", "FloatKnob", "Graph", "IntKnob",
-    "Knob", "Node", "PathKnob", "StringKnob", "XYKnob", "node_type", "node_types", "register",
+    "BoolKnob",
+    "ColourKnob",
+    "Context",
+    "Curve",
+    "EnumKnob",
+    "Executable",
+    "FloatKnob",
+    "Graph",
+    "IntKnob",
+    "Knob",
+    "Node",
+    "PathKnob",
+    "StringKnob",
+    "XYKnob",
+    "node_type",
+    "node_types",
+    "register",
 ]

@@ -36,8 +36,12 @@ class Graph:
         0
     """
 
-    def __init__(self, root: str | os.PathLike | None = None, frame_range: tuple[int, int] | None = None,
-                 cache_bytes: int | None = None):
+    def __init__(
+        self,
+        root: str | os.PathLike | None = None,
+        frame_range: tuple[int, int] | None = None,
+        cache_bytes: int | None = None,
+    ):
         self.nodes: dict[str, Node] = {}
         self.root = Path(root).resolve() if root is not None else None
         self.frame_range = frame_range
@@ -245,4 +249,7 @@ class Graph:
         if node.passthrough_hash(frame) is None and (unhashed or undeclared):
             raise RenderError(
                 f"compute read {sorted(unhashed) or ''}{sorted(undeclared) or ''} which its hash does not cover "
-                "(a bug in the node: declare them in hashed_knobs/input_frames)", node=node.name, frame=frame)
+                "(a bug in the node: declare them in hashed_knobs/input_frames)",
+                node=node.name,
+                frame=frame,
+            )

@@ -89,8 +89,16 @@ class _NumericKnob(Knob):
 
     animatable = True
 
-    def __init__(self, name: str, default: Any, tooltip: str = "", *, min: float | None = None,
-                 max: float | None = None, affects_output: bool = True):
+    def __init__(
+        self,
+        name: str,
+        default: Any,
+        tooltip: str = "",
+        *,
+        min: float | None = None,
+        max: float | None = None,
+        affects_output: bool = True,
+    ):
         self.min, self.max = min, max
         super().__init__(name, default, tooltip, affects_output=affects_output)
 
@@ -115,8 +123,9 @@ class _NumericKnob(Knob):
         """Returns the stored value with a key set at ``frame`` on every component."""
         value = self.validate(value, node=node)
         if interpolation not in INTERPOLATIONS:
-            raise KnobError(f"interpolation '{interpolation}' is not one of {', '.join(INTERPOLATIONS)}",
-                            node=node, knob=self.name)
+            raise KnobError(
+                f"interpolation '{interpolation}' is not one of {', '.join(INTERPOLATIONS)}", node=node, knob=self.name
+            )
         parts = [stored] if self.components == 1 else list(stored)
         values = [value] if self.components == 1 else list(value)
         out = []
@@ -144,18 +153,24 @@ class _NumericKnob(Knob):
     def to_json(self, stored: Any) -> Any:
         def one(part: Any) -> Any:
             return {"curve": part.to_json()} if isinstance(part, Curve) else self._cast(part)
+
         return one(stored) if self.components == 1 else [one(p) for p in stored]
 
     def from_json(self, data: Any, *, node: str) -> Any:
         def one(part: Any) -> Any:
             if isinstance(part, dict):
                 if set(part) != {"curve"} or not isinstance(part["curve"], list) or not part["curve"]:
-                    raise KnobError(f"an animated value must be {{\"curve\": [[frame, value, interpolation], ...]}}, got {part!r}",
-                                    node=node, knob=self.name)
+                    raise KnobError(
+                        f'an animated value must be {{"curve": [[frame, value, interpolation], ...]}}, got {part!r}',
+                        node=node,
+                        knob=self.name,
+                    )
                 curve = Curve()
                 for key in part["curve"]:
                     if not isinstance(key, list) or len(key) != 3 or not isinstance(key[2], str):
-                        raise KnobError(f"a key must be [frame, value, interpolation], got {key!r}", node=node, knob=self.name)
+                        raise KnobError(
+                            f"a key must be [frame, value, interpolation], got {key!r}", node=node, knob=self.name
+                        )
                     try:
                         curve.set_key(_finite(key[0], "frame"), self._component(key[1]), key[2])
                     except (TypeError, ValueError) as exc:
@@ -241,8 +256,15 @@ class PathKnob(StringKnob):
 class EnumKnob(Knob):
     type_name = "enum"
 
-    def __init__(self, name: str, options: Sequence[str], default: str | None = None, tooltip: str = "", *,
-                 affects_output: bool = True):
+    def __init__(
+        self,
+        name: str,
+        options: Sequence[str],
+        default: str | None = None,
+        tooltip: str = "",
+        *,
+        affects_output: bool = True,
+    ):
         self.options = tuple(options)
         super().__init__(name, self.options[0] if default is None else default, tooltip, affects_output=affects_output)
 

@@ -58,7 +58,9 @@ class Context:
         frame = self.frame if frame is None else frame
         upstream = self.node.input(name)
         if upstream is None:
-            raise RenderError(f"input '{name}' is not connected; connect a node to it", node=self.node.name, frame=self.frame)
+            raise RenderError(
+                f"input '{name}' is not connected; connect a node to it", node=self.node.name, frame=self.frame
+            )
         self.inputs_read.add((name, frame))
         return self.graph.render(upstream, frame)
 
@@ -104,8 +106,11 @@ class Node:
         try:
             return self._knob_index[name]
         except KeyError:
-            raise KnobError(f"no such knob; {self.type_name} has {', '.join(self._knob_index) or 'no knobs'}",
-                            node=self.name, knob=name) from None
+            raise KnobError(
+                f"no such knob; {self.type_name} has {', '.join(self._knob_index) or 'no knobs'}",
+                node=self.name,
+                knob=name,
+            ) from None
 
     def __getitem__(self, name: str) -> Any:
         """The stored value (static, or curves when animated)."""
@@ -144,8 +149,9 @@ class Node:
 
     def input(self, name: str = "input") -> Node | None:
         if name not in self._inputs:
-            raise ScriptError(f"no input '{name}'; {self.type_name} has {', '.join(self.inputs) or 'no inputs'}",
-                              node=self.name)
+            raise ScriptError(
+                f"no input '{name}'; {self.type_name} has {', '.join(self.inputs) or 'no inputs'}", node=self.name
+            )
         return self._inputs[name]
 
     def connected_inputs(self) -> dict[str, Node]:

@@ -63,5 +63,7 @@ def node_type(name: str) -> type[Node]:
     try:
         return types[name]
     except KeyError:
-        raise ScriptError(f"unknown node type '{name}'; known types: {', '.join(types) or 'none'} "
-                          "(is the package that provides it installed?)") from None
+        raise ScriptError(
+            f"unknown node type '{name}'; known types: {', '.join(types) or 'none'} "
+            "(is the package that provides it installed?)"
+        ) from None

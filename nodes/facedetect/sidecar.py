@@ -70,22 +70,36 @@ def _frame_json(tf: TrackFrame) -> dict[str, Any]:
     }
 
 
-def to_json(tracks: list[Track], *, header: dict[str, Any], identities: dict[str, dict[str, Any]],
-            qc: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+def to_json(
+    tracks: list[Track],
+    *,
+    header: dict[str, Any],
+    identities: dict[str, dict[str, Any]],
+    qc: dict[int, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """The sidecar document. ``header`` holds node, frame_range, backend, models, settings (and fps);
     ``qc``: track id -> the track's QC figures (:func:`~faceplate.nodes.facedetect.track_qc.track_qc`)."""
     return {
         "format": FORMAT,
         "version": VERSION,
         **header,
-        "identities": {name: {"reference": info.get("reference"),
-                              "embedding": None if info.get("embedding") is None else _floats(info["embedding"], 5)}
-                       for name, info in identities.items()},
-        "tracks": [{"id": t.id, "identity": t.identity,
-                    "embedding": None if t.embedding() is None else _floats(t.embedding(), 5),
-                    **({"qc": qc[t.id]} if qc and t.id in qc else {}),
-                    "frames": {str(f): _frame_json(t.frames[f]) for f in sorted(t.frames)}}
-                   for t in tracks],
+        "identities": {
+            name: {
+                "reference": info.get("reference"),
+                "embedding": None if info.get("embedding") is None else _floats(info["embedding"], 5),
+            }
+            for name, info in identities.items()
+        },
+        "tracks": [
+            {
+                "id": t.id,
+                "identity": t.identity,
+                "embedding": None if t.embedding() is None else _floats(t.embedding(), 5),
+                **({"qc": qc[t.id]} if qc and t.id in qc else {}),
+                "frames": {str(f): _frame_json(t.frames[f]) for f in sorted(t.frames)},
+            }
+            for t in tracks
+        ],
     }
 
 
@@ -117,8 +131,10 @@ class Sidecar:
         for t in self.tracks:
             if t.id == track_id:
                 return t
-        raise SequenceIOError(f"no track {track_id}; the sidecar has tracks "
-                              f"{', '.join(str(t.id) for t in self.tracks) or 'none'}", path=self.path)
+        raise SequenceIOError(
+            f"no track {track_id}; the sidecar has tracks {', '.join(str(t.id) for t in self.tracks) or 'none'}",
+            path=self.path,
+        )
 
 
 def load(path: str) -> Sidecar:
@@ -127,7 +143,9 @@ def load(path: str) -> Sidecar:
         with open(path) as f:
             document = json.load(f)
     except FileNotFoundError:
-        raise SequenceIOError("tracks sidecar not found; run `faceplate track SCRIPT` to create it", path=path) from None
+        raise SequenceIOError(
+            "tracks sidecar not found; run `faceplate track SCRIPT` to create it", path=path
+        ) from None
     except (OSError, ValueError) as exc:
         raise SequenceIOError(f"cannot read the tracks sidecar: {exc}", path=path) from None
     return parse(document, path)
@@ -138,10 +156,12 @@ def parse(document: Any, path: str) -> Sidecar:
         return SequenceIOError(f"invalid tracks sidecar: {message}", path=path)
 
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise fail(f"expected a JSON object with \"format\": \"{FORMAT}\"")
+        raise fail(f'expected a JSON object with "format": "{FORMAT}"')
     if document.get("version") not in SUPPORTED_VERSIONS:
-        raise fail(f"version {document.get('version')!r} is not supported (this faceplate reads "
-                   f"{', '.join(map(str, SUPPORTED_VERSIONS))}); re-run `faceplate track` or update faceplate")
+        raise fail(
+            f"version {document.get('version')!r} is not supported (this faceplate reads "
+            f"{', '.join(map(str, SUPPORTED_VERSIONS))}); re-run `faceplate track` or update faceplate"
+        )
     raw_tracks = document.get("tracks")
     if not isinstance(raw_tracks, list):
         raise fail("'tracks' must be a list")

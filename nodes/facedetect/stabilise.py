@@ -67,7 +67,7 @@ def _difference_bands(n: int, order: int, lam: float) -> np.ndarray:
     if rows > 0:
         for a in range(order + 1):
             for b in range(a, order + 1):
-                bands[order - (b - a), b:b + rows] += coeffs[a] * coeffs[b]
+                bands[order - (b - a), b : b + rows] += coeffs[a] * coeffs[b]
     return bands * lam
 
 
@@ -108,9 +108,14 @@ def gcv_smooth(z: np.ndarray, w: np.ndarray, cap: float, order: int) -> tuple[np
     return best[1], best[2]
 
 
-def stabilise(points: np.ndarray, confidence: np.ndarray, *, strength: float,
-              locked: np.ndarray | None = None, measured: np.ndarray | None = None
-              ) -> tuple[np.ndarray, np.ndarray]:
+def stabilise(
+    points: np.ndarray,
+    confidence: np.ndarray,
+    *,
+    strength: float,
+    locked: np.ndarray | None = None,
+    measured: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Stabilised landmarks of one track over consecutive frames.
 
     Args:
@@ -201,11 +206,21 @@ def stabilise_track(track: Track, *, strength: float, lock_frames: Iterable[int]
     for run in runs:
         tfs = [track.frames[f] for f in run]
         points, outliers = stabilise(
-            np.stack([tf.landmarks for tf in tfs]), np.stack([tf.confidence for tf in tfs]), strength=strength,
+            np.stack([tf.landmarks for tf in tfs]),
+            np.stack([tf.confidence for tf in tfs]),
+            strength=strength,
             locked=np.array([f in locks for f in run]),
-            measured=np.array([not ({"interpolated", "predicted"} & set(tf.flags)) for tf in tfs]))
+            measured=np.array([not ({"interpolated", "predicted"} & set(tf.flags)) for tf in tfs]),
+        )
         for i, (f, tf) in enumerate(zip(run, tfs)):
             flags = set(tf.flags) | ({"locked"} if f in locks else set()) | ({"outlier"} if outliers[i] else set())
-            out[int(f)] = Face(track_id=track.id, identity=track.identity, box=tf.box, landmarks=points[i],
-                               confidence=tf.confidence, score=tf.score, flags=flags)
+            out[int(f)] = Face(
+                track_id=track.id,
+                identity=track.identity,
+                box=tf.box,
+                landmarks=points[i],
+                confidence=tf.confidence,
+                score=tf.score,
+                flags=flags,
+            )
     return out

@@ -94,7 +94,7 @@ class Track:
         box = self.frames[last].box
         if steps <= 1:
             return box + self.velocity * steps
-        travel = (1.0 - VELOCITY_DAMPING ** steps) / (1.0 - VELOCITY_DAMPING)
+        travel = (1.0 - VELOCITY_DAMPING**steps) / (1.0 - VELOCITY_DAMPING)
         centre = 0.5 * (box[:2] + box[2:]) + 0.5 * (self.velocity[:2] + self.velocity[2:]) * travel
         recent = [self.frames[f].box for f in sorted(self.frames)[-RECENT_FRAMES:]]
         half = 0.5 * np.median([b[2:] - b[:2] for b in recent], axis=0)
@@ -113,10 +113,16 @@ class Tracker:
         on_join: called with (kept, absorbed) when :meth:`finish` joins two tracks of one person.
     """
 
-    def __init__(self, embed: Callable[[Detection], np.ndarray], *, max_gap: int = 48, embed_every: int = 24,
-                 same_person: float = SAME_PERSON,
-                 on_extend: Callable[[Track, int, Detection], None] | None = None,
-                 on_join: Callable[[Track, Track], None] | None = None):
+    def __init__(
+        self,
+        embed: Callable[[Detection], np.ndarray],
+        *,
+        max_gap: int = 48,
+        embed_every: int = 24,
+        same_person: float = SAME_PERSON,
+        on_extend: Callable[[Track, int, Detection], None] | None = None,
+        on_join: Callable[[Track, Track], None] | None = None,
+    ):
         self.embed = embed
         self.on_extend = on_extend
         self.on_join = on_join
@@ -136,7 +142,8 @@ class Tracker:
             for j, det in enumerate(detections):
                 overlap[i, j] = box_iou(predicted, np.asarray(det.box))
                 candidates[i, j] = overlap[i, j] >= MIN_IOU or (
-                    frame - track.last > 1 and within_reach(predicted, np.asarray(det.box), frame - track.last))
+                    frame - track.last > 1 and within_reach(predicted, np.asarray(det.box), frame - track.last)
+                )
         cost = np.where(candidates, 1.0 - overlap, NO_MATCH)
         for i, track in enumerate(tracks):
             for j, det in enumerate(detections):
@@ -183,9 +190,16 @@ class Tracker:
             track.velocity = step if len(track.frames) == 1 else 0.5 * track.velocity + 0.5 * step
         if det.embedding is not None:
             track.last_embedded = frame
-        track.frames[frame] = TrackFrame(box, det.score, np.asarray(det.landmarks, np.float64),
-                                         np.asarray(det.confidence, np.float64), det.flags, det.embedding,
-                                         det.mesh, det.pose)
+        track.frames[frame] = TrackFrame(
+            box,
+            det.score,
+            np.asarray(det.landmarks, np.float64),
+            np.asarray(det.confidence, np.float64),
+            det.flags,
+            det.embedding,
+            det.mesh,
+            det.pose,
+        )
         if self.on_extend is not None:
             self.on_extend(track, frame, det)
 
@@ -252,8 +266,10 @@ def fill_gaps(track: Track) -> None:
 def _pose(motion: np.ndarray) -> np.ndarray:
     """``(log scale, roll radians, tx, ty)`` of head motions ``(T, 4)``, roll unwrapped along T."""
     a, b = motion[:, 0], motion[:, 1]
-    return np.stack([0.5 * np.log(np.maximum(a * a + b * b, 1e-12)), np.unwrap(np.arctan2(b, a)),
-                     motion[:, 2], motion[:, 3]], axis=1)
+    return np.stack(
+        [0.5 * np.log(np.maximum(a * a + b * b, 1e-12)), np.unwrap(np.arctan2(b, a)), motion[:, 2], motion[:, 3]],
+        axis=1,
+    )
 
 
 def _motion(pose: np.ndarray) -> np.ndarray:
@@ -298,6 +314,9 @@ def bridge(track: Track, a: int, b: int) -> None:
         box = (1 - s) * fa.box + s * fb.box + np.tile(shift, 2)
         fade = 0.5 ** (min(f - a, b - f) / CONFIDENCE_HALF_LIFE)
         track.frames[f] = TrackFrame(
-            box=box, score=0.0, landmarks=landmarks,
+            box=box,
+            score=0.0,
+            landmarks=landmarks,
             confidence=np.clip(fade * np.minimum(fa.confidence, fb.confidence), 0.0, 1.0),
-            flags=frozenset({"interpolated", "predicted"}))
+            flags=frozenset({"interpolated", "predicted"}),
+        )

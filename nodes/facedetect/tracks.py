@@ -72,8 +72,13 @@ class TrackStore:
             return cls(None, None, None, 0.0, "")
         path = sidecar_path(facedetect, frame)
         digest = sha256_of(path) if os.path.isfile(path) else None
-        return cls(facedetect.name, path, digest, float(facedetect.value("strength", frame)),
-                   facedetect.value("lock_frames", frame))
+        return cls(
+            facedetect.name,
+            path,
+            digest,
+            float(facedetect.value("strength", frame)),
+            facedetect.value("lock_frames", frame),
+        )
 
     def hash_items(self) -> list[Any]:
         """What reading these tracks depends on: put it in the reading node's hash."""

@@ -143,9 +143,12 @@ def convert(
 _AP1 = (0.713, 0.293, 0.165, 0.830, 0.128, 0.044, 0.32168, 0.33767)
 _REC709 = (0.64, 0.33, 0.30, 0.60, 0.15, 0.06, 0.3127, 0.3290)
 CHROMATICITIES = {
-    "ACEScg": _AP1, "ACEScct": _AP1, "ACEScc": _AP1,
+    "ACEScg": _AP1,
+    "ACEScct": _AP1,
+    "ACEScc": _AP1,
     "ACES2065-1": (0.7347, 0.2653, 0.0, 1.0, 0.0001, -0.077, 0.32168, 0.33767),
-    "Linear Rec.709 (sRGB)": _REC709, "sRGB Encoded Rec.709 (sRGB)": _REC709,
+    "Linear Rec.709 (sRGB)": _REC709,
+    "sRGB Encoded Rec.709 (sRGB)": _REC709,
     "Linear Rec.2020": (0.708, 0.292, 0.170, 0.797, 0.131, 0.046, 0.3127, 0.3290),
     "Linear P3-D65": (0.680, 0.320, 0.265, 0.690, 0.150, 0.060, 0.3127, 0.3290),
 }
@@ -194,7 +197,9 @@ def default_space_for(path: str | os.PathLike[str], plate: Any = None) -> str:
     return WORKING_SPACE if stores_floats(path) else SRGB_ENCODED
 
 
-def convert_plate(plate: Any, src: str, dst: str, channels: Sequence[str] = ("R", "G", "B"), *, config: str | None = None) -> Any:
+def convert_plate(
+    plate: Any, src: str, dst: str, channels: Sequence[str] = ("R", "G", "B"), *, config: str | None = None
+) -> Any:
     """A copy of a Plate with its named RGB channels converted (see :func:`convert`)."""
     indices = [plate.channel_index(name) for name in channels]
     return plate.replace(pixels=convert(plate.pixels, src, dst, indices, config=config))

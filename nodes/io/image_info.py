@@ -16,7 +16,9 @@ __all__ = ["PROVENANCE_PREFIX", "format_info", "image_info"]
 PROVENANCE_PREFIX = "faceplate/"
 
 # Shown as fields of their own, so not repeated among the metadata.
-_STRUCTURAL = frozenset({"compression", "PixelAspectRatio", "name", "view", "multiView", "oiio:subimages", "oiio:subimagename"})
+_STRUCTURAL = frozenset(
+    {"compression", "PixelAspectRatio", "name", "view", "multiView", "oiio:subimages", "oiio:subimagename"}
+)
 
 
 def image_info(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -115,14 +117,18 @@ def _summary(key: str, value: Any) -> str | None:
         except FaceplateError:
             pass
         else:
-            lines = [f"{len(faces)} face{'s' if len(faces) != 1 else ''} at frame {faces.frame} "
-                     f"({len(text)} chars; --full shows them all)"]
+            lines = [
+                f"{len(faces)} face{'s' if len(faces) != 1 else ''} at frame {faces.frame} "
+                f"({len(text)} chars; --full shows them all)"
+            ]
             for face in faces:
                 box = ", ".join(f"{v:.0f}" for v in face.box)
                 pose = "" if face.pose is None else "  yaw/pitch/roll " + "/".join(f"{v:.0f}" for v in face.pose)
                 flags = f"  flags {', '.join(sorted(face.flags))}" if face.flags else ""
-                lines.append(f"track {face.track_id} ({face.identity})  box {box}{pose}  "
-                             f"confidence {float(face.confidence.mean()):.2f}{flags}")
+                lines.append(
+                    f"track {face.track_id} ({face.identity})  box {box}{pose}  "
+                    f"confidence {float(face.confidence.mean()):.2f}{flags}"
+                )
             return "\n".join(lines)
     return f"{text[:SUMMARY_CHARS]}... ({len(text)} chars; --full shows all)"
 

@@ -74,7 +74,9 @@ def read_image(path: str | os.PathLike[str], *, part: int | str | None = None, v
         if spec.deep:
             raise SequenceIOError(f"part {index} holds deep data, which faceplate does not read", path=path)
         if spec.depth > 1:
-            raise SequenceIOError(f"part {index} is a volume (depth {spec.depth}), which faceplate does not read", path=path)
+            raise SequenceIOError(
+                f"part {index} is a volume (depth {spec.depth}), which faceplate does not read", path=path
+            )
         pixels = _read_pixels(inp, index, spec, path)
     finally:
         inp.close()
@@ -169,7 +171,9 @@ def _choose_part(specs: list[Any], part: int | str | None, view: str | None, pat
         raise SequenceIOError(f"part must be an index or a name, got {part!r}", path=path)
     if isinstance(part, int):
         if not 0 <= part < len(specs):
-            raise SequenceIOError(f"no part {part}; the file has {len(specs)} part(s), 0 to {len(specs) - 1}", path=path)
+            raise SequenceIOError(
+                f"no part {part}; the file has {len(specs)} part(s), 0 to {len(specs) - 1}", path=path
+            )
         index = part
     elif isinstance(part, str):
         names = [spec.getattribute("name") or "" for spec in specs]

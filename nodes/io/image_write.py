@@ -67,11 +67,15 @@ def write_image(
     """
     path = os.fspath(path)
     if os.path.splitext(path)[1].lower() != ".exr":
-        raise SequenceIOError("write_image writes EXR files (name ending in .exr); use write_preview for PNG/JPEG/TIFF", path=path)
+        raise SequenceIOError(
+            "write_image writes EXR files (name ending in .exr); use write_preview for PNG/JPEG/TIFF", path=path
+        )
     names = list(plate.channels if channels is None else channels)
     unknown = [n for n in names if not plate.has_channel(n)]
     if unknown or not names:
-        raise SequenceIOError(f"channels {unknown or names} not in the plate (it has {', '.join(plate.channels)})", path=path)
+        raise SequenceIOError(
+            f"channels {unknown or names} not in the plate (it has {', '.join(plate.channels)})", path=path
+        )
     types = _channel_types(pixel_type, names, path)
     spec = oiio.ImageSpec(plate.width, plate.height, len(names), types[0])
     spec.channelnames = tuple(names)
@@ -145,7 +149,9 @@ def _channel_types(pixel_type: str | Mapping[str, str], names: list[str], path: 
         per_channel = {n: pixel_type.get(n, "half") for n in names}
     bad = sorted({t for t in per_channel.values() if t not in PIXEL_TYPES})
     if bad:
-        raise SequenceIOError(f"pixel type {', '.join(map(repr, bad))} unknown; use {', '.join(PIXEL_TYPES)}", path=path)
+        raise SequenceIOError(
+            f"pixel type {', '.join(map(repr, bad))} unknown; use {', '.join(PIXEL_TYPES)}", path=path
+        )
     return [PIXEL_TYPES[per_channel[n]] for n in names]
 
 

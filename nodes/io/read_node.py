@@ -29,13 +29,23 @@ class Read(Node):
     category = "Image"
     knobs = (
         PathKnob("file", "", "Image sequence: ####, %04d or @ mark the frame number (relative to the script)"),
-        EnumKnob("missing_frames", MISSING_FRAMES, "error",
-                 "What a frame missing on disk becomes: an error, black (with the nearest frame's format), "
-                 "or the nearest frame on disk"),
+        EnumKnob(
+            "missing_frames",
+            MISSING_FRAMES,
+            "error",
+            "What a frame missing on disk becomes: an error, black (with the nearest frame's format), "
+            "or the nearest frame on disk",
+        ),
         StringKnob("part", "", "Multi-part EXR: part index or name (empty: the first part)"),
-        StringKnob("view", "", "Multi-view EXR: view to read, named like the hero view (empty: every channel as stored)"),
-        StringKnob("colourspace", "", "OpenColorIO colour space of the file (empty: working space for float "
-                                      "files, sRGB-encoded for 8/16-bit files; 'raw': no conversion)"),
+        StringKnob(
+            "view", "", "Multi-view EXR: view to read, named like the hero view (empty: every channel as stored)"
+        ),
+        StringKnob(
+            "colourspace",
+            "",
+            "OpenColorIO colour space of the file (empty: working space for float "
+            "files, sRGB-encoded for 8/16-bit files; 'raw': no conversion)",
+        ),
     )
 
     def _pattern(self, file: str) -> SequencePattern:
@@ -51,12 +61,17 @@ class Read(Node):
             return path, False
         policy = self.value("missing_frames", frame)
         if policy == "error":
-            raise SequenceIOError("file not found; check the pattern and frame range, or set missing_frames "
-                                  "to black or hold to fill gaps", path=path, frame=frame)
+            raise SequenceIOError(
+                "file not found; check the pattern and frame range, or set missing_frames "
+                "to black or hold to fill gaps",
+                path=path,
+                frame=frame,
+            )
         on_disk = pattern.frames_on_disk()
         if not on_disk:
-            raise SequenceIOError(f"no frame of the sequence exists on disk (missing_frames={policy})",
-                                  path=pattern.pattern, frame=frame)
+            raise SequenceIOError(
+                f"no frame of the sequence exists on disk (missing_frames={policy})", path=pattern.pattern, frame=frame
+            )
         nearest = min(on_disk, key=lambda f: (abs(f - frame), f))
         return pattern.path(nearest), True
 

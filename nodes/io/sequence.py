@@ -49,7 +49,9 @@ class SequencePattern:
         self.pattern = pattern
         folder, name = os.path.split(pattern)
         if _FRAME_TOKEN.search(folder):
-            raise SequenceIOError("frame token in a folder name is not supported; put it in the file name", path=pattern)
+            raise SequenceIOError(
+                "frame token in a folder name is not supported; put it in the file name", path=pattern
+            )
         tokens = list(_FRAME_TOKEN.finditer(name))
         if len(tokens) > 1:
             found = ", ".join(repr(t.group(0)) for t in tokens)

@@ -32,8 +32,11 @@ class Write(Node, Executable):
         PathKnob("file", "", "Output sequence: ####, %04d or @ mark the frame number (relative to the script)"),
         EnumKnob("pixel_type", ("half", "float"), "half", "EXR channel type"),
         EnumKnob("compression", COMPRESSIONS, "zip", "EXR compression"),
-        StringKnob("channels", "all", "Channels to write: 'all', or names and layers separated by commas "
-                                      "(e.g. 'rgba, fp_matte')"),
+        StringKnob(
+            "channels",
+            "all",
+            "Channels to write: 'all', or names and layers separated by commas (e.g. 'rgba, fp_matte')",
+        ),
         StringKnob("colourspace", "", "OpenColorIO colour space to write in (empty: the working space)"),
         BoolKnob("create_folders", True, "Create the output folder when it does not exist"),
     )
@@ -52,8 +55,9 @@ class Write(Node, Executable):
         if not isinstance(file, str) or not file:
             raise SequenceIOError(f"Write '{self.name}': the file knob is empty; set an output file pattern")
         if not file.lower().endswith(".exr"):
-            raise KnobError(f"'{file}' does not end in .exr; Write writes OpenEXR sequences", node=self.name,
-                            knob="file")
+            raise KnobError(
+                f"'{file}' does not end in .exr; Write writes OpenEXR sequences", node=self.name, knob="file"
+            )
         return SequencePattern(self.graph.resolve_path(file))
 
     def output_path(self, frame: int) -> str:
@@ -64,19 +68,25 @@ class Write(Node, Executable):
         folder = os.path.dirname(self._pattern().pattern) or "."
         if not os.path.isdir(folder):
             if not self["create_folders"]:
-                raise SequenceIOError(f"Write '{self.name}': output folder does not exist; create it or turn on "
-                                      "create_folders", path=folder)
+                raise SequenceIOError(
+                    f"Write '{self.name}': output folder does not exist; create it or turn on create_folders",
+                    path=folder,
+                )
             try:
                 os.makedirs(folder, exist_ok=True)
             except OSError as exc:
-                raise SequenceIOError(f"Write '{self.name}': cannot create the output folder: "
-                                      f"{exc.strerror or exc}", path=folder) from None
+                raise SequenceIOError(
+                    f"Write '{self.name}': cannot create the output folder: {exc.strerror or exc}", path=folder
+                ) from None
         try:  # a real probe: permission bits say nothing for root, read-only mounts, quotas
             with tempfile.NamedTemporaryFile(dir=folder, prefix=".faceplate-probe-"):
                 pass
         except OSError as exc:
-            raise SequenceIOError(f"Write '{self.name}': output folder is not writable ({exc.strerror or exc}); "
-                                  "fix its permissions or point the file knob elsewhere", path=folder) from None
+            raise SequenceIOError(
+                f"Write '{self.name}': output folder is not writable ({exc.strerror or exc}); "
+                "fix its permissions or point the file knob elsewhere",
+                path=folder,
+            ) from None
 
     def is_complete(self, frame: int, script_hash: str) -> bool:
         """True when the frame's output is a readable image written by this script (same hash)."""
@@ -101,15 +111,20 @@ class Write(Node, Executable):
         names = select_channels(plate.channels, self.value("channels", frame), node=self.name)
         if list(names) != list(plate.channels):
             plate = plate.select(names)
-        metadata = {key: _header_value(value) for key, value in plate.metadata.items()
-                    if key not in _COLOUR_TAGS}  # the input's tags describe the input, not what is written
+        metadata = {
+            key: _header_value(value) for key, value in plate.metadata.items() if key not in _COLOUR_TAGS
+        }  # the input's tags describe the input, not what is written
         metadata.update(colour.header_tags(space))
         metadata.setdefault("faceplate/synthetic", 0)
         metadata.update(provenance)
         metadata["faceplate/node"] = self.name
         path = self.output_path(frame)
-        write_image(plate.replace(metadata=metadata), path, pixel_type=self.value("pixel_type", frame),
-                    compression=self.value("compression", frame))
+        write_image(
+            plate.replace(metadata=metadata),
+            path,
+            pixel_type=self.value("pixel_type", frame),
+            compression=self.value("compression", frame),
+        )
         return path
 
 
@@ -151,7 +166,8 @@ def select_channels(available: tuple[str, ...], spec: str, *, node: str) -> list
             prefixes = tuple(p + "." for p in layers.OLD_LAYERS.get(item, (item,)))
             matches = [c for c in available if c.startswith(prefixes)]
         if not matches:
-            raise KnobError(f"'{item}' matches no channel of the input ({', '.join(available)})", node=node,
-                            knob="channels")
+            raise KnobError(
+                f"'{item}' matches no channel of the input ({', '.join(available)})", node=node, knob="channels"
+            )
         wanted.update(matches)
     return [c for c in available if c in wanted]

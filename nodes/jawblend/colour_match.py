@@ -32,15 +32,23 @@ MAX_SAMPLES = 20000  # pixels measured per face (strided); statistics need no mo
 STD_RATIO = (0.25, 4.0)  # the transfer's contrast change is kept within this
 
 # ACEScg (AP1, D60) -> linear Rec.709 (D65, Bradford), from OCIO's studio config.
-_LIN709_FROM_ACESCG = np.array([[1.705051, -0.62179214, -0.08325887],
-                                [-0.13025641, 1.1408048, -0.01054832],
-                                [-0.02400336, -0.12896897, 1.1529723]])
-_LMS_FROM_LIN709 = np.array([[0.4122214708, 0.5363325363, 0.0514459929],
-                             [0.2119034982, 0.6806995451, 0.1073969566],
-                             [0.0883024619, 0.2817188376, 0.6299787005]])
-_OKLAB_FROM_LMS = np.array([[0.2104542553, 0.7936177850, -0.0040720468],
-                            [1.9779984951, -2.4285922050, 0.4505937099],
-                            [0.0259040371, 0.7827717662, -0.8086757660]])
+_LIN709_FROM_ACESCG = np.array(
+    [[1.705051, -0.62179214, -0.08325887], [-0.13025641, 1.1408048, -0.01054832], [-0.02400336, -0.12896897, 1.1529723]]
+)
+_LMS_FROM_LIN709 = np.array(
+    [
+        [0.4122214708, 0.5363325363, 0.0514459929],
+        [0.2119034982, 0.6806995451, 0.1073969566],
+        [0.0883024619, 0.2817188376, 0.6299787005],
+    ]
+)
+_OKLAB_FROM_LMS = np.array(
+    [
+        [0.2104542553, 0.7936177850, -0.0040720468],
+        [1.9779984951, -2.4285922050, 0.4505937099],
+        [0.0259040371, 0.7827717662, -0.8086757660],
+    ]
+)
 _LMS_FROM_WORKING = _LMS_FROM_LIN709 @ _LIN709_FROM_ACESCG
 _WORKING_FROM_LMS = np.linalg.inv(_LMS_FROM_WORKING)
 _LMS_FROM_OKLAB = np.linalg.inv(_OKLAB_FROM_LMS)
@@ -104,8 +112,11 @@ def smooth(stats: list[ColourStats], weights: list[float]) -> ColourStats:
     average of quantile functions is the 1-D Wasserstein barycentre of the distributions)."""
     w = np.asarray(weights, np.float64)
     w = w / w.sum()
-    return ColourStats(sum(wi * s.mean for wi, s in zip(w, stats)), sum(wi * s.std for wi, s in zip(w, stats)),
-                       sum(wi * s.quantiles for wi, s in zip(w, stats)))
+    return ColourStats(
+        sum(wi * s.mean for wi, s in zip(w, stats)),
+        sum(wi * s.std for wi, s in zip(w, stats)),
+        sum(wi * s.quantiles for wi, s in zip(w, stats)),
+    )
 
 
 def tent_weights(offsets, radius: int) -> list[float]:

@@ -137,8 +137,15 @@ def variable_erode(matte: np.ndarray, amounts: np.ndarray, levels) -> np.ndarray
     return (stack[index, rows, cols] * (1 - t) + stack[index + 1, rows, cols] * t).astype(np.float32)
 
 
-def face_mattes(points: np.ndarray, settings: MatteSettings, box: Box, *, crop_matte: np.ndarray | None = None,
-                box_from_crop: np.ndarray | None = None, occlusion: np.ndarray | None = None) -> FaceMattes:
+def face_mattes(
+    points: np.ndarray,
+    settings: MatteSettings,
+    box: Box,
+    *,
+    crop_matte: np.ndarray | None = None,
+    box_from_crop: np.ndarray | None = None,
+    occlusion: np.ndarray | None = None,
+) -> FaceMattes:
     """The final face matte and the bands of one face over ``box``.
 
     Args:
@@ -163,8 +170,13 @@ def face_mattes(points: np.ndarray, settings: MatteSettings, box: Box, *, crop_m
 
     face = draw("face")
     if settings.model_matte and crop_matte is not None:
-        model = warp_affine(np.ascontiguousarray(crop_matte, np.float32)[:, :, None], box_from_crop, size=size,
-                            filter="bilinear", border="constant")[:, :, 0]
+        model = warp_affine(
+            np.ascontiguousarray(crop_matte, np.float32)[:, :, None],
+            box_from_crop,
+            size=size,
+            filter="bilinear",
+            border="constant",
+        )[:, :, 0]
         face *= np.clip(model, 0.0, 1.0)
     if occlusion is not None:
         face *= 1.0 - np.clip(occlusion, 0.0, 1.0)

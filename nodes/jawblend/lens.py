@@ -21,7 +21,7 @@ MAX_LENGTH = 151  # pixels: a longer smear is clamped (a face moving that fast i
 def disc_kernel(radius: float) -> np.ndarray:
     """A normalised anti-aliased disc of ``radius`` pixels (float32, odd size)."""
     r = int(math.ceil(radius))
-    yy, xx = np.mgrid[-r:r + 1, -r:r + 1].astype(np.float32)
+    yy, xx = np.mgrid[-r : r + 1, -r : r + 1].astype(np.float32)
     kernel = np.clip(radius + 0.5 - np.sqrt(xx * xx + yy * yy), 0.0, 1.0)
     return kernel / kernel.sum()
 

@@ -63,8 +63,11 @@ _PCT = FACE_SIZE_UNITS
 
 @functools.lru_cache(maxsize=64)
 def _warn_no_swap(node: str) -> None:
-    log.warning("JawBlend '%s': the input carries no swapped faces (NeuralSwap has no model yet): the plate's RGB "
-                "passes through; the matte layers are written.", node)
+    log.warning(
+        "JawBlend '%s': the input carries no swapped faces (NeuralSwap has no model yet): the plate's RGB "
+        "passes through; the matte layers are written.",
+        node,
+    )
 
 
 class JawBlend(Node):
@@ -79,40 +82,96 @@ class JawBlend(Node):
     category = "Face"
     inputs = ("input",)
     knobs = (
-        EnumKnob("face_region", FACE_REGIONS, "hull",
-                 "Region matte: hull = jaw and brows (as the swap model's matte); extended = up to a hairline "
-                 "estimate (turn model_matte off to blend the model's forehead)"),
+        EnumKnob(
+            "face_region",
+            FACE_REGIONS,
+            "hull",
+            "Region matte: hull = jaw and brows (as the swap model's matte); extended = up to a hairline "
+            "estimate (turn model_matte off to blend the model's forehead)",
+        ),
         BoolKnob("model_matte", True, "Multiply by the swap model's own matte"),
         *segment_knobs(erode="the combined matte (model x region x visibility)"),
-        FloatKnob("forehead_height", 1.0, "Hairline estimate above the brows (extended region), in facial thirds",
-                  min=0.0, max=2.0),
-        FloatKnob("erode", 0.0, f"Erodes (< 0) or dilates (> 0) the whole matte after the segments, in {_PCT}",
-                  min=-25.0, max=25.0),
+        FloatKnob(
+            "forehead_height",
+            1.0,
+            "Hairline estimate above the brows (extended region), in facial thirds",
+            min=0.0,
+            max=2.0,
+        ),
+        FloatKnob(
+            "erode",
+            0.0,
+            f"Erodes (< 0) or dilates (> 0) the whole matte after the segments, in {_PCT}",
+            min=-25.0,
+            max=25.0,
+        ),
         FloatKnob("feather", 0.0, f"Blurs the whole final matte (Gaussian radius), in {_PCT}", min=0.0, max=50.0),
-        FloatKnob("jaw_band_width", 10.0, f"Width of the fp_matte.jaw band along the final jaw edge, in {_PCT}",
-                  min=0.5, max=50.0),
-        FloatKnob("hairline_band_width", 12.0, f"Width of the fp_matte.hairline band along the top edge, in {_PCT}",
-                  min=0.5, max=50.0),
-        EnumKnob("colour_match", colour_match.MODES, "reinhard",
-                 "Colour transfer inside the matte: mean-std per linear RGB channel; reinhard = mean/std in Oklab; "
-                 "histogram = Oklab quantile matching; none"),
-        FloatKnob("colour_strength", 1.0, "0 keeps the model's colours, 1 applies the full transfer",
-                  min=0.0, max=1.0),
-        IntKnob("colour_smoothing", 2, "Frames either side whose plate statistics are averaged (a tent) so the "
-                                       "match does not flicker; 0: this frame only", min=0, max=12),
-        EnumKnob("blend", BLENDS, "multiband", "multiband: Laplacian-pyramid blend (detail follows the sharp "
-                                              "matte, tones its blurred versions); over: matte-weighted over"),
+        FloatKnob(
+            "jaw_band_width",
+            10.0,
+            f"Width of the fp_matte.jaw band along the final jaw edge, in {_PCT}",
+            min=0.5,
+            max=50.0,
+        ),
+        FloatKnob(
+            "hairline_band_width",
+            12.0,
+            f"Width of the fp_matte.hairline band along the top edge, in {_PCT}",
+            min=0.5,
+            max=50.0,
+        ),
+        EnumKnob(
+            "colour_match",
+            colour_match.MODES,
+            "reinhard",
+            "Colour transfer inside the matte: mean-std per linear RGB channel; reinhard = mean/std in Oklab; "
+            "histogram = Oklab quantile matching; none",
+        ),
+        FloatKnob("colour_strength", 1.0, "0 keeps the model's colours, 1 applies the full transfer", min=0.0, max=1.0),
+        IntKnob(
+            "colour_smoothing",
+            2,
+            "Frames either side whose plate statistics are averaged (a tent) so the "
+            "match does not flicker; 0: this frame only",
+            min=0,
+            max=12,
+        ),
+        EnumKnob(
+            "blend",
+            BLENDS,
+            "multiband",
+            "multiband: Laplacian-pyramid blend (detail follows the sharp "
+            "matte, tones its blurred versions); over: matte-weighted over",
+        ),
         IntKnob("bands", 5, "Pyramid levels of the multiband blend (1 = over)", min=1, max=10),
-        BoolKnob("keep_plate_low", True, "Multiband: keep the plate's lowest band (its lighting and contrast) "
-                                         "under the face's detail"),
-        FloatKnob("grain", 1.0, "Adds noise to the face so its grain matches the plate's, measured in flat "
-                                "regions (1 = match, 0 = none)", min=0.0, max=2.0),
+        BoolKnob(
+            "keep_plate_low",
+            True,
+            "Multiband: keep the plate's lowest band (its lighting and contrast) under the face's detail",
+        ),
+        FloatKnob(
+            "grain",
+            1.0,
+            "Adds noise to the face so its grain matches the plate's, measured in flat regions (1 = match, 0 = none)",
+            min=0.0,
+            max=2.0,
+        ),
         FloatKnob("defocus", 0.0, "Defocuses the face by a disc of this radius, in plate pixels", min=0.0, max=50.0),
-        FloatKnob("motion_blur", 0.0, "Shutter as a fraction of a frame: smears the face along the track's "
-                                      "landmark velocity (0 = off, 0.5 = a 180-degree shutter)", min=0.0, max=1.0),
-        EnumKnob("missing_faces", MISSING_FACES, "pass through",
-                 "When the input carries no faces metadata (the shot is not tracked yet): pass the plate through "
-                 "(and log a warning), write empty mattes, or fail the frame"),
+        FloatKnob(
+            "motion_blur",
+            0.0,
+            "Shutter as a fraction of a frame: smears the face along the track's "
+            "landmark velocity (0 = off, 0.5 = a 180-degree shutter)",
+            min=0.0,
+            max=1.0,
+        ),
+        EnumKnob(
+            "missing_faces",
+            MISSING_FACES,
+            "pass through",
+            "When the input carries no faces metadata (the shot is not tracked yet): pass the plate through "
+            "(and log a warning), write empty mattes, or fail the frame",
+        ),
     )
 
     def __init__(self, name: str | None = None, **knob_values):
@@ -154,16 +213,21 @@ class JawBlend(Node):
             jaw_band_width=context.value("jaw_band_width"),
             hairline_band_width=context.value("hairline_band_width"),
         )
-        return MatteSettings(region, erodes=tuple(context.value(f"{s}_erode") for s in SEGMENTS),
-                             erode=context.value("erode"), feather=context.value("feather"),
-                             model_matte=context.value("model_matte"))
+        return MatteSettings(
+            region,
+            erodes=tuple(context.value(f"{s}_erode") for s in SEGMENTS),
+            erode=context.value("erode"),
+            feather=context.value("feather"),
+            model_matte=context.value("model_matte"),
+        )
 
     # -- compute ------------------------------------------------------------------------------------
 
     def compute(self, context) -> Plate:
         plate = context.input()
-        faces = Faces.of(plate, context.value("missing_faces"), node=self.name, node_type=self.type_name,
-                         frame=context.frame)
+        faces = Faces.of(
+            plate, context.value("missing_faces"), node=self.name, node_type=self.type_name, frame=context.frame
+        )
         if faces is None:
             return plate
         swap = plate.metadata.get(SWAP_KEY)
@@ -171,11 +235,26 @@ class JawBlend(Node):
             _warn_no_swap(self.name)
         for name in ("R", "G", "B"):
             if not plate.has_channel(name):
-                raise RenderError(f"the input has channels {', '.join(plate.channels)}; JawBlend needs R, G and B",
-                                  node=self.name, frame=context.frame)
+                raise RenderError(
+                    f"the input has channels {', '.join(plate.channels)}; JawBlend needs R, G and B",
+                    node=self.name,
+                    frame=context.frame,
+                )
         settings = self._matte_settings(context)
-        knobs = {k: context.value(k) for k in ("colour_match", "colour_strength", "colour_smoothing", "blend",
-                                               "bands", "keep_plate_low", "grain", "defocus", "motion_blur")}
+        knobs = {
+            k: context.value(k)
+            for k in (
+                "colour_match",
+                "colour_strength",
+                "colour_smoothing",
+                "blend",
+                "bands",
+                "keep_plate_low",
+                "grain",
+                "defocus",
+                "motion_blur",
+            )
+        }
         out, channels = _output_pixels(plate)
         index = {name: i for i, name in enumerate(channels)}
         dw = plate.data_window
@@ -191,28 +270,45 @@ class JawBlend(Node):
                 margin = self._margin(knobs, context, face, crop is not None)
                 box = face_box(points, settings, out.shape[:2], margin)
             except LandmarkError as exc:
-                raise RenderError(f"track {face.track_id}: {exc}; fix them in AlignEdit's edits", node=self.name,
-                                  frame=context.frame) from None
+                raise RenderError(
+                    f"track {face.track_id}: {exc}; fix them in AlignEdit's edits", node=self.name, frame=context.frame
+                ) from None
             if box is None:
                 continue
             x0, y0, x1, y1 = box
-            box_from_crop = None if crop is None else geometry.compose(box_from(array_from_plate, box),
-                                                                       geometry.invert(crop.swap_from_plate))
-            mattes = face_mattes(points, settings, box, crop_matte=None if crop is None else crop.matte,
-                                 box_from_crop=box_from_crop,
-                                 occlusion=None if occlusion is None else occlusion[y0:y1, x0:x1])
+            box_from_crop = (
+                None
+                if crop is None
+                else geometry.compose(box_from(array_from_plate, box), geometry.invert(crop.swap_from_plate))
+            )
+            mattes = face_mattes(
+                points,
+                settings,
+                box,
+                crop_matte=None if crop is None else crop.matte,
+                box_from_crop=box_from_crop,
+                occlusion=None if occlusion is None else occlusion[y0:y1, x0:x1],
+            )
             matte = mattes.face
             if crop is not None:
-                matte = self._place(context, plate, out, index, face, crop, box, box_from_crop, matte, settings,
-                                    knobs, array_from_plate)
+                matte = self._place(
+                    context, plate, out, index, face, crop, box, box_from_crop, matte, settings, knobs, array_from_plate
+                )
                 blended.append(face.track_id)
             for layer, values in ((layers.FACE, matte), (layers.JAW, mattes.jaw), (layers.HAIRLINE, mattes.hairline)):
                 view = out[y0:y1, x0:x1, index[layer]]
                 np.maximum(view, values, out=view)
         metadata = dict(plate.metadata)
         metadata[f"{PROVENANCE_KEY}/settings"] = json.dumps(
-            {**knobs, "face_region": settings.region.face_region, "model_matte": settings.model_matte,
-             "version": self.version}, sort_keys=True, separators=(",", ":"))
+            {
+                **knobs,
+                "face_region": settings.region.face_region,
+                "model_matte": settings.model_matte,
+                "version": self.version,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
         metadata[f"{PROVENANCE_KEY}/tracks"] = ",".join(map(str, sorted(blended)))
         return plate.replace(pixels=out, channels=channels, metadata=metadata)
 
@@ -224,15 +320,29 @@ class JawBlend(Node):
         velocity = self._velocity(context, face) if knobs["motion_blur"] else (0.0, 0.0)
         return min(margin, MAX_MARGIN) + lens.reach(knobs["defocus"], velocity, knobs["motion_blur"])
 
-    def _place(self, context, plate: Plate, out: np.ndarray, index: dict, face, crop, box, box_from_crop,
-               matte: np.ndarray, settings: MatteSettings, knobs: dict, array_from_plate) -> np.ndarray:
+    def _place(
+        self,
+        context,
+        plate: Plate,
+        out: np.ndarray,
+        index: dict,
+        face,
+        crop,
+        box,
+        box_from_crop,
+        matte: np.ndarray,
+        settings: MatteSettings,
+        knobs: dict,
+        array_from_plate,
+    ) -> np.ndarray:
         """Colour match, optics, grain, blend and paste one face; returns its final matte."""
         x0, y0, x1, y1 = box
         size = (x1 - x0, y1 - y0)
         rgb_index = [index["R"], index["G"], index["B"]]
         here = np.ascontiguousarray(out[y0:y1, x0:x1][:, :, rgb_index])  # the plate (and faces pasted so far)
-        rgb = warp_affine(np.ascontiguousarray(crop.rgb, np.float32), box_from_crop, size=size, filter="bilinear",
-                          border="edge")
+        rgb = warp_affine(
+            np.ascontiguousarray(crop.rgb, np.float32), box_from_crop, size=size, filter="bilinear", border="edge"
+        )
         core = np.clip(2.0 * matte - 1.0, 0.0, 1.0)
         mode = knobs["colour_match"]
         if mode != "none" and knobs["colour_strength"] > 0:
@@ -251,16 +361,24 @@ class JawBlend(Node):
         if knobs["grain"] > 0:
             plate_noise = grain.measure(here)
             face_noise = grain.measure(rgb, core > 0)
-            rgb = grain.add_grain(rgb, plate_noise, face_noise, knobs["grain"],
-                                  seed=[context.frame & 0xFFFFFFFF, face.track_id])
+            rgb = grain.add_grain(
+                rgb, plate_noise, face_noise, knobs["grain"], seed=[context.frame & 0xFFFFFFFF, face.track_id]
+            )
         if knobs["blend"] == "multiband" and knobs["bands"] > 1:
-            layer = multiband_blend(rgb, here, matte, knobs["bands"],
-                                    keep_low_from="b" if knobs["keep_plate_low"] else None)
+            layer = multiband_blend(
+                rgb, here, matte, knobs["bands"], keep_low_from="b" if knobs["keep_plate_low"] else None
+            )
             weight = _fade(matte)
         else:
             layer, weight = rgb, matte
-        paste_back(out, np.ascontiguousarray(layer, np.float32), np.ascontiguousarray(weight, np.float32),
-                   geometry.translation(-x0, -y0), filter="nearest", channels=rgb_index)
+        paste_back(
+            out,
+            np.ascontiguousarray(layer, np.float32),
+            np.ascontiguousarray(weight, np.float32),
+            geometry.translation(-x0, -y0),
+            filter="nearest",
+            channels=rgb_index,
+        )
         inside = matte > 0
         for c, name in enumerate(layers.SWAP_RGB):
             view = out[y0:y1, x0:x1, index[name]]
@@ -269,8 +387,9 @@ class JawBlend(Node):
 
     # -- along the track ------------------------------------------------------------------------------
 
-    def _target_stats(self, context, face, settings: MatteSettings, mode: str, radius: int,
-                      here: np.ndarray, core: np.ndarray) -> colour_match.ColourStats | None:
+    def _target_stats(
+        self, context, face, settings: MatteSettings, mode: str, radius: int, here: np.ndarray, core: np.ndarray
+    ) -> colour_match.ColourStats | None:
         """The plate's colour statistics under the face's matte, averaged over the track's neighbours."""
         current = colour_match.measure(here, core, mode)
         if current is None:
@@ -284,8 +403,9 @@ class JawBlend(Node):
                 offsets.append(f - context.frame)
         return colour_match.smooth(stats, colour_match.tent_weights(offsets, radius))
 
-    def _neighbour_stats(self, context, frame: int, track: int, settings: MatteSettings,
-                         mode: str) -> colour_match.ColourStats | None:
+    def _neighbour_stats(
+        self, context, frame: int, track: int, settings: MatteSettings, mode: str
+    ) -> colour_match.ColourStats | None:
         """The plate's statistics for ``track`` at ``frame``, with this frame's settings (memoised by the
         input's hash at that frame and the settings, so a sequential render measures each frame once)."""
         key = (self.graph.hash(self.input("input"), frame), track, repr(settings), mode)
@@ -304,11 +424,13 @@ class JawBlend(Node):
             box = face_box(points, settings, plate.pixels.shape[:2])
             if box is not None:
                 x0, y0, x1, y1 = box
-                occlusion = plate.channel(layers.OCCLUSION)[y0:y1, x0:x1] if plate.has_channel(layers.OCCLUSION) \
-                    else None
+                occlusion = (
+                    plate.channel(layers.OCCLUSION)[y0:y1, x0:x1] if plate.has_channel(layers.OCCLUSION) else None
+                )
                 box_from_crop = geometry.compose(box_from(array_from_plate, box), geometry.invert(crop.swap_from_plate))
-                matte = face_mattes(points, settings, box, crop_matte=crop.matte, box_from_crop=box_from_crop,
-                                    occlusion=occlusion).face
+                matte = face_mattes(
+                    points, settings, box, crop_matte=crop.matte, box_from_crop=box_from_crop, occlusion=occlusion
+                ).face
                 rgb = plate.pixels[y0:y1, x0:x1][:, :, [plate.channel_index(c) for c in ("R", "G", "B")]]
                 result = colour_match.measure(rgb, np.clip(2.0 * matte - 1.0, 0.0, 1.0), mode)
         self._stats_memo[key] = result

@@ -86,10 +86,23 @@ class SwapCrops:
 
     def to_json(self) -> str:
         """A header-sized summary (no pixels)."""
-        return json.dumps({"frame": self.frame, "faces": [
-            {"track": c.track_id, "identity": c.identity, "size": int(c.rgb.shape[0]), "model": c.model_id,
-             "sha256": c.sha256, "swap_from_plate": np.round(c.swap_from_plate, 9).tolist()} for c in self.crops]},
-            separators=(",", ":"))
+        return json.dumps(
+            {
+                "frame": self.frame,
+                "faces": [
+                    {
+                        "track": c.track_id,
+                        "identity": c.identity,
+                        "size": int(c.rgb.shape[0]),
+                        "model": c.model_id,
+                        "sha256": c.sha256,
+                        "swap_from_plate": np.round(c.swap_from_plate, 9).tolist(),
+                    }
+                    for c in self.crops
+                ],
+            },
+            separators=(",", ":"),
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,8 +118,10 @@ class SwapModelFiles:
         """``(path, model id, sha256)`` of the target identity's ONNX file, verified."""
         entry = self.identities.get(identity)
         if entry is None:
-            raise ModelError(f"{self.path}: no model for identity '{identity}' (it has "
-                             f"{', '.join(self.identities)}); fix the 'identities' knob or export that identity")
+            raise ModelError(
+                f"{self.path}: no model for identity '{identity}' (it has "
+                f"{', '.join(self.identities)}); fix the 'identities' knob or export that identity"
+            )
         path = os.path.join(os.path.dirname(self.path), entry["file"])
         if not os.path.isfile(path):
             raise ModelError(f"{path} is missing (listed in {self.path}); export the model again")
@@ -124,8 +139,10 @@ def load_index(path: str) -> SwapModelFiles:
         with open(path) as f:
             data = json.load(f)
     except OSError as exc:
-        raise ModelError(f"swap model {path} cannot be read ({exc.strerror}); point 'model' at a folder written by "
-                         "faceplate.models.swap.swap_export.export_swap (it holds swap_model.json)") from None
+        raise ModelError(
+            f"swap model {path} cannot be read ({exc.strerror}); point 'model' at a folder written by "
+            "faceplate.models.swap.swap_export.export_swap (it holds swap_model.json)"
+        ) from None
     except ValueError as exc:
         raise ModelError(f"swap model {path} is not JSON ({exc})") from None
     if data.get("format") != "faceplate-swap-model":
@@ -135,8 +152,11 @@ def load_index(path: str) -> SwapModelFiles:
 
 @functools.lru_cache(maxsize=64)
 def _warn_no_model(node: str) -> None:
-    log.warning("NeuralSwap '%s': no model assigned (knob 'model' is empty): faces pass through unchanged. Train "
-                "with `faceplate train`, export, and set 'model' to the export folder.", node)
+    log.warning(
+        "NeuralSwap '%s': no model assigned (knob 'model' is empty): faces pass through unchanged. Train "
+        "with `faceplate train`, export, and set 'model' to the export folder.",
+        node,
+    )
 
 
 class NeuralSwap(Node):
@@ -150,10 +170,16 @@ class NeuralSwap(Node):
     inputs = ("input",)
     knobs = (
         PathKnob("model", "", "Swap model: the export folder (or its swap_model.json); empty passes through"),
-        StringKnob("identities", "", "Track -> target identity of the model, e.g. '1=B, 2=A'; unmapped tracks "
-                                     "are left alone"),
-        EnumKnob("output", OUTPUTS, "plate", "plate: the input with the swapped crops in its metadata (for "
-                                             "JawBlend); aligned: the swapped crop of 'track' as RGBA"),
+        StringKnob(
+            "identities", "", "Track -> target identity of the model, e.g. '1=B, 2=A'; unmapped tracks are left alone"
+        ),
+        EnumKnob(
+            "output",
+            OUTPUTS,
+            "plate",
+            "plate: the input with the swapped crops in its metadata (for "
+            "JawBlend); aligned: the swapped crop of 'track' as RGBA",
+        ),
         IntKnob("track", 1, "Track whose swapped crop 'aligned' shows", min=1, max=100000),
     )
 
@@ -185,17 +211,25 @@ class NeuralSwap(Node):
         for face in faces:
             if face.track_id in mapping:
                 if face.aligned_from_plate is None or face.aligned_size is None:
-                    raise RenderError(f"track {face.track_id} has no alignment; connect Read -> FaceDetect -> "
-                                      "AlignEdit -> NeuralSwap", node=self.name, frame=context.frame)
+                    raise RenderError(
+                        f"track {face.track_id} has no alignment; connect Read -> FaceDetect -> "
+                        "AlignEdit -> NeuralSwap",
+                        node=self.name,
+                        frame=context.frame,
+                    )
                 groups.setdefault(mapping[face.track_id], []).append(face)
         for identity, group in groups.items():
             crops.extend(self._swap(plate, group, identity, files))
         swap = SwapCrops(context.frame, tuple(sorted(crops, key=lambda c: c.track_id)))
         metadata = {**plate.metadata, SWAP_KEY: swap}
         if crops:
-            metadata.update({f"{SWAP_KEY}/model_id": ",".join(sorted({c.model_id for c in crops})),
-                             f"{SWAP_KEY}/model_sha256": ",".join(sorted({c.sha256 for c in crops})),
-                             "faceplate/synthetic": 1})
+            metadata.update(
+                {
+                    f"{SWAP_KEY}/model_id": ",".join(sorted({c.model_id for c in crops})),
+                    f"{SWAP_KEY}/model_sha256": ",".join(sorted({c.sha256 for c in crops})),
+                    "faceplate/synthetic": 1,
+                }
+            )
         if context.value("output") == "plate":
             return plate.replace(metadata=metadata)
         r = files.resolution
@@ -204,8 +238,12 @@ class NeuralSwap(Node):
         if crop is not None:
             pixels[..., :3] = crop.rgb
             pixels[..., 3] = crop.matte
-        return Plate(pixels, ["R", "G", "B", "A"], data_window=Box2i.from_size(r, r),
-                     metadata={**metadata, f"{SWAP_KEY}/present": int(crop is not None)})
+        return Plate(
+            pixels,
+            ["R", "G", "B", "A"],
+            data_window=Box2i.from_size(r, r),
+            metadata={**metadata, f"{SWAP_KEY}/present": int(crop is not None)},
+        )
 
     def _swap(self, plate: Plate, faces: list, identity: str, files: SwapModelFiles) -> list[SwapCrop]:
         """One batch through the identity's model: crops in, swapped crops out."""
@@ -213,8 +251,9 @@ class NeuralSwap(Node):
         r = files.resolution
         rgb = plate.select([c for c in ("R", "G", "B") if plate.has_channel(c)])
         if len(rgb.channels) != 3:
-            raise RenderError(f"the input has channels {', '.join(plate.channels)}; NeuralSwap needs R, G and B",
-                              node=self.name)
+            raise RenderError(
+                f"the input has channels {', '.join(plate.channels)}; NeuralSwap needs R, G and B", node=self.name
+            )
         dw = plate.data_window
         transforms, batch = [], []
         for face in faces:
@@ -228,8 +267,9 @@ class NeuralSwap(Node):
         out_rgb, out_matte = runtime.session(path).run(["rgb", "matte"], {"image": images})
         crops = []
         for i, face in enumerate(faces):
-            linear = colour.convert(np.ascontiguousarray(out_rgb[i].transpose(1, 2, 0)), files.colour_space,
-                                    colour.WORKING_SPACE).astype(np.float32)
+            linear = colour.convert(
+                np.ascontiguousarray(out_rgb[i].transpose(1, 2, 0)), files.colour_space, colour.WORKING_SPACE
+            ).astype(np.float32)
             matte = np.ascontiguousarray(out_matte[i, 0], np.float32)
             linear.flags.writeable = False
             matte.flags.writeable = False

@@ -40,9 +40,11 @@ from faceplate.nodes.io import colour
 
 DEFAULT_SIZE = 128
 DEFAULT_MODEL = "default"
-TRAIN_HINT = ("train one with `faceplate train --task occlusion --faceset DIR -o MODEL_DIR`, set the 'model' knob "
-              "to 'default' (the occluder that ships with faceplate), or clear it to render the landmark region "
-              "mattes without learned occlusion")
+TRAIN_HINT = (
+    "train one with `faceplate train --task occlusion --faceset DIR -o MODEL_DIR`, set the 'model' knob "
+    "to 'default' (the occluder that ships with faceplate), or clear it to render the landmark region "
+    "mattes without learned occlusion"
+)
 
 
 def resolve(value: str, resolve_path) -> str | None:
@@ -105,8 +107,10 @@ class OcclusionModel:
         if not os.path.isfile(self.path):
             if self.path == registry.DEFAULT_OCCLUDER:
                 registry.default_occluder()  # raises the install / retrain message
-            raise ModelError(f"occlusion model {self.path} does not exist: the learned occlusion model is not "
-                             f"trained yet; {TRAIN_HINT}")
+            raise ModelError(
+                f"occlusion model {self.path} does not exist: the learned occlusion model is not "
+                f"trained yet; {TRAIN_HINT}"
+            )
         if self.path == registry.DEFAULT_OCCLUDER:
             registry.default_occluder()
         _, card = registry.occlusion_model(self.path)
@@ -135,8 +139,9 @@ class OcclusionModel:
         (out, *_) = self.session.run(None, {self.input_name: batch})
         out = np.asarray(out, dtype=np.float32)
         if out.shape != (1, 1, self.size, self.size):
-            raise ModelError(f"occlusion model {self.path}: expected output (1, 1, {self.size}, {self.size}), "
-                             f"got {out.shape}")
+            raise ModelError(
+                f"occlusion model {self.path}: expected output (1, 1, {self.size}, {self.size}), got {out.shape}"
+            )
         return np.clip(out[0, 0], 0.0, 1.0)
 
     def draw(self, rgb: np.ndarray, model_from_array: np.ndarray, out: np.ndarray) -> None:
@@ -156,8 +161,13 @@ def paste(matte: np.ndarray, model_from_array: np.ndarray, out: np.ndarray) -> N
     if x1 <= x0 or y1 <= y0:
         return
     footprint_from_model = geometry.compose(geometry.translation(-x0, -y0), array_from_model)
-    footprint = warp_affine(np.ascontiguousarray(matte, np.float32)[:, :, np.newaxis], footprint_from_model,
-                            size=(x1 - x0, y1 - y0), filter="bilinear", border="constant")
+    footprint = warp_affine(
+        np.ascontiguousarray(matte, np.float32)[:, :, np.newaxis],
+        footprint_from_model,
+        size=(x1 - x0, y1 - y0),
+        filter="bilinear",
+        border="constant",
+    )
     np.maximum(out[y0:y1, x0:x1], footprint[:, :, 0], out=out[y0:y1, x0:x1])
 
 

@@ -49,8 +49,13 @@ from faceplate.nodes.segment_knobs import FACE_SIZE_UNITS, segment_knobs
 
 log = logging.getLogger(__name__)
 
-REGION_LAYERS = {"face": layers.FACE, "jaw": layers.JAW, "hairline": layers.HAIRLINE, "eyes": layers.EYES,
-                 "mouth": layers.MOUTH}
+REGION_LAYERS = {
+    "face": layers.FACE,
+    "jaw": layers.JAW,
+    "hairline": layers.HAIRLINE,
+    "eyes": layers.EYES,
+    "mouth": layers.MOUTH,
+}
 OCCLUSION_LAYER = layers.OCCLUSION
 
 _PCT = FACE_SIZE_UNITS
@@ -72,43 +77,97 @@ class OcclusionMask(Node):
     category = "Face"
     inputs = ("input",)
     knobs = (
-        EnumKnob("face_region", FACE_REGIONS, "extended",
-                 "fp_matte.face: extended = the face with the forehead up to a hairline estimate; "
-                 "hull = jaw and brows"),
+        EnumKnob(
+            "face_region",
+            FACE_REGIONS,
+            "extended",
+            "fp_matte.face: extended = the face with the forehead up to a hairline estimate; hull = jaw and brows",
+        ),
         *segment_knobs(),
-        FloatKnob("forehead_height", 1.0, "Hairline estimate above the brows, in facial thirds (brow to nose base): "
-                                          "1 for a typical forehead, more for a high hairline", min=0.0, max=2.0),
-        FloatKnob("jaw_band_width", 10.0, f"Width of the fp_matte.jaw band along the (offset) jaw line, in {_PCT}",
-                  min=0.5, max=50.0),
+        FloatKnob(
+            "forehead_height",
+            1.0,
+            "Hairline estimate above the brows, in facial thirds (brow to nose base): "
+            "1 for a typical forehead, more for a high hairline",
+            min=0.0,
+            max=2.0,
+        ),
+        FloatKnob(
+            "jaw_band_width",
+            10.0,
+            f"Width of the fp_matte.jaw band along the (offset) jaw line, in {_PCT}",
+            min=0.5,
+            max=50.0,
+        ),
         FloatKnob("jaw_band_feather", 6.0, f"Soft edge of the jaw band, in {_PCT}", min=0.0, max=50.0),
-        FloatKnob("hairline_band_width", 12.0, f"Width of the fp_matte.hairline band along the (offset) hairline "
-                                               f"estimate, in {_PCT}", min=0.5, max=50.0),
+        FloatKnob(
+            "hairline_band_width",
+            12.0,
+            f"Width of the fp_matte.hairline band along the (offset) hairline estimate, in {_PCT}",
+            min=0.5,
+            max=50.0,
+        ),
         FloatKnob("hairline_band_feather", 8.0, f"Soft edge of the hairline band, in {_PCT}", min=0.0, max=50.0),
-        FloatKnob("eyes_offset", 1.0, f"Grows (> 0) or shrinks the eye mattes beyond the lid landmarks, in {_PCT}",
-                  min=-10.0, max=25.0),
+        FloatKnob(
+            "eyes_offset",
+            1.0,
+            f"Grows (> 0) or shrinks the eye mattes beyond the lid landmarks, in {_PCT}",
+            min=-10.0,
+            max=25.0,
+        ),
         FloatKnob("eyes_feather", 2.0, f"Soft edge of the eye mattes, in {_PCT}", min=0.0, max=25.0),
-        FloatKnob("mouth_offset", 1.0, f"Grows (> 0) or shrinks the mouth matte beyond the outer lips, in {_PCT}",
-                  min=-10.0, max=25.0),
+        FloatKnob(
+            "mouth_offset",
+            1.0,
+            f"Grows (> 0) or shrinks the mouth matte beyond the outer lips, in {_PCT}",
+            min=-10.0,
+            max=25.0,
+        ),
         FloatKnob("mouth_feather", 2.0, f"Soft edge of the mouth matte, in {_PCT}", min=0.0, max=25.0),
         StringKnob("tracks", "", "Tracks to matte, e.g. '1, 3'; empty: every face"),
-        PathKnob("model", learned.DEFAULT_MODEL, "Learned occlusion model: 'default' (the generic occluder that ships "
-                                                 "with faceplate), an .onnx trained per shot (faceplate train --task "
-                                                 "occlusion), or empty: no learned occlusion, fp_matte.face is the "
-                                                 "region "
-                                                 "alone"),
+        PathKnob(
+            "model",
+            learned.DEFAULT_MODEL,
+            "Learned occlusion model: 'default' (the generic occluder that ships "
+            "with faceplate), an .onnx trained per shot (faceplate train --task "
+            "occlusion), or empty: no learned occlusion, fp_matte.face is the "
+            "region "
+            "alone",
+        ),
         FloatKnob("threshold", 0.5, "Occlusion probability at the middle of the matte's edge ramp", min=0.0, max=1.0),
-        FloatKnob("softness", 0.5, "Width of the matte's edge ramp, in probability: 1 with threshold 0.5 keeps the "
-                                   "model's probability; 0 is a hard cut", min=0.0, max=1.0),
-        FloatKnob("erode_dilate", 0.0, f"Grows (> 0) or shrinks (< 0) the occlusion matte, in {_PCT}",
-                  min=-10.0, max=10.0),
-        IntKnob("temporal_radius", 1, "Temporal smoothing: average the occlusion of the same track over this many "
-                                      "frames either side (in the face's aligned space), against flicker; 0: off. "
-                                      "Each frame then reads its neighbours' plates", min=0, max=5),
-        BoolKnob("write_occlusion", False, "Always write fp_matte.occlusion (zeros while no model is set), so the "
-                                           "channel set does not change when a model arrives"),
-        EnumKnob("missing_faces", MISSING_FACES, "pass through",
-                 "When the input carries no faces metadata (the shot is not tracked yet): pass the plate through "
-                 "unchanged (and log a warning, as FaceDetect does), write empty mattes, or fail the frame"),
+        FloatKnob(
+            "softness",
+            0.5,
+            "Width of the matte's edge ramp, in probability: 1 with threshold 0.5 keeps the "
+            "model's probability; 0 is a hard cut",
+            min=0.0,
+            max=1.0,
+        ),
+        FloatKnob(
+            "erode_dilate", 0.0, f"Grows (> 0) or shrinks (< 0) the occlusion matte, in {_PCT}", min=-10.0, max=10.0
+        ),
+        IntKnob(
+            "temporal_radius",
+            1,
+            "Temporal smoothing: average the occlusion of the same track over this many "
+            "frames either side (in the face's aligned space), against flicker; 0: off. "
+            "Each frame then reads its neighbours' plates",
+            min=0,
+            max=5,
+        ),
+        BoolKnob(
+            "write_occlusion",
+            False,
+            "Always write fp_matte.occlusion (zeros while no model is set), so the "
+            "channel set does not change when a model arrives",
+        ),
+        EnumKnob(
+            "missing_faces",
+            MISSING_FACES,
+            "pass through",
+            "When the input carries no faces metadata (the shot is not tracked yet): pass the plate through "
+            "unchanged (and log a warning, as FaceDetect does), write empty mattes, or fail the frame",
+        ),
     )
 
     def model_path(self, frame: int) -> str | None:
@@ -132,25 +191,40 @@ class OcclusionMask(Node):
             return []
 
         card = card_path(path)  # the card says the colour space: it is read, so it is hashed
-        return [path, sha256_of(path) if os.path.isfile(path) else None,
-                sha256_of(card) if os.path.isfile(card) else None]
+        return [
+            path,
+            sha256_of(path) if os.path.isfile(path) else None,
+            sha256_of(card) if os.path.isfile(card) else None,
+        ]
 
     def settings(self, context) -> RegionSettings:
         return RegionSettings(
             face_region=context.value("face_region"),
             offsets=tuple(context.value(f"{s}_offset") for s in SEGMENTS),
             feathers=tuple(context.value(f"{s}_feather") for s in SEGMENTS),
-            **{k: context.value(k) for k in ("forehead_height", "jaw_band_width", "jaw_band_feather",
-                                             "hairline_band_width", "hairline_band_feather", "eyes_offset",
-                                             "eyes_feather", "mouth_offset", "mouth_feather")},
+            **{
+                k: context.value(k)
+                for k in (
+                    "forehead_height",
+                    "jaw_band_width",
+                    "jaw_band_feather",
+                    "hairline_band_width",
+                    "hairline_band_feather",
+                    "eyes_offset",
+                    "eyes_feather",
+                    "mouth_offset",
+                    "mouth_feather",
+                )
+            },
         )
 
     def compute(self, context) -> Plate:
         plate = context.input()
         settings = self.settings(context)
         wanted = _tracks(context.value("tracks"), self.name)
-        faces = Faces.of(plate, context.value("missing_faces"), node=self.name, node_type=self.type_name,
-                         frame=context.frame)
+        faces = Faces.of(
+            plate, context.value("missing_faces"), node=self.name, node_type=self.type_name, frame=context.frame
+        )
         if faces is None:
             return plate
         context.value("model")
@@ -166,8 +240,12 @@ class OcclusionMask(Node):
             try:
                 contours = face_regions.face_regions(geometry.apply(array_from_plate, face.landmarks), settings)
             except LandmarkError as exc:
-                raise RenderError(f"track {face.track_id}: {exc}; fix them in AlignEdit's edits or drop the face "
-                                  f"with the 'tracks' knob", node=self.name, frame=context.frame) from None
+                raise RenderError(
+                    f"track {face.track_id}: {exc}; fix them in AlignEdit's edits or drop the face "
+                    f"with the 'tracks' knob",
+                    node=self.name,
+                    frame=context.frame,
+                ) from None
             for region, layer in REGION_LAYERS.items():
                 for c in contours[region]:
                     polygon_matte(c.vertices, out=mattes[layer], inner_widths=c.inner, outer_widths=c.outer)
@@ -190,9 +268,12 @@ class OcclusionMask(Node):
 
     def _model_from_plate(self, context, model, face) -> np.ndarray:
         if face.aligned_from_plate is None:
-            raise RenderError(f"track {face.track_id} has no alignment; the learned occlusion model works in "
-                              "aligned-face space: put AlignEdit upstream (or clear the 'model' knob)",
-                              node=self.name, frame=context.frame)
+            raise RenderError(
+                f"track {face.track_id} has no alignment; the learned occlusion model works in "
+                "aligned-face space: put AlignEdit upstream (or clear the 'model' knob)",
+                node=self.name,
+                frame=context.frame,
+            )
         k = model.size / (face.aligned_size or model.size)
         return geometry.compose(np.array([[k, 0.0, 0.0], [0.0, k, 0.0]]), face.aligned_from_plate)
 
@@ -211,8 +292,9 @@ class OcclusionMask(Node):
         if face is None or (frame != context.frame and face.aligned_from_plate is None):
             return None
         dw = plate.data_window
-        model_from_array = geometry.compose(self._model_from_plate(context, model, face),
-                                            geometry.translation(dw.xmin, dw.ymin))
+        model_from_array = geometry.compose(
+            self._model_from_plate(context, model, face), geometry.translation(dw.xmin, dw.ymin)
+        )
         rgb = plate.pixels[:, :, [plate.channel_index(c) for c in ("R", "G", "B")]]
         crop = model.crop(rgb, model_from_array)
         result = (model.predict_aligned(crop), crop)
@@ -249,11 +331,12 @@ class OcclusionMask(Node):
         dw = plate.data_window
         learned.paste(matte, geometry.compose(model_from_plate, geometry.translation(dw.xmin, dw.ymin)), out)
 
+
 def _with_channels(plate: Plate, mattes: dict[str, np.ndarray]) -> Plate:
     """``plate`` with the mattes set (replaced where present, appended in order where new), one copy."""
     new = [name for name in mattes if name not in plate.channels]
     pixels = np.empty(plate.pixels.shape[:2] + (len(plate.channels) + len(new),), np.float32)
-    pixels[:, :, :len(plate.channels)] = plate.pixels
+    pixels[:, :, : len(plate.channels)] = plate.pixels
     channels = plate.channels + tuple(new)
     for name, values in mattes.items():
         pixels[:, :, channels.index(name)] = values
@@ -264,5 +347,6 @@ def _tracks(text: str, node: str) -> frozenset[int]:
     try:
         return frozenset(int(t) for t in text.replace(",", " ").split())
     except ValueError:
-        raise KnobError(f"expected track ids separated by commas, e.g. '1, 3', got {text!r}", node=node,
-                        knob="tracks") from None
+        raise KnobError(
+            f"expected track ids separated by commas, e.g. '1, 3', got {text!r}", node=node, knob="tracks"
+        ) from None

@@ -5,7 +5,8 @@ channels-last (H, W, C), C-contiguous; matrices are dst_from_src, mapping SOURCE
 DESTINATION pixel positions with pixel centres at +0.5 and the origin top-left.
 """
 
-from typing import Any, Literal, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -57,7 +58,9 @@ class DeviceImage:
     """A device array allocated by the module (cudaMalloc), exported through DLPack."""
 
     shape: tuple[int, ...]
-    def __dlpack__(self, *, stream: int | None = None, max_version: tuple[int, int] | None = None, **kwargs: Any) -> Any: ...
+    def __dlpack__(
+        self, *, stream: int | None = None, max_version: tuple[int, int] | None = None, **kwargs: Any
+    ) -> Any: ...
     def __dlpack_device__(self) -> tuple[int, int]: ...
 
 class _CudaWarp(Protocol):
@@ -106,7 +109,9 @@ def polygon_matte(
     mode: Literal["max", "replace"] = "max",
 ) -> Matte: ...
 def erode_dilate(matte: Matte, amount: float) -> Matte: ...
-def blur(x: npt.NDArray[np.float32], radius: float, kind: Literal["gaussian", "box"] = "gaussian") -> npt.NDArray[np.float32]: ...
+def blur(
+    x: npt.NDArray[np.float32], radius: float, kind: Literal["gaussian", "box"] = "gaussian"
+) -> npt.NDArray[np.float32]: ...
 def multiband_blend(
     a: npt.NDArray[np.float32],
     b: npt.NDArray[np.float32],
@@ -141,6 +146,7 @@ class ShapePredictor:
     @property
     def num_parts(self) -> int: ...
     def predict(self, image: npt.NDArray[np.uint8], boxes: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]: ...
+
 def display_lookup(
     values: npt.NDArray[np.float32], table: npt.NDArray[np.uint32], shift: int, tiny: float, top: float, nan_code: int
 ) -> npt.NDArray[np.uint8]: ...

@@ -11,9 +11,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
 
-from shots import Actor, shot_graph  # noqa: E402
+from shots import Actor, shot_graph
 
-from faceplate.nodes.alignedit.node import AlignEdit  # noqa: E402
+from faceplate.nodes.alignedit.node import AlignEdit
 
 FRAMES = list(range(1001, 1025))
 
@@ -35,8 +35,9 @@ def crop_jitter(transforms, actor, size):
     corners = np.array([[0, 0], [size, 0], [size, size], [0, size]], float)
     tracks = []
     for frame in sorted(transforms):
-        sprite_from_aligned = geometry.compose(geometry.invert(actor.frame_from_sprite(frame)),
-                                               geometry.invert(transforms[frame]))
+        sprite_from_aligned = geometry.compose(
+            geometry.invert(actor.frame_from_sprite(frame)), geometry.invert(transforms[frame])
+        )
         tracks.append(geometry.apply(sprite_from_aligned, corners))
     tracks = np.array(tracks)
     px = size / np.ptp(tracks[0][:, 0])  # aligned pixels per sprite pixel (about)

@@ -26,7 +26,7 @@ def test_mean_shape_is_dlibs_initial_shape():
         nonlocal i
         control = data[i]
         n = control & 0x0F
-        value = int.from_bytes(data[i + 1:i + 1 + n], "little")
+        value = int.from_bytes(data[i + 1 : i + 1 + n], "little")
         i += 1 + n
         return -value if control & 0x80 else value
 
@@ -54,8 +54,10 @@ def test_face_types_frame_the_template():
     wider = aligned_from_template("face", 256, coverage=1.25)
     assert geometry.apply(wider, MEAN_SHAPE[[8]])[0, 1] < brows_chin[1, 1]
     up = aligned_from_template("whole_face", 256, vertical_offset=0.1)
-    assert geometry.apply(up, MEAN_SHAPE[[8]])[0, 1] > geometry.apply(aligned_from_template("whole_face", 256),
-                                                                      MEAN_SHAPE[[8]])[0, 1]
+    assert (
+        geometry.apply(up, MEAN_SHAPE[[8]])[0, 1]
+        > geometry.apply(aligned_from_template("whole_face", 256), MEAN_SHAPE[[8]])[0, 1]
+    )
     with pytest.raises(FaceplateError, match="not one of face, whole_face, head"):
         aligned_from_template("torso", 256)
 
@@ -94,9 +96,53 @@ def test_head_pose_signs_on_real_landmarks(shot):
     face = shot.render("AlignEdit1", 1001).metadata["faceplate/faces"].faces[0]
     mirrored = face.landmarks.copy()
     mirrored[:, 0] = 640 - mirrored[:, 0]
-    mirrored = mirrored[[*range(16, -1, -1), *range(26, 16, -1), 27, 28, 29, 30, 35, 34, 33, 32, 31, 45, 44, 43, 42,
-                         47, 46, 39, 38, 37, 36, 41, 40, 54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55, 64, 63, 62,
-                         61, 60, 67, 66, 65]]
+    mirrored = mirrored[
+        [
+            *range(16, -1, -1),
+            *range(26, 16, -1),
+            27,
+            28,
+            29,
+            30,
+            35,
+            34,
+            33,
+            32,
+            31,
+            45,
+            44,
+            43,
+            42,
+            47,
+            46,
+            39,
+            38,
+            37,
+            36,
+            41,
+            40,
+            54,
+            53,
+            52,
+            51,
+            50,
+            49,
+            48,
+            59,
+            58,
+            57,
+            56,
+            55,
+            64,
+            63,
+            62,
+            61,
+            60,
+            67,
+            66,
+            65,
+        ]
+    ]
     yaw, pitch, roll = head_pose(face.landmarks, (640, 360))
     yaw_m, pitch_m, roll_m = head_pose(mirrored, (640, 360))
     assert yaw_m == pytest.approx(-yaw, abs=3.0) and pitch_m == pytest.approx(pitch, abs=3.0)
@@ -104,8 +150,10 @@ def test_head_pose_signs_on_real_landmarks(shot):
 
 
 def test_nuke_transform_and_corners_reproduce_the_matrix():
-    m = geometry.compose(aligned_from_template("face", 256), geometry.invert(
-        geometry.similarity((0.5, 0.6), (900.0, 400.0), 300.0, -20.0)))
+    m = geometry.compose(
+        aligned_from_template("face", 256),
+        geometry.invert(geometry.similarity((0.5, 0.6), (900.0, 400.0), 300.0, -20.0)),
+    )
     height, size = 1080, 256
     v = nuke_transform(m, height, size)
     a = math.radians(v["rotate"])

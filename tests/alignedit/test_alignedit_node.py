@@ -14,7 +14,7 @@ from faceplate.foundation.imaging import paste_back
 from faceplate.nodes.alignedit import api
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "native"))
-from tolerance import Tolerance, assert_images_close  # noqa: E402
+from tolerance import Tolerance, assert_images_close
 
 # Plate -> 512 aligned (about 3x up) -> plate through the inverse, both bicubic. Interpolating twice
 # is not the identity: on this photo the error is a smoothing of the finest detail, seen <= 0.02 on a
@@ -57,7 +57,9 @@ def test_stabilised_crops_jitter_three_times_less_without_lag(shot):
         node["smoothing"], detect["strength"] = 0.5, 0.5
     jitter_raw, raw_tracks = crop_jitter(raw, actor, 256)
     jitter_stable, stable_tracks = crop_jitter(stable, actor, 256)
-    print(f"crop jitter: raw {jitter_raw:.3f} px, stabilised {jitter_stable:.3f} px ({jitter_raw / jitter_stable:.1f}x)")
+    print(
+        f"crop jitter: raw {jitter_raw:.3f} px, stabilised {jitter_stable:.3f} px ({jitter_raw / jitter_stable:.1f}x)"
+    )
     assert jitter_stable * 3 <= jitter_raw
     # No lag: the crop moves ~10 aligned px per frame on the plate; lagging one frame would leave the
     # stabilised crop that far behind the raw one along the motion. It stays within a fraction of a pixel.
@@ -144,8 +146,10 @@ def test_default_graph_has_alignedit_after_facedetect(tmp_path):
     assert list(graph.nodes)[:3] == ["Read1", "FaceDetect1", "AlignEdit1"]
     assert graph["AlignEdit1"].input() is graph["FaceDetect1"]
     assert graph["AlignEdit1"] in graph.upstream(graph["Write1"])
-    assert list(default_graph(str(tmp_path / "b.json"), plate="p.####.exr", frame_range=(1, 2), bare=True).nodes) == \
-        ["Read1", "Write1"]
+    assert list(default_graph(str(tmp_path / "b.json"), plate="p.####.exr", frame_range=(1, 2), bare=True).nodes) == [
+        "Read1",
+        "Write1",
+    ]
 
 
 def test_edits_of_a_track_the_sidecar_lacks_warn_and_can_be_moved(shot, caplog):
@@ -158,8 +162,10 @@ def test_edits_of_a_track_the_sidecar_lacks_warn_and_can_be_moved(shot, caplog):
         assert api.edits_without_track(node) == {5: [1003, 1004]}
         with caplog.at_level("WARNING", logger="faceplate.nodes.alignedit.node"):
             shot.render(node, 1003)
-        assert ("AlignEdit 'AlignEdit1', knob 'edits': track 5 has edits (frames 1003,1004) but the tracks sidecar "
-                "has no track 5 (its tracks: 1); those edits are ignored") in caplog.text
+        assert (
+            "AlignEdit 'AlignEdit1', knob 'edits': track 5 has edits (frames 1003,1004) but the tracks sidecar "
+            "has no track 5 (its tracks: 1); those edits are ignored"
+        ) in caplog.text
         assert "api.move_track(node, 5, NEW_ID)" in caplog.text
         base = node.track_transforms(1)
         api.move_track(node, 5, 1)

@@ -18,7 +18,7 @@ from faceplate.nodes.alignedit.template import MEAN_SHAPE
 from faceplate.nodes.io import colour, read_image
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "native"))
-from tolerance import EXACT, FLOAT16, Tolerance, assert_images_close  # noqa: E402
+from tolerance import EXACT, FLOAT16, Tolerance, assert_images_close
 
 # The PNG crop against the plate re-warped here and encoded to 8-bit sRGB: the same float values up to
 # EXACT, so one code at most where a value sits at a rounding tie.
@@ -44,8 +44,9 @@ def test_manifest_and_images_agree(shot, faceset):
         listed = sorted(os.path.basename(f["image" if kind == "faces" else kind.rstrip("s")]) for f in faces)
         assert sorted(os.listdir(os.path.join(faceset.folder, kind))) == listed, kind
     assert [os.path.basename(f["image"]) for f in faces[:2]] == ["person1_t01_001001.png", "person1_t01_001002.png"]
-    template_eyes = geometry.apply(shot["AlignEdit1"].settings_at(FRAMES[0]).aligned_from_template(),
-                                   MEAN_SHAPE[36:48]).mean(axis=0)
+    template_eyes = geometry.apply(
+        shot["AlignEdit1"].settings_at(FRAMES[0]).aligned_from_template(), MEAN_SHAPE[36:48]
+    ).mean(axis=0)
     for face in faces[::7]:
         image = Image.open(os.path.join(faceset.folder, face["image"]))
         matte = np.asarray(Image.open(os.path.join(faceset.folder, face["matte"])), np.float32) / 255
@@ -63,11 +64,16 @@ def test_manifest_and_images_agree(shot, faceset):
         # The manifest's transform reproduces the crop from the plate.
         plate = shot.render("Plate", face["frame"])
         m = np.array(face["aligned_from_plate"])
-        again = warp_affine(np.ascontiguousarray(plate.pixels[:, :, :3]), m, size=(size, size), filter="bicubic",
-                            border="constant")
+        again = warp_affine(
+            np.ascontiguousarray(plate.pixels[:, :, :3]), m, size=(size, size), filter="bicubic", border="constant"
+        )
         exr = read_image(os.path.join(faceset.folder, face["exr"])).pixels
-        assert_images_close(exr, again, Tolerance(FLOAT16.threshold + EXACT.threshold, 0.0,
-                                                  FLOAT16.hard_ceiling + EXACT.hard_ceiling), "exr crop")
+        assert_images_close(
+            exr,
+            again,
+            Tolerance(FLOAT16.threshold + EXACT.threshold, 0.0, FLOAT16.hard_ceiling + EXACT.hard_ceiling),
+            "exr crop",
+        )
         srgb = np.rint(np.clip(colour.convert(again, colour.WORKING_SPACE, "sRGB Encoded Rec.709 (sRGB)"), 0, 1) * 255)
         assert_images_close(np.asarray(image, np.float64) / 255, srgb / 255, ONE_CODE, "png crop")
 
@@ -86,8 +92,9 @@ def test_alignment_export_and_pictures(faceset):
         alignment = json.load(f)
     assert alignment["track"] == 1 and sorted(map(int, alignment["frames"])) == FRAMES
     face = manifest["faces"][5]
-    np.testing.assert_allclose(alignment["frames"][str(face["frame"])]["aligned_from_plate"],
-                               face["aligned_from_plate"], atol=1e-8)
+    np.testing.assert_allclose(
+        alignment["frames"][str(face["frame"])]["aligned_from_plate"], face["aligned_from_plate"], atol=1e-8
+    )
     with open(os.path.join(faceset.folder, manifest["alignment"]["nuke"])) as f:
         assert "CornerPin2D {" in f.read()
     assert manifest["pictures"] == ["contact_sheet.png", "pose_coverage.png", "expression_coverage.png"]
@@ -127,8 +134,14 @@ def test_duplicates_go_and_distinct_faces_stay(shot, tmp_path):
     frames = [f["frame"] for f in result.faces]
     assert frames[0] == FRAMES[0] and 2 <= len(frames) < len(FRAMES) / 2
     assert result.skipped["duplicate"] == len(FRAMES) - len(frames)
-    thumbs = [cv2.resize(np.asarray(Image.open(os.path.join(result.folder, f["image"])), np.float32).mean(axis=2) / 255,
-                         (32, 32), interpolation=cv2.INTER_AREA) for f in result.faces]
+    thumbs = [
+        cv2.resize(
+            np.asarray(Image.open(os.path.join(result.folder, f["image"])), np.float32).mean(axis=2) / 255,
+            (32, 32),
+            interpolation=cv2.INTER_AREA,
+        )
+        for f in result.faces
+    ]
     for a, b in zip(thumbs, thumbs[1:]):  # kept faces differ from the one kept before (8-bit PNGs: a small margin)
         assert np.abs(a - b).mean() > threshold - 5e-4
 
@@ -137,7 +150,9 @@ def test_bad_input_is_refused_before_any_file_is_written(shot, tmp_path):
     target = tmp_path / "sets" / "actorA"
     with pytest.raises(ScriptError, match=r"FaceDetect1.*track 7 is not in the tracks sidecar; its tracks are 1"):
         extract(shot, 7, str(target))
-    with pytest.raises(ScriptError, match=r"track 1 has no frames in the requested range \(the track covers 1001-1024\)"):
+    with pytest.raises(
+        ScriptError, match=r"track 1 has no frames in the requested range \(the track covers 1001-1024\)"
+    ):
         extract(shot, 1, str(target), frames=range(2001, 2010))
     assert not (tmp_path / "sets").exists()
     (tmp_path / "sets").write_text("a file where the folder should be")
@@ -194,10 +209,11 @@ def test_cli_extract_and_its_errors(tmp_path, capsys):
     assert (out_dir / manifest["alignment"]["nuke"]).exists()
     (tmp_path / "blocked").write_text("")
     for args, message in (
-            (["--track", "9", "-o", str(tmp_path / "new")], "track 9 is not in the tracks sidecar; its tracks are 1"),
-            (["--track", "1", "--frames", "50-60", "-o", str(tmp_path / "new")], "no frames in the requested range"),
-            (["--track", "1", "-o", str(tmp_path / "blocked" / "set")], "cannot create the face-set folder"),
-            (["--track", "1", "--every", "0", "-o", str(tmp_path / "new")], "every must be 1 or more")):
+        (["--track", "9", "-o", str(tmp_path / "new")], "track 9 is not in the tracks sidecar; its tracks are 1"),
+        (["--track", "1", "--frames", "50-60", "-o", str(tmp_path / "new")], "no frames in the requested range"),
+        (["--track", "1", "-o", str(tmp_path / "blocked" / "set")], "cannot create the face-set folder"),
+        (["--track", "1", "--every", "0", "-o", str(tmp_path / "new")], "every must be 1 or more"),
+    ):
         assert main(["extract", script, "-q", *args]) == 2, args
         err = capsys.readouterr().err
         assert err.startswith("faceplate: error:") and message in err, err

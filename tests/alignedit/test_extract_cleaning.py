@@ -37,7 +37,7 @@ def disc(frame, size=(640, 360)):
     """``(rgb, alpha)`` of the occluder at ``frame``: a textured disc over the lower right of the face."""
     side = SPRITES["astronaut"][2]
     cx, cy = geometry.apply(ACTOR.frame_from_sprite(frame), np.array([[0.62 * side, 0.68 * side]]))[0]
-    yy, xx = np.mgrid[0:size[1], 0:size[0]] + 0.5
+    yy, xx = np.mgrid[0 : size[1], 0 : size[0]] + 0.5
     alpha = np.clip(0.28 * side * 1.25 - np.hypot(xx - cx, yy - cy) + 0.5, 0, 1).astype(np.float32)
     import skimage.data
 
@@ -82,8 +82,10 @@ def kept_all(shot, tmp_path_factory):
 def test_unfit_faces_are_dropped_by_default_and_counted(shot, kept_all, tmp_path):
     issues = {f["frame"]: f["issues"] for f in kept_all.faces}
     flags = {f["frame"]: f["flags"] for f in kept_all.faces}
-    print(f"\nissues with keep_all: { {f: i for f, i in issues.items() if i} }; occlusion share per frame: "
-          f"{ {f['frame']: f['occlusion'] for f in kept_all.faces} }")
+    print(
+        f"\nissues with keep_all: { {f: i for f, i in issues.items() if i} }; occlusion share per frame: "
+        f"{ {f['frame']: f['occlusion'] for f in kept_all.faces} }"
+    )
     assert sorted(issues) == FRAMES  # keep_all keeps every tracked frame
     assert "interpolated" in issues[EMPTY[0]]
     for frame in FRAMES:
@@ -120,14 +122,18 @@ def test_mattes_cut_out_the_occluder(kept_all):
     cv2.fillConvexPoly(hull, cv2.convexHull(points.astype(np.int32)), 1.0)
     inside = (hull > 0) & (truth > 0.9)
     outside = (hull > 0) & (cv2.dilate(truth, np.ones((9, 9))) < 0.01)
-    print(f"\nmatte over the occluder {matte[inside].mean():.3f}, "
-          f"over the rest of the face {matte[outside].mean():.3f}")
+    print(
+        f"\nmatte over the occluder {matte[inside].mean():.3f}, over the rest of the face {matte[outside].mean():.3f}"
+    )
     assert inside.sum() > 100 and matte[inside].mean() < 0.25 and matte[outside].mean() > 0.85
 
 
 def test_expression_coverage_plot_beside_the_pose_plot(kept_all):
-    assert [os.path.basename(p) for p in kept_all.pictures] == ["contact_sheet.png", "pose_coverage.png",
-                                                                "expression_coverage.png"]
+    assert [os.path.basename(p) for p in kept_all.pictures] == [
+        "contact_sheet.png",
+        "pose_coverage.png",
+        "expression_coverage.png",
+    ]
     assert Image.open(kept_all.pictures[-1]).size[0] >= 800
 
 
@@ -166,8 +172,12 @@ def test_expression_measures_follow_the_landmarks():
 
 def test_missing_coverage_names_the_frames(tmp_path):
     closed = [_face(MEAN_SHAPE * 200, 2001 + i) for i in range(6)]
-    shot = [_face(_open_mouth(_smile(MEAN_SHAPE * 200, 0.15), 0.3) if 1003 <= 1001 + i <= 1005 else MEAN_SHAPE * 200,
-                  1001 + i) for i in range(8)]
+    shot = [
+        _face(
+            _open_mouth(_smile(MEAN_SHAPE * 200, 0.15), 0.3) if 1003 <= 1001 + i <= 1005 else MEAN_SHAPE * 200, 1001 + i
+        )
+        for i in range(8)
+    ]
     gaps = missing_coverage(expressions(shot), expressions(closed))
     assert {g.measure for g in gaps} == {"mouth_open", "smile"}
     assert all(g.frames == (1003, 1004, 1005) for g in gaps)

@@ -20,17 +20,41 @@ import tomllib
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("native", ("faceplate._native",)),
     ("foundation", ("faceplate.foundation",)),
-    ("graph", ("faceplate.nodes.core", "faceplate.nodes.plate", "faceplate.nodes.faces", "faceplate.nodes.io",
-               "faceplate.nodes.face_regions", "faceplate.nodes.segment_knobs", "faceplate.nodes.layers")),
+    (
+        "graph",
+        (
+            "faceplate.nodes.core",
+            "faceplate.nodes.plate",
+            "faceplate.nodes.faces",
+            "faceplate.nodes.io",
+            "faceplate.nodes.face_regions",
+            "faceplate.nodes.segment_knobs",
+            "faceplate.nodes.layers",
+        ),
+    ),
     ("models", ("faceplate.models",)),
-    ("nodes", ("faceplate.nodes.facedetect", "faceplate.nodes.alignedit", "faceplate.nodes.occlusion",
-               "faceplate.nodes.neuralswap", "faceplate.nodes.jawblend", "faceplate.nodes")),
+    (
+        "nodes",
+        (
+            "faceplate.nodes.facedetect",
+            "faceplate.nodes.alignedit",
+            "faceplate.nodes.occlusion",
+            "faceplate.nodes.neuralswap",
+            "faceplate.nodes.jawblend",
+            "faceplate.nodes",
+        ),
+    ),
     ("actions", ("faceplate.actions",)),
     ("interfaces", ("faceplate.cli", "faceplate.hosts", "faceplate.viewer")),
     ("front door", ("faceplate",)),
 )
-NODE_PACKAGES = ("faceplate.nodes.facedetect", "faceplate.nodes.alignedit", "faceplate.nodes.occlusion",
-                 "faceplate.nodes.neuralswap", "faceplate.nodes.jawblend")
+NODE_PACKAGES = (
+    "faceplate.nodes.facedetect",
+    "faceplate.nodes.alignedit",
+    "faceplate.nodes.occlusion",
+    "faceplate.nodes.neuralswap",
+    "faceplate.nodes.jawblend",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,8 +85,9 @@ def package_modules(root: Path) -> dict[str, Path]:
     return modules
 
 
-def _resolve(node: ast.Import | ast.ImportFrom, module: str, is_package: bool,
-             known: Mapping[str, Path]) -> list[tuple[str, tuple[str, ...]]]:
+def _resolve(
+    node: ast.Import | ast.ImportFrom, module: str, is_package: bool, known: Mapping[str, Path]
+) -> list[tuple[str, tuple[str, ...]]]:
     if isinstance(node, ast.Import):
         return [(alias.name, ()) for alias in node.names]
     if node.level:
@@ -101,9 +126,15 @@ def imports(modules: Mapping[str, Path]) -> list[Import]:
                     for target, names in _resolve(child, module, is_package, modules):
                         if target == "faceplate" or target.startswith("faceplate."):
                             found.append(Import(module, target, names, child.lineno, in_function, type_only, comment))
-                guarded = isinstance(child, ast.If) and ast.unparse(child.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
-                visit(child, in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)),
-                      type_only or guarded)
+                guarded = isinstance(child, ast.If) and ast.unparse(child.test) in (
+                    "TYPE_CHECKING",
+                    "typing.TYPE_CHECKING",
+                )
+                visit(
+                    child,
+                    in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)),
+                    type_only or guarded,
+                )
 
         visit(tree, False, False)
     return found
@@ -122,7 +153,9 @@ def imports_in_functions(modules: Mapping[str, Path]) -> list[tuple[str, int, st
                 if isinstance(node, (ast.Import, ast.ImportFrom)):
                     line = lines[node.lineno - 1]
                     comment = line.split("#", 1)[1].strip() if "#" in line else ""
-                    name = node.names[0].name if isinstance(node, ast.Import) else ("." * node.level + (node.module or ""))
+                    name = (
+                        node.names[0].name if isinstance(node, ast.Import) else ("." * node.level + (node.module or ""))
+                    )
                     out.append((module, node.lineno, name, comment))
     return sorted(set(out))
 

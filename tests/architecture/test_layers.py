@@ -26,8 +26,23 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Third-party modules slow to import or optional, which a function may import on first use. Any other import
 # inside a function must say why with a ``# deferred: ...`` comment (e.g. a faceplate module that pulls torch).
-HEAVY = {"torch", "distributed", "dask", "onnxruntime", "onnx", "matplotlib", "face_alignment", "dlib", "cupy",
-         "nuke", "PIL", "skimage", "uvicorn", "starlette", "playwright"}
+HEAVY = {
+    "torch",
+    "distributed",
+    "dask",
+    "onnxruntime",
+    "onnx",
+    "matplotlib",
+    "face_alignment",
+    "dlib",
+    "cupy",
+    "nuke",
+    "PIL",
+    "skimage",
+    "uvicorn",
+    "starlette",
+    "playwright",
+}
 
 
 @pytest.fixture(scope="module")
@@ -66,29 +81,37 @@ def test_nodes_never_reach_into_another_nodes_private_names(tree):
 def test_imports_inside_functions_only_defer_heavy_ones(tree):
     """A function imports only a heavy third-party module (:data:`HEAVY`), or says why on the line."""
     modules, _ = tree
-    bad = [f"  {m}:{line} imports {name}" for m, line, name, comment in imports_in_functions(modules)
-           if name.split(".")[0] not in HEAVY and "deferred" not in comment]
+    bad = [
+        f"  {m}:{line} imports {name}"
+        for m, line, name, comment in imports_in_functions(modules)
+        if name.split(".")[0] not in HEAVY and "deferred" not in comment
+    ]
     assert not bad, "imports inside functions that defer nothing heavy (move them up, or say why):\n" + "\n".join(bad)
 
 
 def test_node_code_never_imports_a_host_sdk():
-    code = ("import sys, importlib, pkgutil, faceplate.nodes\n"
-            "for m in pkgutil.walk_packages(faceplate.nodes.__path__, 'faceplate.nodes.'):\n"
-            "    importlib.import_module(m.name)\n"
-            "print('nuke' in sys.modules)\n")
+    code = (
+        "import sys, importlib, pkgutil, faceplate.nodes\n"
+        "for m in pkgutil.walk_packages(faceplate.nodes.__path__, 'faceplate.nodes.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "print('nuke' in sys.modules)\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 # -- the checks themselves, on a planted tree ------------------------------------------------------------------
 
+
 def _plant(tmp_path: Path, files: dict[str, str]) -> dict:
-    (tmp_path / "pyproject.toml").write_text(textwrap.dedent("""
+    (tmp_path / "pyproject.toml").write_text(
+        textwrap.dedent("""
         [tool.scikit-build.wheel.packages]
         "faceplate" = "plugin/faceplate"
         "faceplate/foundation" = "foundation"
         "faceplate/nodes" = "nodes"
-    """))
+    """)
+    )
     for name, text in files.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -97,14 +120,17 @@ def _plant(tmp_path: Path, files: dict[str, str]) -> dict:
 
 
 def test_a_planted_upward_import_is_found(tmp_path):
-    modules = _plant(tmp_path, {
-        "plugin/faceplate/__init__.py": "",
-        "foundation/__init__.py": "",
-        "foundation/errors.py": "from faceplate.nodes.core.graph import Graph\n",
-        "nodes/__init__.py": "",
-        "nodes/core/__init__.py": "",
-        "nodes/core/graph.py": "from faceplate.foundation import errors\n",
-    })
+    modules = _plant(
+        tmp_path,
+        {
+            "plugin/faceplate/__init__.py": "",
+            "foundation/__init__.py": "",
+            "foundation/errors.py": "from faceplate.nodes.core.graph import Graph\n",
+            "nodes/__init__.py": "",
+            "nodes/core/__init__.py": "",
+            "nodes/core/graph.py": "from faceplate.foundation import errors\n",
+        },
+    )
     found = imports(modules)
     up = upward_imports(found)
     assert [(i.importer, i.target) for i in up] == [("faceplate.foundation.errors", "faceplate.nodes.core.graph")]
@@ -112,14 +138,17 @@ def test_a_planted_upward_import_is_found(tmp_path):
 
 
 def test_a_planted_hidden_cycle_and_private_reach_are_found(tmp_path):
-    modules = _plant(tmp_path, {
-        "plugin/faceplate/__init__.py": "",
-        "nodes/__init__.py": "",
-        "nodes/jawblend/__init__.py": "",
-        "nodes/jawblend/node.py": "def f():\n    from faceplate.nodes.occlusion.node import _regions\n",
-        "nodes/occlusion/__init__.py": "",
-        "nodes/occlusion/node.py": "from faceplate.nodes.jawblend import node\n",
-    })
+    modules = _plant(
+        tmp_path,
+        {
+            "plugin/faceplate/__init__.py": "",
+            "nodes/__init__.py": "",
+            "nodes/jawblend/__init__.py": "",
+            "nodes/jawblend/node.py": "def f():\n    from faceplate.nodes.occlusion.node import _regions\n",
+            "nodes/occlusion/__init__.py": "",
+            "nodes/occlusion/node.py": "from faceplate.nodes.jawblend import node\n",
+        },
+    )
     found = imports(modules)
     assert cycles(found, modules) == [["faceplate.nodes.jawblend.node", "faceplate.nodes.occlusion.node"]]
     assert [(i.importer, i.names) for i in private_reaches(found)] == [("faceplate.nodes.jawblend.node", ("_regions",))]

@@ -39,14 +39,14 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "alignedit"))
 
-from align_shots import crop_jitter, tracked_shot  # noqa: E402  (tests/alignedit/align_shots.py)
-from benchtable import print_table, row  # noqa: E402
-from shots import Actor, render  # noqa: E402
+from align_shots import crop_jitter, tracked_shot
+from benchtable import print_table, row
+from shots import Actor, render
 
-from faceplate.foundation import geometry  # noqa: E402
-from faceplate.foundation.imaging import warp_affine  # noqa: E402
-from faceplate.nodes.alignedit.align import AlignSettings, aligned_from_plate, warp_crop  # noqa: E402
-from faceplate.nodes.alignedit.template import MEAN_SHAPE  # noqa: E402
+from faceplate.foundation import geometry
+from faceplate.foundation.imaging import warp_affine
+from faceplate.nodes.alignedit.align import AlignSettings, aligned_from_plate, warp_crop
+from faceplate.nodes.alignedit.template import MEAN_SHAPE
 
 
 def shot_motion(frames: list[int]):
@@ -74,10 +74,16 @@ def jitter(frames: list[int]) -> dict:
     raw_c, stable_c = centre(raw), centre(stable)
     velocity = np.gradient(stable_c, axis=0)
     lag = float(-np.sum((stable_c - raw_c) * velocity) / np.sum(velocity * velocity))
-    return {"frames": len(frames), "size": 256, "raw_px": raw_px, "stabilised_px": stable_px,
-            "ratio": raw_px / stable_px, "lag_frames": lag,
-            "offset_px": float(np.abs((stable_tracks - raw_tracks).mean(axis=(0, 1))).max()),
-            "plate_motion_px_per_frame": float(np.median(np.linalg.norm(velocity, axis=1)))}
+    return {
+        "frames": len(frames),
+        "size": 256,
+        "raw_px": raw_px,
+        "stabilised_px": stable_px,
+        "ratio": raw_px / stable_px,
+        "lag_frames": lag,
+        "offset_px": float(np.abs((stable_tracks - raw_tracks).mean(axis=(0, 1))).max()),
+        "plate_motion_px_per_frame": float(np.median(np.linalg.norm(velocity, axis=1))),
+    }
 
 
 def timed(fn, repeats: int) -> list[float]:
@@ -117,26 +123,58 @@ def throughput(repeats: int) -> dict:
             for name, fn in (("alignedit", alignedit), ("opencv", opencv), ("native_warp", native)):
                 runs[name] += timed(fn, 1)
         ms = {k: 1000 * statistics.median(v) for k, v in runs.items()}
-        out[str(crop)] = {"scale": float(np.sqrt(abs(np.linalg.det(m[:, :2])))), **{f"{k}_ms": v for k, v in ms.items()},
-                          "alignedit_over_opencv": ms["alignedit"] / ms["opencv"],
-                          "native_over_opencv": ms["native_warp"] / ms["opencv"]}
+        out[str(crop)] = {
+            "scale": float(np.sqrt(abs(np.linalg.det(m[:, :2])))),
+            **{f"{k}_ms": v for k, v in ms.items()},
+            "alignedit_over_opencv": ms["alignedit"] / ms["opencv"],
+            "native_over_opencv": ms["native_warp"] / ms["opencv"],
+        }
     return out
 
 
 def figure_rows(j: dict, s: dict, repeats: int) -> list[dict]:
     """Protocol rows (benchtable.py) of the jitter and throughput figures."""
-    out = [row(f"AlignEdit crop jitter, {j['size']} px crop, stabilised", j["stabilised_px"], "px/frame",
-               "raw landmarks", j["raw_px"], higher_is_better=False, goal="ratio >= 3",
-               note=f"{j['frames']} frames, face moving {j['plate_motion_px_per_frame']:.1f} plate px/frame; lag "
-               f"{j['lag_frames']:+.3f} frames (mean offset from raw {j['offset_px']:.3f} px)")]
+    out = [
+        row(
+            f"AlignEdit crop jitter, {j['size']} px crop, stabilised",
+            j["stabilised_px"],
+            "px/frame",
+            "raw landmarks",
+            j["raw_px"],
+            higher_is_better=False,
+            goal="ratio >= 3",
+            note=f"{j['frames']} frames, face moving {j['plate_motion_px_per_frame']:.1f} plate px/frame; lag "
+            f"{j['lag_frames']:+.3f} frames (mean offset from raw {j['offset_px']:.3f} px)",
+        )
+    ]
     for crop in ("256", "512"):
         r = s[crop]
-        note = (f"from a {s['plate']} plate (face ~{s['face_px']:.0f} px), scale {r['scale']:.2f}, median of {repeats}"
-                + (f"; transform (fit + smoothing + edits) {s['transform_ms']:.2f} ms/face" if crop == "256" else ""))
-        out.append(row(f"AlignEdit crop {crop} bicubic", r["alignedit_ms"], "ms", "cv2.warpAffine INTER_CUBIC",
-                       r["opencv_ms"], higher_is_better=False, note=note))
-        out.append(row(f"native warp_affine crop {crop} bicubic", r["native_warp_ms"], "ms", "cv2.warpAffine INTER_CUBIC",
-                       r["opencv_ms"], higher_is_better=False, note="the same crop, no anti-alias pre-blur"))
+        note = (
+            f"from a {s['plate']} plate (face ~{s['face_px']:.0f} px), scale {r['scale']:.2f}, median of {repeats}"
+            + (f"; transform (fit + smoothing + edits) {s['transform_ms']:.2f} ms/face" if crop == "256" else "")
+        )
+        out.append(
+            row(
+                f"AlignEdit crop {crop} bicubic",
+                r["alignedit_ms"],
+                "ms",
+                "cv2.warpAffine INTER_CUBIC",
+                r["opencv_ms"],
+                higher_is_better=False,
+                note=note,
+            )
+        )
+        out.append(
+            row(
+                f"native warp_affine crop {crop} bicubic",
+                r["native_warp_ms"],
+                "ms",
+                "cv2.warpAffine INTER_CUBIC",
+                r["opencv_ms"],
+                higher_is_better=False,
+                note="the same crop, no anti-alias pre-blur",
+            )
+        )
     return out
 
 
@@ -160,11 +198,25 @@ def main() -> int:
     load_after = os.getloadavg()
     results = figure_rows(stability, speed, args.repeats)
     if args.json:
-        print(json.dumps({"load_before": load_before, "load_after": load_after, "cores": os.cpu_count(),
-                          "jitter": stability, "throughput": speed, "rows": results}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "load_before": load_before,
+                    "load_after": load_after,
+                    "cores": os.cpu_count(),
+                    "jitter": stability,
+                    "throughput": speed,
+                    "rows": results,
+                },
+                indent=2,
+            )
+        )
         return 0
-    print_table(results, f"{os.cpu_count()} cores; load average before {load_before[0]:.2f} {load_before[1]:.2f} "
-                f"{load_before[2]:.2f}, after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
+    print_table(
+        results,
+        f"{os.cpu_count()} cores; load average before {load_before[0]:.2f} {load_before[1]:.2f} "
+        f"{load_before[2]:.2f}, after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}",
+    )
     return 0
 
 

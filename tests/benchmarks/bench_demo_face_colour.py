@@ -35,8 +35,10 @@ def face_ratios(folder: str) -> dict[int, float]:
         w = matte * (1.0 - (mic[1] if mic is not None else 0.0))
         if w.sum() < 100:
             continue
-        lum = [np.tensordot(p.pixels[..., [p.channel_index(c) for c in "RGB"]], weights, axes=([2], [0]))
-               for p in (render, plate)]
+        lum = [
+            np.tensordot(p.pixels[..., [p.channel_index(c) for c in "RGB"]], weights, axes=([2], [0]))
+            for p in (render, plate)
+        ]
         ratios[frame] = float((lum[0] * w).sum() / max(float((lum[1] * w).sum()), 1e-9))
     return ratios
 
@@ -52,9 +54,11 @@ def main(argv: list[str] | None = None) -> int:
         ratios = face_ratios(folder)
         mic = [r for f, r in ratios.items() if first <= f <= last]
         rest = [r for f, r in ratios.items() if not first <= f <= last]
-        print(f"{folder}: face luminance render/plate, microphone frames {first}-{last}: mean {np.mean(mic):.4f} "
-              f"(min {min(mic):.4f}); other frames: mean {np.mean(rest):.4f}; "
-              f"ratio mic/other {np.mean(mic) / np.mean(rest):.4f}")
+        print(
+            f"{folder}: face luminance render/plate, microphone frames {first}-{last}: mean {np.mean(mic):.4f} "
+            f"(min {min(mic):.4f}); other frames: mean {np.mean(rest):.4f}; "
+            f"ratio mic/other {np.mean(mic) / np.mean(rest):.4f}"
+        )
         print("  per frame: " + ", ".join(f"{f}:{r:.3f}" for f, r in ratios.items()))
     return 0
 

@@ -37,8 +37,12 @@ def make_sequence(folder: str, frames: int, compression: str) -> str:
     for f in range(1, frames + 1):
         noise = rng.normal(0, 0.02, size=base.shape).astype(np.float32)
         pixels = np.ascontiguousarray(base * (0.8 + 0.05 * f) + noise)
-        write_image(Plate(pixels, ["R", "G", "B", "A"]), os.path.join(folder, f"plate.{f:04d}.exr"),
-                    pixel_type="half", compression=compression)
+        write_image(
+            Plate(pixels, ["R", "G", "B", "A"]),
+            os.path.join(folder, f"plate.{f:04d}.exr"),
+            pixel_type="half",
+            compression=compression,
+        )
     return os.path.join(folder, "plate.####.exr")
 
 
@@ -71,7 +75,9 @@ def ours(src_pattern: str, dst_folder: str, frames: int, compression: str) -> li
     return [r.seconds for r in report.results]
 
 
-def rows(quick: bool = False, frames: int | None = None, repeat: int | None = None, compression: str = "zip") -> list[dict]:
+def rows(
+    quick: bool = False, frames: int | None = None, repeat: int | None = None, compression: str = "zip"
+) -> list[dict]:
     """Protocol rows (benchtable.py): one row, ms per frame; quick: 3 frames x 2 repeats, else 6 x 3."""
     frames = frames or (3 if quick else 6)
     repeat = repeat or (2 if quick else 3)
@@ -81,9 +87,18 @@ def rows(quick: bool = False, frames: int | None = None, repeat: int | None = No
         for _ in range(repeat):  # interleaved, so drift on a shared machine hits both alike
             raw_t += raw_oiio(src, tmp, frames, compression)
             our_t += ours(src, tmp, frames, compression)
-    return [row(f"Read->Write {WIDTH}x{HEIGHT} RGBA half {compression}", statistics.median(our_t) * 1e3, "ms",
-                "raw OpenImageIO read+write", statistics.median(raw_t) * 1e3, higher_is_better=False,
-                goal="ratio >= 0.91", note=f"per frame, median of {frames * repeat} frames; goal: overhead <= 10 %")]
+    return [
+        row(
+            f"Read->Write {WIDTH}x{HEIGHT} RGBA half {compression}",
+            statistics.median(our_t) * 1e3,
+            "ms",
+            "raw OpenImageIO read+write",
+            statistics.median(raw_t) * 1e3,
+            higher_is_better=False,
+            goal="ratio >= 0.91",
+            note=f"per frame, median of {frames * repeat} frames; goal: overhead <= 10 %",
+        )
+    ]
 
 
 def main() -> int:

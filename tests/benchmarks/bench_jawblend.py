@@ -1,6 +1,7 @@
 """JawBlend per frame, one face, against the naive full-frame placement a compositor's script would do.
 
-Ours, twice: like for like (``blend=over``, no colour match, no grain) and with the default knobs (matte from model x region, per-segment shaping,
+Ours, twice: like for like (``blend=over``, no colour match, no grain) and with the default knobs (matte from
+model x region, per-segment shaping,
 Oklab colour match with its track-smoothed statistics warm, grain, 5-band multiband blend with the
 plate's low band, paste_back in the face's box, every layer written) on a plate whose upstream is
 cached. Reference: the naive pipeline -- ``cv2.warpAffine`` of the face crop and its matte to the full
@@ -23,11 +24,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "jawblend"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchtable import compare, emit  # noqa: E402
-from jawblend_shots import blend_graph, rgb_of  # noqa: E402
+from benchtable import compare, emit
+from jawblend_shots import blend_graph, rgb_of
 
-from faceplate.foundation import geometry  # noqa: E402
-from faceplate.nodes.core.node import Context  # noqa: E402
+from faceplate.foundation import geometry
+from faceplate.nodes.core.node import Context
 
 SIZES = {"1920x1080": (1920, 1080), "3840x2160": (3840, 2160)}
 CROP = 256
@@ -39,8 +40,7 @@ def _case(width: int, height: int, **knobs):
     def motion(frame):
         return (width * 0.5 + 2.0 * (frame - 1001), height * 0.5, scale, 0.0)
 
-    graph, node = blend_graph(size=(width, height), motion=motion, crop=CROP, frames=list(range(1001, 1006)),
-                              **knobs)
+    graph, node = blend_graph(size=(width, height), motion=motion, crop=CROP, frames=list(range(1001, 1006)), **knobs)
     frame = 1003
     source = graph.render(graph["Swap"], frame)
     graph.render(node, frame)  # warms the upstream cache and the neighbour statistics
@@ -66,13 +66,29 @@ def rows(quick: bool = False) -> list[dict]:
     out = []
     for label, (w, h) in SIZES.items():
         ours, naive = _case(w, h, blend="over", colour_match="none", grain=0.0)
-        out.append(compare(f"JawBlend over, no match/grain, {label}, one face", ours,
-                           "full-frame cv2.warpAffine + numpy over", naive, repeat, goal="ratio >= 1",
-                           note=f"median of {repeat}; like for like, but ours also writes the 7 layers"))
+        out.append(
+            compare(
+                f"JawBlend over, no match/grain, {label}, one face",
+                ours,
+                "full-frame cv2.warpAffine + numpy over",
+                naive,
+                repeat,
+                goal="ratio >= 1",
+                note=f"median of {repeat}; like for like, but ours also writes the 7 layers",
+            )
+        )
         ours, naive = _case(w, h)
-        out.append(compare(f"JawBlend default knobs, {label}, one face", ours,
-                           "full-frame cv2.warpAffine + numpy over", naive, repeat, goal=None,
-                           note=f"median of {repeat}; ours also colour-matches, grains, multiband-blends"))
+        out.append(
+            compare(
+                f"JawBlend default knobs, {label}, one face",
+                ours,
+                "full-frame cv2.warpAffine + numpy over",
+                naive,
+                repeat,
+                goal=None,
+                note=f"median of {repeat}; ours also colour-matches, grains, multiband-blends",
+            )
+        )
     return out
 
 

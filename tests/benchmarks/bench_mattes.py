@@ -27,7 +27,7 @@ from faceplate.foundation.imaging.blend import multiband_blend
 from faceplate.foundation.imaging.matte import blur, erode_dilate, polygon_matte
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "native"))
-from matte_reference import pyramid_blend  # noqa: E402
+from matte_reference import pyramid_blend
 
 WIDTH, HEIGHT = 3840, 2160
 
@@ -57,16 +57,36 @@ def cases():
     m = cv2.GaussianBlur(m, (0, 0), 8)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
     return [
-        ("polygon_matte 4K, 40 px feather", lambda: polygon_matte(hull, (WIDTH, HEIGHT), inner=20.0, outer=20.0),
-         "fillPoly AA + GaussianBlur 4K", cv_feathered),
-        ("multiband_blend 1024^2 RGB, 6 levels", lambda: multiband_blend(a, b, m, 6),
-         "cv2 pyrDown/pyrUp blend", lambda: pyramid_blend(a, b, m, 6)),
-        ("erode_dilate 4K matte, 3.5 px", lambda: erode_dilate(matte, 3.5),
-         "cv2.erode 7x7 ellipse", lambda: cv2.erode(matte, kernel)),
-        ("blur gaussian 4K matte, r=20", lambda: blur(matte, 20.0),
-         "cv2.GaussianBlur 41x41", lambda: cv2.GaussianBlur(matte, (41, 41), 20 / 3.0, borderType=cv2.BORDER_REPLICATE)),
-        ("blur box 1024^2 RGB, r=10", lambda: blur(a, 10.0, kind="box"),
-         "cv2.blur 21x21", lambda: cv2.blur(a, (21, 21), borderType=cv2.BORDER_REPLICATE)),
+        (
+            "polygon_matte 4K, 40 px feather",
+            lambda: polygon_matte(hull, (WIDTH, HEIGHT), inner=20.0, outer=20.0),
+            "fillPoly AA + GaussianBlur 4K",
+            cv_feathered,
+        ),
+        (
+            "multiband_blend 1024^2 RGB, 6 levels",
+            lambda: multiband_blend(a, b, m, 6),
+            "cv2 pyrDown/pyrUp blend",
+            lambda: pyramid_blend(a, b, m, 6),
+        ),
+        (
+            "erode_dilate 4K matte, 3.5 px",
+            lambda: erode_dilate(matte, 3.5),
+            "cv2.erode 7x7 ellipse",
+            lambda: cv2.erode(matte, kernel),
+        ),
+        (
+            "blur gaussian 4K matte, r=20",
+            lambda: blur(matte, 20.0),
+            "cv2.GaussianBlur 41x41",
+            lambda: cv2.GaussianBlur(matte, (41, 41), 20 / 3.0, borderType=cv2.BORDER_REPLICATE),
+        ),
+        (
+            "blur box 1024^2 RGB, r=10",
+            lambda: blur(a, 10.0, kind="box"),
+            "cv2.blur 21x21",
+            lambda: cv2.blur(a, (21, 21), borderType=cv2.BORDER_REPLICATE),
+        ),
     ]
 
 
@@ -84,7 +104,9 @@ def rows(quick: bool = False, repeat: int | None = None, threads: int = 0) -> li
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=0, help="0: faceplate's default (FACEPLATE_THREADS or all cores)")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="0: faceplate's default (FACEPLATE_THREADS or all cores)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     results = rows(repeat=args.repeat, threads=args.threads)

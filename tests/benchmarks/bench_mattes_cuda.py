@@ -37,15 +37,22 @@ def rows(quick: bool = False, repeat: int | None = None) -> list[dict]:
     a_d, b_d, m_d = (torch.from_numpy(x).cuda() for x in (a, b, m))
     note = f"CPU: {_native.thread_count()} threads; median of {repeat}"
     cases = [
-        ("CUDA polygon_matte 4K, 40 px feather",
-         lambda: polygon_matte(hull, out=out_d, inner=20.0, outer=20.0, mode="replace"),
-         lambda: polygon_matte(hull, (WIDTH, HEIGHT), inner=20.0, outer=20.0)),
+        (
+            "CUDA polygon_matte 4K, 40 px feather",
+            lambda: polygon_matte(hull, out=out_d, inner=20.0, outer=20.0, mode="replace"),
+            lambda: polygon_matte(hull, (WIDTH, HEIGHT), inner=20.0, outer=20.0),
+        ),
         ("CUDA blur gaussian 4K matte, r=20", lambda: blur(matte_d, 20.0), lambda: blur(matte, 20.0)),
-        ("CUDA multiband_blend 1024^2 RGB, 6 levels",
-         lambda: multiband_blend(a_d, b_d, m_d, 6), lambda: multiband_blend(a, b, m, 6)),
+        (
+            "CUDA multiband_blend 1024^2 RGB, 6 levels",
+            lambda: multiband_blend(a_d, b_d, m_d, 6),
+            lambda: multiband_blend(a, b, m, 6),
+        ),
         ("CUDA erode_dilate 4K matte, 3.5 px", lambda: erode_dilate(matte_d, 3.5), lambda: erode_dilate(matte, 3.5)),
     ]
-    return [compare(name, ours, "CPU twin (numpy)", cpu, repeat, note=note, sync=cuda_sync) for name, ours, cpu in cases]
+    return [
+        compare(name, ours, "CPU twin (numpy)", cpu, repeat, note=note, sync=cuda_sync) for name, ours, cpu in cases
+    ]
 
 
 def main() -> int:

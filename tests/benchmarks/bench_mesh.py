@@ -52,8 +52,9 @@ def roll_figures() -> dict:
     out = {}
     for name in BACKENDS:
         detector = Detector(get_backend(name), proxy_size=640)
-        out[name] = {roll: float(np.mean([e for p in PHOTOS for e in roll_errors(detector, p, roll)]))
-                     for roll in ROLLS}
+        out[name] = {
+            roll: float(np.mean([e for p in PHOTOS for e in roll_errors(detector, p, roll)])) for roll in ROLLS
+        }
     return out
 
 
@@ -64,8 +65,9 @@ def yaw_figures(kind: str) -> dict:
     for name in BACKENDS:
         detector = Detector(get_backend(name), proxy_size=640)
         per_photo = {p: {yaw: measure(detector, p, yaw) for yaw in YAWS} for p in PHOTOS}
-        reach = {p: max([0.0] + [y for y in YAWS if all(per_photo[p][z] < YAW_OK for z in YAWS if z <= y)])
-                 for p in PHOTOS}
+        reach = {
+            p: max([0.0] + [y for y in YAWS if all(per_photo[p][z] < YAW_OK for z in YAWS if z <= y)]) for p in PHOTOS
+        }
         out[name] = {"errors": per_photo, "range": reach}
     detector = Detector(get_backend("mesh"), proxy_size=640)
     out["mesh_yaw_estimate"] = {p: {y: _mesh_yaw(detector, p, y, kind) for y in YAWS} for p in PHOTOS}
@@ -106,10 +108,12 @@ def track_figures(frames: list[int], repeats: int) -> dict:
         n = len(frames)
         out = {"frames": n, "decode_ms_per_frame": 1000 * statistics.median(decode)}
         for name, results in runs.items():
-            out[name] = {"ms_per_frame": 1000 * statistics.median(r.seconds for r in results) / n,
-                         "pull_ms_per_frame": 1000 * statistics.median(r.pull_seconds for r in results) / n,
-                         "detect_ms_per_frame": 1000 * statistics.median(r.detect_seconds for r in results) / n,
-                         "tracks": len(results[0].tracks)}
+            out[name] = {
+                "ms_per_frame": 1000 * statistics.median(r.seconds for r in results) / n,
+                "pull_ms_per_frame": 1000 * statistics.median(r.pull_seconds for r in results) / n,
+                "detect_ms_per_frame": 1000 * statistics.median(r.detect_seconds for r in results) / n,
+                "tracks": len(results[0].tracks),
+            }
         out["dlib_over_mesh"] = out["dlib"]["ms_per_frame"] / out["mesh"]["ms_per_frame"]
         out["dlib_over_mesh_detect"] = out["dlib"]["detect_ms_per_frame"] / out["mesh"]["detect_ms_per_frame"]
         return out
@@ -129,18 +133,26 @@ def main() -> int:
     print("\nroll: mean landmark error / inter-ocular distance (own upright landmarks, moved)")
     print("  roll  " + "  ".join(f"{n:>8}" for n in BACKENDS) + "   mesh/dlib")
     for roll in ROLLS:
-        print(f"  {roll:4.0f}  " + "  ".join(f"{rolls[n][roll]:8.4f}" for n in BACKENDS)
-              + f"   {rolls['mesh'][roll] / rolls['dlib'][roll]:8.2f}")
+        print(
+            f"  {roll:4.0f}  "
+            + "  ".join(f"{rolls[n][roll]:8.4f}" for n in BACKENDS)
+            + f"   {rolls['mesh'][roll] / rolls['dlib'][roll]:8.2f}"
+        )
 
-    for kind, title in (("card", "the flat photo turned by a perspective warp"),
-                        ("head", "the face turned in 3D on its mesh's triangles")):
+    for kind, title in (
+        ("card", "the flat photo turned by a perspective warp"),
+        ("head", "the face turned in 3D on its mesh's triangles"),
+    ):
         yaws = yaw_figures(kind)
         print(f"\nyaw ({title}): error / inter-ocular distance (inf: not found); range: error < {YAW_OK}")
         for p in PHOTOS:
             print(f"  {p}")
             for yaw in YAWS:
-                print(f"    {yaw:4.0f}  " + "  ".join(f"{n} {yaws[n]['errors'][p][yaw]:7.4f}" for n in BACKENDS)
-                      + f"   mesh yaw estimate {yaws['mesh_yaw_estimate'][p][yaw]}")
+                print(
+                    f"    {yaw:4.0f}  "
+                    + "  ".join(f"{n} {yaws[n]['errors'][p][yaw]:7.4f}" for n in BACKENDS)
+                    + f"   mesh yaw estimate {yaws['mesh_yaw_estimate'][p][yaw]}"
+                )
             print("    range: " + ", ".join(f"{n} {yaws[n]['range'][p]:.0f} deg" for n in BACKENDS))
 
     mapping = mapping_figures()
@@ -153,8 +165,10 @@ def main() -> int:
     print(f"  EXR decode alone: {t['decode_ms_per_frame']:.1f} ms/frame")
     for n in BACKENDS:
         r = t[n]
-        print(f"  {n:>5}: {r['ms_per_frame']:.1f} ms/frame (pull {r['pull_ms_per_frame']:.1f}, detect "
-              f"{r['detect_ms_per_frame']:.1f}), {r['tracks']} tracks")
+        print(
+            f"  {n:>5}: {r['ms_per_frame']:.1f} ms/frame (pull {r['pull_ms_per_frame']:.1f}, detect "
+            f"{r['detect_ms_per_frame']:.1f}), {r['tracks']} tracks"
+        )
     print(f"  dlib / mesh: {t['dlib_over_mesh']:.2f}x per frame, {t['dlib_over_mesh_detect']:.2f}x detect time")
     print(f"load average {os.getloadavg()[0]:.1f}")
     return 0

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -57,11 +57,22 @@ def warp_cases(rng: np.random.Generator) -> list[Case]:
     m_cv = to_opencv(m)
     ours = lambda: warp_affine(src, m, out=out, filter="bilinear")  # noqa: E731
     return [
-        Case("warp_affine bilinear UHD RGBA f32", ours,
-            lambda: cv2.warpAffine(src, m_cv, UHD, dst=out, flags=cv2.INTER_LINEAR), "cv2.warpAffine", "ratio >= 1"),
-        Case("warp_affine bilinear UHD RGBA f32", ours, lambda: np.copyto(out, src), "np.copyto (floor)", "ratio >= 0.4"),
-        Case("warp_affine bicubic UHD RGBA f32", lambda: warp_affine(src, m, out=out, filter="bicubic"),
-            lambda: cv2.warpAffine(src, m_cv, UHD, dst=out, flags=cv2.INTER_CUBIC), "cv2.warpAffine (a=-0.75)"),
+        Case(
+            "warp_affine bilinear UHD RGBA f32",
+            ours,
+            lambda: cv2.warpAffine(src, m_cv, UHD, dst=out, flags=cv2.INTER_LINEAR),
+            "cv2.warpAffine",
+            "ratio >= 1",
+        ),
+        Case(
+            "warp_affine bilinear UHD RGBA f32", ours, lambda: np.copyto(out, src), "np.copyto (floor)", "ratio >= 0.4"
+        ),
+        Case(
+            "warp_affine bicubic UHD RGBA f32",
+            lambda: warp_affine(src, m, out=out, filter="bicubic"),
+            lambda: cv2.warpAffine(src, m_cv, UHD, dst=out, flags=cv2.INTER_CUBIC),
+            "cv2.warpAffine (a=-0.75)",
+        ),
     ]
 
 
@@ -87,8 +98,13 @@ def paste_cases(rng: np.random.Generator) -> list[Case]:
         plate[..., :3] = warped * alpha + plate[..., :3] * (1 - alpha)
 
     return [
-        Case("paste_back 1024² face into UHD plate", lambda: paste_back(plate, face, matte, aligned_from_plate),
-            usual_pipeline, "2x full-frame cv2.warpAffine + numpy blend", "ratio >= 20"),
+        Case(
+            "paste_back 1024² face into UHD plate",
+            lambda: paste_back(plate, face, matte, aligned_from_plate),
+            usual_pipeline,
+            "2x full-frame cv2.warpAffine + numpy blend",
+            "ratio >= 20",
+        ),
     ]
 
 
@@ -112,12 +128,24 @@ def cuda_cases(rng: np.random.Generator) -> list[Case]:
     plate, face, matte, _, aligned_from_plate = paste_case(rng)
     plate_d, face_d, matte_d = (torch.from_numpy(a).cuda() for a in (plate, face, matte))
     return [
-        Case("CUDA warp_affine bilinear UHD RGBA f32", lambda: warp_affine(src_d, m, out=out_d),
-            lambda: warp_affine(src, m, out=out), "CPU warp_affine"),
-        Case("CUDA warp_affine bicubic UHD RGBA f32", lambda: warp_affine(src_d, m, out=out_d, filter="bicubic"),
-            lambda: warp_affine(src, m, out=out, filter="bicubic"), "CPU warp_affine"),
-        Case("CUDA paste_back 1024² face into UHD", lambda: paste_back(plate_d, face_d, matte_d, aligned_from_plate),
-            lambda: paste_back(plate, face, matte, aligned_from_plate), "CPU paste_back"),
+        Case(
+            "CUDA warp_affine bilinear UHD RGBA f32",
+            lambda: warp_affine(src_d, m, out=out_d),
+            lambda: warp_affine(src, m, out=out),
+            "CPU warp_affine",
+        ),
+        Case(
+            "CUDA warp_affine bicubic UHD RGBA f32",
+            lambda: warp_affine(src_d, m, out=out_d, filter="bicubic"),
+            lambda: warp_affine(src, m, out=out, filter="bicubic"),
+            "CPU warp_affine",
+        ),
+        Case(
+            "CUDA paste_back 1024² face into UHD",
+            lambda: paste_back(plate_d, face_d, matte_d, aligned_from_plate),
+            lambda: paste_back(plate, face, matte, aligned_from_plate),
+            "CPU paste_back",
+        ),
     ]
 
 
@@ -130,19 +158,29 @@ def rows(quick: bool = False, repeat: int | None = None, threads: int | None = N
     _native.set_thread_count(threads)
     rng = np.random.default_rng(0)
     note = f"{threads} threads, median of {repeat}"
-    return [compare(c.name, c.ours, c.reference_name, c.reference, repeat, goal=c.goal, note=note, sync=cuda_sync)
-            for c in cases(rng) + cuda_cases(rng)]
+    return [
+        compare(c.name, c.ours, c.reference_name, c.reference, repeat, goal=c.goal, note=note, sync=cuda_sync)
+        for c in cases(rng) + cuda_cases(rng)
+    ]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=7, help="timed runs per figure (median); default 7")
-    parser.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1), help="CPU threads for ours and OpenCV")
+    parser.add_argument(
+        "--threads", type=int, default=min(2, os.cpu_count() or 1), help="CPU threads for ours and OpenCV"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     results = rows(repeat=args.repeat, threads=args.threads)
-    emit(results, args.json, f"threads={args.threads} repeat={args.repeat} (median ms)", threads=args.threads,
-         repeat=args.repeat, cuda=_native.cuda_available())
+    emit(
+        results,
+        args.json,
+        f"threads={args.threads} repeat={args.repeat} (median ms)",
+        threads=args.threads,
+        repeat=args.repeat,
+        cuda=_native.cuda_available(),
+    )
     return 0
 
 

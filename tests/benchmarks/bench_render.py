@@ -38,8 +38,12 @@ def make_face_shot(folder: str, frames: int) -> faceplate.Graph:
 
     os.makedirs(os.path.join(folder, "plates"))
     pattern, _ = write_shot(os.path.join(folder, "plates"), (1920, 1080), list(range(1, frames + 1)))
-    graph = default_graph(os.path.join(folder, "faces.json"), plate=pattern, frame_range=(1, frames),
-                          output=os.path.join(folder, "render", "faces.####.exr"))
+    graph = default_graph(
+        os.path.join(folder, "faces.json"),
+        plate=pattern,
+        frame_range=(1, frames),
+        output=os.path.join(folder, "render", "faces.####.exr"),
+    )
     fd = next(n for n in graph if n.type_name == "FaceDetect")
     fd["overlay"] = True
     track(graph, fd.name, contact_sheets=False)
@@ -51,7 +55,9 @@ def make_shot(folder: str, frames: int) -> faceplate.Graph:
     base = rng.random((1080, 1920, 4), dtype=np.float32)
     os.makedirs(os.path.join(folder, "plates"))
     for f in range(1, frames + 1):
-        write_image(Plate(base * (1 + f / frames), ["R", "G", "B", "A"]), os.path.join(folder, "plates", f"p.{f:04d}.exr"))
+        write_image(
+            Plate(base * (1 + f / frames), ["R", "G", "B", "A"]), os.path.join(folder, "plates", f"p.{f:04d}.exr")
+        )
     graph = faceplate.Graph(root=folder, frame_range=(1, frames))
     read = graph.create("Read", file="plates/p.####.exr")
     graph.connect(read, graph.create("Write", file="render/p.####.exr"))
@@ -88,9 +94,17 @@ def rows(quick: bool = False, frames: int | None = None, repeat: int | None = No
         for name in list(SETTINGS)[1:]:
             wall = statistics.median(walls[name])
             overhead = (wall - serial / 2) / frames * 1e3
-            out.append(row(f"{graph_name}, {name}", frames / wall, "frames/s", "serial", frames / serial,
-                           higher_is_better=True, note=f"1920x1080, {frames} frames, median of {repeat}; "
-                           f"overhead {overhead:.1f} ms/frame"))
+            out.append(
+                row(
+                    f"{graph_name}, {name}",
+                    frames / wall,
+                    "frames/s",
+                    "serial",
+                    frames / serial,
+                    higher_is_better=True,
+                    note=f"1920x1080, {frames} frames, median of {repeat}; overhead {overhead:.1f} ms/frame",
+                )
+            )
     return out
 
 
@@ -101,8 +115,12 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     results = rows(frames=args.frames, repeat=args.repeat)
-    emit(results, args.json, f"1920x1080 RGBA half, {args.frames} frames, median of {args.repeat}; reference: serial, "
-         f"same run; load average {os.getloadavg()[0]:.1f}")
+    emit(
+        results,
+        args.json,
+        f"1920x1080 RGBA half, {args.frames} frames, median of {args.repeat}; reference: serial, "
+        f"same run; load average {os.getloadavg()[0]:.1f}",
+    )
     return 0
 
 

@@ -33,8 +33,12 @@ def train_its(name: str, batch: int, steps: int, device: str) -> tuple[float, fl
     module = SwapTrainModule(SwapModel(p, ["A", "B"]), SwapOptions(batch_size=batch // 2)).to(device)
     opt = torch.optim.AdamW(module.parameters(), lr=1e-4)
     r = p.resolution
-    data = {"input": torch.rand(batch, 3, r, r), "target": torch.rand(batch, 3, r, r),
-            "matte": torch.rand(batch, 1, r, r), "features": torch.zeros(batch, 1, r, r)}
+    data = {
+        "input": torch.rand(batch, 3, r, r),
+        "target": torch.rand(batch, 3, r, r),
+        "matte": torch.rand(batch, 1, r, r),
+        "features": torch.zeros(batch, 1, r, r),
+    }
     data = {k: v.to(device) for k, v in data.items()}
     last_step = p.steps_per_stage * p.stages  # the final stage, full resolution
     stage, alpha = p.stage_at(last_step, module.options.steps_per_stage)
@@ -135,16 +139,43 @@ def rows(quick: bool = False, steps: int | None = None, faces: int | None = None
     out = []
     for name in ("256", "512") if device == "cuda" and not quick else small:
         full, bare = train_its(name, batch, steps, device)
-        out.append(row(f"swap train step, preset {name}, batch {batch}", full, "it/s", "bare net fwd+bwd (MSE)", bare,
-                       higher_is_better=True, note=f"{where}, {precision}, median of {steps} steps"))
+        out.append(
+            row(
+                f"swap train step, preset {name}, batch {batch}",
+                full,
+                "it/s",
+                "bare net fwd+bwd (MSE)",
+                bare,
+                higher_is_better=True,
+                note=f"{where}, {precision}, median of {steps} steps",
+            )
+        )
     provider = runtime.providers()[0]
     for name in small if quick else ("256", "512"):
         ort, eager = onnx_ms_per_face(name, faces)
-        out.append(row(f"swap inference onnxruntime, preset {name}", ort, "ms/face", "torch eager CPU fp32", eager,
-                       higher_is_better=False, note=f"batch {faces}, provider {provider}"))
+        out.append(
+            row(
+                f"swap inference onnxruntime, preset {name}",
+                ort,
+                "ms/face",
+                "torch eager CPU fp32",
+                eager,
+                higher_is_better=False,
+                note=f"batch {faces}, provider {provider}",
+            )
+        )
         if device == "cuda":
-            out.append(row(f"swap inference torch CUDA bf16, preset {name}", torch_cuda_ms_per_face(name, faces),
-                           "ms/face", f"onnxruntime ({provider})", ort, higher_is_better=False, note=f"batch {faces}"))
+            out.append(
+                row(
+                    f"swap inference torch CUDA bf16, preset {name}",
+                    torch_cuda_ms_per_face(name, faces),
+                    "ms/face",
+                    f"onnxruntime ({provider})",
+                    ort,
+                    higher_is_better=False,
+                    note=f"batch {faces}",
+                )
+            )
     return out
 
 
@@ -158,7 +189,11 @@ def main() -> None:
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     card = torch.cuda.get_device_name() if device == "cuda" else f"CPU, {torch.get_num_threads()} threads"
-    emit(rows(steps=args.steps, faces=args.faces), args.json, f"device: {card}; onnxruntime providers: {runtime.providers()}")
+    emit(
+        rows(steps=args.steps, faces=args.faces),
+        args.json,
+        f"device: {card}; onnxruntime providers: {runtime.providers()}",
+    )
 
 
 if __name__ == "__main__":

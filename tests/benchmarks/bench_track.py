@@ -16,7 +16,8 @@ the same run:
 - landmark jitter of the tracked faces, raw and stabilised (mean frame-to-frame movement of the 68
   points after mapping them back through the known motion), and the stabiliser's lag in frames.
 
-Goal: track >= 10 frames/s at 1920x1080 on 2 cores (the serial pass: the default there). Timings on a shared machine are noisy: the load
+Goal: track >= 10 frames/s at 1920x1080 on 2 cores (the serial pass: the default there). Timings on a shared
+machine are noisy: the load
 average is printed before and after. rows() follows the protocol in benchtable.py (references: decode
 alone for the serial pass, the serial pass for the parallel one, raw landmarks for the stabilised
 jitter); quick: 8 frames at 1920x1080, one pass of each kind.
@@ -38,26 +39,34 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
 
-from benchtable import print_table, row  # noqa: E402
-from shots import Actor, render  # noqa: E402
+from benchtable import print_table, row
+from shots import Actor, render
 
-from faceplate.actions.shot_tracking import available_cores, track  # noqa: E402
-from faceplate.foundation import geometry  # noqa: E402
-from faceplate.nodes.core import Graph  # noqa: E402
-from faceplate.nodes.facedetect.stabilise import stabilise  # noqa: E402
-from faceplate.nodes.io import read_image, write_image  # noqa: E402
+from faceplate.actions.shot_tracking import available_cores, track
+from faceplate.foundation import geometry
+from faceplate.nodes.core import Graph
+from faceplate.nodes.facedetect.stabilise import stabilise
+from faceplate.nodes.io import read_image, write_image
 
 
 def actors_for(width: int, height: int) -> list[Actor]:
     k = height / 1080.0
 
     def anna(f):
-        return (0.33 * width + 0.12 * width * np.sin(f / 16), 0.45 * height + 0.03 * height * np.sin(f / 12),
-                k * (2.6 + 0.15 * np.sin(f / 20)), 6.0 * np.sin(f / 14))
+        return (
+            0.33 * width + 0.12 * width * np.sin(f / 16),
+            0.45 * height + 0.03 * height * np.sin(f / 12),
+            k * (2.6 + 0.15 * np.sin(f / 20)),
+            6.0 * np.sin(f / 14),
+        )
 
     def bea(f):
-        return (0.70 * width - 0.08 * width * np.sin(f / 18), 0.50 * height, k * (1.1 + 0.05 * np.sin(f / 15)),
-                -4.0 * np.sin(f / 10))
+        return (
+            0.70 * width - 0.08 * width * np.sin(f / 18),
+            0.50 * height,
+            k * (1.1 + 0.05 * np.sin(f / 15)),
+            -4.0 * np.sin(f / 10),
+        )
 
     return [Actor("astronaut", anna), Actor("hopper", bea)]
 
@@ -65,8 +74,12 @@ def actors_for(width: int, height: int) -> list[Actor]:
 def write_shot(folder: str, size: tuple[int, int], frames: list[int]) -> tuple[str, list[Actor]]:
     actors = actors_for(*size)
     for f in frames:
-        write_image(render(actors, f, size=size, noise=0.02), os.path.join(folder, f"shot.{f:04d}.exr"),
-                    pixel_type="half", compression="zip")
+        write_image(
+            render(actors, f, size=size, noise=0.02),
+            os.path.join(folder, f"shot.{f:04d}.exr"),
+            pixel_type="half",
+            compression="zip",
+        )
     return os.path.join(folder, "shot.####.exr"), actors
 
 
@@ -82,15 +95,21 @@ def jitter_figures(result, actors, frames) -> dict[str, float]:
         scale = np.mean([actor.motion(f)[2] for f in fs])
 
         def back(points):
-            return np.stack([geometry.apply(geometry.invert(actor.frame_from_sprite(f)), p) for f, p in zip(fs, points)])
+            return np.stack(
+                [geometry.apply(geometry.invert(actor.frame_from_sprite(f)), p) for f, p in zip(fs, points)]
+            )
 
         raw_j.append(np.linalg.norm(np.diff(back(raw), axis=0), axis=2).mean() * scale)
         stable_j.append(np.linalg.norm(np.diff(back(stable), axis=0), axis=2).mean() * scale)
         truth = np.stack([geometry.apply(actor.frame_from_sprite(f), back(raw).mean(0)) for f in fs])
         velocity = np.gradient(truth, axis=0)
         lags.append(-((stable - truth) * velocity).sum() / (velocity * velocity).sum())
-    return {"raw_jitter_px": float(np.mean(raw_j)), "stabilised_jitter_px": float(np.mean(stable_j)),
-            "jitter_ratio": float(np.mean(raw_j) / np.mean(stable_j)), "stabiliser_lag_frames": float(np.mean(lags))}
+    return {
+        "raw_jitter_px": float(np.mean(raw_j)),
+        "stabilised_jitter_px": float(np.mean(stable_j)),
+        "jitter_ratio": float(np.mean(raw_j) / np.mean(stable_j)),
+        "stabiliser_lag_frames": float(np.mean(lags)),
+    }
 
 
 def track_graph(folder: str, frames: list[int], sidecar: str, **knobs) -> Graph:
@@ -165,24 +184,60 @@ def figure_rows(r: dict) -> list[dict]:
     # The goal is judged on a shot of 24 frames or more: in 8 (--quick) the first and last searches weigh too much.
     goal = "value >= 10" if size == "1920x1080" and r["frames"] >= 24 else None
     return [
-        row(f"track serial {size}", s["fps"], "frames/s", "EXR decode alone", r["decode_only_fps"], higher_is_better=True,
-            goal=goal, note=f"{r['frames']} frames; runs {', '.join(f'{x:.1f}' for x in s['runs'])}; pull "
-            f"{s['pull_ms_per_frame']:.1f} ms/frame (worker thread), detect+link {s['detect_ms_per_frame']:.1f} ms/frame"),
-        row(f"track serial, keyframes {size}", s["detect_ms_per_frame"], "ms/frame", "search every frame",
-            e["detect_ms_per_frame"], higher_is_better=False, note=f"detect+link on the calling thread; whole "
-            f"pass {s['fps']:.1f} vs {e['fps']:.1f} frames/s"),
-        row(f"track parallel {size}", p["fps"], "frames/s", "track serial", s["fps"], higher_is_better=True,
-            note=f"the default from 3 cores; {p['workers']} worker processes; start-up {p['first_frame_s']:.2f} s to the first frame, then "
-            f"{p['after_first_fps']:.1f} frames/s; same sidecar as serial: {'yes' if r['same_sidecar'] else 'NO'}"),
-        row(f"landmark jitter stabilised {size}", r["stabilised_jitter_px"], "px/frame", "raw landmarks",
-            r["raw_jitter_px"], higher_is_better=False, note=f"lag {r['stabiliser_lag_frames']:+.3f} frames; "
+        row(
+            f"track serial {size}",
+            s["fps"],
+            "frames/s",
+            "EXR decode alone",
+            r["decode_only_fps"],
+            higher_is_better=True,
+            goal=goal,
+            note=f"{r['frames']} frames; runs {', '.join(f'{x:.1f}' for x in s['runs'])}; pull "
+            f"{s['pull_ms_per_frame']:.1f} ms/frame (worker thread), "
+            f"detect+link {s['detect_ms_per_frame']:.1f} ms/frame",
+        ),
+        row(
+            f"track serial, keyframes {size}",
+            s["detect_ms_per_frame"],
+            "ms/frame",
+            "search every frame",
+            e["detect_ms_per_frame"],
+            higher_is_better=False,
+            note=f"detect+link on the calling thread; whole pass {s['fps']:.1f} vs {e['fps']:.1f} frames/s",
+        ),
+        row(
+            f"track parallel {size}",
+            p["fps"],
+            "frames/s",
+            "track serial",
+            s["fps"],
+            higher_is_better=True,
+            note=f"the default from 3 cores; {p['workers']} worker processes; "
+            f"start-up {p['first_frame_s']:.2f} s to the first frame, then "
+            f"{p['after_first_fps']:.1f} frames/s; same sidecar as serial: {'yes' if r['same_sidecar'] else 'NO'}",
+        ),
+        row(
+            f"landmark jitter stabilised {size}",
+            r["stabilised_jitter_px"],
+            "px/frame",
+            "raw landmarks",
+            r["raw_jitter_px"],
+            higher_is_better=False,
+            note=f"lag {r['stabiliser_lag_frames']:+.3f} frames; "
             f"{r['tracks']} tracks, {r['identities']} identities; searching every frame: raw "
-            f"{r['every_frame_jitter']['raw_jitter_px']:.2f}, stabilised {r['every_frame_jitter']['stabilised_jitter_px']:.2f}"),
+            f"{r['every_frame_jitter']['raw_jitter_px']:.2f}, "
+            f"stabilised {r['every_frame_jitter']['stabilised_jitter_px']:.2f}",
+        ),
     ]
 
 
-def rows(quick: bool = False, frames: int | None = None, sizes: str | None = None, repeats: int | None = None,
-         workers: int | None = None) -> list[dict]:
+def rows(
+    quick: bool = False,
+    frames: int | None = None,
+    sizes: str | None = None,
+    repeats: int | None = None,
+    workers: int | None = None,
+) -> list[dict]:
     frames = frames or (8 if quick else 24)
     sizes = sizes or ("1080" if quick else "1080,2160")
     repeats = repeats or (1 if quick else 2)
@@ -197,8 +252,12 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=24)
     parser.add_argument("--sizes", default="1080,2160", help="heights to run: 1080 (1920x1080), 2160 (3840x2160)")
     parser.add_argument("--repeats", type=int, default=2, help="track passes of each kind, interleaved")
-    parser.add_argument("--workers", type=int, default=min(available_cores(), 8),
-                        help="processes of the parallel pass (default: one per core)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=min(available_cores(), 8),
+        help="processes of the parallel pass (default: one per core)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     frames = list(range(1001, 1001 + args.frames))
@@ -208,12 +267,24 @@ def main() -> int:
     results = [bench(sizes[s.strip()], frames, args.repeats, workers) for s in args.sizes.split(",")]
     load_after = os.getloadavg()
     if args.json:
-        print(json.dumps({"load_before": load_before, "load_after": load_after, "cores": available_cores(),
-                          "results": results, "rows": [x for r in results for x in figure_rows(r)]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "load_before": load_before,
+                    "load_after": load_after,
+                    "cores": available_cores(),
+                    "results": results,
+                    "rows": [x for r in results for x in figure_rows(r)],
+                },
+                indent=2,
+            )
+        )
         return 0
-    print_table([x for r in results for x in figure_rows(r)],
-                f"{available_cores()} cores; load average before {load_before[0]:.2f} {load_before[1]:.2f} "
-                f"{load_before[2]:.2f}, after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
+    print_table(
+        [x for r in results for x in figure_rows(r)],
+        f"{available_cores()} cores; load average before {load_before[0]:.2f} {load_before[1]:.2f} "
+        f"{load_before[2]:.2f}, after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}",
+    )
     return 0
 
 

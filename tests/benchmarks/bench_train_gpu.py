@@ -32,7 +32,7 @@ def facesets(size: int, count: int):
     out = []
     for identity, tint in (("A", (1.0, 1.0, 1.0)), ("B", (0.8, 1.0, 1.2))):
         images = []
-        for i in range(count):
+        for _ in range(count):
             shift = rng.integers(-8, 9, 2)
             m = np.float32([[size / 240, 0, shift[0]], [0, size / 240, shift[1]]])
             face = cv2.warpAffine(base, m, (size, size), borderMode=cv2.BORDER_REFLECT)
@@ -40,9 +40,16 @@ def facesets(size: int, count: int):
             images.append(face[:, ::-1] if identity == "B" else face)
         yy, xx = np.mgrid[:size, :size]
         matte = (((xx - size / 2) / (size * 0.36)) ** 2 + ((yy - size / 2) / (size * 0.45)) ** 2 < 1) * 255
-        out.append(FaceSet(identity, f"<memory {identity}>", np.stack(images), np.repeat(
-            matte[None].astype(np.uint8), count, 0), np.full((count, 68, 2), np.nan, np.float32),
-            tuple(f"{i}.png" for i in range(count))))
+        out.append(
+            FaceSet(
+                identity,
+                f"<memory {identity}>",
+                np.stack(images),
+                np.repeat(matte[None].astype(np.uint8), count, 0),
+                np.full((count, 68, 2), np.nan, np.float32),
+                tuple(f"{i}.png" for i in range(count)),
+            )
+        )
     return out
 
 
@@ -57,13 +64,21 @@ def run(name: str, steps: int, amp: bool) -> tuple[float, float, int]:
     task = SwapTask(sets, p, SwapOptions(batch_size=p.batch_size, steps_per_stage=1, workers=4), seed=0)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     with tempfile.TemporaryDirectory() as tmp:
-        opts = TrainOptions(steps=steps + p.stages, warmup=5, checkpoint_every=10**9, preview_every=0,
-                            device=device, amp=amp, progress=False)
+        opts = TrainOptions(
+            steps=steps + p.stages,
+            warmup=5,
+            checkpoint_every=10**9,
+            preview_every=0,
+            device=device,
+            amp=amp,
+            progress=False,
+        )
         times = []
         last = [None]
 
         def on_step(step, losses):
             import time
+
             if device == "cuda":
                 torch.cuda.synchronize()
             now = time.perf_counter()
@@ -82,10 +97,21 @@ def run(name: str, steps: int, amp: bool) -> tuple[float, float, int]:
 def preset_rows(name: str, steps: int) -> list[dict]:
     a, la, batch = run(name, steps, True)
     f, lf, _ = run(name, steps, False)
-    where = f"{torch.cuda.get_device_name()}, bf16 autocast" if torch.cuda.is_available() else "CPU: amp ignored, both fp32"
+    where = (
+        f"{torch.cuda.get_device_name()}, bf16 autocast" if torch.cuda.is_available() else "CPU: amp ignored, both fp32"
+    )
     note = f"{where}; batch {batch}, median of {steps} steps; final loss amp {la:.4f}, fp32 {lf:.4f}"
-    return [row(f"Trainer+SwapTask step, preset {name}, amp", a, "it/s", "same step fp32", f, higher_is_better=True,
-                note=note + ("" if math.isfinite(la) else "; AMP LOSS NOT FINITE"))]
+    return [
+        row(
+            f"Trainer+SwapTask step, preset {name}, amp",
+            a,
+            "it/s",
+            "same step fp32",
+            f,
+            higher_is_better=True,
+            note=note + ("" if math.isfinite(la) else "; AMP LOSS NOT FINITE"),
+        )
+    ]
 
 
 def rows(quick: bool = False, steps: int | None = None, presets: list[str] | None = None) -> list[dict]:

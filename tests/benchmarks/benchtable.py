@@ -30,7 +30,8 @@ import re
 import statistics
 import sys
 import time
-from typing import Callable, Iterable, TextIO
+from collections.abc import Callable, Iterable
+from typing import TextIO
 
 RATIO_HEADER = "ratio (>1: ours better)"
 _COMPARE = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
@@ -76,30 +77,63 @@ def timed(fn: Callable[[], object], repeat: int, sync: Callable[[], None] = lamb
     return out
 
 
-def row(name: str, value: float, unit: str, reference: str, reference_value: float, *, higher_is_better: bool,
-        goal: str | None = None, note: str | None = None) -> dict:
+def row(
+    name: str,
+    value: float,
+    unit: str,
+    reference: str,
+    reference_value: float,
+    *,
+    higher_is_better: bool,
+    goal: str | None = None,
+    note: str | None = None,
+) -> dict:
     """One protocol row; the ratio is oriented so that > 1 means ours is better."""
     if higher_is_better:
         ratio = value / reference_value if reference_value else math.nan
     else:
         ratio = reference_value / value if value else math.nan
-    out = {"name": name, "value": float(value), "unit": unit, "reference": reference,
-           "reference_value": float(reference_value), "ratio": float(ratio), "goal": goal}
+    out = {
+        "name": name,
+        "value": float(value),
+        "unit": unit,
+        "reference": reference,
+        "reference_value": float(reference_value),
+        "ratio": float(ratio),
+        "goal": goal,
+    }
     if note:
         out["note"] = note
     return out
 
 
-def compare(name: str, ours: Callable[[], object], reference: str, ref: Callable[[], object], repeat: int, *,
-            goal: str | None = None, note: str | None = None, sync: Callable[[], None] = lambda: None) -> dict:
+def compare(
+    name: str,
+    ours: Callable[[], object],
+    reference: str,
+    ref: Callable[[], object],
+    repeat: int,
+    *,
+    goal: str | None = None,
+    note: str | None = None,
+    sync: Callable[[], None] = lambda: None,
+) -> dict:
     """Time ``ours`` and ``ref`` interleaved (so load drift hits both alike) after one warm-up each; median ms."""
     ours(), sync(), ref(), sync()  # first-touch page faults, thread start-up, CUDA context
     our_t, ref_t = [], []
     for _ in range(repeat):
         our_t += timed(ours, 1, sync)
         ref_t += timed(ref, 1, sync)
-    return row(name, statistics.median(our_t) * 1e3, "ms", reference, statistics.median(ref_t) * 1e3,
-               higher_is_better=False, goal=goal, note=note)
+    return row(
+        name,
+        statistics.median(our_t) * 1e3,
+        "ms",
+        reference,
+        statistics.median(ref_t) * 1e3,
+        higher_is_better=False,
+        goal=goal,
+        note=note,
+    )
 
 
 def goal_met(r: dict) -> bool | None:
@@ -141,8 +175,15 @@ def _cells(r: dict, with_bench: bool) -> list[str]:
     met = goal_met(r)
     goal = (r.get("goal") or "") + ("" if met is None else (" (met)" if met else " (NOT met)"))
     unit = r.get("unit", "")
-    return cells + [r["name"], f"{_fmt(r['value'])} {unit}", r["reference"], f"{_fmt(r['reference_value'])} {unit}",
-                    _fmt(r["ratio"]), goal, r.get("note", "") or ""]
+    return cells + [
+        r["name"],
+        f"{_fmt(r['value'])} {unit}",
+        r["reference"],
+        f"{_fmt(r['reference_value'])} {unit}",
+        _fmt(r["ratio"]),
+        goal,
+        r.get("note", "") or "",
+    ]
 
 
 def format_table(rows: Iterable[dict], title: str | None = None) -> str:

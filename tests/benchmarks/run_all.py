@@ -34,7 +34,7 @@ MARK = "@@faceplate-bench-rows@@ "  # the child's result line, apart from whatev
 
 
 def discover(folder: Path) -> dict[str, Path]:
-    return {p.stem[len("bench_"):]: p for p in sorted(folder.glob("bench_*.py"))}
+    return {p.stem[len("bench_") :]: p for p in sorted(folder.glob("bench_*.py"))}
 
 
 def machine() -> dict:
@@ -45,8 +45,13 @@ def machine() -> dict:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    info = {"cpu": cpu, "cpu_count": os.cpu_count(), "platform": platform.platform(),
-            "python": platform.python_version(), "load_average": [round(x, 2) for x in os.getloadavg()]}
+    info = {
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
     if hasattr(os, "sched_getaffinity"):
         info["threads_available"] = len(os.sched_getaffinity(0))
     try:
@@ -67,9 +72,16 @@ def machine() -> dict:
     except Exception as exc:  # the rows will say what is broken; the header should still print
         info["faceplate"] = f"import failed: {exc}"
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
-                               text=True, timeout=10)
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         if rev.returncode == 0:
             info["commit"] = rev.stdout.strip() + (" (modified)" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
@@ -81,8 +93,10 @@ def header(info: dict) -> str:
     gpu = info.get("gpu") or "no GPU"
     threads = info.get("threads_available", info["cpu_count"])
     load = " ".join(f"{x:.2f}" for x in info["load_average"])
-    return (f"{info['cpu']}, {threads} threads; {gpu}; faceplate {info.get('faceplate')} "
-            f"{info.get('commit', '')}; python {info['python']}, torch {info.get('torch', '-')}; load {load}")
+    return (
+        f"{info['cpu']}, {threads} threads; {gpu}; faceplate {info.get('faceplate')} "
+        f"{info.get('commit', '')}; python {info['python']}, torch {info.get('torch', '-')}; load {load}"
+    )
 
 
 CHECKED_KEYS = ("name", "value", "unit", "reference", "reference_value", "ratio", "goal")
@@ -136,7 +150,7 @@ def run_one(name: str, path: Path, quick: bool, timeout: float, verbose: bool) -
     seconds = time.perf_counter() - start
     lines = [line for line in out.splitlines() if line.startswith(MARK)]
     if lines and rc == 0:
-        rows = json.loads(lines[-1][len(MARK):])
+        rows = json.loads(lines[-1][len(MARK) :])
     else:
         why = f"timed out after {timeout:.0f} s" if rc is None else f"exited with status {rc} without rows"
         rows = [{"name": name, "status": "failed", "note": why}]
@@ -187,8 +201,10 @@ def main(argv: list[str] | None = None) -> int:
 
         print_table(rows, header(info) + ("; quick" if args.quick else ""))
         total = sum(seconds.values())
-        print(f"{len(rows)} rows from {len(names)} benchmarks in {total:.0f} s; "
-              f"{sum(r.get('status') == 'skipped' for r in rows)} skipped, {len(failed)} failed")
+        print(
+            f"{len(rows)} rows from {len(names)} benchmarks in {total:.0f} s; "
+            f"{sum(r.get('status') == 'skipped' for r in rows)} skipped, {len(failed)} failed"
+        )
     bad = [r for r in rows if r.get("status") == "ok" and not (math.isfinite(r["ratio"]) and r["ratio"] > 0)]
     if bad:
         print(f"[run_all] rows without a finite positive ratio: {[r['name'] for r in bad]}", file=sys.stderr)

@@ -28,8 +28,19 @@ class Everything(Node):
 
 @pytest.mark.parametrize(
     "knob, bad",
-    [("f", "1"), ("f", 11.0), ("f", float("nan")), ("i", 1.5), ("i", True), ("b", 1), ("e", "gzip"),
-     ("p", 3), ("xy", (1.0,)), ("xy", "ab"), ("c", (1, 2))],
+    [
+        ("f", "1"),
+        ("f", 11.0),
+        ("f", float("nan")),
+        ("i", 1.5),
+        ("i", True),
+        ("b", 1),
+        ("e", "gzip"),
+        ("p", 3),
+        ("xy", (1.0,)),
+        ("xy", "ab"),
+        ("c", (1, 2)),
+    ],
 )
 def test_bad_values_name_node_and_knob(knob, bad):
     n = Everything("N")

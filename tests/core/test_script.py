@@ -44,7 +44,10 @@ def test_script_is_readable_json_with_only_non_default_knobs(tmp_path):
     g.save(tmp_path / "s.json")
     data = json.loads((tmp_path / "s.json").read_text())
     assert data["format"] == "faceplate-script" and data["version"] == 1
-    assert data["nodes"]["C"]["knobs"] == {"value": 0.1, "width": {"curve": [[1001, 8, "constant"], [1005, 16, "constant"]]}}
+    assert data["nodes"]["C"]["knobs"] == {
+        "value": 0.1,
+        "width": {"curve": [[1001, 8, "constant"], [1005, 16, "constant"]]},
+    }
     assert "knobs" not in data["nodes"]["M"] or data["nodes"]["M"]["knobs"] == {"offset": 1}
 
 
@@ -71,13 +74,28 @@ def script(nodes, **top):
         (script({"X": {"type": "NoSuchNode"}}), "node 'X': unknown node type 'NoSuchNode'"),
         (script({"X": {"type": "Constant", "knobs": {"nope": 1}}}), "node 'X', knob 'nope': no such knob"),
         (script({"X": {"type": "Constant", "knobs": {"value": "high"}}}), "node 'X', knob 'value': expected a number"),
-        (script({"X": {"type": "Constant", "knobs": {"value": {"curve": [[1, 2]]}}}}), "node 'X', knob 'value': a key must be"),
-        (script({"X": {"type": "Constant", "knobs": {"value": {"curve": [[1, 2, "bezier"]]}}}}), "node 'X', knob 'value'.*interpolation"),
-        (script({"X": {"type": "Gain", "inputs": {"input": "Y"}}}), "node 'X': input 'input' is connected to 'Y', which is not in"),
+        (
+            script({"X": {"type": "Constant", "knobs": {"value": {"curve": [[1, 2]]}}}}),
+            "node 'X', knob 'value': a key must be",
+        ),
+        (
+            script({"X": {"type": "Constant", "knobs": {"value": {"curve": [[1, 2, "bezier"]]}}}}),
+            "node 'X', knob 'value'.*interpolation",
+        ),
+        (
+            script({"X": {"type": "Gain", "inputs": {"input": "Y"}}}),
+            "node 'X': input 'input' is connected to 'Y', which is not in",
+        ),
         (script({"X": {"type": "Gain", "inputs": {"mask": "X"}}}), "node 'X': no input 'mask'"),
-        (script({"X": {"type": "Gain", "inputs": {"input": "Y"}}, "Y": {"type": "Gain", "inputs": {"input": "X"}}}), "cycle"),
+        (
+            script({"X": {"type": "Gain", "inputs": {"input": "Y"}}, "Y": {"type": "Gain", "inputs": {"input": "X"}}}),
+            "cycle",
+        ),
         (script({"X": {"type": "Gain", "colour": 1}}), "node 'X': unknown fields"),
-        ('{"format": "faceplate-script", "version": 1, "nodes": {"A": {"type": "Gain"}, "A": {"type": "Gain"}}}', "'A' appears twice"),
+        (
+            '{"format": "faceplate-script", "version": 1, "nodes": {"A": {"type": "Gain"}, "A": {"type": "Gain"}}}',
+            "'A' appears twice",
+        ),
     ],
 )
 def test_load_errors_name_the_node_and_knob(text, match):

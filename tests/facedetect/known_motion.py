@@ -67,8 +67,9 @@ def yawed(name: str, yaw: float) -> tuple[Plate, np.ndarray]:
     homography = k @ (r + np.outer(t, n) / f) @ np.linalg.inv(k)
     index_from_plate = np.array([[1.0, 0, -0.5], [0, 1.0, -0.5], [0, 0, 1.0]])  # OpenCV: pixel centres at 0
     on_indices = index_from_plate @ homography @ np.linalg.inv(index_from_plate)
-    pixels = cv2.warpPerspective(np.ascontiguousarray(plate.pixels), on_indices, (w, h), flags=cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_REPLICATE)
+    pixels = cv2.warpPerspective(
+        np.ascontiguousarray(plate.pixels), on_indices, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
     return Plate(pixels, plate.channels), homography
 
 
@@ -103,8 +104,11 @@ def turned_head(name: str, yaw: float) -> tuple[Plate, callable]:
     a = np.radians(yaw)
     centre = mesh.mean(axis=0)
     d = mesh - centre
-    turned = np.c_[centre[0] + d[:, 0] * np.cos(a) + d[:, 2] * np.sin(a), mesh[:, 1],
-                   centre[2] - d[:, 0] * np.sin(a) + d[:, 2] * np.cos(a)]
+    turned = np.c_[
+        centre[0] + d[:, 0] * np.cos(a) + d[:, 2] * np.sin(a),
+        mesh[:, 1],
+        centre[2] - d[:, 0] * np.sin(a) + d[:, 2] * np.cos(a),
+    ]
     src = np.ascontiguousarray(plate.pixels)
     # Where the face was: a blurred, skin-coloured fill, so no second face shows through.
     hull = cv2.convexHull((mesh[:, :2] - 0.5).astype(np.float32)).astype(np.int32)
@@ -127,10 +131,13 @@ def turned_head(name: str, yaw: float) -> tuple[Plate, callable]:
         region = out[ys, xs]
         sub = (slice(ys.start - y0, ys.stop - y0), slice(xs.start - x0, xs.stop - x0))
         region[tmask[sub] > 0] = patch[sub][tmask[sub] > 0]
-    facing = _cross(turned[simplices[:, 1], :2] - turned[simplices[:, 0], :2],
-                      turned[simplices[:, 2], :2] - turned[simplices[:, 0], :2])
-    upright_facing = _cross(mesh[simplices[:, 1], :2] - mesh[simplices[:, 0], :2],
-                              mesh[simplices[:, 2], :2] - mesh[simplices[:, 0], :2])
+    facing = _cross(
+        turned[simplices[:, 1], :2] - turned[simplices[:, 0], :2],
+        turned[simplices[:, 2], :2] - turned[simplices[:, 0], :2],
+    )
+    upright_facing = _cross(
+        mesh[simplices[:, 1], :2] - mesh[simplices[:, 0], :2], mesh[simplices[:, 2], :2] - mesh[simplices[:, 0], :2]
+    )
     front = np.sign(facing) == np.sign(upright_facing)
 
     def move(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -42,7 +42,7 @@ SPRITES = {"astronaut": (140, 40, 170), "hopper": (120, 90, 290)}
 def sprite(name: str) -> tuple[np.ndarray, np.ndarray]:
     """``(rgb, matte)`` of an actor: the face square and a feathered ellipse."""
     x0, y0, side = SPRITES[name]
-    rgb = np.ascontiguousarray(photo(name)[y0:y0 + side, x0:x0 + side])
+    rgb = np.ascontiguousarray(photo(name)[y0 : y0 + side, x0 : x0 + side])
     yy, xx = (np.mgrid[0:side, 0:side] + 0.5) / side - 0.5
     r = np.sqrt((xx / 0.46) ** 2 + (yy / 0.5) ** 2)
     matte = np.clip((1.0 - r) / 0.12, 0.0, 1.0).astype(np.float32)
@@ -89,12 +89,18 @@ def render(actors: list[Actor], frame: int, *, size=(640, 360), noise: float = 0
 
 def warp_plate(plate: Plate, dst_from_src: np.ndarray, size: tuple[int, int]) -> Plate:
     """The whole plate moved by a known affine transform (pixel centres at +0.5)."""
-    pixels = cv2.warpAffine(np.ascontiguousarray(plate.pixels), geometry.opencv_matrix(dst_from_src), size,
-                            flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    pixels = cv2.warpAffine(
+        np.ascontiguousarray(plate.pixels),
+        geometry.opencv_matrix(dst_from_src),
+        size,
+        flags=cv2.INTER_CUBIC,
+        borderMode=cv2.BORDER_REFLECT,
+    )
     return Plate(pixels.astype(np.float32), plate.channels)
 
 
 # -- graphs of synthetic shots (shared by the FaceDetect, AlignEdit and OcclusionMask tests) --
+
 
 class ShotSource(Node):
     """A synthetic shot as a graph input: renders ``actors`` per frame (the frame is all it reads)."""
@@ -115,8 +121,14 @@ class ShotSource(Node):
 
 def shot_graph(tmp_path, actors, frames, **facedetect_knobs):
     graph = Graph(root=tmp_path, frame_range=(frames[0], frames[-1]))
-    source = graph.add(ShotSource("Plate", actors, empty_frames=facedetect_knobs.pop("empty_frames", ()),
-                                  noise=facedetect_knobs.pop("noise", 0.004)))
+    source = graph.add(
+        ShotSource(
+            "Plate",
+            actors,
+            empty_frames=facedetect_knobs.pop("empty_frames", ()),
+            noise=facedetect_knobs.pop("noise", 0.004),
+        )
+    )
     detect = graph.add(FaceDetect("FaceDetect1", proxy_size=640, **facedetect_knobs))
     graph.connect(source, detect)
     return graph

@@ -21,13 +21,16 @@ def inter_ocular(points):
 
 
 @pytest.mark.parametrize("name", ["astronaut", "hopper"])
-@pytest.mark.parametrize("scale, angle, shift", [
-    (1.0, 0.0, (0.25, 0.0)),     # a quarter-pixel shift: catches half-pixel convention slips
-    (1.2, 10.0, (-30.0, 15.0)),
-    (0.8, -20.0, (25.0, 10.0)),
-    (1.0, 90.0, (0.0, 0.0)),     # found only by the rotation search
-    (0.9, 180.0, (0.0, 0.0)),    # upside down
-])
+@pytest.mark.parametrize(
+    "scale, angle, shift",
+    [
+        (1.0, 0.0, (0.25, 0.0)),  # a quarter-pixel shift: catches half-pixel convention slips
+        (1.2, 10.0, (-30.0, 15.0)),
+        (0.8, -20.0, (25.0, 10.0)),
+        (1.0, 90.0, (0.0, 0.0)),  # found only by the rotation search
+        (0.9, 180.0, (0.0, 0.0)),  # upside down
+    ],
+)
 def test_landmarks_follow_a_known_affine_transform(detector, name, scale, angle, shift):
     plate = photo_plate(name)
     before = detector.find(plate)
@@ -51,8 +54,12 @@ def test_the_plate_is_not_changed(detector):
 
 def test_landmarks_are_in_plate_pixels_of_the_data_window(detector):
     plate = photo_plate("astronaut")
-    shifted = Plate(plate.pixels, plate.channels, data_window=Box2i.from_size(plate.width, plate.height, 100, -50),
-                    display_window=Box2i.from_size(800, 600))
+    shifted = Plate(
+        plate.pixels,
+        plate.channels,
+        data_window=Box2i.from_size(plate.width, plate.height, 100, -50),
+        display_window=Box2i.from_size(800, 600),
+    )
     a, b = detector.find(plate)[0], detector.find(shifted)[0]
     np.testing.assert_allclose(b.landmarks - a.landmarks, np.broadcast_to([100, -50], (68, 2)), atol=1e-6)
     np.testing.assert_allclose(np.subtract(b.box, a.box), [100, -50, 100, -50], atol=1e-6)
@@ -101,7 +108,7 @@ def test_rotation_search_can_be_turned_off(dlib_backend):
 def test_detection_sees_display_referred_pixels(dlib_backend):
     """A plate 8 stops under is found with the exposure knob (detection only: the plate is not changed)."""
     plate = photo_plate("astronaut")
-    dark = Plate(plate.pixels * np.float32(2 ** -8), plate.channels)
+    dark = Plate(plate.pixels * np.float32(2**-8), plate.channels)
     before = dark.pixels.copy()
     assert Detector(dlib_backend, rotation_search="off").find(dark) == []
     assert len(Detector(dlib_backend, exposure=8.0).find(dark)) == 1

@@ -10,9 +10,16 @@ from faceplate.nodes.faces import METADATA_KEY, Face, Faces
 
 
 def make_face(track_id=1, **changes):
-    fields = dict(track_id=track_id, identity="person1", box=(10.0, 20.0, 110.0, 140.0),
-                  landmarks=np.arange(136, dtype=float).reshape(68, 2), confidence=np.linspace(0, 1, 68),
-                  score=1.25, flags={"profile"}, pose=(10.0, -5.0, 2.0))
+    fields = dict(
+        track_id=track_id,
+        identity="person1",
+        box=(10.0, 20.0, 110.0, 140.0),
+        landmarks=np.arange(136, dtype=float).reshape(68, 2),
+        confidence=np.linspace(0, 1, 68),
+        score=1.25,
+        flags={"profile"},
+        pose=(10.0, -5.0, 2.0),
+    )
     fields.update(changes)
     return Face(**fields)
 
@@ -37,13 +44,16 @@ def test_faces_are_immutable():
     assert face.replace(identity="anna").identity == "anna" and face.identity == "person1"
 
 
-@pytest.mark.parametrize("changes, message", [
-    (dict(landmarks=np.zeros((5, 2))), r"landmarks: expected shape \(68, 2\), got \(5, 2\)"),
-    (dict(confidence=np.full(68, 2.0)), r"confidence: values must lie in \[0, 1\]"),
-    (dict(box=(10, 10, 0, 0)), "min <= max"),
-    (dict(flags={"sparkly"}), "sparkly"),
-    (dict(landmarks=np.full((68, 2), np.nan)), "finite"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (dict(landmarks=np.zeros((5, 2))), r"landmarks: expected shape \(68, 2\), got \(5, 2\)"),
+        (dict(confidence=np.full(68, 2.0)), r"confidence: values must lie in \[0, 1\]"),
+        (dict(box=(10, 10, 0, 0)), "min <= max"),
+        (dict(flags={"sparkly"}), "sparkly"),
+        (dict(landmarks=np.full((68, 2), np.nan)), "finite"),
+    ],
+)
 def test_bad_fields_name_what_is_wrong(changes, message):
     with pytest.raises(FaceplateError, match=message):
         make_face(**changes)

@@ -17,8 +17,12 @@ def detector(dlib_backend):
 
 def run(detector, actors, frames, every, first_index=0, fetched=None):
     """{frame: detections} of a run over ``frames``, and how many whole-frame searches it made."""
-    keyframes = KeyframeDetections(detector, every, lambda f: (fetched.append(f) if fetched is not None else None,
-                                                               render(actors, f))[1], first_index)
+    keyframes = KeyframeDetections(
+        detector,
+        every,
+        lambda f: (fetched.append(f) if fetched is not None else None, render(actors, f))[1],
+        first_index,
+    )
     out = {}
     for i, f in enumerate(frames):
         for frame, detections in keyframes.push(f, render(actors, f), last=i == len(frames) - 1):
@@ -42,15 +46,19 @@ def test_followed_faces_are_measured_as_well_as_searched_ones(detector):
     searched, searches_1 = run(detector, [anna], frames, every=1)
     followed, searches_4 = run(detector, [anna], frames, every=4)
     assert (searches_1, searches_4) == (16, 5)  # frames 1, 5, 9, 13 and the last; the rest followed
-    reference = np.mean([geometry.apply(geometry.invert(anna.frame_from_sprite(f)), searched[f][0].landmarks)
-                         for f in frames], axis=0)
-    errors = {name: [landmark_error(anna, f, dets[f][0], reference) for f in frames]
-              for name, dets in (("searched", searched), ("followed", followed))}
+    reference = np.mean(
+        [geometry.apply(geometry.invert(anna.frame_from_sprite(f)), searched[f][0].landmarks) for f in frames], axis=0
+    )
+    errors = {
+        name: [landmark_error(anna, f, dets[f][0], reference) for f in frames]
+        for name, dets in (("searched", searched), ("followed", followed))
+    }
     assert max(errors["followed"]) < 0.02, errors
     assert np.mean(errors["followed"]) < np.mean(errors["searched"]) + 0.003, errors
     for f in frames:  # a followed face's box is the detector's too: it agrees with a search's
         assert np.abs(np.subtract(followed[f][0].box, searched[f][0].box)).max() < 0.15 * (
-            searched[f][0].box[2] - searched[f][0].box[0])
+            searched[f][0].box[2] - searched[f][0].box[0]
+        )
 
 
 def test_a_face_that_comes_into_view_between_keyframes_is_traced_back_to_its_first_frame(detector):
@@ -101,7 +109,7 @@ def test_a_chunk_gives_its_frames_the_detections_of_the_whole_run(detector):
     assert len(parts) == 3
     joined = {}
     for k, (a, b) in enumerate(parts):
-        chunk, _ = run(detector, [anna, bea], frames[a:b + 1], every=2, first_index=a)
+        chunk, _ = run(detector, [anna, bea], frames[a : b + 1], every=2, first_index=a)
         if k < len(parts) - 1:
             del chunk[frames[b]]  # the next chunk's first frame: that chunk reports it
         joined.update(chunk)
@@ -118,8 +126,9 @@ def test_a_face_on_its_side_is_searched_and_followed_on_its_side(detector):
     frames = list(range(1, 11))
     anna = Actor("astronaut", linear_motion(250, 180, 380, 190, frames, scale=1.1, angle=90.0))
     upright = Actor("astronaut", lambda f: (320, 180, 1.1, 0.0))
-    reference = geometry.apply(geometry.invert(upright.frame_from_sprite(1)),
-                               detector.find(render([upright], 1))[0].landmarks)
+    reference = geometry.apply(
+        geometry.invert(upright.frame_from_sprite(1)), detector.find(render([upright], 1))[0].landmarks
+    )
     for every, expected_searches in ((1, 10), (4, 4)):
         detections, searches = run(detector, [anna], frames, every=every)
         assert searches == expected_searches

@@ -12,9 +12,22 @@ from known_motion import ROLLS, roll_errors
 from faceplate.nodes.facedetect.detect import Detector
 
 
-@pytest.mark.parametrize("roll", [pytest.param(r, marks=pytest.mark.xfail(
-    strict=True, reason="measured: mesh 0.0187 vs dlib 0.0076 at 90 degrees, one fit (hopper, scale 1.15) off "
-    "by 7.7 % of the inter-ocular distance; open")) if r == 90.0 else r for r in ROLLS])
+@pytest.mark.parametrize(
+    "roll",
+    [
+        pytest.param(
+            r,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="measured: mesh 0.0187 vs dlib 0.0076 at 90 degrees, one fit (hopper, scale 1.15) off "
+                "by 7.7 % of the inter-ocular distance; open",
+            ),
+        )
+        if r == 90.0
+        else r
+        for r in ROLLS
+    ],
+)
 def test_mesh_landmarks_are_at_least_as_accurate_as_dlibs_at_every_roll(mesh_backend, dlib_backend, roll):
     errors = {}
     for name, backend in (("mesh", mesh_backend), ("dlib", dlib_backend)):

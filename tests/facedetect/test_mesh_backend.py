@@ -35,15 +35,18 @@ def test_windows_cover_the_image_at_the_scales_small_faces_need():
     assert halves and blazeface.FACE_FRACTION * 480.0 <= blazeface.MIN_FACE
     covered = np.zeros((540, 960), bool)
     for x0, y0, side in halves:
-        covered[int(max(y0, 0)):int(y0 + side), int(x0):int(x0 + side)] = True
+        covered[int(max(y0, 0)) : int(y0 + side), int(x0) : int(x0 + side)] = True
     assert covered.all()
     assert blazeface.windows(147, 147) == [(0.0, 0.0, 147.0)]  # a followed face's search crop: one window
 
 
 def test_merge_keeps_one_face_per_cluster_weighted_by_score():
     kp = np.zeros((6, 2))
-    faces = [blazeface.Face(np.array([0, 0, 10, 10.0]), 0.9, kp), blazeface.Face(np.array([1, 0, 11, 10.0]), 0.3, kp),
-             blazeface.Face(np.array([50, 50, 60, 60.0]), 0.6, kp)]
+    faces = [
+        blazeface.Face(np.array([0, 0, 10, 10.0]), 0.9, kp),
+        blazeface.Face(np.array([1, 0, 11, 10.0]), 0.3, kp),
+        blazeface.Face(np.array([50, 50, 60, 60.0]), 0.6, kp),
+    ]
     merged = blazeface.merge(faces)
     assert len(merged) == 2 and merged[0].score == 0.9
     np.testing.assert_allclose(merged[0].box, [0.25, 0, 10.25, 10])

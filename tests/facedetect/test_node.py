@@ -17,8 +17,13 @@ def fake_track(track_id=1, frames=range(1, 6), x=200.0):
     track = Track(id=track_id, identity=f"person{track_id}")
     for f in frames:
         points = np.stack([np.linspace(x, x + 100, 68), np.linspace(150, 250, 68)], axis=1) + f
-        track.frames[f] = TrackFrame(np.array([x, 140, x + 110, 260.0]) + f, 1.5, points, np.full(68, 0.9),
-                                     frozenset({"interpolated"} if f == 3 else ()))
+        track.frames[f] = TrackFrame(
+            np.array([x, 140, x + 110, 260.0]) + f,
+            1.5,
+            points,
+            np.full(68, 0.9),
+            frozenset({"interpolated"} if f == 3 else ()),
+        )
     return track
 
 
@@ -80,13 +85,16 @@ def test_lock_frames_must_be_frames(graph):
         graph.render("FaceDetect1", 1)
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda d: d.update(version=7), "version 7 is not supported"),
-    (lambda d: d.update(format="other"), "faceplate-tracks"),
-    (lambda d: d["tracks"][0]["frames"]["2"].update(landmarks=[[0, 0]] * 5), r"track 1, frame 2: 'landmarks'"),
-    (lambda d: d["tracks"][0]["frames"]["4"].update(flags=["shiny"]), r"track 1, frame 4: 'flags'"),
-    (lambda d: d["tracks"].append(dict(d["tracks"][0])), "track 1 appears twice"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d.update(version=7), "version 7 is not supported"),
+        (lambda d: d.update(format="other"), "faceplate-tracks"),
+        (lambda d: d["tracks"][0]["frames"]["2"].update(landmarks=[[0, 0]] * 5), r"track 1, frame 2: 'landmarks'"),
+        (lambda d: d["tracks"][0]["frames"]["4"].update(flags=["shiny"]), r"track 1, frame 4: 'flags'"),
+        (lambda d: d["tracks"].append(dict(d["tracks"][0])), "track 1 appears twice"),
+    ],
+)
 def test_a_bad_sidecar_is_an_error_naming_the_file_track_and_frame(graph, edit, message):
     path = write_sidecar(graph, [fake_track(1)])
     data = json.load(open(path))

@@ -46,8 +46,9 @@ def test_worker_processes_write_the_serial_sidecar_and_sheets_byte_for_byte(tmp_
     parallel, parallel_files = run(2)
     assert len(serial.tracks) >= 2 and len(serial.identities) == 2
     assert parallel_files == serial_files
-    assert [(t.id, t.identity, sorted(t.frames)) for t in parallel.tracks] == \
-        [(t.id, t.identity, sorted(t.frames)) for t in serial.tracks]
+    assert [(t.id, t.identity, sorted(t.frames)) for t in parallel.tracks] == [
+        (t.id, t.identity, sorted(t.frames)) for t in serial.tracks
+    ]
 
 
 def test_a_corrupt_frame_in_a_worker_is_the_same_error_naming_the_frame(tmp_path):
@@ -85,7 +86,7 @@ def test_display_conversion_is_opencolorio_bit_for_bit(dlib_backend, rng):
     linear[0, :8, 1] = [0.0, -0.0, np.inf, -np.inf, 1e-30, 1e30, 0.0031308, 1.0]
     assert display_quantiser(colour.config_path(), colour.WORKING_SPACE, SRGB) is not None  # the fast path is used
     for exposure in (0.0, 2.5, -3.0):
-        expected = colour.convert(linear * np.float32(2.0 ** exposure), colour.WORKING_SPACE, SRGB)
+        expected = colour.convert(linear * np.float32(2.0**exposure), colour.WORKING_SPACE, SRGB)
         expected = (np.clip(expected, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
         before = linear.copy()
         got = Detector(dlib_backend, exposure=exposure).display(linear)

@@ -16,8 +16,15 @@ def mesh_track(rng):
     for f in (1, 2, 3):
         points = np.stack([np.linspace(200, 300, 68), np.linspace(150, 250, 68)], axis=1) + f
         mesh = np.c_[rng.uniform(190, 310, (468, 2)), rng.uniform(-40, 40, 468)]
-        track.frames[f] = TrackFrame(np.array([200, 140, 310, 260.0]), 0.9, points, np.full(68, 0.8), frozenset(),
-                                     mesh=mesh if f != 2 else None, pose=(10.0 + f, -2.0, 3.5) if f != 2 else None)
+        track.frames[f] = TrackFrame(
+            np.array([200, 140, 310, 260.0]),
+            0.9,
+            points,
+            np.full(68, 0.8),
+            frozenset(),
+            mesh=mesh if f != 2 else None,
+            pose=(10.0 + f, -2.0, 3.5) if f != 2 else None,
+        )
     return track
 
 

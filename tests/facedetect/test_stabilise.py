@@ -61,8 +61,12 @@ def moving_face_track(tmp_path_factory, dlib_backend):
     from faceplate.actions.shot_tracking import track
 
     def motion(f):
-        return (320 + 100 * np.sin(f / 16.0), 180 + 20 * np.sin(f / 12.0), 1.3 + 0.1 * np.sin(f / 20.0),
-                6.0 * np.sin(f / 14.0))
+        return (
+            320 + 100 * np.sin(f / 16.0),
+            180 + 20 * np.sin(f / 12.0),
+            1.3 + 0.1 * np.sin(f / 20.0),
+            6.0 * np.sin(f / 14.0),
+        )
 
     actor = Actor("astronaut", motion)
     frames = list(range(1, 49))

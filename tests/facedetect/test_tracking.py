@@ -106,7 +106,10 @@ def test_cli_new_then_track_then_render_faces(tmp_path, capsys):
     write_exr_shot(tmp_path, [Actor("astronaut", lambda f: (300 + 3 * f, 180, 1.3, 0.0))], [1, 2, 3, 4])
     script = str(tmp_path / "shot.json")
     assert main(["new", script, "--plate", str(tmp_path / "shot.####.exr"), "--frames", "1-4"]) == 0
-    assert [n["type"] for n in json.load(open(script))["nodes"].values()][:2] == ["Read", "FaceDetect"]  # then the nodes after it
+    assert [n["type"] for n in json.load(open(script))["nodes"].values()][:2] == [
+        "Read",
+        "FaceDetect",
+    ]  # then the nodes after it
     assert main(["track", script, "-q"]) == 0
     out = capsys.readouterr().out
     assert "1 tracks" in out and "track 1: person1, frames 1-4" in out

@@ -29,7 +29,7 @@ class HostsSpot(Node):
         IntKnob("rings", 1, "An int knob with one bound", min=1),
         EnumKnob("mode", ("paint", "skip it"), "paint", "paint, or pass through"),
         BoolKnob("label_it", False, "A bool knob"),
-        StringKnob("note", "", "A string knob with \"quotes\", [brackets] and {braces}"),
+        StringKnob("note", "", 'A string knob with "quotes", [brackets] and {braces}'),
         PathKnob("file", "", "A path knob whose name Nuke owns"),
     )
 
@@ -41,7 +41,7 @@ class HostsSpot(Node):
         colour = context.value("colour")
         context.value("rings"), context.value("label_it"), context.value("note"), context.value("file")
         dw = plate.data_window
-        ys, xs = np.mgrid[dw.ymin:dw.ymax + 1, dw.xmin:dw.xmax + 1] + 0.5
+        ys, xs = np.mgrid[dw.ymin : dw.ymax + 1, dw.xmin : dw.xmax + 1] + 0.5
         inside = (xs - cx) ** 2 + (ys - cy) ** 2 <= r * r
         pixels = plate.pixels.copy()
         for i, name in enumerate("RGB"):
@@ -60,16 +60,21 @@ class HostsAlign(Node):
     def matrix(frame, turn):
         a = np.radians(turn * (frame - 1000))
         s = 1.5
-        return np.array([[s * np.cos(a), -s * np.sin(a), 3.0 * (frame - 1000)],
-                         [s * np.sin(a), s * np.cos(a), -20.0]])
+        return np.array([[s * np.cos(a), -s * np.sin(a), 3.0 * (frame - 1000)], [s * np.sin(a), s * np.cos(a), -20.0]])
 
     def hash_extra(self, frame):
         return [frame]  # the output depends on the frame itself
 
     def compute(self, context):
         plate = context.input()
-        face = Face(1, "person1", (0, 0, 10, 10), np.zeros((68, 2)), np.ones(68),
-                    aligned_from_plate=self.matrix(context.frame, context.value("turn")))
+        face = Face(
+            1,
+            "person1",
+            (0, 0, 10, 10),
+            np.zeros((68, 2)),
+            np.ones(68),
+            aligned_from_plate=self.matrix(context.frame, context.value("turn")),
+        )
         return plate.replace(metadata={**plate.metadata, METADATA_KEY: Faces(context.frame, (face,))})
 
 

@@ -25,8 +25,9 @@ def matrices():
 
 
 def keyed(node, knob, frame, components):
-    value = json_value({"name": knob, "type": "xy" if components == 2 else "float", "components": components},
-                       node.knobs[knob])
+    value = json_value(
+        {"name": knob, "type": "xy" if components == 2 else "float", "components": components}, node.knobs[knob]
+    )
     parts = value if components > 1 else [value]
     return [Curve([tuple(k) for k in p["curve"]]).evaluate(frame) if isinstance(p, dict) else p for p in parts]
 

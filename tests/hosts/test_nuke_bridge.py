@@ -103,9 +103,11 @@ def test_write_and_paths(shot, tmp_path):
     assert prepared.workdir == str(workdir)
     assert prepared.script_path == str(workdir / "Spot1.json")
     write = prepared.script["nodes"][bridge.WRITE_NODE]
-    assert write == {"type": "Write", "inputs": {"input": "Spot1"},
-                     "knobs": {"file": str(workdir / "render" / "Spot1" / "Spot1.####.exr"),
-                               "colourspace": "scene_linear"}}
+    assert write == {
+        "type": "Write",
+        "inputs": {"input": "Spot1"},
+        "knobs": {"file": str(workdir / "render" / "Spot1" / "Spot1.####.exr"), "colourspace": "scene_linear"},
+    }
     custom = bridge.build(shot, CATALOG, env={"FACEPLATE_NUKE_WORKDIR": "/jobs/{nk_name}/fp"})
     assert custom.script_path == "/jobs/sh010_comp_v003/fp/Spot1.json"
 
@@ -122,15 +124,18 @@ def test_nuke_default_names_and_read_settings(shot):
     assert bridge.build(shot, CATALOG, env={}).script["nodes"]["Read1"]["knobs"]["colourspace"] == "raw"
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda d: d["nodes"]["Grade1"]["knobs"].update(disable="false"), "node 'Grade1': is a Grade node"),
-    (lambda d: d["nodes"]["Read1"]["knobs"].update(frame="1"), "knob 'frame': the Read remaps time"),
-    (lambda d: d["nodes"]["Read1"]["knobs"].update(file="plates/sh010.%V.%04d.exr"), "view token"),
-    (lambda d: d["nodes"]["Spot1"]["knobs"].update(radius='{{"frame / 2"}}'), "knob 'radius'.*expression"),
-    (lambda d: d.update(nuke_script="Root"), "not saved"),
-    (lambda d: d["nodes"]["Spot1"].update(faceplate_type="JawBlendFromTheFuture"), "reinstall the gizmos"),
-    (lambda d: d.update(target="Dot1"), "not a faceplate node"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d["nodes"]["Grade1"]["knobs"].update(disable="false"), "node 'Grade1': is a Grade node"),
+        (lambda d: d["nodes"]["Read1"]["knobs"].update(frame="1"), "knob 'frame': the Read remaps time"),
+        (lambda d: d["nodes"]["Read1"]["knobs"].update(file="plates/sh010.%V.%04d.exr"), "view token"),
+        (lambda d: d["nodes"]["Spot1"]["knobs"].update(radius='{{"frame / 2"}}'), "knob 'radius'.*expression"),
+        (lambda d: d.update(nuke_script="Root"), "not saved"),
+        (lambda d: d["nodes"]["Spot1"].update(faceplate_type="JawBlendFromTheFuture"), "reinstall the gizmos"),
+        (lambda d: d.update(target="Dot1"), "not a faceplate node"),
+    ],
+)
 def test_refusals_name_the_node_and_the_fix(shot, change, message):
     change(shot)
     with pytest.raises(ScriptError, match=message):
@@ -161,8 +166,10 @@ def test_render_subprocess_writes_every_frame_the_internal_read_expects(shot, tm
     prepared = bridge.build(shot, CATALOG, env={})
     bridge.save(prepared)
     launcher = tmp_path / "faceplate_with_test_nodes.py"  # the CLI, with this folder's test nodes registered
-    launcher.write_text(f"import sys\nsys.path.insert(0, {os.path.dirname(__file__)!r})\nimport nuke_test_nodes\n"
-                        "from faceplate.cli import main\nsys.exit(main())\n")
+    launcher.write_text(
+        f"import sys\nsys.path.insert(0, {os.path.dirname(__file__)!r})\nimport nuke_test_nodes\n"
+        "from faceplate.cli import main\nsys.exit(main())\n"
+    )
     argv = bridge.command(prepared, "render", env={"FACEPLATE_EXECUTABLE": f"{sys.executable} {launcher}"})
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -114,8 +114,13 @@ def nodes_from_recording(description):
         if "faceplate_type" in data:
             knobs["faceplate_type"] = Knob(data["faceplate_type"])
             knobs["faceplate_farm"] = Knob(False)
-            for adapter in ("faceplate_output", "faceplate_script", "faceplate_first", "faceplate_last",
-                            "faceplate_show_result"):
+            for adapter in (
+                "faceplate_output",
+                "faceplate_script",
+                "faceplate_first",
+                "faceplate_last",
+                "faceplate_show_result",
+            ):
                 knobs[adapter] = Knob(None)
         fmt = Format(**data["format"]) if "format" in data else None
         node = Node(data["class"], name, knobs, [make(i) for i in data["inputs"]], fmt)
@@ -132,9 +137,18 @@ def nuke(monkeypatch, tmp_path):
     description["nuke_script"] = str(tmp_path / "comp" / "sh010_comp_v003.nk")
     module = types.ModuleType("nuke")
     module.NUKE_VERSION_STRING = description["nuke_version"]
-    root = Node("Root", description["nuke_script"], {
-        "project_directory": Knob(""), "first_frame": Knob(1001.0), "last_frame": Knob(1003.0),
-        "proxy": Knob(False), "proxy_scale": Knob(0.5), "workingSpaceLUT": Knob("scene_linear")})
+    root = Node(
+        "Root",
+        description["nuke_script"],
+        {
+            "project_directory": Knob(""),
+            "first_frame": Knob(1001.0),
+            "last_frame": Knob(1003.0),
+            "proxy": Knob(False),
+            "proxy_scale": Knob(0.5),
+            "workingSpaceLUT": Knob("scene_linear"),
+        },
+    )
     module.root = lambda: root
     module.filename = lambda node: node["file"].value()
     module.messages, module.plugin_paths, module.commands = [], [], []
@@ -194,8 +208,9 @@ def test_render_button_runs_the_command_and_points_the_internal_read_at_the_outp
             self.target()
 
     monkeypatch.setattr(nuke_calls.threading, "Thread", Inline)
-    monkeypatch.setattr(nuke_calls.subprocess, "run",
-                        lambda argv, **kw: ran.append(argv) or subprocess.CompletedProcess(argv, 0))
+    monkeypatch.setattr(
+        nuke_calls.subprocess, "run", lambda argv, **kw: ran.append(argv) or subprocess.CompletedProcess(argv, 0)
+    )
     nuke_calls.run_action(nuke.target, "render")
     assert ran[0][1:3] == ["render", nuke.target["faceplate_script"].value()]
     assert nuke.target["faceplate_output"].value().endswith("render/Spot1/Spot1.####.exr")
@@ -208,8 +223,9 @@ def test_farm_submission_and_errors_come_back_as_messages(nuke, monkeypatch):
     from faceplate.hosts.nuke import nuke_calls
 
     ran = []
-    monkeypatch.setattr(nuke_calls.subprocess, "run",
-                        lambda argv, **kw: ran.append(argv) or subprocess.CompletedProcess(argv, 0))
+    monkeypatch.setattr(
+        nuke_calls.subprocess, "run", lambda argv, **kw: ran.append(argv) or subprocess.CompletedProcess(argv, 0)
+    )
     monkeypatch.setenv("FACEPLATE_NUKE_FARM_COMMAND", "submit --name {name} -- {command}")
     nuke.target["faceplate_farm"].setValue(True)
     nuke_calls.run_action(nuke.target, "track")

@@ -48,10 +48,17 @@ def test_patterns():
         conventions.faceplate_pattern("", node="Read1")
 
 
-@pytest.mark.parametrize("nuke, faceplate", [
-    ("default (linear)", "Linear Rec.709 (sRGB)"), ("default", ""), ("sRGB", "sRGB Encoded Rec.709 (sRGB)"),
-    ("ACES - ACEScg", "ACES - ACEScg"), ("scene_linear", "scene_linear"), ("default (ACES - ACEScg)", "ACES - ACEScg"),
-])
+@pytest.mark.parametrize(
+    "nuke, faceplate",
+    [
+        ("default (linear)", "Linear Rec.709 (sRGB)"),
+        ("default", ""),
+        ("sRGB", "sRGB Encoded Rec.709 (sRGB)"),
+        ("ACES - ACEScg", "ACES - ACEScg"),
+        ("scene_linear", "scene_linear"),
+        ("default (ACES - ACEScg)", "ACES - ACEScg"),
+    ],
+)
 def test_colour_space_names_resolve_in_faceplates_config(nuke, faceplate):
     assert conventions.colour_space(nuke) == faceplate
     if faceplate:
@@ -65,8 +72,10 @@ def test_channels_a_shuffle_can_pick():
     assert conventions.nuke_channel("A") == "rgba.alpha"
     assert conventions.nuke_channel("fp_swap.G") == "fp_swap.green"
     assert conventions.nuke_channel("fp_matte.jaw") == "fp_matte.jaw"
-    assert conventions.nuke_layers(["R", "G", "fp_matte.jaw", "fp_swap.R"]) == [["fp_matte", "fp_matte.jaw"],
-                                                                               ["fp_swap", "fp_swap.red"]]
+    assert conventions.nuke_layers(["R", "G", "fp_matte.jaw", "fp_swap.R"]) == [
+        ["fp_matte", "fp_matte.jaw"],
+        ["fp_swap", "fp_swap.red"],
+    ]
 
 
 def test_the_declared_layers_suit_nuke():

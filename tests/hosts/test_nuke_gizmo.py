@@ -47,7 +47,7 @@ def test_a_knob_added_to_a_node_appears_in_its_gizmo(monkeypatch):
     knob = parsed["knobs"][-1]
     assert (knob["name"], knob["type"], knob["default"]) == ("jaw_feather", "float", 2.5)
     assert (knob["min"], knob["max"]) == (0, 50)
-    assert "addUserKnob {7 jaw_feather l \"jaw feather\"" in gizmo.gizmo_text(catalog.entry(HostsSpot))
+    assert 'addUserKnob {7 jaw_feather l "jaw feather"' in gizmo.gizmo_text(catalog.entry(HostsSpot))
 
 
 def test_instance_values_and_keyframes_round_trip_through_group_text():
@@ -104,7 +104,12 @@ def test_curves_as_nuke_writes_them():
     # No letter: smooth; letters stick to later keys; keys without x follow the last step.
     keys = parse_curve(Word("curve x1001 2224 2224.85 K x1010 3 4 L x1020 5 s0.5 t0.25", braced=True))
     assert [(k.frame, k.value, k.interpolation) for k in keys] == [
-        (1001, 2224, "S"), (1002, 2224.85, "S"), (1010, 3, "K"), (1018, 4, "K"), (1020, 5, "L")]
+        (1001, 2224, "S"),
+        (1002, 2224.85, "S"),
+        (1010, 3, "K"),
+        (1018, 4, "K"),
+        (1020, 5, "L"),
+    ]
     assert (keys[-1].left_slope, keys[-1].right_slope) == (0.5, 0.25)
     knob = {"name": "size", "type": "float", "components": 1}
     assert knob_mapping.json_value(knob, Word("{curve K x1 2}", braced=True)) == {"curve": [[1, 2.0, "constant"]]}
@@ -132,8 +137,12 @@ def _nuke_evaluate(keys, frame):
     h = k1.frame - k0.frame
     t = (frame - k0.frame) / h
     m0, m1 = k0.right_slope * h, k1.left_slope * h
-    return ((2 * t**3 - 3 * t**2 + 1) * k0.value + (t**3 - 2 * t**2 + t) * m0 + (-2 * t**3 + 3 * t**2) * k1.value
-            + (t**3 - t**2) * m1)
+    return (
+        (2 * t**3 - 3 * t**2 + 1) * k0.value
+        + (t**3 - 2 * t**2 + t) * m0
+        + (-2 * t**3 + 3 * t**2) * k1.value
+        + (t**3 - t**2) * m1
+    )
 
 
 def test_written_slopes_make_nukes_curve_the_one_faceplate_evaluates():

@@ -25,8 +25,18 @@ def test_built_in_config_has_the_names_we_use():
     assert colour.WORKING_SPACE == "ACEScg" and colour.config_path() == "ocio://studio-config-latest"
 
 
-@pytest.mark.parametrize("alias, canonical", [("ACEScg", "ACEScg"), ("lin_ap1", "ACEScg"), ("scene_linear", "ACEScg"),
-                                              ("srgb_tx", SRGB), ("raw", "Raw"), ("data", "Raw"), ("acescg", "ACEScg")])
+@pytest.mark.parametrize(
+    "alias, canonical",
+    [
+        ("ACEScg", "ACEScg"),
+        ("lin_ap1", "ACEScg"),
+        ("scene_linear", "ACEScg"),
+        ("srgb_tx", SRGB),
+        ("raw", "Raw"),
+        ("data", "Raw"),
+        ("acescg", "ACEScg"),
+    ],
+)
 def test_names_aliases_and_roles(alias, canonical):
     assert colour.resolve_colour_space(alias) == canonical
 
@@ -69,12 +79,15 @@ def test_same_space_is_a_copy():
     assert out is not pixels
 
 
-@pytest.mark.parametrize("pixels, channels, fragment", [
-    (np.zeros((2, 2, 3), np.float64), (0, 1, 2), "float32"),
-    (np.zeros((3, 2, 2), np.float32), (0, 1, 2), "3 distinct indices below 2"),
-    (np.zeros((2, 2, 4), np.float32), (0, 0, 1), "3 distinct"),
-    (np.zeros((2, 2), np.float32), (0, 1, 2), "(H, W, C)"),
-])
+@pytest.mark.parametrize(
+    "pixels, channels, fragment",
+    [
+        (np.zeros((2, 2, 3), np.float64), (0, 1, 2), "float32"),
+        (np.zeros((3, 2, 2), np.float32), (0, 1, 2), "3 distinct indices below 2"),
+        (np.zeros((2, 2, 4), np.float32), (0, 0, 1), "3 distinct"),
+        (np.zeros((2, 2), np.float32), (0, 1, 2), "(H, W, C)"),
+    ],
+)
 def test_bad_arrays(pixels, channels, fragment):
     with pytest.raises(ColourError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
         colour.convert(pixels, "ACEScg", SRGB, channels)

@@ -54,8 +54,12 @@ def outcomes(tmp_path_factory) -> dict[str, dict]:
         link = links / f"{name}.exr"
         link.symlink_to(os.path.join(DAMAGED, name))
         paths += [os.path.join(DAMAGED, name), str(link)]
-    proc = subprocess.run([sys.executable, "-c", _CHILD, *paths], capture_output=True, text=True,
-                          timeout=SECONDS_PER_FILE * len(paths) + 30)
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, *paths],
+        capture_output=True,
+        text=True,
+        timeout=SECONDS_PER_FILE * len(paths) + 30,
+    )
     results, started = {}, None
     for line in proc.stdout.splitlines():
         record = json.loads(line)
@@ -65,7 +69,8 @@ def outcomes(tmp_path_factory) -> dict[str, dict]:
             results[record["path"]] = record
             started = None
     assert started is None and proc.returncode == 0, (
-        f"reading {started} killed the process (exit {proc.returncode}): {proc.stderr[-2000:]}")
+        f"reading {started} killed the process (exit {proc.returncode}): {proc.stderr[-2000:]}"
+    )
     return results
 
 

@@ -30,12 +30,18 @@ def test_multiview_tiled_and_mip_info(beachball):
     assert "views right, left (hero right)" in format_info(image_info(beachball))
     levels = image_info(exr_image("MultiResolution", "ColorCodedLevels.exr"))["parts"][0]
     assert levels["tiles"] == (64, 64) and levels["mip_levels"] == 10 and levels["compression"] == "pxr24"
-    assert "tiled 64x64, 10 mip levels, compression pxr24" in format_info(image_info(exr_image("MultiResolution", "ColorCodedLevels.exr")))
+    assert "tiled 64x64, 10 mip levels, compression pxr24" in format_info(
+        image_info(exr_image("MultiResolution", "ColorCodedLevels.exr"))
+    )
 
 
 def test_provenance_has_its_own_block(tmp_path):
-    plate = Plate(np.zeros((2, 3, 1), np.float32), ["Y"], data_window=Box2i(-1, -1, 1, 0), metadata={
-        "faceplate/version": "0.1.0", "faceplate/script_hash": "ab12", "zeta": 2, "Alpha": "x"})
+    plate = Plate(
+        np.zeros((2, 3, 1), np.float32),
+        ["Y"],
+        data_window=Box2i(-1, -1, 1, 0),
+        metadata={"faceplate/version": "0.1.0", "faceplate/script_hash": "ab12", "zeta": 2, "Alpha": "x"},
+    )
     path = tmp_path / "p.exr"
     write_image(plate, path)
     text = format_info(image_info(path))

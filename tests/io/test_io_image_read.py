@@ -48,7 +48,9 @@ def test_windows_kept_exactly(name, data, display):
 def test_singlepart_multiview_reads_every_channel(beachball):
     plate = read_image(beachball)
     assert len(plate.channels) == 20
-    assert {"R", "left.R", "forward.left.u", "forward.right.u", "disparityL.x", "whitebarmask.left.mask"} <= set(plate.channels)
+    assert {"R", "left.R", "forward.left.u", "forward.right.u", "disparityL.x", "whitebarmask.left.mask"} <= set(
+        plate.channels
+    )
     assert plate.metadata["multiView"] == ("right", "left")
     assert plate.data_window == Box2i(654, 245, 1564, 1120)
     assert plate.display_window == Box2i(0, 0, 2047, 1555)
@@ -59,11 +61,26 @@ def test_view_selection_names_channels_like_the_hero(beachball):
     full = read_image(beachball)
     left = read_image(beachball, view="left")
     assert set(left.channels) == {
-        "R", "G", "B", "A", "Z", "forward.u", "forward.v", "whitebarmask.mask",
-        "disparityL.x", "disparityL.y", "disparityR.x", "disparityR.y",  # no view: shared by both
+        "R",
+        "G",
+        "B",
+        "A",
+        "Z",
+        "forward.u",
+        "forward.v",
+        "whitebarmask.mask",
+        "disparityL.x",
+        "disparityL.y",
+        "disparityR.x",
+        "disparityR.y",  # no view: shared by both
     }
-    for hero_name, stored in [("R", "left.R"), ("Z", "left.Z"), ("forward.u", "forward.left.u"),
-                              ("whitebarmask.mask", "whitebarmask.left.mask"), ("disparityL.x", "disparityL.x")]:
+    for hero_name, stored in [
+        ("R", "left.R"),
+        ("Z", "left.Z"),
+        ("forward.u", "forward.left.u"),
+        ("whitebarmask.mask", "whitebarmask.left.mask"),
+        ("disparityL.x", "disparityL.x"),
+    ]:
         np.testing.assert_array_equal(left.channel(hero_name), full.channel(stored))
     assert "multiView" not in left.metadata and left.metadata["view"] == "left"
     right = read_image(beachball, view="right")
@@ -90,12 +107,15 @@ def test_multipart_default_is_first_part(beachball_multipart):
     np.testing.assert_array_equal(plate.pixels, oiio_pixels(beachball_multipart, 0))
 
 
-@pytest.mark.parametrize("part, index, channels", [
-    (1, 1, ("Z",)),
-    ("depth_left", 1, ("Z",)),
-    (7, 7, ("disparityL.x", "disparityL.y")),
-    ("whitebarmask_right", 9, ("whitebarmask.mask",)),
-])
+@pytest.mark.parametrize(
+    "part, index, channels",
+    [
+        (1, 1, ("Z",)),
+        ("depth_left", 1, ("Z",)),
+        (7, 7, ("disparityL.x", "disparityL.y")),
+        ("whitebarmask_right", 9, ("whitebarmask.mask",)),
+    ],
+)
 def test_multipart_select_by_index_and_name(beachball_multipart, part, index, channels):
     plate = read_image(beachball_multipart, part=part)
     assert plate.channels == channels
@@ -118,8 +138,15 @@ def test_multipart_view(beachball_multipart):
         read_image(beachball_multipart, view="centre")
 
 
-@pytest.mark.parametrize("part, fragment", [(10, "no part 10; the file has 10 part"), (-1, "no part -1"),
-                                            ("nope", "no part named 'nope'"), (1.5, "index or a name")])
+@pytest.mark.parametrize(
+    "part, fragment",
+    [
+        (10, "no part 10; the file has 10 part"),
+        (-1, "no part -1"),
+        ("nope", "no part named 'nope'"),
+        (1.5, "index or a name"),
+    ],
+)
 def test_bad_part(beachball_multipart, part, fragment):
     with pytest.raises(SequenceIOError, match=fragment) as info:
         read_image(beachball_multipart, part=part)
@@ -166,8 +193,9 @@ def test_uint_exr_channels_keep_their_values(tmp_path):
     np.testing.assert_array_equal(plate.channel("R"), np.full((2, 3), 0.5, np.float32))
 
 
-@pytest.mark.parametrize("ext, fmt, codes", [(".png", oiio.TypeUInt8, [0, 51, 255]),
-                                             (".tif", oiio.TypeUInt16, [0, 13107, 65535])])
+@pytest.mark.parametrize(
+    "ext, fmt, codes", [(".png", oiio.TypeUInt8, [0, 51, 255]), (".tif", oiio.TypeUInt16, [0, 13107, 65535])]
+)
 def test_integer_images_are_normalised(tmp_path, ext, fmt, codes):
     path = tmp_path / f"ramp{ext}"
     spec = oiio.ImageSpec(3, 1, 3, fmt)

@@ -23,13 +23,16 @@ def assert_same_plate(a: Plate, b: Plate) -> None:
         assert np.array_equal(a.channel(name).view(np.uint32), b.channel(name).view(np.uint32)), name
 
 
-@pytest.mark.parametrize("source, part", [
-    (("Beachball", "singlepart.0001.exr"), None),
-    (("Beachball", "multipart.0001.exr"), 0),
-    (("Beachball", "multipart.0001.exr"), "whitebarmask_left"),
-    (("DisplayWindow", "t07.exr"), None),
-    (("DisplayWindow", "t08.exr"), None),
-])
+@pytest.mark.parametrize(
+    "source, part",
+    [
+        (("Beachball", "singlepart.0001.exr"), None),
+        (("Beachball", "multipart.0001.exr"), 0),
+        (("Beachball", "multipart.0001.exr"), "whitebarmask_left"),
+        (("DisplayWindow", "t07.exr"), None),
+        (("DisplayWindow", "t08.exr"), None),
+    ],
+)
 def test_half_round_trip_is_bit_exact(tmp_path, source, part):
     plate = read_image(exr_image(*source), part=part)
     out = tmp_path / "rt.1001.exr"
@@ -53,8 +56,14 @@ def test_round_trip_negative_windows_aspect_and_typed_metadata(tmp_path):
         "faces": (1.0, 2.5, -3.0),
         "owner": "comp",
     }
-    plate = Plate(pixels, ["fp_matte.jaw", "Z", "id"], data_window=Box2i(-10, -20, -4, -16),
-                  display_window=Box2i(0, 0, 1919, 1079), pixel_aspect=2.0, metadata=metadata)
+    plate = Plate(
+        pixels,
+        ["fp_matte.jaw", "Z", "id"],
+        data_window=Box2i(-10, -20, -4, -16),
+        display_window=Box2i(0, 0, 1919, 1079),
+        pixel_aspect=2.0,
+        metadata=metadata,
+    )
     out = tmp_path / "typed.exr"
     write_image(plate, out, pixel_type="float", compression="zip", metadata={"owner": "lighting"})
     back = read_image(out)
@@ -65,8 +74,16 @@ def test_round_trip_negative_windows_aspect_and_typed_metadata(tmp_path):
     assert back.pixel_aspect == 2.0
     # OIIO names EXR's standard 'owner' attribute 'Copyright' (and 'comments' 'ImageDescription')
     assert back.metadata["Copyright"] == "lighting" and "owner" not in back.metadata
-    for key in ("faceplate/version", "faceplate/synthetic", "worldToCamera", "multiView", "smpte:TimeCode",
-                "FramesPerSecond", "faces", "screenWindowCenter"):
+    for key in (
+        "faceplate/version",
+        "faceplate/synthetic",
+        "worldToCamera",
+        "multiView",
+        "smpte:TimeCode",
+        "FramesPerSecond",
+        "faces",
+        "screenWindowCenter",
+    ):
         assert back.metadata[key] == metadata[key], key
     np.testing.assert_allclose(back.metadata["chromaticities"], metadata["chromaticities"], rtol=1e-7)
     inp = oiio.ImageInput.open(str(out))
@@ -77,8 +94,11 @@ def test_round_trip_negative_windows_aspect_and_typed_metadata(tmp_path):
 
 
 def test_metadata_that_openexr_cannot_hold_is_converted(tmp_path):
-    plate = Plate(np.zeros((2, 2, 1), np.float32), ["Y"], metadata={
-        "big": 2**40, "ints4": (1, 2, 3, 4), "flag": True, "np": np.float32(0.5), "arr": np.arange(3.0)})
+    plate = Plate(
+        np.zeros((2, 2, 1), np.float32),
+        ["Y"],
+        metadata={"big": 2**40, "ints4": (1, 2, 3, 4), "flag": True, "np": np.float32(0.5), "arr": np.arange(3.0)},
+    )
     write_image(plate, tmp_path / "m.exr")
     meta = read_image(tmp_path / "m.exr").metadata
     assert meta["big"] == str(2**40) and meta["ints4"] == (1.0, 2.0, 3.0, 4.0)
@@ -108,13 +128,16 @@ def test_channels_subset_pixel_types_and_uint(tmp_path):
     assert back.channel("R")[0, 0] == np.float32(np.float16(0.1))
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"pixel_type": "double"}, "pixel type 'double' unknown"),
-    ({"pixel_type": {"nope": "float"}}, "names channels not written: nope"),
-    ({"compression": "lzw"}, "compression 'lzw' unknown"),
-    ({"compression": "dwaa:x"}, "compression 'dwaa:x' unknown"),
-    ({"channels": ["R", "Q"]}, "['Q'] not in the plate"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"pixel_type": "double"}, "pixel type 'double' unknown"),
+        ({"pixel_type": {"nope": "float"}}, "names channels not written: nope"),
+        ({"compression": "lzw"}, "compression 'lzw' unknown"),
+        ({"compression": "dwaa:x"}, "compression 'dwaa:x' unknown"),
+        ({"channels": ["R", "Q"]}, "['Q'] not in the plate"),
+    ],
+)
 def test_bad_arguments(tmp_path, kwargs, fragment):
     plate = Plate(np.zeros((2, 2, 3), np.float32), ["R", "G", "B"])
     with pytest.raises(SequenceIOError, match=fragment.replace("[", r"\[").replace("]", r"\]")):

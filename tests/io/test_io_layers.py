@@ -18,17 +18,38 @@ from faceplate.nodes.io.image_write import write_image
 from faceplate.nodes.io.write_node import select_channels
 from faceplate.nodes.plate import Plate
 
-OLD_RENDER_CHANNELS = ["R", "G", "B", "A", "mask.face", "mask.jaw", "mask.hairline", "mask.eyes", "mask.mouth",
-                       "mask.occlusion", "swap.R", "swap.G", "swap.B"]
+OLD_RENDER_CHANNELS = [
+    "R",
+    "G",
+    "B",
+    "A",
+    "mask.face",
+    "mask.jaw",
+    "mask.hairline",
+    "mask.eyes",
+    "mask.mouth",
+    "mask.occlusion",
+    "swap.R",
+    "swap.G",
+    "swap.B",
+]
 
 
 def _face(track: int = 1, seed: int = 0) -> Face:
     rng = np.random.default_rng(seed)
     points = rng.uniform(100, 300, (68, 2))
     m = np.array([[0.512345678, 0.0123456, -40.123456789], [-0.0123456, 0.512345678, -20.987654321]])
-    return Face(track_id=track, identity=f"person{track}", box=(90.123456, 95.5, 310.987654, 305.25), landmarks=points,
-                confidence=rng.uniform(0.5, 1.0, 68), score=0.987654, flags=("interpolated",),
-                pose=(12.3456, -4.5678, 2.1234), aligned_from_plate=m)
+    return Face(
+        track_id=track,
+        identity=f"person{track}",
+        box=(90.123456, 95.5, 310.987654, 305.25),
+        landmarks=points,
+        confidence=rng.uniform(0.5, 1.0, 68),
+        score=0.987654,
+        flags=("interpolated",),
+        pose=(12.3456, -4.5678, 2.1234),
+        aligned_from_plate=m,
+    )
 
 
 def test_every_layer_suits_nuke():
@@ -89,8 +110,14 @@ def _render(tmp_path, colourspace: str = "") -> str:
     """Read -> Write of a plate carrying faces and another file's colour tags; returns the written path."""
     source = tmp_path / "in.1001.exr"
     faces = Faces(frame=1001, faces=(_face(1),))
-    write_image(Plate(np.full((8, 8, 4), 0.18, np.float32), ["R", "G", "B", "A"],
-                      metadata={"chromaticities": (0.64, 0.33, 0.3, 0.6, 0.15, 0.06, 0.3127, 0.329)}), source)
+    write_image(
+        Plate(
+            np.full((8, 8, 4), 0.18, np.float32),
+            ["R", "G", "B", "A"],
+            metadata={"chromaticities": (0.64, 0.33, 0.3, 0.6, 0.15, 0.06, 0.3127, 0.329)},
+        ),
+        source,
+    )
     graph = Graph(root=str(tmp_path), frame_range=(1001, 1001))
     read = graph.create("Read", file="in.####.exr")
     write = graph.create("Write", file="out/o.####.exr", colourspace=colourspace)
@@ -127,7 +154,8 @@ def test_info_summarises_the_faces_and_lists_layers_full_shows_all(tmp_path, cap
     path = _render(tmp_path)
     header = oiio.ImageInput.open(path).spec().getattribute(METADATA_KEY)
     assert len(header) < 2200 and json.loads(header)["faces"][0]["landmarks"][0][0] == round(
-        _face(1).landmarks[0][0], 2)
+        _face(1).landmarks[0][0], 2
+    )
     text = format_info(image_info(path))
     assert "1 face at frame 1001" in text and "track 1 (person1)  box 90, 96, 311, 305" in text
     assert "flags interpolated" in text and "--full" in text
@@ -142,8 +170,15 @@ def test_info_summarises_the_faces_and_lists_layers_full_shows_all(tmp_path, cap
 
 def test_info_groups_channels_by_layer(tmp_path):
     path = tmp_path / "layers.exr"
-    channels = ["R", "G", "B", "A", *layers.LAYERS[layers.MATTE_LAYER], *layers.LAYERS[layers.FEATURE_LAYER],
-                *layers.SWAP_RGB]
+    channels = [
+        "R",
+        "G",
+        "B",
+        "A",
+        *layers.LAYERS[layers.MATTE_LAYER],
+        *layers.LAYERS[layers.FEATURE_LAYER],
+        *layers.SWAP_RGB,
+    ]
     write_image(Plate(np.zeros((2, 2, len(channels)), np.float32), channels), path)
     lines = format_info(image_info(path)).splitlines()
     assert "  channels      R, G, B, A (half)" in lines

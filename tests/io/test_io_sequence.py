@@ -116,9 +116,17 @@ def test_pattern_errors(pattern, fragment):
 
 def test_frames_on_disk(tmp_path):
     names = [
-        "sh.1001.exr", "sh.1002.exr", "sh.1010.exr", "sh.-001.exr", "sh.12345.exr",
+        "sh.1001.exr",
+        "sh.1002.exr",
+        "sh.1010.exr",
+        "sh.-001.exr",
+        "sh.12345.exr",
         "sh.001.exr",  # too little padding: not frame 1 of sh.####.exr
-        "sh.1003.exr.tmp", ".sh.1004.exr.1f2e3d.partial", "sh.abcd.exr", "other.1005.exr", "sh.1006.png",
+        "sh.1003.exr.tmp",
+        ".sh.1004.exr.1f2e3d.partial",
+        "sh.abcd.exr",
+        "other.1005.exr",
+        "sh.1006.png",
     ]
     for name in names:
         (tmp_path / name).write_bytes(b"")

@@ -32,7 +32,7 @@ from faceplate.foundation import geometry  # noqa: E402
 from faceplate.nodes.core import Graph, Node  # noqa: E402
 from faceplate.nodes.faces import (  # noqa: E402
     METADATA_KEY,
-    SWAP_KEY,  # noqa: E402
+    SWAP_KEY,
     Face,
     Faces,
 )
@@ -81,8 +81,15 @@ class ShotFaces(Node):
     def compute(self, context):
         plate = render([self.actor], context.frame, size=self.size, noise=self.noise, seed=self.seed)
         points = self.landmarks(context.frame)
-        face = Face(1, "person1", (*points.min(0), *points.max(0)), points, np.ones(68), score=1.0,
-                    aligned_from_plate=aligned_from_landmarks(points, self.crop))
+        face = Face(
+            1,
+            "person1",
+            (*points.min(0), *points.max(0)),
+            points,
+            np.ones(68),
+            score=1.0,
+            aligned_from_plate=aligned_from_landmarks(points, self.crop),
+        )
         return plate.replace(metadata={METADATA_KEY: Faces(context.frame, (face,))})
 
 
@@ -123,18 +130,22 @@ class StandInSwap(Node):
         gain = 2.0 ** (self.flicker * np.random.default_rng(frame_seed(context.frame)).uniform(-1, 1))
         face_rgb = (rgb * self.cast * np.float32(gain)).astype(np.float32)
         face_rgb.flags.writeable = False
-        crops = tuple(SwapCrop(f.track_id, "B", face_rgb, matte, f.aligned_from_plate, "standin", "0" * 64)
-                      for f in plate.metadata[METADATA_KEY])
-        return plate.replace(metadata={**plate.metadata, SWAP_KEY: SwapCrops(context.frame, crops),
-                                       "faceplate/synthetic": 1})
+        crops = tuple(
+            SwapCrop(f.track_id, "B", face_rgb, matte, f.aligned_from_plate, "standin", "0" * 64)
+            for f in plate.metadata[METADATA_KEY]
+        )
+        return plate.replace(
+            metadata={**plate.metadata, SWAP_KEY: SwapCrops(context.frame, crops), "faceplate/synthetic": 1}
+        )
 
 
 def frame_seed(frame):
     return 104729 + frame
 
 
-def blend_graph(*, swap=True, jitter=0.0, noise=0.006, flicker=0.15, size=SIZE, frames=FRAMES, motion=motion,
-                crop=CROP, **knobs):
+def blend_graph(
+    *, swap=True, jitter=0.0, noise=0.006, flicker=0.15, size=SIZE, frames=FRAMES, motion=motion, crop=CROP, **knobs
+):
     """``(graph, jawblend)``: ShotFaces -> [StandInSwap] -> JawBlend over ``frames``."""
     graph = Graph(frame_range=(frames[0], frames[-1]))
     last = graph.add(ShotFaces("Plate", jitter=jitter, noise=noise, size=size, motion=motion, crop=crop))

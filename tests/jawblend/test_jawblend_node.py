@@ -21,11 +21,11 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from jawblend_shots import FRAMES, blend_graph, rgb_of, true_face_matte  # noqa: E402
+from jawblend_shots import FRAMES, blend_graph, rgb_of, true_face_matte
 
-from faceplate.foundation.errors import RenderError  # noqa: E402
-from faceplate.nodes.jawblend import colour_match, grain  # noqa: E402
-from faceplate.nodes.jawblend.seam import seam_energy  # noqa: E402
+from faceplate.foundation.errors import RenderError
+from faceplate.nodes.jawblend import colour_match, grain
+from faceplate.nodes.jawblend.seam import seam_energy
 
 
 def _face_colour(graph, node, frame):
@@ -36,9 +36,22 @@ def _face_colour(graph, node, frame):
     return colour_match.oklab(rgb_of(out)[where]).mean(0), colour_match.oklab(rgb_of(plate)[where]).mean(0)
 
 
-@pytest.mark.parametrize("knobs", [dict(blend="over"), dict(blend="multiband"),
-                                   dict(blend="multiband", defocus=3.0, motion_blur=0.5, erode=-3.0, feather=4.0,
-                                        jaw_left_erode=6.0, colour_match="histogram")])
+@pytest.mark.parametrize(
+    "knobs",
+    [
+        dict(blend="over"),
+        dict(blend="multiband"),
+        dict(
+            blend="multiband",
+            defocus=3.0,
+            motion_blur=0.5,
+            erode=-3.0,
+            feather=4.0,
+            jaw_left_erode=6.0,
+            colour_match="histogram",
+        ),
+    ],
+)
 def test_outside_the_final_matte_the_plate_is_bit_identical(knobs):
     graph, node = blend_graph(**knobs)
     frame = FRAMES[3]
@@ -80,7 +93,9 @@ def test_multiband_seam_is_lower_than_over(capsys):
         values = []
         for f in FRAMES[2:5]:
             out = graph.render(node, f)
-            values.append(seam_energy(rgb_of(out), rgb_of(graph.render(graph["Plate"], f)), out.channel("fp_matte.face")))
+            values.append(
+                seam_energy(rgb_of(out), rgb_of(graph.render(graph["Plate"], f)), out.channel("fp_matte.face"))
+            )
         seams[blend] = float(np.mean(values))
     with capsys.disabled():
         print(f"\nseam energy: over {seams['over']:.3f}, multiband {seams['multiband']:.3f}")
@@ -166,8 +181,10 @@ def test_grain_matches_the_plate_noise(capsys):
         plate = rgb_of(graph.render(graph["Plate"], FRAMES[2]))
         sigmas["plate"] = float(grain.measure(plate, where).sigma_at(level).mean())
     with capsys.disabled():
-        print(f"\nnoise sigma in the face: plate {sigmas['plate']:.4f}, comp without grain {sigmas[0.0]:.4f}, "
-              f"with grain {sigmas[1.0]:.4f}")
+        print(
+            f"\nnoise sigma in the face: plate {sigmas['plate']:.4f}, comp without grain {sigmas[0.0]:.4f}, "
+            f"with grain {sigmas[1.0]:.4f}"
+        )
     assert sigmas[0.0] < 0.6 * sigmas["plate"]
     assert 0.75 * sigmas["plate"] < sigmas[1.0] < 1.3 * sigmas["plate"]
 

@@ -8,9 +8,9 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from jawblend_shots import FRAMES, blend_graph  # noqa: E402
+from jawblend_shots import FRAMES, blend_graph
 
-from faceplate.nodes.face_regions import SEGMENTS  # noqa: E402
+from faceplate.nodes.face_regions import SEGMENTS
 
 FRAME = FRAMES[4]
 # The landmarks nearest to a segment's part of the face edge: its jaw landmarks one either side (the
@@ -51,8 +51,10 @@ def test_a_segment_knob_changes_only_its_segment(base, segment, kind, value):
     ys, xs = np.nonzero(changed)
     nearest = _nearest_edge_landmark(graph, ys, xs)
     outside = ~np.isin(nearest, sorted(NEAREST[segment]))
-    assert outside.mean() < 0.02, f"{segment}_{kind}: {outside.sum()} of {len(nearest)} changed pixels elsewhere, " \
-                                  f"nearest landmarks {sorted(set(nearest[outside].tolist()))}"
+    assert outside.mean() < 0.02, (
+        f"{segment}_{kind}: {outside.sum()} of {len(nearest)} changed pixels elsewhere, "
+        f"nearest landmarks {sorted(set(nearest[outside].tolist()))}"
+    )
 
 
 @pytest.mark.parametrize("knob", ["jaw_left_offset", "chin_erode", "hairline_feather", "erode"])

@@ -12,16 +12,24 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from jawblend_shots import FRAMES, SIZE, ShotFaces, blend_graph, rgb_of  # noqa: E402
-from shots import render  # noqa: E402
-from swap_facesets import build_faceset  # noqa: E402
+from jawblend_shots import FRAMES, SIZE, ShotFaces, blend_graph, rgb_of
+from shots import render
+from swap_facesets import build_faceset
 
-from faceplate.cli import main  # noqa: E402
-from faceplate.nodes.core import Graph  # noqa: E402
-from faceplate.nodes.io import read_image, write_image  # noqa: E402
+from faceplate.cli import main
+from faceplate.nodes.core import Graph
+from faceplate.nodes.io import read_image, write_image
 
 SHOT = FRAMES[:8]
-LAYERS = ("fp_matte.face", "fp_matte.jaw", "fp_matte.hairline", "fp_matte.occlusion", "fp_swap.R", "fp_swap.G", "fp_swap.B")
+LAYERS = (
+    "fp_matte.face",
+    "fp_matte.jaw",
+    "fp_matte.hairline",
+    "fp_matte.occlusion",
+    "fp_swap.R",
+    "fp_swap.G",
+    "fp_swap.B",
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +43,9 @@ def shot(tmp_path_factory):
     for f in SHOT:
         write_image(render([actor], f, size=SIZE, noise=0.006), root / "plates" / f"sh.{f:04d}.exr")
     script = str(root / "shot.json")
-    assert main(["new", script, "--plate", str(root / "plates" / "sh.####.exr"), "--frames",
-                 f"{SHOT[0]}-{SHOT[-1]}"]) == 0
+    assert (
+        main(["new", script, "--plate", str(root / "plates" / "sh.####.exr"), "--frames", f"{SHOT[0]}-{SHOT[-1]}"]) == 0
+    )
     graph = Graph.load(script)
     graph.find("FaceDetect")["proxy_size"] = 512
     graph.find("OcclusionMask")["model"] = ""  # JawBlend's test: no learned occlusion (fp_matte.occlusion zeros)
@@ -51,8 +60,10 @@ def model(tmp_path_factory):
     from faceplate.models.swap.swap_export import export_swap
 
     root = tmp_path_factory.mktemp("jawblend_model")
-    sets = {"A": build_faceset(str(root / "A"), "astronaut", "A", count=8),
-            "B": build_faceset(str(root / "B"), "hopper", "B", count=8)}
+    sets = {
+        "A": build_faceset(str(root / "A"), "astronaut", "A", count=8),
+        "B": build_faceset(str(root / "B"), "hopper", "B", count=8),
+    }
     train_swap(sets, str(root / "ab"), preset="tiny", steps=6, preview_every=0, progress=False)
     return os.path.dirname(export_swap(str(root / "ab")))
 
@@ -110,8 +121,13 @@ def test_stand_in_swap_pictures(tmp_path):
     over_graph, over = blend_graph(blend="over")
     raw_graph, raw = blend_graph(blend="over", colour_match="none", grain=0.0)
     plate = rgb_of(graph.render(graph["Plate"], frame))
-    write_pictures(look_folder(tmp_path), "standin", plate, out,
-                   extra=[rgb_of(raw_graph.render(raw, frame)), rgb_of(over_graph.render(over, frame))])
+    write_pictures(
+        look_folder(tmp_path),
+        "standin",
+        plate,
+        out,
+        extra=[rgb_of(raw_graph.render(raw, frame)), rgb_of(over_graph.render(over, frame))],
+    )
 
 
 def write_pictures(folder, name, plate_rgb, out, extra=()):
@@ -123,8 +139,9 @@ def write_pictures(folder, name, plate_rgb, out, extra=()):
     from faceplate.nodes.io import colour
 
     def srgb(x):
-        return np.clip(colour.convert(np.ascontiguousarray(x, np.float32), colour.WORKING_SPACE,
-                                      colour.SRGB_ENCODED), 0, 1)
+        return np.clip(
+            colour.convert(np.ascontiguousarray(x, np.float32), colour.WORKING_SPACE, colour.SRGB_ENCODED), 0, 1
+        )
 
     matte = out.channel("fp_matte.face")
     ys, xs = np.nonzero(matte > 0)
@@ -133,7 +150,11 @@ def write_pictures(folder, name, plate_rgb, out, extra=()):
     cells = [srgb(p[y0:y1, x0:x1]) for p in (plate_rgb, *extra, rgb_of(out))]
     big = [cv2.resize(c, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST) for c in cells]
     write_png(os.path.join(folder, f"before_after_{name}.png"), np.concatenate(big, axis=1))
-    layers = np.stack([out.channel(c)[y0:y1, x0:x1] for c in ("fp_matte.face", "fp_matte.jaw", "fp_matte.hairline")], axis=2)
+    layers = np.stack(
+        [out.channel(c)[y0:y1, x0:x1] for c in ("fp_matte.face", "fp_matte.jaw", "fp_matte.hairline")], axis=2
+    )
     overlay = 0.5 * srgb(plate_rgb[y0:y1, x0:x1]) + 0.5 * layers
-    write_png(os.path.join(folder, f"mattes_{name}.png"),
-              cv2.resize(overlay, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST))
+    write_png(
+        os.path.join(folder, f"mattes_{name}.png"),
+        cv2.resize(overlay, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST),
+    )

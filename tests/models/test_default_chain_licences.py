@@ -67,8 +67,13 @@ SCRIPT = textwrap.dedent("""
 
 def test_a_default_track_and_render_touch_only_cleared_model_files(tmp_path):
     script = SCRIPT.format(facedetect=os.path.join(HERE, "..", "facedetect"))
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["tracks"] == 1

@@ -38,10 +38,12 @@ def test_providers_follow_a_real_device_check():
 
 
 def test_a_cpu_machine_prints_no_provider_errors(doubler):
-    code = ("from faceplate.models import runtime; import numpy as np\n"
-            f"s = runtime.session({str(doubler)!r})\n"
-            "s.run(None, {'x': np.ones((1, 3), np.float32)})\n"
-            "print(s.get_providers())\n")
+    code = (
+        "from faceplate.models import runtime; import numpy as np\n"
+        f"s = runtime.session({str(doubler)!r})\n"
+        "s.run(None, {'x': np.ones((1, 3), np.float32)})\n"
+        "print(s.get_providers())\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     if not runtime.cuda_device_present():

@@ -26,7 +26,12 @@ def _taps(s: np.ndarray, filter: str):
     if filter == "bilinear":
         return [(i, 1 - t), (i + 1, t)]
     a = -0.5
-    w = [a * (t**3 - 2 * t**2 + t), (a + 2) * t**3 - (a + 3) * t**2 + 1, -(a + 2) * t**3 + (2 * a + 3) * t**2 - a * t, a * (t**2 - t**3)]
+    w = [
+        a * (t**3 - 2 * t**2 + t),
+        (a + 2) * t**3 - (a + 3) * t**2 + 1,
+        -(a + 2) * t**3 + (2 * a + 3) * t**2 - a * t,
+        a * (t**2 - t**3),
+    ]
     return [(i - 1 + k, w[k]) for k in range(4)]
 
 

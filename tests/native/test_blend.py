@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from matte_reference import assert_close, pyramid_blend  # noqa: E402
+from matte_reference import assert_close, pyramid_blend
 
-from faceplate.foundation.errors import NativeError  # noqa: E402
-from faceplate.foundation.imaging.blend import multiband_blend  # noqa: E402
+from faceplate.foundation.errors import NativeError
+from faceplate.foundation.imaging.blend import multiband_blend
 
 
 def images(h, w, c, seed=0):
@@ -81,12 +81,21 @@ def test_seam_is_softer_than_a_hard_cut():
 @pytest.mark.parametrize(
     "call, words",
     [
-        (lambda: multiband_blend(np.zeros((8, 8, 3)), np.zeros((8, 9, 3)), np.zeros((8, 8)), 3), ["same shape", "(8, 9, 3)"]),
+        (
+            lambda: multiband_blend(np.zeros((8, 8, 3)), np.zeros((8, 9, 3)), np.zeros((8, 8)), 3),
+            ["same shape", "(8, 9, 3)"],
+        ),
         (lambda: multiband_blend(np.zeros((8, 8, 3)), np.zeros((8, 8, 3)), np.zeros((8, 7)), 3), ["matte", "(8, 7)"]),
         (lambda: multiband_blend(np.zeros((8, 8)), np.zeros((8, 8)), np.zeros((8, 8)), 3), ["a", "(H, W, C)"]),
         (lambda: multiband_blend(np.zeros((8, 8, 3)), np.zeros((8, 8, 3)), np.zeros((8, 8)), 0), ["levels"]),
-        (lambda: multiband_blend(np.zeros((8, 8, 3)), np.zeros((8, 8, 3)), np.zeros((8, 8)), 3, keep_low_from="c"), ["keep_low_from", "'c'"]),
-        (lambda: multiband_blend(np.zeros((8, 8, 3)), np.zeros((8, 8, 3)), np.full((8, 8), np.nan), 3), ["matte", "finite"]),
+        (
+            lambda: multiband_blend(np.zeros((8, 8, 3)), np.zeros((8, 8, 3)), np.zeros((8, 8)), 3, keep_low_from="c"),
+            ["keep_low_from", "'c'"],
+        ),
+        (
+            lambda: multiband_blend(np.zeros((8, 8, 3)), np.zeros((8, 8, 3)), np.full((8, 8), np.nan), 3),
+            ["matte", "finite"],
+        ),
     ],
 )
 def test_bad_input(call, words):

@@ -16,7 +16,8 @@ from faceplate.foundation.imaging import paste_back, warp_affine, warp_perspecti
 
 torch = pytest.importorskip("torch")
 needs_cuda = pytest.mark.skipif(
-    not (_native.cuda_available() and torch.cuda.is_available()), reason="needs a CUDA device and a CUDA build of faceplate"
+    not (_native.cuda_available() and torch.cuda.is_available()),
+    reason="needs a CUDA device and a CUDA build of faceplate",
 )
 
 
@@ -27,7 +28,9 @@ def policy(filter, dtype):
 
 
 @needs_cuda
-@pytest.mark.parametrize("warp_fn,matrix", [(warp_affine, AFFINE), (warp_perspective, PERSPECTIVE)], ids=["affine", "perspective"])
+@pytest.mark.parametrize(
+    "warp_fn,matrix", [(warp_affine, AFFINE), (warp_perspective, PERSPECTIVE)], ids=["affine", "perspective"]
+)
 @pytest.mark.parametrize("filter", ["nearest", "bilinear", "bicubic"])
 @pytest.mark.parametrize("border", ["constant", "edge", "transparent"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float16])
@@ -79,7 +82,9 @@ def test_cuda_paste_back_matches_cpu(matrix, filter):
     cpu = plate.copy()
     box = paste_back(cpu, face, matte, matrix, filter=filter)
     plate_d = torch.from_numpy(plate).cuda()
-    assert paste_back(plate_d, torch.from_numpy(face).cuda(), torch.from_numpy(matte).cuda(), matrix, filter=filter) == box
+    assert (
+        paste_back(plate_d, torch.from_numpy(face).cuda(), torch.from_numpy(matte).cuda(), matrix, filter=filter) == box
+    )
     result = plate_d.cpu().numpy()
     assert_images_close(result, cpu, policy(filter, np.float32))
     x0, y0, x1, y1 = box
@@ -91,7 +96,9 @@ def test_cuda_paste_back_matches_cpu(matrix, filter):
 @needs_cuda
 def test_cuda_bad_input():
     src = torch.zeros(8, 8, 3, device="cuda")
-    with pytest.raises(NativeError, match=r"src: expected \(H, W, C\) float32 or float16 C-contiguous, got \(8, 8, 3\) uint8 on cuda:0"):
+    with pytest.raises(
+        NativeError, match=r"src: expected \(H, W, C\) float32 or float16 C-contiguous, got \(8, 8, 3\) uint8 on cuda:0"
+    ):
         warp_affine(src.to(torch.uint8), AFFINE, size=(8, 8))
     with pytest.raises(NativeError, match="not C-contiguous"):
         warp_affine(src.permute(1, 0, 2), AFFINE, size=(8, 8))

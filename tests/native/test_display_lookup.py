@@ -12,16 +12,24 @@ from faceplate.nodes.io import colour
 @pytest.fixture(scope="module")
 def quantiser():
     path = colour.config_path()
-    q = display_quantiser(path, colour.resolve_colour_space(colour.WORKING_SPACE, path),
-                          colour.resolve_colour_space("sRGB Encoded Rec.709 (sRGB)", path))
+    q = display_quantiser(
+        path,
+        colour.resolve_colour_space(colour.WORKING_SPACE, path),
+        colour.resolve_colour_space("sRGB Encoded Rec.709 (sRGB)", path),
+    )
     assert q is not None
     return q
 
 
 def test_lookup_counts_the_thresholds_at_or_below_each_value(quantiser):
     rng = np.random.default_rng(3)
-    values = np.concatenate([rng.uniform(-0.5, 2.5, 100_000), np.exp(rng.uniform(-30, 3, 100_000)),
-                             [0.0, -0.0, 1.0, 2.0, 1e30, -1e30, np.inf, -np.inf]]).astype(np.float32)
+    values = np.concatenate(
+        [
+            rng.uniform(-0.5, 2.5, 100_000),
+            np.exp(rng.uniform(-30, 3, 100_000)),
+            [0.0, -0.0, 1.0, 2.0, 1e30, -1e30, np.inf, -np.inf],
+        ]
+    ).astype(np.float32)
     thresholds = quantiser.thresholds.view(np.float32)
     reference = np.searchsorted(thresholds, values, side="right").astype(np.uint8)
     got = quantiser.lookup(values.reshape(-1, 8))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from matte_reference import (  # noqa: E402
+from matte_reference import (
     assert_close,
     circle,
     coverage,
@@ -19,12 +19,18 @@ from matte_reference import (  # noqa: E402
     nearest_on_contour,
 )
 
-from faceplate import _native  # noqa: E402
-from faceplate.foundation.errors import NativeError  # noqa: E402
-from faceplate.foundation.imaging.matte import blur, erode_dilate, polygon_matte  # noqa: E402
+from faceplate import _native
+from faceplate.foundation.errors import NativeError
+from faceplate.foundation.imaging.matte import blur, erode_dilate, polygon_matte
 
 STAR = np.array(
-    [[32 + (24 if k % 2 == 0 else 11) * np.cos(k * np.pi / 7 + 0.1), 31.3 + (24 if k % 2 == 0 else 11) * np.sin(k * np.pi / 7 + 0.1)] for k in range(14)]
+    [
+        [
+            32 + (24 if k % 2 == 0 else 11) * np.cos(k * np.pi / 7 + 0.1),
+            31.3 + (24 if k % 2 == 0 else 11) * np.sin(k * np.pi / 7 + 0.1),
+        ]
+        for k in range(14)
+    ]
 )
 FACE = face_contour(40.0, 42.0, 22.0)
 
@@ -119,7 +125,9 @@ def test_feather_is_monotone_along_rays():
         r = np.arange(0, 45, 0.25)
         x, y = cx + r * np.cos(angle), cy + r * np.sin(angle)
         ok = (x >= 0) & (x < 80) & (y >= 0) & (y < 90)
-        v = cv2.remap(m, (x[ok] - 0.5).astype(np.float32)[None], (y[ok] - 0.5).astype(np.float32)[None], cv2.INTER_LINEAR)[0]
+        v = cv2.remap(
+            m, (x[ok] - 0.5).astype(np.float32)[None], (y[ok] - 0.5).astype(np.float32)[None], cv2.INTER_LINEAR
+        )[0]
         assert np.all(np.diff(v) <= 1e-6), f"not monotone along angle {angle:.2f}"
         assert v[0] == 1.0 and v[-1] == 0.0
 
@@ -254,7 +262,10 @@ def test_fractional_box_radius_is_continuous():
 @pytest.mark.parametrize(
     "call, words",
     [
-        (lambda: _native.polygon_matte(np.zeros(68, np.float32), (10, 10)), ["vertices", "(N, 2) float64", "got (68,) float32"]),
+        (
+            lambda: _native.polygon_matte(np.zeros(68, np.float32), (10, 10)),
+            ["vertices", "(N, 2) float64", "got (68,) float32"],
+        ),
         (lambda: polygon_matte([[0, 0], [1, 1]], (10, 10)), ["vertices", "N >= 3"]),
         (lambda: polygon_matte([[0, 0], [np.nan, 1], [2, 0]], (10, 10)), ["vertices", "finite"]),
         (lambda: polygon_matte(FACE, (10, 10), outer=-1.0), ["outer"]),

@@ -1,4 +1,5 @@
-"""CUDA twins of polygon_matte, erode_dilate, blur and multiband_blend against the CPU kernels (skipped without a GPU)."""
+"""CUDA twins of polygon_matte, erode_dilate, blur and multiband_blend against the CPU kernels (skipped without a
+GPU)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from faceplate import _native
 
 sys.path.insert(0, str(Path(__file__).parent))
-from matte_reference import assert_close, face_contour  # noqa: E402
+from matte_reference import assert_close, face_contour
 
 pytestmark = [
     pytest.mark.gpu,
@@ -32,7 +33,9 @@ def test_polygon_matte_parity(mode):
     rng = np.random.default_rng(0)
     iw, ow = rng.uniform(0, 8, n), rng.uniform(0, 30, n)
     start = rng.random((330, 300), dtype=np.float32) * 0.5
-    cpu = _native.polygon_matte(FACE, out=start.copy(), inner_widths=iw, outer_widths=ow, mode=mode, roi=(10, 0, 290, 320))
+    cpu = _native.polygon_matte(
+        FACE, out=start.copy(), inner_widths=iw, outer_widths=ow, mode=mode, roi=(10, 0, 290, 320)
+    )
     out = dev(start)
     _native.cuda_polygon_matte(FACE, out, inner_widths=iw, outer_widths=ow, mode=mode, roi=(10, 0, 290, 320))
     # Same arithmetic (matte_math.h); FMA contraction on the device may move a value by a few ulps.
@@ -62,8 +65,14 @@ def test_erode_dilate_parity(case):
         _native.cuda_erode_dilate(dev(matte), out, amount)
         # Same per-pixel arithmetic (erode_math.h) and the same nearest edge pixel; FMA contraction on the
         # device moves values by a few ulps (a hard/soft decision at its threshold could flip: none seen).
-        assert_close(out.cpu().numpy(), _native.erode_dilate(matte, amount), threshold=1e-5, fraction=0.0,
-                     ceiling=1e-5, what=f"erode_dilate {case} {amount}")
+        assert_close(
+            out.cpu().numpy(),
+            _native.erode_dilate(matte, amount),
+            threshold=1e-5,
+            fraction=0.0,
+            ceiling=1e-5,
+            what=f"erode_dilate {case} {amount}",
+        )
 
 
 def test_erode_dilate_bad_device_arguments():
@@ -120,13 +129,15 @@ def test_python_layer_runs_torch_cuda_arrays_on_the_twins():
     assert_close(got.cpu().numpy(), blur(x, 4.0), threshold=1e-4, fraction=0.0, ceiling=1e-4)
     got = multiband_blend(dev(x), dev(y), dev(m), 3, keep_low_from="a")
     assert isinstance(got, torch.Tensor) and got.is_cuda
-    assert_close(got.cpu().numpy(), multiband_blend(x, y, m, 3, keep_low_from="a"), threshold=1e-4, fraction=0.0,
-                 ceiling=1e-4)
+    assert_close(
+        got.cpu().numpy(), multiband_blend(x, y, m, 3, keep_low_from="a"), threshold=1e-4, fraction=0.0, ceiling=1e-4
+    )
     hard = polygon_matte(FACE, size=(300, 330))
     got = erode_dilate(dev(hard), -2.5)
     assert isinstance(got, torch.Tensor) and got.is_cuda
     assert_close(got.cpu().numpy(), erode_dilate(hard, -2.5), threshold=1e-5, fraction=0.0, ceiling=1e-5)
     out = torch.zeros((330, 300), device="cuda")
     assert polygon_matte(FACE, out=out, outer=12.0) is out
-    assert_close(out.cpu().numpy(), polygon_matte(FACE, size=(300, 330), outer=12.0), threshold=1e-4, fraction=0.0,
-                 ceiling=1e-4)
+    assert_close(
+        out.cpu().numpy(), polygon_matte(FACE, size=(300, 330), outer=12.0), threshold=1e-4, fraction=0.0, ceiling=1e-4
+    )

@@ -55,7 +55,9 @@ def test_matches_reference_and_touches_only_the_footprint(matrix, filter):
     x0, y0, x1, y1 = box
     assert 0 <= x0 < x1 <= 140 and 0 <= y0 < y1 <= 90
     # The box is the footprint, not the frame, and it contains every pixel the crop can reach.
-    ex0, ey0, ex1, ey1 = expected_box(matrix, face.shape, plate.shape, {"nearest": 0.0, "bilinear": 0.5, "bicubic": 1.5}[filter])
+    ex0, ey0, ex1, ey1 = expected_box(
+        matrix, face.shape, plate.shape, {"nearest": 0.0, "bilinear": 0.5, "bicubic": 1.5}[filter]
+    )
     assert x0 <= ex0 and y0 <= ey0 and x1 >= ex1 and y1 >= ey1
     assert (x1 - x0) * (y1 - y0) < 0.5 * 140 * 90
     outside = np.ones(plate.shape[:2], bool)
@@ -125,10 +127,28 @@ def test_bad_arguments():
         with pytest.raises(NativeError, match=match):
             paste_back(*args, **kwargs)
 
-    bad(r"plate: expected \(H, W, C\) float32 C-contiguous, got \(60, 100, 4\) float64", plate.astype(np.float64), face, matte, AFFINE)
+    bad(
+        r"plate: expected \(H, W, C\) float32 C-contiguous, got \(60, 100, 4\) float64",
+        plate.astype(np.float64),
+        face,
+        matte,
+        AFFINE,
+    )
     bad(r"face: expected .* got \(32, 28\) float32", plate, face[..., 0], matte, AFFINE)
-    bad(r"matte: expected \(32, 28\) or \(32, 28, 1\) like face, got \(32, 27\)", plate, face, matte[:, :27].copy(), AFFINE)
-    bad(r"matte: expected \(32, 28\) or \(32, 28, 1\) like face, got \(32, 28, 3\)", plate, face, np.repeat(matte[..., None], 3, 2), AFFINE)
+    bad(
+        r"matte: expected \(32, 28\) or \(32, 28, 1\) like face, got \(32, 27\)",
+        plate,
+        face,
+        matte[:, :27].copy(),
+        AFFINE,
+    )
+    bad(
+        r"matte: expected \(32, 28\) or \(32, 28, 1\) like face, got \(32, 28, 3\)",
+        plate,
+        face,
+        np.repeat(matte[..., None], 3, 2),
+        AFFINE,
+    )
     bad("aligned_from_plate: matrix has NaN", plate, face, matte, np.full((2, 3), np.nan))
     bad("aligned_from_plate: matrix is singular", plate, face, matte, np.zeros((3, 3)))
     bad("channels: expected 3 indices", plate, face, matte, AFFINE, channels=[0, 1])

@@ -60,7 +60,9 @@ def test_bad_files_and_arguments_are_clear_errors(tmp_path, predictors, model_pa
         _native.ShapePredictor(str(tmp_path / "missing.dat"))
     truncated = tmp_path / "truncated.dat"
     truncated.write_bytes(open(model_path, "rb").read(100_000))
-    with pytest.raises(ValueError, match=r"truncated\.dat: not a dlib shape predictor, or damaged: the file ends early"):
+    with pytest.raises(
+        ValueError, match=r"truncated\.dat: not a dlib shape predictor, or damaged: the file ends early"
+    ):
         _native.ShapePredictor(str(truncated))
     image = photos()["astronaut"]
     with pytest.raises(ValueError, match=r"image: expected \(H, W\) or \(H, W, 3\) uint8"):

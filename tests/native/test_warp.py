@@ -32,7 +32,10 @@ def cv2_matrix(dst_from_src) -> np.ndarray:
 @pytest.mark.parametrize("warp_fn,matrix", WARPS, ids=["affine", "perspective"])
 @pytest.mark.parametrize("filter", FILTERS)
 @pytest.mark.parametrize("border", BORDERS)
-@pytest.mark.parametrize("src_dtype,out_dtype", [(np.float32, np.float32), (np.float16, np.float16), (np.float16, np.float32), (np.float32, np.float16)])
+@pytest.mark.parametrize(
+    "src_dtype,out_dtype",
+    [(np.float32, np.float32), (np.float16, np.float16), (np.float16, np.float32), (np.float32, np.float16)],
+)
 def test_matches_reference(warp_fn, matrix, filter, border, src_dtype, out_dtype, src4):
     src = src4.astype(src_dtype)
     initial = np.full((OUT_SIZE[1], OUT_SIZE[0], 4), 0.25, out_dtype)  # what transparent leaves
@@ -83,7 +86,9 @@ def test_opencv_inverse_map_flag_is_the_same_warp(src4):
 
 def test_reference_matches_opencv(src4):
     """The float64 reference itself shares OpenCV's geometry (guards the reference, not the kernel)."""
-    expected = cv2.warpAffine(src4, cv2_matrix(AFFINE)[:2], OUT_SIZE, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    expected = cv2.warpAffine(
+        src4, cv2_matrix(AFFINE)[:2], OUT_SIZE, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
     assert_images_close(reference.warp(src4, AFFINE, OUT_SIZE, "bilinear", "edge"), expected, OPENCV)
 
 
@@ -101,7 +106,9 @@ def test_large_warp_interior_and_border_paths_agree():
     m = similarity(3.0, 1.02, -4.0, 6.0, centre=(210, 150))
     for filter in FILTERS:
         result = warp_affine(src, m, size=(420, 300), filter=filter)
-        assert_images_close(result, reference.warp(src, m, (420, 300), filter, "constant"), policy(filter, np.float32), filter)
+        assert_images_close(
+            result, reference.warp(src, m, (420, 300), filter, "constant"), policy(filter, np.float32), filter
+        )
     p = np.array([[1.0, 0.02, 1.5], [0.01, 1.0, -2.0], [2e-5, 1e-5, 1.0]])
     result = warp_perspective(src, p, size=(420, 300), filter="bilinear")
     assert_images_close(result, reference.warp(src, p, (420, 300), "bilinear", "constant"), EXACT, "perspective")
@@ -146,10 +153,22 @@ def bad(fn, *args, match: str, **kwargs):
 
 
 def test_bad_src(src4):
-    bad(warp_affine, src4.astype(np.uint8), AFFINE, size=(8, 8), match=r"src: expected \(H, W, C\) float32 or float16 C-contiguous, got \(40, 48, 4\) uint8")
+    bad(
+        warp_affine,
+        src4.astype(np.uint8),
+        AFFINE,
+        size=(8, 8),
+        match=r"src: expected \(H, W, C\) float32 or float16 C-contiguous, got \(40, 48, 4\) uint8",
+    )
     bad(warp_affine, src4.astype(np.float64), AFFINE, size=(8, 8), match=r"got \(40, 48, 4\) float64")
     bad(warp_affine, src4[..., 0], AFFINE, size=(8, 8), match=r"got \(40, 48\) float32")
-    bad(warp_affine, np.ascontiguousarray(src4.transpose(2, 0, 1)[None]), AFFINE, size=(8, 8), match=r"got \(1, 4, 40, 48\)")
+    bad(
+        warp_affine,
+        np.ascontiguousarray(src4.transpose(2, 0, 1)[None]),
+        AFFINE,
+        size=(8, 8),
+        match=r"got \(1, 4, 40, 48\)",
+    )
     bad(warp_affine, src4[:, ::2], AFFINE, size=(8, 8), match="C-contiguous")
     bad(warp_affine, np.zeros((4, 4, 65), np.float32), AFFINE, size=(8, 8), match="1 to 64 channels")
     bad(warp_affine, [[0.0]], AFFINE, size=(8, 8), match="src: expected a numpy array or a CUDA")
@@ -167,7 +186,14 @@ def test_bad_matrix(src4):
 
 
 def test_bad_options(src4):
-    bad(warp_affine, src4, AFFINE, size=(8, 8), filter="lanczos9", match="filter: expected 'nearest', 'bilinear' or 'bicubic', got 'lanczos9'")
+    bad(
+        warp_affine,
+        src4,
+        AFFINE,
+        size=(8, 8),
+        filter="lanczos9",
+        match="filter: expected 'nearest', 'bilinear' or 'bicubic', got 'lanczos9'",
+    )
     bad(warp_affine, src4, AFFINE, size=(8, 8), border="wrap", match="border: expected")
     bad(warp_affine, src4, AFFINE, size=(8, 8), border_value=float("nan"), match="border_value")
     bad(warp_affine, src4, AFFINE, match="exactly one of size")
@@ -183,7 +209,13 @@ def test_bad_out(src4):
     read_only.flags.writeable = False
     bad(warp_affine, src4, AFFINE, out=read_only, match="out: array is read-only")
     bad(warp_affine, src4, AFFINE, out=np.zeros((8, 8, 3), np.float32), match="out: expected 4 channels like src")
-    bad(warp_affine, src4, AFFINE, out=np.zeros((8, 8, 4), np.float64), match=r"out: expected .* got \(8, 8, 4\) float64")
+    bad(
+        warp_affine,
+        src4,
+        AFFINE,
+        out=np.zeros((8, 8, 4), np.float64),
+        match=r"out: expected .* got \(8, 8, 4\) float64",
+    )
     bad(warp_affine, src4, AFFINE, out=src4, match="must not share memory")
 
 

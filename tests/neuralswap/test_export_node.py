@@ -10,16 +10,16 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from swap_facesets import aligned_from_photo, build_faceset, photo_landmarks, photo_srgb  # noqa: E402
+from swap_facesets import aligned_from_photo, build_faceset, photo_landmarks, photo_srgb
 
-from faceplate.actions.model_training import train_swap  # noqa: E402
-from faceplate.foundation.files import sha256_of  # noqa: E402
+from faceplate.actions.model_training import train_swap
+from faceplate.foundation.files import sha256_of
 from faceplate.models.onnx_parity import parity
-from faceplate.models.swap.swap_export import PARITY_TOLERANCE, export_swap  # noqa: E402
-from faceplate.nodes.core import Graph, Node, register  # noqa: E402
-from faceplate.nodes.faces import METADATA_KEY, Face, Faces  # noqa: E402
-from faceplate.nodes.neuralswap.node import NeuralSwap, parse_identity_map  # noqa: E402
-from faceplate.nodes.plate import Plate  # noqa: E402
+from faceplate.models.swap.swap_export import PARITY_TOLERANCE, export_swap
+from faceplate.nodes.core import Graph, Node, register
+from faceplate.nodes.faces import METADATA_KEY, Face, Faces
+from faceplate.nodes.neuralswap.node import NeuralSwap, parse_identity_map
+from faceplate.nodes.plate import Plate
 
 register(NeuralSwap)
 
@@ -34,11 +34,18 @@ class FacePlate(Node):
     def compute(self, context):
         from faceplate.nodes.io import colour
 
-        linear = colour.convert(photo_srgb("astronaut").astype(np.float32) / 255.0, colour.SRGB_ENCODED,
-                                colour.WORKING_SPACE)
+        linear = colour.convert(
+            photo_srgb("astronaut").astype(np.float32) / 255.0, colour.SRGB_ENCODED, colour.WORKING_SPACE
+        )
         landmarks = photo_landmarks("astronaut")
-        face = Face(1, "person1", (*landmarks.min(0), *landmarks.max(0)), landmarks, np.ones(68),
-                    aligned_from_plate=aligned_from_photo("astronaut", self.size))
+        face = Face(
+            1,
+            "person1",
+            (*landmarks.min(0), *landmarks.max(0)),
+            landmarks,
+            np.ones(68),
+            aligned_from_plate=aligned_from_photo("astronaut", self.size),
+        )
         return Plate(linear, ["R", "G", "B"], metadata={METADATA_KEY: Faces(context.frame, (face,))})
 
 
@@ -58,8 +65,10 @@ class AlignEdit(Node):
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     root = tmp_path_factory.mktemp("swapmodel")
-    sets = {"A": build_faceset(str(root / "A"), "astronaut", "A", count=8),
-            "B": build_faceset(str(root / "B"), "hopper", "B", count=8)}
+    sets = {
+        "A": build_faceset(str(root / "A"), "astronaut", "A", count=8),
+        "B": build_faceset(str(root / "B"), "hopper", "B", count=8),
+    }
     folder = str(root / "ab")
     train_swap(sets, folder, preset="tiny", steps=6, preview_every=0, progress=False)
     return folder, export_swap(folder)
@@ -116,7 +125,9 @@ def test_node_without_model_passes_through_and_warns(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         out = graph.render(swap, 1)
     assert swap.hash(1) == graph["AlignEdit1"].hash(1)
-    assert out is graph.render(graph["AlignEdit1"], 1) or np.array_equal(out.pixels, graph.render(graph["AlignEdit1"], 1).pixels)
+    assert out is graph.render(graph["AlignEdit1"], 1) or np.array_equal(
+        out.pixels, graph.render(graph["AlignEdit1"], 1).pixels
+    )
     assert "no model assigned" in caplog.text
 
 

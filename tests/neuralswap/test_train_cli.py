@@ -13,9 +13,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from swap_facesets import build_faceset  # noqa: E402
+from swap_facesets import build_faceset
 
-from faceplate.cli import main  # noqa: E402
+from faceplate.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +40,9 @@ def _load(path):
 def test_bad_input_exits_2_with_one_line_naming_the_folder(facesets, tmp_path, capsys):
     out = str(tmp_path / "never")
     missing = str(tmp_path / "no_such_faceset")
-    code = main(["train", "--identity", f"A={missing}", "--identity", f"B={facesets['B']}", "-o", out,
-                 "--preset", "tiny", "-q"])
+    code = main(
+        ["train", "--identity", f"A={missing}", "--identity", f"B={facesets['B']}", "-o", out, "--preset", "tiny", "-q"]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert len(err) == 1 and err[0].startswith("faceplate: error:") and missing in err[0], err
@@ -57,12 +58,33 @@ def test_bad_input_exits_2_with_one_line_naming_the_folder(facesets, tmp_path, c
 def test_killed_training_resumes_from_its_last_checkpoint(facesets, tmp_path):
     out = str(tmp_path / "m")
     steps, every = 80, 5
-    cmd = [sys.executable, "-m", "faceplate.cli", "train", *_ids(facesets), "-o", out, "--preset", "tiny",
-           "--steps", str(steps), "--steps-per-stage", "40", "--checkpoint-every", str(every),
-           "--preview-every", "0", "--workers", "1", "--no-export", "-q", "--seed", "5"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "faceplate.cli",
+        "train",
+        *_ids(facesets),
+        "-o",
+        out,
+        "--preset",
+        "tiny",
+        "--steps",
+        str(steps),
+        "--steps-per-stage",
+        "40",
+        "--checkpoint-every",
+        str(every),
+        "--preview-every",
+        "0",
+        "--workers",
+        "1",
+        "--no-export",
+        "-q",
+        "--seed",
+        "5",
+    ]
     last = os.path.join(out, "checkpoints", "last.pt")
-    proc = subprocess.Popen(cmd, start_new_session=True, env=_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, start_new_session=True, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         while not os.path.exists(last):
@@ -108,12 +130,40 @@ def _weights(folder):
 def test_distributed_two_gloo_processes(facesets, tmp_path):
     """torchrun --nproc-per-node 2 on the CPU: completes, rank 0 alone writes, both ranks' (different) batches
     are averaged into one model: it differs from a single-process run of the same seed and equals a re-run."""
-    args = [*_ids(facesets), "--preset", "tiny", "--steps", "6", "--checkpoint-every", "3", "--preview-every", "0",
-            "--workers", "0", "--no-export", "-q", "--seed", "1"]
+    args = [
+        *_ids(facesets),
+        "--preset",
+        "tiny",
+        "--steps",
+        "6",
+        "--checkpoint-every",
+        "3",
+        "--preview-every",
+        "0",
+        "--workers",
+        "0",
+        "--no-export",
+        "-q",
+        "--seed",
+        "1",
+    ]
 
     def distributed(out, expect_ok=True):
-        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-               "-m", "faceplate.cli", "train", *args, "-o", out, "--distributed"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc-per-node",
+            "2",
+            "-m",
+            "faceplate.cli",
+            "train",
+            *args,
+            "-o",
+            out,
+            "--distributed",
+        ]
         done = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=120)
         if not expect_ok:
             return done

@@ -9,14 +9,14 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from swap_facesets import build_faceset  # noqa: E402
+from swap_facesets import build_faceset
 
-from faceplate.actions.model_training import load_identities, train_swap  # noqa: E402
-from faceplate.foundation.errors import FaceplateError  # noqa: E402
-from faceplate.models.swap import SwapModel, preset  # noqa: E402
-from faceplate.models.swap.trained import load_swap_model  # noqa: E402
-from faceplate.models.trainer.loop import StopTraining  # noqa: E402
-from faceplate.models.trainer.swap_task import SwapTask  # noqa: E402
+from faceplate.actions.model_training import load_identities, train_swap
+from faceplate.foundation.errors import FaceplateError
+from faceplate.models.swap import SwapModel, preset
+from faceplate.models.swap.trained import load_swap_model
+from faceplate.models.trainer.loop import StopTraining
+from faceplate.models.trainer.swap_task import SwapTask
 
 # Trained vs untrained reconstruction PSNR, tiny preset, 400 steps (200 per stage), seed 0: measured
 # 10.71 -> 17.47 dB (+6.8 dB) in 34 s on 2 idle cores. Before the init and fade fixes: +1.5 dB after 200 steps.
@@ -33,8 +33,16 @@ def facesets(tmp_path_factory):
 def trained(facesets, tmp_path_factory):
     """A tiny model trained once for the module (about 35 s on 2 idle cores)."""
     folder = str(tmp_path_factory.mktemp("model") / "ab")
-    result = train_swap(facesets, folder, preset="tiny", steps=400, steps_per_stage=200, checkpoint_every=200,
-                        preview_every=200, progress=False)
+    result = train_swap(
+        facesets,
+        folder,
+        preset="tiny",
+        steps=400,
+        steps_per_stage=200,
+        checkpoint_every=200,
+        preview_every=200,
+        progress=False,
+    )
     return folder, result
 
 
@@ -76,8 +84,9 @@ def test_training_improves_reconstruction(facesets, trained):
 
 
 def test_stopped_training_resumes_from_last_checkpoint_and_matches(facesets, tmp_path):
-    common = dict(preset="tiny", steps=12, steps_per_stage=8, checkpoint_every=5, preview_every=0, progress=False,
-                  seed=3)
+    common = dict(
+        preset="tiny", steps=12, steps_per_stage=8, checkpoint_every=5, preview_every=0, progress=False, seed=3
+    )
     straight = str(tmp_path / "straight")
     train_swap(facesets, straight, **common)
 
@@ -111,8 +120,9 @@ def test_resume_with_other_settings_is_refused(facesets, tmp_path):
     folder = str(tmp_path / "m")
     train_swap(facesets, folder, preset="tiny", steps=2, progress=False, preview_every=0)
     with pytest.raises(FaceplateError, match="identities"):
-        train_swap({"B": facesets["B"], "A": facesets["A"]}, folder, preset="tiny", steps=4, resume=True,
-                   progress=False)
+        train_swap(
+            {"B": facesets["B"], "A": facesets["A"]}, folder, preset="tiny", steps=4, resume=True, progress=False
+        )
 
 
 def _copy_set(src, dst):
@@ -140,8 +150,7 @@ def test_bad_facesets_are_clear_errors_before_training(facesets, tmp_path):
     cases.append((broken, "cannot be (read|decoded)"))
     mixed = _copy_set(facesets["A"], tmp_path / "mixed")
     build_faceset(str(tmp_path / "big"), "astronaut", "A", count=1, size=80)
-    os.replace(str(tmp_path / "big" / "faces" / "A_t01_001001.png"),
-               os.path.join(mixed, manifest["faces"][5]["image"]))
+    os.replace(str(tmp_path / "big" / "faces" / "A_t01_001001.png"), os.path.join(mixed, manifest["faces"][5]["image"]))
     cases.append((mixed, "mixed crop sizes"))
     cases.append((str(tmp_path / "nowhere"), "no such folder"))
     for folder, message in cases:
@@ -206,8 +215,12 @@ def test_losses_are_fp32_under_mixed_precision():
     with torch.no_grad():
         stage, alpha = p.stage_at(last, options.steps_per_stage)
         rgb = torch.cat([out for out, _ in module.model.reconstruct_all(list(images.chunk(2)), stage, alpha)])
-        batch = {"input": images, "target": (rgb + 0.01 * torch.randn_like(rgb)).clamp(0, 1),
-                 "matte": torch.ones(4, 1, r, r), "features": torch.zeros(4, 1, r, r)}
+        batch = {
+            "input": images,
+            "target": (rgb + 0.01 * torch.randn_like(rgb)).clamp(0, 1),
+            "matte": torch.ones(4, 1, r, r),
+            "features": torch.zeros(4, 1, r, r),
+        }
         plain = module(batch, last)
         with torch.autocast("cpu", dtype=torch.bfloat16):
             mixed = module(batch, last)

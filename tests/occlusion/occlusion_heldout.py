@@ -89,8 +89,9 @@ def held_out_alpha(rng: np.random.Generator, kind: str, width: int, height: int,
     elif kind == "box":
         w, h = extent * rng.uniform(0.35, 0.6), extent * rng.uniform(0.8, 1.2)
         t = np.linspace(0, 2 * np.pi, 64, endpoint=False)
-        ring = np.c_[np.sign(np.cos(t)) * np.abs(np.cos(t)) ** 0.3 * w / 2,
-                     np.sign(np.sin(t)) * np.abs(np.sin(t)) ** 0.3 * h / 2] @ rot.T + [cx, cy]
+        ring = np.c_[
+            np.sign(np.cos(t)) * np.abs(np.cos(t)) ** 0.3 * w / 2, np.sign(np.sin(t)) * np.abs(np.sin(t)) ** 0.3 * h / 2
+        ] @ rot.T + [cx, cy]
         cv2.fillPoly(canvas, [np.round(ring * 16).astype(np.int32)], 255, cv2.LINE_AA, 4)
     elif kind == "horse":
         sprite = horse()
@@ -109,8 +110,9 @@ def held_out_alpha(rng: np.random.Generator, kind: str, width: int, height: int,
 THIN_KINDS = ("rod", "wire", "zigzag")
 
 
-def thin_alpha(rng: np.random.Generator, kind: str, width: int, height: int, centre, extent: float,
-               thickness: float) -> np.ndarray:
+def thin_alpha(
+    rng: np.random.Generator, kind: str, width: int, height: int, centre, extent: float, thickness: float
+) -> np.ndarray:
     """``(H, W)`` float32 coverage of a held-out thin shape ``thickness`` px across, crossing ``centre`` over
     about ``extent`` px: a rod (a rectangle with flat ends), a sine-wave wire or a zigzag wire."""
     canvas = np.zeros((height, width), np.uint8)
@@ -120,8 +122,17 @@ def thin_alpha(rng: np.random.Generator, kind: str, width: int, height: int, cen
     t = np.linspace(-0.5, 0.5, 64)[:, None] * extent
     if kind == "rod":
         half = thickness / 2
-        corners = np.array([-along * extent / 2 - across * half, along * extent / 2 - across * half,
-                            along * extent / 2 + across * half, -along * extent / 2 + across * half]) + centre
+        corners = (
+            np.array(
+                [
+                    -along * extent / 2 - across * half,
+                    along * extent / 2 - across * half,
+                    along * extent / 2 + across * half,
+                    -along * extent / 2 + across * half,
+                ]
+            )
+            + centre
+        )
         cv2.fillPoly(canvas, [np.round(corners * 16).astype(np.int32)], 255, cv2.LINE_AA, 4)
         return canvas.astype(np.float32) / 255.0
     if kind == "wire":
@@ -132,8 +143,9 @@ def thin_alpha(rng: np.random.Generator, kind: str, width: int, height: int, cen
     else:
         raise ValueError(kind)
     line = centre + t * along + wave * across
-    cv2.polylines(canvas, [np.round(line * 16).astype(np.int32)], False, 255, max(1, int(round(thickness))),
-                  cv2.LINE_AA, 4)
+    cv2.polylines(
+        canvas, [np.round(line * 16).astype(np.int32)], False, 255, max(1, int(round(thickness))), cv2.LINE_AA, 4
+    )
     return canvas.astype(np.float32) / 255.0
 
 
@@ -150,8 +162,9 @@ KINDS = ("star", "box", "horse", "ring")
 BLOCK = 5
 
 
-def occluder_at(frame: int, actor: Actor, seed: int = 0, width: int = SIZE[0], height: int = SIZE[1],
-                fixed: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def occluder_at(
+    frame: int, actor: Actor, seed: int = 0, width: int = SIZE[0], height: int = SIZE[1], fixed: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """``(rgb, alpha)`` of the held-out occluder of ``frame`` (scene-linear), placed over the face.
 
     Frames come in blocks of :data:`BLOCK` (1001-1005, 1006-1010, ...): a block's frames share one
@@ -171,8 +184,14 @@ def occluder_at(frame: int, actor: Actor, seed: int = 0, width: int = SIZE[0], h
     return rgb, alpha
 
 
-def thin_occluder_at(frame: int, actor: Actor, seed: int = 0, thickness: float | None = None, kind: str | None = None,
-                     moving: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def thin_occluder_at(
+    frame: int,
+    actor: Actor,
+    seed: int = 0,
+    thickness: float | None = None,
+    kind: str | None = None,
+    moving: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """``(rgb, alpha)`` of a held-out thin occluder crossing the face at ``frame`` (scene-linear).
 
     One shape per (seed) for the whole shot, fixed to the face; ``moving`` slides it across the face by
@@ -205,8 +224,18 @@ class HeldOutShot(Node):
 
     type_name = "TestHeldOutShot"
 
-    def __init__(self, name, motion=shot_motion, occluded=(), seed=0, fixed=False, exposure_flicker=0.0,
-                 landmark_jitter=0.0, noise=0.004, thin=None):
+    def __init__(
+        self,
+        name,
+        motion=shot_motion,
+        occluded=(),
+        seed=0,
+        fixed=False,
+        exposure_flicker=0.0,
+        landmark_jitter=0.0,
+        noise=0.004,
+        thin=None,
+    ):
         super().__init__(name)
         self.thin = thin  # None, or thin_occluder_at's keyword arguments: a thin occluder on the occluded frames
         self.actor = Actor("astronaut", motion)
@@ -241,8 +270,15 @@ class HeldOutShot(Node):
         points = geometry.apply(self.actor.frame_from_sprite(frame), ASTRONAUT_LANDMARKS)
         if self.landmark_jitter:
             points = points + rng.normal(0, self.landmark_jitter, points.shape)
-        face = Face(track_id=1, identity="person1", box=(*points.min(axis=0), *points.max(axis=0)), landmarks=points,
-                    confidence=np.ones(68), score=1.0, aligned_from_plate=aligned_from_plate(points))
+        face = Face(
+            track_id=1,
+            identity="person1",
+            box=(*points.min(axis=0), *points.max(axis=0)),
+            landmarks=points,
+            confidence=np.ones(68),
+            score=1.0,
+            aligned_from_plate=aligned_from_plate(points),
+        )
         return Plate(pixels, plate.channels, metadata={METADATA_KEY: Faces(frame=frame, faces=(face,))})
 
 
@@ -268,20 +304,41 @@ def write_faceset(folder: str, source: HeldOutShot, frames, size: int = MODEL_SI
         plate = graph.render(source.name, frame)
         face = plate.metadata[METADATA_KEY].faces[0]
         m = face.aligned_from_plate
-        linear = cv2.warpAffine(np.ascontiguousarray(plate.pixels[..., :3]), geometry.opencv_matrix(m), (size, size),
-                                flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+        linear = cv2.warpAffine(
+            np.ascontiguousarray(plate.pixels[..., :3]),
+            geometry.opencv_matrix(m),
+            (size, size),
+            flags=cv2.INTER_AREA,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
         crop = np.clip(colour.convert(linear, colour.WORKING_SPACE, SRGB), 0, 1)
         landmarks = geometry.apply(m, face.landmarks)
         stem = f"person1_t01_{frame:06d}"
         write_png(os.path.join(folder, "faces", stem + ".png"), crop)
         matte = np.repeat(hull_matte(landmarks, size)[..., None], 3, 2)
         write_png(os.path.join(folder, "mattes", stem + ".png"), matte)
-        faces.append({"image": f"faces/{stem}.png", "matte": f"mattes/{stem}.png", "frame": frame, "track": 1,
-                      "identity": "person1", "aligned_from_plate": np.asarray(m).tolist(),
-                      "landmarks": landmarks.tolist()})
-    manifest = {"format": "faceplate-faceset", "version": 1, "track": 1, "identity": "person1",
-                "face_type": "whole_face", "size": size, "plate_size": list(SIZE), "frames": [min(frames), max(frames)],
-                "faces": faces}
+        faces.append(
+            {
+                "image": f"faces/{stem}.png",
+                "matte": f"mattes/{stem}.png",
+                "frame": frame,
+                "track": 1,
+                "identity": "person1",
+                "aligned_from_plate": np.asarray(m).tolist(),
+                "landmarks": landmarks.tolist(),
+            }
+        )
+    manifest = {
+        "format": "faceplate-faceset",
+        "version": 1,
+        "track": 1,
+        "identity": "person1",
+        "face_type": "whole_face",
+        "size": size,
+        "plate_size": list(SIZE),
+        "frames": [min(frames), max(frames)],
+        "faces": faces,
+    }
     with open(os.path.join(folder, "manifest.json"), "w") as f:
         json.dump(manifest, f)
     return folder

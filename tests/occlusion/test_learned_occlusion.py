@@ -73,8 +73,11 @@ def test_a_corrupt_default_is_a_model_error_naming_the_path_and_the_fix(tmp_path
     _corrupt(path)
     monkeypatch.setattr(registry, "DEFAULT_OCCLUDER", path)
     monkeypatch.setattr(learned, "DEFAULT_OCCLUDER", path)  # the node module holds its own name for it
-    with pytest.raises(ModelError, match=r"occluder\.onnx has sha256 .* expected .*corrupt.*reinstall faceplate.*"
-                                         r"default_occluder"):
+    with pytest.raises(
+        ModelError,
+        match=r"occluder\.onnx has sha256 .* expected .*corrupt.*reinstall faceplate.*"
+        r"default_occluder",
+    ):
         registry.default_occluder()
     graph, node, _ = occluded
     with pytest.raises(RenderError, match=r"node 'OcclusionMask1', frame 1001: knob 'model': .*sha256"):
@@ -85,8 +88,11 @@ def test_a_corrupt_trained_model_is_a_model_error(tmp_path):
     path = _copy_default(str(tmp_path))
     OcclusionModel(path)  # intact: fine
     _corrupt(path)
-    with pytest.raises(ModelError, match=r"occlusion model 'faceplate-occlusion-default-v2': .*occluder\.onnx has "
-                                         r"sha256 [0-9a-f]{64}, expected [0-9a-f]{64}; the file is corrupt"):
+    with pytest.raises(
+        ModelError,
+        match=r"occlusion model 'faceplate-occlusion-default-v2': .*occluder\.onnx has "
+        r"sha256 [0-9a-f]{64}, expected [0-9a-f]{64}; the file is corrupt",
+    ):
         OcclusionModel(path)
 
 
@@ -168,8 +174,15 @@ def test_flicker_before_and_after_temporal_smoothing():
     alignment itself, smoothing in aligned space does not help (0.00168, 0.00186, 0.00209): each frame's
     matte is pasted with its own jittered transform, and neighbours' predictions made under other transforms
     disagree with it. Steady alignment is AlignEdit's job."""
-    source = HeldOutShot("Plate", motion=lambda f: (200.0, 150.0, 1.2, 0.0), occluded=range(1001, 1017), seed=11,
-                         fixed=True, exposure_flicker=0.05, noise=0.01)
+    source = HeldOutShot(
+        "Plate",
+        motion=lambda f: (200.0, 150.0, 1.2, 0.0),
+        occluded=range(1001, 1017),
+        seed=11,
+        fixed=True,
+        exposure_flicker=0.05,
+        noise=0.01,
+    )
     graph, node = graph_of(source, (1001, 1016))
     frames = list(range(1004, 1014))
     from occlusion_heldout import flicker
@@ -179,8 +192,10 @@ def test_flicker_before_and_after_temporal_smoothing():
     for radius in (0, 1, 2):
         node["temporal_radius"] = radius
         values[radius] = flicker(graph, node, frames, region)
-    print(f"\nmatte flicker (mean |frame-to-frame change| of fp_matte.occlusion inside the static face region): "
-          f"temporal_radius 0: {values[0]:.5f}, 1: {values[1]:.5f}, 2: {values[2]:.5f}")
+    print(
+        f"\nmatte flicker (mean |frame-to-frame change| of fp_matte.occlusion inside the static face region): "
+        f"temporal_radius 0: {values[0]:.5f}, 1: {values[1]:.5f}, 2: {values[2]:.5f}"
+    )
     assert values[2] < values[1] < values[0]
     assert values[2] < 0.5 * values[0]
 
@@ -211,8 +226,10 @@ def test_overlay_pictures(occluded, tmp_path):
     for frame in (1002, 1017, 1032):
         plate = graph.render(node, frame)
         shown = overlay(plate, ["fp_matte.face", "fp_matte.occlusion"])
-        truth = plate.replace(pixels=np.concatenate([plate.pixels[..., :3], source.truth(frame)[..., None]], axis=2),
-                              channels=["R", "G", "B", "fp_matte.occlusion"])
+        truth = plate.replace(
+            pixels=np.concatenate([plate.pixels[..., :3], source.truth(frame)[..., None]], axis=2),
+            channels=["R", "G", "B", "fp_matte.occlusion"],
+        )
         picture = np.concatenate([shown, overlay(truth)], axis=1)
         write_png(os.path.join(folder, f"default_overlay.{frame}.png"), picture)
     assert len([n for n in os.listdir(folder) if n.startswith("default_overlay")]) >= 3

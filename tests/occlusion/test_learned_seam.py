@@ -15,12 +15,21 @@ def all_hidden_model(path, size=64):
     """A model that says every aligned pixel is hidden: y = 0 * max_c(x) + 1, (1,3,S,S) -> (1,1,S,S)."""
     from onnx import TensorProto, helper
 
-    nodes = [helper.make_node("ReduceMax", ["x"], ["m"], axes=[1], keepdims=1),
-             helper.make_node("Mul", ["m", "zero"], ["z"]), helper.make_node("Add", ["z", "one"], ["y"])]
+    nodes = [
+        helper.make_node("ReduceMax", ["x"], ["m"], axes=[1], keepdims=1),
+        helper.make_node("Mul", ["m", "zero"], ["z"]),
+        helper.make_node("Add", ["z", "one"], ["y"]),
+    ]
     graph = helper.make_graph(
-        nodes, "all_hidden", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, size, size])],
+        nodes,
+        "all_hidden",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, size, size])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, size, size])],
-        [helper.make_tensor("zero", TensorProto.FLOAT, [], [0.0]), helper.make_tensor("one", TensorProto.FLOAT, [], [1.0])])
+        [
+            helper.make_tensor("zero", TensorProto.FLOAT, [], [0.0]),
+            helper.make_tensor("one", TensorProto.FLOAT, [], [1.0]),
+        ],
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
     onnx.save(model, str(path))

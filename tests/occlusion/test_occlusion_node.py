@@ -45,8 +45,9 @@ def test_region_mattes_follow_the_landmarks_under_known_motion(moving):
     side = 340  # sprite pixels x2
 
     def in_sprite(frame, layer):
-        sprite_from_frame = geometry.compose(np.array([[2.0, 0, 0], [0, 2.0, 0]]),
-                                             geometry.invert(actor.frame_from_sprite(frame)))
+        sprite_from_frame = geometry.compose(
+            np.array([[2.0, 0, 0], [0, 2.0, 0]]), geometry.invert(actor.frame_from_sprite(frame))
+        )
         matte = np.ascontiguousarray(graph.render(node, frame).channel(layer))[:, :, None]
         return warp_affine(matte, sprite_from_frame, size=(side, side))[:, :, 0]
 
@@ -63,7 +64,7 @@ def test_mattes_touch_only_the_faces_footprint(moving):
     (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
     margin = 0.6 * (x1 - x0)  # forehead and feathers
     outside = np.ones(plate.pixels.shape[:2], bool)
-    outside[max(int(y0 - 2 * margin), 0):int(y1 + margin), max(int(x0 - margin), 0):int(x1 + margin)] = False
+    outside[max(int(y0 - 2 * margin), 0) : int(y1 + margin), max(int(x0 - margin), 0) : int(x1 + margin)] = False
     for layer in LAYERS:
         assert not plate.channel(layer)[outside].any(), layer
 
@@ -81,9 +82,14 @@ def _diff(graph, node, layer, frame=FRAMES[0], **knobs):
     return before, after
 
 
-@pytest.mark.parametrize("segment, landmarks", [
-    ("chin", range(5, 12)), ("jaw_left", range(2, 8)), ("cheek_right", range(12, 17)),
-])
+@pytest.mark.parametrize(
+    "segment, landmarks",
+    [
+        ("chin", range(5, 12)),
+        ("jaw_left", range(2, 8)),
+        ("cheek_right", range(12, 17)),
+    ],
+)
 @pytest.mark.parametrize("kind, value", [("feather", 20.0), ("offset", 6.0)])
 def test_a_segment_knob_changes_only_its_segment(moving, segment, landmarks, kind, value):
     graph, node, actor = moving
@@ -149,8 +155,11 @@ def test_data_window_offset_moves_the_mattes_with_the_plate(moving):
         def compute(self, context):
             plate = context.input()
             pixels = np.ascontiguousarray(plate.pixels[20:, 30:])
-            return plate.replace(pixels=pixels, data_window=Box2i.from_size(pixels.shape[1], pixels.shape[0], 30, 20),
-                                 display_window=plate.data_window)
+            return plate.replace(
+                pixels=pixels,
+                data_window=Box2i.from_size(pixels.shape[1], pixels.shape[0], 30, 20),
+                display_window=plate.data_window,
+            )
 
     crop = graph.add(Cropped("Crop"))
     graph.connect("Plate", crop)
@@ -241,8 +250,11 @@ def test_write_occlusion_adds_a_zero_layer_without_a_model(moving):
 def test_a_model_path_to_a_missing_file_says_it_is_not_trained_yet(tmp_path):
     graph, node, _ = shot()
     node["model"] = str(tmp_path / "occluder.onnx")
-    with pytest.raises(RenderError, match=r"node 'OcclusionMask1'.*knob 'model'.*occluder.onnx does not exist.*"
-                                          r"not trained yet.*faceplate train --task occlusion"):
+    with pytest.raises(
+        RenderError,
+        match=r"node 'OcclusionMask1'.*knob 'model'.*occluder.onnx does not exist.*"
+        r"not trained yet.*faceplate train --task occlusion",
+    ):
         graph.render(node, FRAMES[0])
 
 
@@ -272,5 +284,7 @@ def test_faces_metadata_as_json_is_accepted(moving):
     as_json = g2.add(AsJson("AsJson"))
     g2.connect("Plate", as_json)
     g2.connect(as_json, n2)
-    assert np.array_equal(g2.render(n2, FRAMES[0]).channel("fp_matte.face"), graph.render(node, FRAMES[0]).channel("fp_matte.face"))
+    assert np.array_equal(
+        g2.render(n2, FRAMES[0]).channel("fp_matte.face"), graph.render(node, FRAMES[0]).channel("fp_matte.face")
+    )
     assert isinstance(graph.render("Plate", FRAMES[0]).metadata[METADATA_KEY], Faces)

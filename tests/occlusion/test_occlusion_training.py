@@ -42,8 +42,9 @@ def _train(faceset, out, steps, **kwargs):
 
     torch.set_num_threads(2)
     began = time.perf_counter()
-    result = train_occlusion([faceset], str(out), steps=steps, preview_every=0, checkpoint_every=10 ** 6,
-                             progress=False, seed=1, **kwargs)
+    result = train_occlusion(
+        [faceset], str(out), steps=steps, preview_every=0, checkpoint_every=10**6, progress=False, seed=1, **kwargs
+    )
     path = export_occlusion_model(str(out))
     return result, path, time.perf_counter() - began
 
@@ -57,8 +58,10 @@ def _compare(evaluation, path, label):
         shot = occlusion_iou(graph, node, source, EVAL_FRAMES)
     finally:
         node["model"] = "default"
-    print(f"\n[{label}] occlusion IoU on {len(EVAL_FRAMES)} held-out frames: per-shot {shot:.3f}, "
-          f"shipped default {default:.3f}")
+    print(
+        f"\n[{label}] occlusion IoU on {len(EVAL_FRAMES)} held-out frames: per-shot {shot:.3f}, "
+        f"shipped default {default:.3f}"
+    )
     return shot, default
 
 
@@ -126,15 +129,21 @@ def test_corrections_are_warped_into_each_faces_aligned_space(faceset, tmp_path)
 
 def test_a_correction_of_the_wrong_size_names_the_file_and_both_sizes(faceset, tmp_path):
     _matte(tmp_path / "occ.1003.png", size=(200, 150))
-    with pytest.raises(CorrectionError, match=r"occ\.1003\.png \(frame 1003\): is 200x150 but the plate is 400x300.*"
-                                              r"reformat"):
+    with pytest.raises(
+        CorrectionError,
+        match=r"occ\.1003\.png \(frame 1003\): is 200x150 but the plate is 400x300.*"
+        r"reformat",
+    ):
         load_corrections(find_corrections(str(tmp_path)), [load_faceset(faceset)])
 
 
 def test_a_correction_outside_the_shot_names_the_frame_and_the_range(faceset, tmp_path):
     _matte(tmp_path / "occ.1200.png")
-    with pytest.raises(CorrectionError, match=r"occ\.1200\.png \(frame 1200\): frame 1200 is outside the shot's "
-                                              r"range 1001-1039"):
+    with pytest.raises(
+        CorrectionError,
+        match=r"occ\.1200\.png \(frame 1200\): frame 1200 is outside the shot's "
+        r"range 1001-1039",
+    ):
         load_corrections(find_corrections(str(tmp_path)), [load_faceset(faceset)])
 
 
@@ -162,8 +171,9 @@ def test_training_with_corrections_weights_them(faceset, evaluation, tmp_path):
         from faceplate.foundation.drawing import write_png
 
         write_png(str(tmp_path / f"occ.{frame}.png"), np.repeat(corrected.truth(frame)[..., None], 3, 2))
-    result, path, _ = _train(faceset, tmp_path / "model", 2, preset="tiny", init="none",
-                             corrections=str(tmp_path / "occ.####.png"))
+    result, path, _ = _train(
+        faceset, tmp_path / "model", 2, preset="tiny", init="none", corrections=str(tmp_path / "occ.####.png")
+    )
     with open(tmp_path / "model" / "training.json") as f:
         assert len(json.load(f)["corrections"]) == 2
     assert result.step == 2 and os.path.isfile(path)
@@ -189,8 +199,28 @@ def test_cli_trains_and_exports_an_occlusion_model(faceset, tmp_path, capsys):
     from faceplate.cli import main
 
     out = tmp_path / "m"
-    code = main(["train", "--task", "occlusion", "--faceset", faceset, "--preset", "tiny", "--init", "none", "--steps",
-                 "2", "--preview-every", "0", "--workers", "0", "-q", "-o", str(out)])
+    code = main(
+        [
+            "train",
+            "--task",
+            "occlusion",
+            "--faceset",
+            faceset,
+            "--preset",
+            "tiny",
+            "--init",
+            "none",
+            "--steps",
+            "2",
+            "--preview-every",
+            "0",
+            "--workers",
+            "0",
+            "-q",
+            "-o",
+            str(out),
+        ]
+    )
     assert code == 0, capsys.readouterr()
     assert "occluder.onnx" in capsys.readouterr().out and (out / "occluder.card.json").is_file()
 
@@ -199,8 +229,26 @@ def test_cli_bad_corrections_exit_2_naming_the_file(faceset, tmp_path, capsys):
     from faceplate.cli import main
 
     _matte(tmp_path / "occ.1003.png", size=(64, 64))
-    code = main(["train", "--task", "occlusion", "--faceset", faceset, "--corrections", str(tmp_path / "occ.####.png"),
-                 "--preset", "tiny", "--init", "none", "--steps", "2", "-q", "-o", str(tmp_path / "m")])
+    code = main(
+        [
+            "train",
+            "--task",
+            "occlusion",
+            "--faceset",
+            faceset,
+            "--corrections",
+            str(tmp_path / "occ.####.png"),
+            "--preset",
+            "tiny",
+            "--init",
+            "none",
+            "--steps",
+            "2",
+            "-q",
+            "-o",
+            str(tmp_path / "m"),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 2 and "occ.1003.png (frame 1003): is 64x64 but the plate is 400x300" in captured.out + captured.err
 

@@ -53,11 +53,14 @@ def test_the_loop_wraps_between_hairline_and_left_cheek():
     assert values[0] > values[1] > values[2] > 1
 
 
-@pytest.mark.parametrize("points, message", [
-    (np.zeros((68, 2)), "collapsed"),
-    (np.zeros((5, 2)), "(68, 2)"),
-    (np.full((68, 2), np.nan), "finite"),
-])
+@pytest.mark.parametrize(
+    "points, message",
+    [
+        (np.zeros((68, 2)), "collapsed"),
+        (np.zeros((5, 2)), "(68, 2)"),
+        (np.full((68, 2), np.nan), "finite"),
+    ],
+)
 def test_bad_landmarks_say_what_is_wrong(points, message):
     with pytest.raises(LandmarkError, match=message.replace("(", r"\(").replace(")", r"\)")):
         face_regions(points, RegionSettings())

@@ -28,12 +28,19 @@ def test_a_10px_rod_crossing_the_face_stays_in_front(moving):
     frames = range(1003, 1011)
     means = []
     for seed in ROD_SEEDS:
-        source = HeldOutShot("Plate", occluded=range(FRAMES[0], FRAMES[1] + 1), seed=seed,
-                             thin={"kind": "rod", "thickness": 10.0, "moving": moving})
+        source = HeldOutShot(
+            "Plate",
+            occluded=range(FRAMES[0], FRAMES[1] + 1),
+            seed=seed,
+            thin={"kind": "rod", "thickness": 10.0, "moving": moving},
+        )
         graph, node = graph_of(source, FRAMES)
         means.append(rod_coverage(graph, node, source, frames))
-    print(f"\n10 px rod ({'swinging' if moving else 'still'}), mean fp_matte.occlusion over it per seed: "
-          + ", ".join(f"{m:.3f}" for m in means) + f"; mean {np.mean(means):.3f}")
+    print(
+        f"\n10 px rod ({'swinging' if moving else 'still'}), mean fp_matte.occlusion over it per seed: "
+        + ", ".join(f"{m:.3f}" for m in means)
+        + f"; mean {np.mean(means):.3f}"
+    )
     assert np.mean(means) >= 0.9 and min(means) >= 0.55  # the weakest: a pale rod on pale skin (seed 5)
 
 
@@ -44,6 +51,9 @@ def test_thin_held_out_shapes_iou():
         source = HeldOutShot("Plate", occluded=range(FRAMES[0], FRAMES[1] + 1), seed=100 + seed, thin={})
         graph, node = graph_of(source, FRAMES)
         ious[seed] = occlusion_iou(graph, node, source, (1004, 1008))
-    print("\nthin held-out shapes (rods, wires, zigzags, 5-15 px), IoU per seed: "
-          + ", ".join(f"{v:.3f}" for v in ious.values()) + f"; mean {np.mean(list(ious.values())):.3f}")
+    print(
+        "\nthin held-out shapes (rods, wires, zigzags, 5-15 px), IoU per seed: "
+        + ", ".join(f"{v:.3f}" for v in ious.values())
+        + f"; mean {np.mean(list(ious.values())):.3f}"
+    )
     assert np.mean(list(ious.values())) > 0.5

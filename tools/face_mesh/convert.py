@@ -37,32 +37,42 @@ MODELS = {
     "face_landmark": "mediapipe/modules/face_landmark/face_landmark.tflite",
 }
 OPSET = 17
-LICENCE = ("Apache License 2.0 (the mediapipe wheel's LICENSE, copied here as LICENSE; NOTICE states the origin "
-           "and the changes made). Google publishes these weights inside mediapipe under Apache-2.0, which permits "
-           "commercial use; the training data is Google's own and not redistributed.")
+LICENCE = (
+    "Apache License 2.0 (the mediapipe wheel's LICENSE, copied here as LICENSE; NOTICE states the origin "
+    "and the changes made). Google publishes these weights inside mediapipe under Apache-2.0, which permits "
+    "commercial use; the training data is Google's own and not redistributed."
+)
 LOCATED_BY = "faceplate/models/face_mesh (installed with faceplate), or $FACEPLATE_FACE_MESH_MODELS (a folder)"
 CARDS = {
     "face_detection_short_range": {
         "id": "mediapipe-blazeface-short-range",
         "title": "BlazeFace short-range face detector (MediaPipe), converted to ONNX",
         "located_by": LOCATED_BY,
-        "inputs": ("input: (N, 128, 128, 3) float32 RGB, channels last, display-referred sRGB scaled to [-1, 1] "
-                   "(uint8 / 127.5 - 1); faces of about 15-80 % of the image"),
-        "outputs": ("regressors: (N, 896, 16) float32, per anchor: box centre offset and size, then 6 keypoints "
-                    "(subject's right eye, left eye, nose tip, mouth, right ear, left ear), in input pixels "
-                    "relative to the anchor; classificators: (N, 896, 1) float32 score logits (sigmoid: "
-                    "probability of a face)"),
+        "inputs": (
+            "input: (N, 128, 128, 3) float32 RGB, channels last, display-referred sRGB scaled to [-1, 1] "
+            "(uint8 / 127.5 - 1); faces of about 15-80 % of the image"
+        ),
+        "outputs": (
+            "regressors: (N, 896, 16) float32, per anchor: box centre offset and size, then 6 keypoints "
+            "(subject's right eye, left eye, nose tip, mouth, right ear, left ear), in input pixels "
+            "relative to the anchor; classificators: (N, 896, 1) float32 score logits (sigmoid: "
+            "probability of a face)"
+        ),
         "colour_space": "sRGB Encoded Rec.709 (sRGB)",
     },
     "face_landmark": {
         "id": "mediapipe-face-mesh-468",
         "title": "MediaPipe face mesh (468 3D points), converted to ONNX",
         "located_by": LOCATED_BY,
-        "inputs": ("input_1: (N, 192, 192, 3) float32 RGB, channels last, display-referred sRGB scaled to [0, 1] "
-                   "(uint8 / 255); an upright face crop, the face about 1/1.5 of the crop"),
-        "outputs": ("conv2d_21: (N, 1, 1, 1404) float32: 468 points x (x, y, z) in input pixels (z: depth, same "
-                    "scale as x, smaller is nearer the camera); conv2d_31: (N, 1, 1, 1) float32 face-presence "
-                    "logit (sigmoid: probability that the crop holds a face)"),
+        "inputs": (
+            "input_1: (N, 192, 192, 3) float32 RGB, channels last, display-referred sRGB scaled to [0, 1] "
+            "(uint8 / 255); an upright face crop, the face about 1/1.5 of the crop"
+        ),
+        "outputs": (
+            "conv2d_21: (N, 1, 1, 1404) float32: 468 points x (x, y, z) in input pixels (z: depth, same "
+            "scale as x, smaller is nearer the camera); conv2d_31: (N, 1, 1, 1) float32 face-presence "
+            "logit (sigmoid: probability that the crop holds a face)"
+        ),
         "colour_space": "sRGB Encoded Rec.709 (sRGB)",
     },
 }
@@ -96,7 +106,7 @@ def detector_inputs(photos: list[tuple[np.ndarray, tuple[int, int, int]]]) -> li
         h, w = image.shape[:2]
         side = max(h, w)
         square = np.zeros((side, side, 3), np.float32)
-        square[(side - h) // 2:(side - h) // 2 + h, (side - w) // 2:(side - w) // 2 + w] = image
+        square[(side - h) // 2 : (side - h) // 2 + h, (side - w) // 2 : (side - w) // 2 + w] = image
         out.append((resize(square, 128) / 127.5 - 1.0)[None].astype(np.float32))
     return out
 
@@ -118,8 +128,13 @@ def mesh_inputs(photos: list[tuple[np.ndarray, tuple[int, int, int]]]) -> list[n
             ty = cy - s * 96 - c * 96
             transform = tf.constant([[c, -s, tx, s, c, ty, 0.0, 0.0]], tf.float32)
             crop = tf.raw_ops.ImageProjectiveTransformV3(
-                images=image[None].astype(np.float32), transforms=transform, output_shape=[192, 192],
-                fill_value=0.0, interpolation="BILINEAR", fill_mode="NEAREST").numpy()
+                images=image[None].astype(np.float32),
+                transforms=transform,
+                output_shape=[192, 192],
+                fill_value=0.0,
+                interpolation="BILINEAR",
+                fill_mode="NEAREST",
+            ).numpy()
             out.append((crop / 255.0).astype(np.float32))
     return out
 
@@ -199,24 +214,31 @@ def run_onnx(path: str, inputs: list[np.ndarray]) -> list[dict[str, np.ndarray]]
     name = session.get_inputs()[0].name
     outputs = [o.name for o in session.get_outputs()]
     batch = dict(zip(outputs, session.run(None, {name: np.concatenate(inputs)})))
-    return [{k: v[i:i + 1] for k, v in batch.items()} for i in range(len(inputs))]
+    return [{k: v[i : i + 1] for k, v in batch.items()} for i in range(len(inputs))]
 
 
 def describe(path: str) -> dict:
     import onnxruntime as ort
 
     session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-    return {"input_tensors": [{"name": i.name, "shape": i.shape, "dtype": i.type} for i in session.get_inputs()],
-            "output_tensors": [{"name": o.name, "shape": o.shape, "dtype": o.type} for o in session.get_outputs()]}
+    return {
+        "input_tensors": [{"name": i.name, "shape": i.shape, "dtype": i.type} for i in session.get_inputs()],
+        "output_tensors": [{"name": o.name, "shape": o.shape, "dtype": o.type} for o in session.get_outputs()],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--wheel", required=True, help="mediapipe-0.10.21-*.whl (pip download --no-deps)")
-    parser.add_argument("--photo", action="append", required=True,
-                        help="PATH:x0,y0,side: a photo and the face square in it (parity inputs)")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                                                      "models", "face_mesh"))
+    parser.add_argument(
+        "--photo",
+        action="append",
+        required=True,
+        help="PATH:x0,y0,side: a photo and the face square in it (parity inputs)",
+    )
+    parser.add_argument(
+        "--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models", "face_mesh")
+    )
     args = parser.parse_args(argv)
 
     photos = []
@@ -231,9 +253,21 @@ def main(argv: list[str] | None = None) -> int:
         for name, member in MODELS.items():
             source = wheel.extract(member, temp)
             onnx_path = os.path.join(args.out, f"{name}.onnx")
-            subprocess.run([sys.executable, "-m", "tf2onnx.convert", "--tflite", source, "--output", onnx_path,
-                            "--opset", str(OPSET)], check=True,
-                           env={**os.environ, "PYTHONHASHSEED": "0"})  # tf2onnx names constants in set order
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "tf2onnx.convert",
+                    "--tflite",
+                    source,
+                    "--output",
+                    onnx_path,
+                    "--opset",
+                    str(OPSET),
+                ],
+                check=True,
+                env={**os.environ, "PYTHONHASHSEED": "0"},
+            )  # tf2onnx names constants in set order
             dynamic_batch(onnx_path, member)
             inputs = parity_inputs[name]
             reference, converted = run_tflite(source, inputs), run_onnx(onnx_path, inputs)
@@ -241,21 +275,30 @@ def main(argv: list[str] | None = None) -> int:
             for out_name in reference[0]:
                 # tf2onnx keeps TFLite's output names
                 match = next(k for k in converted[0] if k == out_name or k.endswith(out_name))
-                parity[out_name] = float(max(np.abs(r[out_name] - c[match]).max()
-                                             for r, c in zip(reference, converted)))
+                parity[out_name] = float(
+                    max(np.abs(r[out_name] - c[match]).max() for r, c in zip(reference, converted))
+                )
             record = {
-                **CARDS[name], "file": os.path.basename(onnx_path), "sha256": sha256(onnx_path),
-                "licence": LICENCE, "commercial": "cleared",
-                "source": (f"pip download --no-deps mediapipe==0.10.21: {member}, "
-                           "converted by tools/face_mesh/convert.py"),
-                "wheel": os.path.basename(args.wheel), "wheel_sha256": sha256(args.wheel),
-                "source_file": member, "source_sha256": sha256(source),
-                "onnx_file": os.path.basename(onnx_path), "onnx_sha256": sha256(onnx_path),
+                **CARDS[name],
+                "file": os.path.basename(onnx_path),
+                "sha256": sha256(onnx_path),
+                "licence": LICENCE,
+                "commercial": "cleared",
+                "source": (
+                    f"pip download --no-deps mediapipe==0.10.21: {member}, converted by tools/face_mesh/convert.py"
+                ),
+                "wheel": os.path.basename(args.wheel),
+                "wheel_sha256": sha256(args.wheel),
+                "source_file": member,
+                "source_sha256": sha256(source),
+                "onnx_file": os.path.basename(onnx_path),
+                "onnx_sha256": sha256(onnx_path),
                 "converter": f"tf2onnx {tf2onnx.__version__}, opset {OPSET}; batch dimension made free",
-                "parity_inputs": (f"{len(inputs)} inputs from {len(photos)} photos "
-                                  f"({', '.join(os.path.basename(p.rsplit(':', 1)[0]) for p in args.photo)})"
-                                  + (f" at rolls {', '.join(f'{t:g}' for t in TURNS)} degrees"
-                                     if name == "face_landmark" else "")),
+                "parity_inputs": (
+                    f"{len(inputs)} inputs from {len(photos)} photos "
+                    f"({', '.join(os.path.basename(p.rsplit(':', 1)[0]) for p in args.photo)})"
+                    + (f" at rolls {', '.join(f'{t:g}' for t in TURNS)} degrees" if name == "face_landmark" else "")
+                ),
                 "parity_max_abs": parity,
                 **describe(onnx_path),
             }

@@ -38,8 +38,13 @@ CANDIDATES = 10
 def raw_mesh(image: np.ndarray, centre, side: float, roll: float) -> np.ndarray:
     """The mesh (image pixels; z larger nearer) of the face at ``centre``/``side``/``roll`` in uint8 ``image``."""
     crop_from_image = geometry.similarity(centre, (CROP / 2, CROP / 2), CROP / FILL / side, roll)
-    crop = cv2.warpAffine(image, geometry.opencv_matrix(crop_from_image), (CROP, CROP), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)
+    crop = cv2.warpAffine(
+        image,
+        geometry.opencv_matrix(crop_from_image),
+        (CROP, CROP),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
     dense, _ = mesh_points(_session(), [crop])
     mesh = dense[0]
     out = np.empty_like(mesh)
@@ -61,10 +66,19 @@ def samples(name: str) -> list[tuple[np.ndarray, np.ndarray]]:
     out = []
     for scale, angle in MOVES:
         m = geometry.similarity((w / 2, h / 2), (w / 2, h / 2), scale, angle)
-        image = cv2.warpAffine(srgb, geometry.opencv_matrix(m), (w, h), flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REPLICATE)
-        plate = Plate(cv2.warpAffine(np.ascontiguousarray(linear), geometry.opencv_matrix(m), (w, h),
-                                     flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), ["R", "G", "B"])
+        image = cv2.warpAffine(
+            srgb, geometry.opencv_matrix(m), (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+        plate = Plate(
+            cv2.warpAffine(
+                np.ascontiguousarray(linear),
+                geometry.opencv_matrix(m),
+                (w, h),
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REPLICATE,
+            ),
+            ["R", "G", "B"],
+        )
         (found,) = detector.find(plate)
         centre, side = landmark_box(found.landmarks)
         out.append((found.landmarks, raw_mesh(image, centre, side, found.roll)))
@@ -83,7 +97,7 @@ def mirror_map(image: np.ndarray, centre, side: float) -> np.ndarray:
 
 def normalised(mesh: np.ndarray) -> np.ndarray:
     centred = mesh - mesh.mean(axis=0)
-    return centred / np.sqrt((centred ** 2).sum(axis=1).mean())
+    return centred / np.sqrt((centred**2).sum(axis=1).mean())
 
 
 def procrustes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -132,7 +146,7 @@ def fit_mapping(tune: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[int, in
         for a, b in itertools.combinations_with_replacement(candidates, 2):
             va, vb = verts[:, a], verts[:, b]
             diff = vb - va
-            denom = float((diff ** 2).sum())
+            denom = float((diff**2).sum())
             t = 0.0 if denom < 1e-9 else float(np.clip(((targets - va) * diff).sum() / denom, 0.0, 1.0))
             err = float(np.linalg.norm(va + t * diff - targets, axis=1).mean())
             if err < best[0]:
@@ -165,13 +179,21 @@ def main() -> int:
     ref = head_frame(mean, x, ibug[[36, 45]].mean(0), ibug[[48, 54]].mean(0))
     d = np.linalg.norm(ref[:, None] - ref[None], axis=2)
     neighbours = np.argsort(d, axis=1)[:, :9]
-    topo = {"about": ("faceplate face mesh topology, measured by tools/face_mesh/derive_topology.py from the face "
-                      "mesh's output on the astronaut and hopper photos (public domain)"),
-            "fit": {"mapping_error_tune_astronaut": round(mapping_error(mapping, tune), 5),
-                    "mapping_error_held_hopper": round(mapping_error(mapping, held), 5),
-                    "units": "mean distance to dlib's 68 points over the inter-ocular distance, over MOVES"},
-            "ibug68": mapping, "reference": np.round(ref, 6).tolist(), "mirror": mirror.tolist(),
-            "neighbours": neighbours.tolist()}
+    topo = {
+        "about": (
+            "faceplate face mesh topology, measured by tools/face_mesh/derive_topology.py from the face "
+            "mesh's output on the astronaut and hopper photos (public domain)"
+        ),
+        "fit": {
+            "mapping_error_tune_astronaut": round(mapping_error(mapping, tune), 5),
+            "mapping_error_held_hopper": round(mapping_error(mapping, held), 5),
+            "units": "mean distance to dlib's 68 points over the inter-ocular distance, over MOVES",
+        },
+        "ibug68": mapping,
+        "reference": np.round(ref, 6).tolist(),
+        "mirror": mirror.tolist(),
+        "neighbours": neighbours.tolist(),
+    }
     path = os.path.join(FACE_MESH_FOLDER, "mesh_topology.json")
     with open(path, "w") as f:
         json.dump(topo, f)

@@ -26,13 +26,24 @@ from faceplate.nodes.facedetect.detect import Detector
 from faceplate.nodes.plate import Plate
 
 GROUPS = {  # iBUG ranges and colours (RGB)
-    "jaw": (range(0, 17), (255, 200, 0)), "brows": (range(17, 27), (255, 120, 0)),
-    "nose": (range(27, 36), (0, 200, 255)), "eyes": (range(36, 48), (0, 255, 120)),
+    "jaw": (range(0, 17), (255, 200, 0)),
+    "brows": (range(17, 27), (255, 120, 0)),
+    "nose": (range(27, 36), (0, 200, 255)),
+    "eyes": (range(36, 48), (0, 255, 120)),
     "mouth": (range(48, 68), (255, 60, 160)),
 }
 # Polylines through the iBUG points: (first, last, closed).
-LINES = ((0, 16, False), (17, 21, False), (22, 26, False), (27, 30, False), (31, 35, False), (36, 41, True),
-         (42, 47, True), (48, 59, True), (60, 67, True))
+LINES = (
+    (0, 16, False),
+    (17, 21, False),
+    (22, 26, False),
+    (27, 30, False),
+    (31, 35, False),
+    (36, 41, True),
+    (42, 47, True),
+    (48, 59, True),
+    (60, 67, True),
+)
 SCALE = 2  # drawn at twice the photo's size, so the points are legible
 
 
@@ -74,13 +85,19 @@ def panel(name: str, roll: float, mesh: Detector, dlib: Detector) -> np.ndarray:
     canvas = draw(srgb, m_det, d_det)
     x0, y0 = (int(v * SCALE) for v in m_det.landmarks.min(0) - 70)
     x1, y1 = (int(v * SCALE) for v in m_det.landmarks.max(0) + 70)
-    crop = np.ascontiguousarray(canvas[max(y0, 0):y1, max(x0, 0):x1])
+    crop = np.ascontiguousarray(canvas[max(y0, 0) : y1, max(x0, 0) : x1])
     crop = cv2.resize(crop, (440, int(440 * crop.shape[0] / crop.shape[1])), interpolation=cv2.INTER_AREA)
     io = np.linalg.norm(d_det.landmarks[36:42].mean(0) - d_det.landmarks[42:48].mean(0)) if d_det else None
     gap = f"{np.linalg.norm(m_det.landmarks - d_det.landmarks, axis=1).mean() / io:.3f} IOD" if d_det else "dlib: none"
     yaw, pitch, r = m_det.pose
-    put_text(crop, f"{name}, roll {roll:g}: pose {yaw:.0f}/{pitch:.0f}/{r:.0f}, mesh-dlib {gap}", (8, 20), 0.45,
-             (255, 255, 255), 1)
+    put_text(
+        crop,
+        f"{name}, roll {roll:g}: pose {yaw:.0f}/{pitch:.0f}/{r:.0f}, mesh-dlib {gap}",
+        (8, 20),
+        0.45,
+        (255, 255, 255),
+        1,
+    )
     return crop
 
 

@@ -27,8 +27,9 @@ def plate_name(pattern: str) -> str:
     return _FRAME_TOKEN.sub("", stem) or "plate"
 
 
-def default_graph(script: str, *, plate: str, frame_range: tuple[int, int], output: str | None = None,
-                  bare: bool = False) -> Graph:
+def default_graph(
+    script: str, *, plate: str, frame_range: tuple[int, int], output: str | None = None, bare: bool = False
+) -> Graph:
     """The default graph for ``plate``, with paths relative to the script's folder.
 
     Args:

@@ -75,8 +75,10 @@ def _measures(landmarks: np.ndarray) -> dict[str, float]:
     for corner_a, corner_b, lids in ((36, 39, ((37, 41), (38, 40))), (42, 45, ((43, 47), (44, 46)))):
         width = max(float(np.linalg.norm(p[corner_b] - p[corner_a])), 1e-6)
         openness.append(np.mean([np.linalg.norm(p[a] - p[b]) for a, b in lids]) / width)
-    return {"mouth_open": float(gap / mouth_w),
-            "eyes_closed": float(np.clip(1.0 - np.mean(openness) / OPEN_EYE, 0.0, 1.0))}
+    return {
+        "mouth_open": float(gap / mouth_w),
+        "eyes_closed": float(np.clip(1.0 - np.mean(openness) / OPEN_EYE, 0.0, 1.0)),
+    }
 
 
 def expressions(faces: Iterable[dict]) -> dict[str, np.ndarray]:
@@ -113,9 +115,11 @@ class Gap:
         unit = " deg" if self.measure in ("yaw", "pitch") else ""
         reach = "down to" if self.needed < self.offered[0] else "up to"
         plural = "s" if len(self.frames) != 1 else ""
-        return (f"{label} {reach} {self.needed:.2f}{unit} on {len(self.frames)} frame{plural} "
-                f"({format_frames(self.frames)}); the other face-set offers {self.offered[0]:.2f} to "
-                f"{self.offered[1]:.2f}{unit}")
+        return (
+            f"{label} {reach} {self.needed:.2f}{unit} on {len(self.frames)} frame{plural} "
+            f"({format_frames(self.frames)}); the other face-set offers {self.offered[0]:.2f} to "
+            f"{self.offered[1]:.2f}{unit}"
+        )
 
 
 def missing_coverage(target: dict[str, np.ndarray], source: dict[str, np.ndarray]) -> list[Gap]:
@@ -158,13 +162,29 @@ def write_expression_coverage(path: str, kept: list[dict], dropped: list[dict], 
         clipped = np.clip(have[measure], edges[0], edges[-1] - 1e-9)
         counts, _ = np.histogram(clipped, bins=edges)
         widths = np.diff(edges)
-        ax.bar(edges[:-1], counts, width=widths, align="edge", color="tab:green", alpha=0.75, edgecolor="white",
-               label=f"kept ({len(have[measure])})")
+        ax.bar(
+            edges[:-1],
+            counts,
+            width=widths,
+            align="edge",
+            color="tab:green",
+            alpha=0.75,
+            edgecolor="white",
+            label=f"kept ({len(have[measure])})",
+        )
         stacked = counts
         if len(gone[measure]):
             dropped_counts, _ = np.histogram(np.clip(gone[measure], edges[0], edges[-1] - 1e-9), bins=edges)
-            ax.bar(edges[:-1], dropped_counts, width=widths, bottom=counts, align="edge", color="0.7",
-                   edgecolor="white", label=f"dropped ({len(gone[measure])})")
+            ax.bar(
+                edges[:-1],
+                dropped_counts,
+                width=widths,
+                bottom=counts,
+                align="edge",
+                color="0.7",
+                edgecolor="white",
+                label=f"dropped ({len(gone[measure])})",
+            )
             stacked = counts + dropped_counts
         top = max(float(stacked.max()), 1.0) * 1.15
         for x0, w, n in zip(edges[:-1], widths, counts):
@@ -179,14 +199,18 @@ def write_expression_coverage(path: str, kept: list[dict], dropped: list[dict], 
     axes[0].set_ylabel("faces")
     handles, labels = axes[-1].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper right", fontsize=8, ncol=2)
-    fig.suptitle(f"expression coverage: {title}   (hatched: no face with that expression)", x=0.01, ha="left",
-                 fontsize=11)
+    fig.suptitle(
+        f"expression coverage: {title}   (hatched: no face with that expression)", x=0.01, ha="left", fontsize=11
+    )
     fig.tight_layout(rect=(0, 0, 1, 0.94))
     return save_figure(fig, path)
 
 
-_SCALE_NOTES = {"mouth_open": "\n(inner-lip gap / mouth width)", "eyes_closed": "\n(0 open, 1 shut)",
-                "smile": "\n(corner lift + widening, / mouth width)"}
+_SCALE_NOTES = {
+    "mouth_open": "\n(inner-lip gap / mouth width)",
+    "eyes_closed": "\n(0 open, 1 shut)",
+    "smile": "\n(corner lift + widening, / mouth width)",
+}
 
 
 def load_faceset_faces(folder: str) -> list[dict]:
@@ -215,9 +239,11 @@ def coverage_warnings(identities: dict[str, str]) -> list[str]:
                 continue
             gaps = missing_coverage(needs, offers)
             if gaps:
-                warnings.append(f"identity {source}'s face-set ({identities[source]}) lacks what identity {target}'s "
-                                f"faces need, so a swap of {target}'s shot to {source} will not show it: "
-                                + "; ".join(g.describe() for g in gaps)
-                                + f". Add {source} faces with these expressions and poses (see expression_coverage.png "
-                                  "and pose_coverage.png in both face-sets), or accept the loss")
+                warnings.append(
+                    f"identity {source}'s face-set ({identities[source]}) lacks what identity {target}'s "
+                    f"faces need, so a swap of {target}'s shot to {source} will not show it: "
+                    + "; ".join(g.describe() for g in gaps)
+                    + f". Add {source} faces with these expressions and poses (see expression_coverage.png "
+                    "and pose_coverage.png in both face-sets), or accept the loss"
+                )
     return warnings

@@ -144,22 +144,30 @@ def _output_folder(out_dir: str) -> str:
     if os.path.lexists(folder) and not os.path.isdir(folder):
         raise SequenceIOError("the face-set folder is a file, not a folder; choose another -o folder", path=folder)
     if os.path.isdir(folder) and os.listdir(folder) and not _is_faceset(folder):
-        raise SequenceIOError("the folder holds files but no face-set manifest.json; extract into a new or empty "
-                              "folder (a previous face-set is replaced)", path=folder)
+        raise SequenceIOError(
+            "the folder holds files but no face-set manifest.json; extract into a new or empty "
+            "folder (a previous face-set is replaced)",
+            path=folder,
+        )
     parent = os.path.dirname(folder)
     existing = parent
     while not os.path.lexists(existing):
         existing = os.path.dirname(existing)
     if not os.path.isdir(existing):
-        raise SequenceIOError(f"cannot create the face-set folder: {existing} is a file, not a folder; choose another "
-                              "-o folder", path=folder)
+        raise SequenceIOError(
+            f"cannot create the face-set folder: {existing} is a file, not a folder; choose another -o folder",
+            path=folder,
+        )
     try:
         os.makedirs(parent, exist_ok=True)
     except OSError as exc:
         raise SequenceIOError(f"cannot create the face-set folder: {exc.strerror or exc}", path=folder) from None
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise SequenceIOError("cannot create the face-set folder: its parent is not writable; choose another -o "
-                              "folder or fix the permissions", path=parent)
+        raise SequenceIOError(
+            "cannot create the face-set folder: its parent is not writable; choose another -o "
+            "folder or fix the permissions",
+            path=parent,
+        )
     return folder
 
 
@@ -222,23 +230,36 @@ def _candidates(node: Node, track: int, frames: Iterable[int] | None) -> tuple[l
         raise ScriptError("has no FaceDetect above it; connect Read -> FaceDetect -> AlignEdit", node=node.name)
     source = TrackStore.of(facedetect, node.graph.frame_range[0] if node.graph.frame_range else 0)
     if source.digest is None:
-        raise SequenceIOError(f"no tracks sidecar; run `faceplate track SCRIPT --node {facedetect.name}` first",
-                              path=source.path)
+        raise SequenceIOError(
+            f"no tracks sidecar; run `faceplate track SCRIPT --node {facedetect.name}` first", path=source.path
+        )
     tracks = source.tracks()
     if track not in tracks:
-        raise ScriptError(f"track {track} is not in the tracks sidecar; its tracks are "
-                          f"{', '.join(map(str, sorted(tracks))) or 'none'}", node=facedetect.name)
+        raise ScriptError(
+            f"track {track} is not in the tracks sidecar; its tracks are "
+            f"{', '.join(map(str, sorted(tracks))) or 'none'}",
+            node=facedetect.name,
+        )
     have = sorted(tracks[track])
     wanted = have if frames is None else sorted(set(int(f) for f in frames) & set(have))
     if not wanted:
-        raise ScriptError(f"track {track} has no frames in the requested range (the track covers "
-                          f"{format_frame_range(have)})", node=node.name)
+        raise ScriptError(
+            f"track {track} has no frames in the requested range (the track covers {format_frame_range(have)})",
+            node=node.name,
+        )
     return wanted, tracks[track][wanted[0]].identity
 
 
-def extract(graph: Graph, track: int, out_dir: str, *, node: str | None = None, frames: Iterable[int] | None = None,
-            options: ExtractOptions = ExtractOptions(),
-            on_frame: Callable[[int, str], None] | None = None) -> ExtractResult:
+def extract(
+    graph: Graph,
+    track: int,
+    out_dir: str,
+    *,
+    node: str | None = None,
+    frames: Iterable[int] | None = None,
+    options: ExtractOptions = ExtractOptions(),
+    on_frame: Callable[[int, str], None] | None = None,
+) -> ExtractResult:
     """Writes the face-set of ``track`` into ``out_dir`` (see the module docstring).
 
     Args:
@@ -264,8 +285,14 @@ def extract(graph: Graph, track: int, out_dir: str, *, node: str | None = None, 
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return ExtractResult(folder, os.path.join(folder, "manifest.json"), manifest["faces"], manifest["skipped"],
-                         [os.path.join(folder, name) for name in manifest["pictures"]], manifest["flagged"])
+    return ExtractResult(
+        folder,
+        os.path.join(folder, "manifest.json"),
+        manifest["faces"],
+        manifest["skipped"],
+        [os.path.join(folder, name) for name in manifest["pictures"]],
+        manifest["flagged"],
+    )
 
 
 class _Occlusion:
@@ -292,8 +319,15 @@ class _Occlusion:
         return np.clip(matte, 0.0, 1.0)
 
 
-def _write_faceset(folder: str, align: Node, track: int, identity: str, candidates: list[int],
-                   options: ExtractOptions, on_frame: Callable[[int, str], None] | None) -> dict[str, Any]:
+def _write_faceset(
+    folder: str,
+    align: Node,
+    track: int,
+    identity: str,
+    candidates: list[int],
+    options: ExtractOptions,
+    on_frame: Callable[[int, str], None] | None,
+) -> dict[str, Any]:
     """Writes crops, mattes, alignment export, pictures and manifest into ``folder``; returns the manifest."""
 
     graph = align.graph
@@ -319,8 +353,9 @@ def _write_faceset(folder: str, align: Node, track: int, identity: str, candidat
         reason = None
         if extent < options.min_size:
             reason = "min_size"
-        elif (options.max_yaw is not None and abs(yaw) > options.max_yaw) or \
-                (options.max_pitch is not None and abs(pitch) > options.max_pitch):
+        elif (options.max_yaw is not None and abs(yaw) > options.max_yaw) or (
+            options.max_pitch is not None and abs(pitch) > options.max_pitch
+        ):
             reason = "pose"
         m = face.aligned_from_plate
         landmarks = geometry.apply(m, face.landmarks)
@@ -343,28 +378,50 @@ def _write_faceset(folder: str, align: Node, track: int, identity: str, candidat
             display = colour.convert(crop, colour.WORKING_SPACE, PNG_SPACE) if crop.shape[2] == 3 else crop
             grey = np.clip(display.mean(axis=2), 0.0, 1.0)
             thumb = cv2.resize(grey, (32, 32), interpolation=cv2.INTER_AREA)
-            if reason is None and options.dedupe > 0 and last_thumb is not None and \
-                    float(np.abs(thumb - last_thumb).mean()) < options.dedupe:
+            if (
+                reason is None
+                and options.dedupe > 0
+                and last_thumb is not None
+                and float(np.abs(thumb - last_thumb).mean()) < options.dedupe
+            ):
                 reason = "duplicate"
         if reason is not None:
             skipped[reason] += 1
-            dropped.append({"frame": frame, "pose": [yaw, pitch, roll], "reason": reason,
-                            "landmarks": np.round(landmarks, 2).tolist()})
+            dropped.append(
+                {
+                    "frame": frame,
+                    "pose": [yaw, pitch, roll],
+                    "reason": reason,
+                    "landmarks": np.round(landmarks, 2).tolist(),
+                }
+            )
             if on_frame:
                 on_frame(frame, reason)
             continue
         last_thumb = thumb
         name = f"{stem}_{frame:06d}"
         matte = hull if hidden is None else hull * (1.0 - hidden)
-        write_preview(Plate(np.ascontiguousarray(display), ["R", "G", "B"]), os.path.join(folder, "faces", name + ".png"))
+        write_preview(
+            Plate(np.ascontiguousarray(display), ["R", "G", "B"]), os.path.join(folder, "faces", name + ".png")
+        )
         write_preview(Plate(matte, ["A"]), os.path.join(folder, "mattes", name + ".png"), channels=["A"])
         entry = {
-            "image": f"faces/{name}.png", "matte": f"mattes/{name}.png",
-            "exr": None, "source_plate": _source_plate(align, frame), "frame": frame, "track": track,
-            "identity": identity, "aligned_from_plate": np.round(m, 9).tolist(),
-            "landmarks": np.round(landmarks, 3).tolist(), "pose": [round(v, 2) for v in (yaw, pitch, roll)],
-            "sharpness": round(sharpness(grey), 6), "face_size": round(extent, 2), "flags": sorted(face.flags),
-            "confidence": round(float(face.confidence.mean()), 3), "occlusion": round(occluded, 4), "issues": issues,
+            "image": f"faces/{name}.png",
+            "matte": f"mattes/{name}.png",
+            "exr": None,
+            "source_plate": _source_plate(align, frame),
+            "frame": frame,
+            "track": track,
+            "identity": identity,
+            "aligned_from_plate": np.round(m, 9).tolist(),
+            "landmarks": np.round(landmarks, 3).tolist(),
+            "pose": [round(v, 2) for v in (yaw, pitch, roll)],
+            "sharpness": round(sharpness(grey), 6),
+            "face_size": round(extent, 2),
+            "flags": sorted(face.flags),
+            "confidence": round(float(face.confidence.mean()), 3),
+            "occlusion": round(occluded, 4),
+            "issues": issues,
         }
         if options.exr:
             entry["exr"] = f"exr/{name}.exr"
@@ -375,26 +432,43 @@ def _write_faceset(folder: str, align: Node, track: int, identity: str, candidat
             on_frame(frame, "kept")
     if not kept:
         reasons = ", ".join(f"{n} {why.replace('_', ' ')}" for why, n in skipped.items() if n)
-        raise FaceplateError(f"AlignEdit '{align.name}': no face of track {track} passed the options (dropped: "
-                             f"{reasons}); loosen --every, --min-size, --max-yaw/--max-pitch, --dedupe, "
-                             "--min-confidence or --max-occlusion, or keep every face with --keep-all")
+        raise FaceplateError(
+            f"AlignEdit '{align.name}': no face of track {track} passed the options (dropped: "
+            f"{reasons}); loosen --every, --min-size, --max-yaw/--max-pitch, --dedupe, "
+            "--min-confidence or --max-occlusion, or keep every face with --keep-all"
+        )
     export = align.export_alignment(track, os.path.join(folder, f"{stem}_alignment"), plate_size, frames=candidates)
-    pictures = [write_contact_sheet(os.path.join(folder, "contact_sheet.png"), thumbs,
-                                    f"{stem}  {len(kept)} faces  ({settings.face_type}, {size} px)"),
-                write_pose_coverage(os.path.join(folder, "pose_coverage.png"), kept, dropped, stem),
-                write_expression_coverage(os.path.join(folder, "expression_coverage.png"), kept, dropped, stem)]
+    pictures = [
+        write_contact_sheet(
+            os.path.join(folder, "contact_sheet.png"),
+            thumbs,
+            f"{stem}  {len(kept)} faces  ({settings.face_type}, {size} px)",
+        ),
+        write_pose_coverage(os.path.join(folder, "pose_coverage.png"), kept, dropped, stem),
+        write_expression_coverage(os.path.join(folder, "expression_coverage.png"), kept, dropped, stem),
+    ]
     manifest = {
-        "format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "node": align.name, "track": track,
-        "identity": identity, "face_type": settings.face_type, "size": size,
-        "coverage": settings.coverage, "vertical_offset": settings.vertical_offset, "plate_size": list(plate_size),
+        "format": MANIFEST_FORMAT,
+        "version": MANIFEST_VERSION,
+        "node": align.name,
+        "track": track,
+        "identity": identity,
+        "face_type": settings.face_type,
+        "size": size,
+        "coverage": settings.coverage,
+        "vertical_offset": settings.vertical_offset,
+        "plate_size": list(plate_size),
         "frames": [candidates[0], candidates[-1]],
         "colour_space": {"png": PNG_SPACE, "exr": colour.WORKING_SPACE},
         "coordinates": "landmarks in aligned pixels; aligned_from_plate maps plate pixels to aligned pixels "
-                       "(origin top-left, y down, pixel centres at +0.5)",
-        "options": dataclasses.asdict(options), "skipped": skipped, "flagged": flagged,
+        "(origin top-left, y down, pixel centres at +0.5)",
+        "options": dataclasses.asdict(options),
+        "skipped": skipped,
+        "flagged": flagged,
         "occlusion_model": occluder.label if occluder else None,
         "alignment": {"json": os.path.basename(export[0]), "nuke": os.path.basename(export[1])},
-        "pictures": [os.path.basename(p) for p in pictures], "faces": kept,
+        "pictures": [os.path.basename(p) for p in pictures],
+        "faces": kept,
     }
     write_text(os.path.join(folder, "manifest.json"), json.dumps(manifest, indent=1) + "\n")
     return manifest
@@ -426,7 +500,7 @@ def write_contact_sheet(path: str, thumbs: list, title: str, columns: int = 8, c
         for x, y in landmarks * k:
             cv2.circle(image, (int(x * 16), int(y * 16)), 16, (0.2, 1.0, 0.2), -1, cv2.LINE_AA, 4)
         y0, x0 = 24 + (i // columns) * (cell + 14), (i % columns) * cell
-        sheet[y0:y0 + cell, x0:x0 + cell] = np.clip(image, 0, 1)
+        sheet[y0 : y0 + cell, x0 : x0 + cell] = np.clip(image, 0, 1)
         put_text(sheet, str(frame), (x0 + 3, y0 + cell + 11), 0.35, (0.85, 0.85, 0.85), 1)
     write_preview(Plate(sheet, ["R", "G", "B"]), path)
     return path
@@ -446,23 +520,50 @@ def write_pose_coverage(path: str, kept: list[dict], dropped: list[dict], title:
     fig, ax = plt.subplots(figsize=(8, 5.2), dpi=100)
     # Light greens only (the colormap's upper part is too dark for the red points and the counts).
     top = max(float(np.log1p(counts).max()), 1.0)
-    ax.pcolormesh(yaw_edges, pitch_edges, np.ma.masked_equal(np.log1p(counts.T), 0), cmap="Greens", vmin=-0.3 * top,
-                  vmax=1.6 * top)
+    ax.pcolormesh(
+        yaw_edges,
+        pitch_edges,
+        np.ma.masked_equal(np.log1p(counts.T), 0),
+        cmap="Greens",
+        vmin=-0.3 * top,
+        vmax=1.6 * top,
+    )
     for i in range(len(yaw_edges) - 1):
         for j in range(len(pitch_edges) - 1):
             if counts[i, j]:  # in the cell's top-left corner, on a white label, clear of the points
-                ax.text(yaw_edges[i] + 1.0, pitch_edges[j + 1] - 1.0, str(int(counts[i, j])), ha="left", va="top",
-                        fontsize=8, fontweight="bold", zorder=5,
-                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+                ax.text(
+                    yaw_edges[i] + 1.0,
+                    pitch_edges[j + 1] - 1.0,
+                    str(int(counts[i, j])),
+                    ha="left",
+                    va="top",
+                    fontsize=8,
+                    fontweight="bold",
+                    zorder=5,
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+                )
             else:
-                ax.add_patch(plt.Rectangle((yaw_edges[i], pitch_edges[j]), 15, 15, fill=False, hatch="///",
-                                           edgecolor="0.85", linewidth=0))
+                ax.add_patch(
+                    plt.Rectangle(
+                        (yaw_edges[i], pitch_edges[j]), 15, 15, fill=False, hatch="///", edgecolor="0.85", linewidth=0
+                    )
+                )
     if dropped:
-        ax.scatter([d["pose"][0] for d in dropped], [d["pose"][1] for d in dropped], s=10, c="0.6", marker="x",
-                   label=f"dropped ({len(dropped)})")
+        ax.scatter(
+            [d["pose"][0] for d in dropped],
+            [d["pose"][1] for d in dropped],
+            s=10,
+            c="0.6",
+            marker="x",
+            label=f"dropped ({len(dropped)})",
+        )
     ax.scatter(yaw, pitch, s=12, c="tab:red", label=f"kept ({len(kept)})", zorder=4)
-    ax.set(xlim=(yaw_edges[0], yaw_edges[-1]), ylim=(pitch_edges[0], pitch_edges[-1]), xlabel="yaw (deg, + = towards image right)",
-           ylabel="pitch (deg, + = looking up)")
+    ax.set(
+        xlim=(yaw_edges[0], yaw_edges[-1]),
+        ylim=(pitch_edges[0], pitch_edges[-1]),
+        xlabel="yaw (deg, + = towards image right)",
+        ylabel="pitch (deg, + = looking up)",
+    )
     ax.set_title(f"pose coverage: {title}", loc="left", fontsize=11)
     ax.set_title("number: kept faces per 15-degree cell; hatched: no face at that angle", loc="right", fontsize=8)
     ax.set_xticks(yaw_edges)

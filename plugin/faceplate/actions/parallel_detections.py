@@ -168,8 +168,10 @@ class ParallelDetections:
                 try:
                     self.results[i] = future.result()
                 except BrokenProcessPool as exc:
-                    raise RenderError(f"a track worker process died ({exc}); track again, or with workers=1 to "
-                                      "see the error", node=self.job.node) from None
+                    raise RenderError(
+                        f"a track worker process died ({exc}); track again, or with workers=1 to see the error",
+                        node=self.job.node,
+                    ) from None
                 del self.futures[i]
 
     def __iter__(self):

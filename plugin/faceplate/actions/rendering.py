@@ -74,8 +74,9 @@ def writers(graph: Graph, names: Sequence[str] = ()) -> list[Node]:
     return nodes
 
 
-def render_frame(graph: Graph, nodes: Sequence[Node], frame: int, prov: dict[str, str], *,
-                 skip_existing: bool = False) -> FrameResult:
+def render_frame(
+    graph: Graph, nodes: Sequence[Node], frame: int, prov: dict[str, str], *, skip_existing: bool = False
+) -> FrameResult:
     """Renders one frame of every node in ``nodes``; never raises for a frame failure."""
     start = time.perf_counter()
     outputs: list[str] = []
@@ -90,8 +91,13 @@ def render_frame(graph: Graph, nodes: Sequence[Node], frame: int, prov: dict[str
         return FrameResult(frame, "failed", time.perf_counter() - start, outputs, str(exc))
     except Exception as exc:  # a bug: keep the other frames going, but keep the traceback
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return FrameResult(frame, "failed", time.perf_counter() - start, outputs,
-                           f"frame {frame}: unexpected {detail}\n{traceback.format_exc()}")
+        return FrameResult(
+            frame,
+            "failed",
+            time.perf_counter() - start,
+            outputs,
+            f"frame {frame}: unexpected {detail}\n{traceback.format_exc()}",
+        )
     status = "skipped" if skipped == len(nodes) else "rendered"
     return FrameResult(frame, status, time.perf_counter() - start, outputs)
 
@@ -118,9 +124,18 @@ def failed_frames(chunk: Sequence[int], reason: str) -> list[FrameResult]:
     return [FrameResult(f, "failed", 0.0, [], f"frame {f}: {reason}", worker="") for f in chunk]
 
 
-def render(graph: Graph, frames: Iterable[int], *, write_nodes: Sequence[str] = (), skip_existing: bool = False,
-           on_frame: Callable[[FrameResult], None] | None = None, jobs: int = 1, scheduler: str | None = None,
-           chunk: int = 1, retries: int = 2) -> RenderReport:
+def render(
+    graph: Graph,
+    frames: Iterable[int],
+    *,
+    write_nodes: Sequence[str] = (),
+    skip_existing: bool = False,
+    on_frame: Callable[[FrameResult], None] | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    chunk: int = 1,
+    retries: int = 2,
+) -> RenderReport:
     """Renders ``frames`` of the graph's Write nodes, each frame an independent task.
 
     Args:
@@ -168,10 +183,17 @@ def render(graph: Graph, frames: Iterable[int], *, write_nodes: Sequence[str] = 
                 on_frame(r)
 
     if scheduler is not None:
-        workers.run_dask(render_chunk, job, tasks, scheduler, key=f"faceplate-render-{job.script.script_hash[:12]}",
-                         retries=retries, on_failure=failed_frames, on_results=deliver)
+        workers.run_dask(
+            render_chunk,
+            job,
+            tasks,
+            scheduler,
+            key=f"faceplate-render-{job.script.script_hash[:12]}",
+            retries=retries,
+            on_failure=failed_frames,
+            on_results=deliver,
+        )
     else:
-        workers.run_pool(render_chunk, job, tasks, jobs, retries=retries, on_failure=failed_frames,
-                         on_results=deliver)
+        workers.run_pool(render_chunk, job, tasks, jobs, retries=retries, on_failure=failed_frames, on_results=deliver)
     order = {f: i for i, f in enumerate(frames)}
     return RenderReport(sorted(results, key=lambda r: order[r.frame]))

@@ -104,24 +104,36 @@ def reference_embeddings(detector, references: Mapping[str, str]) -> dict[str, n
         if not name.isidentifier():
             raise FaceplateError(f"reference name '{name}' must be a single word (letters, digits, _)")
         plate = read_image(path)
-        photo = Detector(detector.backend, proxy_size=max(plate.width, plate.height, 640), threshold=0.0,
-                         colourspace=REFERENCE_SPACE)
+        photo = Detector(
+            detector.backend, proxy_size=max(plate.width, plate.height, 640), threshold=0.0, colourspace=REFERENCE_SPACE
+        )
         faces = photo.find(plate)
         if not faces:
-            raise FaceplateError(f"reference '{name}': no face found in {path}; use a photo where the face is at "
-                                 "least 80 pixels tall and roughly frontal")
+            raise FaceplateError(
+                f"reference '{name}': no face found in {path}; use a photo where the face is at "
+                "least 80 pixels tall and roughly frontal"
+            )
         largest = max(faces, key=lambda d: (d.box[2] - d.box[0]) * (d.box[3] - d.box[1]))
         out[name] = photo.embed(largest)
         if out[name] is None:
-            raise FaceplateError(f"reference '{name}': the '{detector.backend.name}' face backend has no identity "
-                                 "embedding (none cleared for commercial use ships), so faces cannot be named from "
-                                 "photos; set the FaceDetect 'backend' knob to dlib (its embedding's licence is "
-                                 "unclear: see `faceplate info --models`), or name the tracks after tracking")
+            raise FaceplateError(
+                f"reference '{name}': the '{detector.backend.name}' face backend has no identity "
+                "embedding (none cleared for commercial use ships), so faces cannot be named from "
+                "photos; set the FaceDetect 'backend' knob to dlib (its embedding's licence is "
+                "unclear: see `faceplate info --models`), or name the tracks after tracking"
+            )
     return out
 
 
-def _pull(graph: Graph, upstream: Node, frames: Sequence[int], out: queue.Queue, stop: threading.Event,
-          timing: list[float], lock: threading.Lock) -> None:
+def _pull(
+    graph: Graph,
+    upstream: Node,
+    frames: Sequence[int],
+    out: queue.Queue,
+    stop: threading.Event,
+    timing: list[float],
+    lock: threading.Lock,
+) -> None:
     """Worker thread: renders the FaceDetect's input frame by frame into ``out`` (``lock``: the graph is
     not thread-safe, and the calling thread may render a frame again, to follow a face backwards)."""
     for frame in frames:
@@ -170,8 +182,9 @@ def default_workers(frame_count: int) -> int:
     return 1 if cores < PARALLEL_MIN_CORES or frame_count < PARALLEL_MIN_FRAMES else min(cores, MAX_WORKERS)
 
 
-def _track_job(graph: Graph, fd: Node, upstream: Node, backend: str, detector: dict[str, Any], first: int,
-               every: int, workers: int) -> TrackJob | None:
+def _track_job(
+    graph: Graph, fd: Node, upstream: Node, backend: str, detector: dict[str, Any], first: int, every: int, workers: int
+) -> TrackJob | None:
     """The job for track workers, or None when the graph does not survive a round trip through its script
     data (nodes built in code, unregistered node types): the workers would not see the same plates."""
     try:
@@ -185,12 +198,15 @@ def _track_job(graph: Graph, fd: Node, upstream: Node, backend: str, detector: d
 
 
 def _chunks(frames: Sequence[int], every: int) -> list[Chunk]:
-    return [Chunk(a, tuple(frames[a:b + 1]), b == len(frames) - 1)
-            for a, b in chunks(len(frames), every, max(1, CHUNK_FRAMES // every))]
+    return [
+        Chunk(a, tuple(frames[a : b + 1]), b == len(frames) - 1)
+        for a, b in chunks(len(frames), every, max(1, CHUNK_FRAMES // every))
+    ]
 
 
-def _serial_detections(graph: Graph, fd: Node, upstream: Node, detector, every: int, frames: Sequence[int],
-                       timing: list[float]):
+def _serial_detections(
+    graph: Graph, fd: Node, upstream: Node, detector, every: int, frames: Sequence[int], timing: list[float]
+):
     """Yields each frame's detections in frame order: plates pulled on a worker thread, detection here."""
     plates: queue.Queue = queue.Queue(maxsize=2)
     stop, pull_time, lock = threading.Event(), [0.0], threading.Lock()
@@ -217,9 +233,16 @@ def _serial_detections(graph: Graph, fd: Node, upstream: Node, detector, every: 
         timing[0] += pull_time[0]
 
 
-def track(graph: Graph, node: str | None = None, frames: Iterable[int] | None = None,
-          references: Mapping[str, str] | None = None, *, contact_sheets: bool = True,
-          on_frame: Callable[[int, int], None] | None = None, workers: int | None = None) -> TrackResult:
+def track(
+    graph: Graph,
+    node: str | None = None,
+    frames: Iterable[int] | None = None,
+    references: Mapping[str, str] | None = None,
+    *,
+    contact_sheets: bool = True,
+    on_frame: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+) -> TrackResult:
     """Tracks the faces of a shot and writes the FaceDetect node's sidecar (and contact sheets).
 
     Args:
@@ -248,41 +271,72 @@ def track(graph: Graph, node: str | None = None, frames: Iterable[int] | None = 
     if workers is not None and workers < 1:
         raise FaceplateError(f"workers ({workers}) must be at least 1")
     first = frame_list[0]
-    settings = {k: fd.value(k, first) for k in ("score_threshold", "proxy_size", "exposure", "rotation_search",
-                                               "detect_every", "max_gap",
-                                           "min_track")}
+    settings = {
+        k: fd.value(k, first)
+        for k in (
+            "score_threshold",
+            "proxy_size",
+            "exposure",
+            "rotation_search",
+            "detect_every",
+            "max_gap",
+            "min_track",
+        )
+    }
     start = time.perf_counter()
     fps = frame_rate(graph.render(upstream, first))  # the pass pulls this frame again: a cache hit
     count = default_workers(len(frame_list)) if workers is None else min(workers, len(frame_list))
     job = None
     if count > 1:
-        detector_args = {"proxy_size": settings["proxy_size"], "threshold": settings["score_threshold"],
-                         "exposure": settings["exposure"], "rotation_search": settings["rotation_search"]}
-        job = _track_job(graph, fd, upstream, fd.value("backend", first), detector_args, first,
-                         settings["detect_every"], count)
+        detector_args = {
+            "proxy_size": settings["proxy_size"],
+            "threshold": settings["score_threshold"],
+            "exposure": settings["exposure"],
+            "rotation_search": settings["rotation_search"],
+        }
+        job = _track_job(
+            graph, fd, upstream, fd.value("backend", first), detector_args, first, settings["detect_every"], count
+        )
         if job is None and workers is not None:
-            raise ScriptError(f"cannot track with {workers} worker processes: the graph cannot be rebuilt from "
-                              "its script data (a node built in code?); use workers=1", node=fd.name)
+            raise ScriptError(
+                f"cannot track with {workers} worker processes: the graph cannot be rebuilt from "
+                "its script data (a node built in code?); use workers=1",
+                node=fd.name,
+            )
         count = count if job is not None else 1
     timing = [0.0, 0.0]  # pull, detect
     # The workers start first, so that spawning them overlaps loading the models here.
-    pool = ParallelDetections(job, _chunks(frame_list, settings["detect_every"]), count, timing) \
-        if job is not None else None
+    pool = (
+        ParallelDetections(job, _chunks(frame_list, settings["detect_every"]), count, timing)
+        if job is not None
+        else None
+    )
     link_time, first_frame, detections_of = 0.0, 0.0, None
     cache_budget = graph.cache.max_bytes  # restored after the pass (see TRACK_CACHE_BYTES)
     graph.cache.max_bytes = min(cache_budget, TRACK_CACHE_BYTES)
     try:
         backend = get_backend(fd.value("backend", first))
-        detector = Detector(backend, proxy_size=settings["proxy_size"], threshold=settings["score_threshold"],
-                            exposure=settings["exposure"], rotation_search=settings["rotation_search"])
+        detector = Detector(
+            backend,
+            proxy_size=settings["proxy_size"],
+            threshold=settings["score_threshold"],
+            exposure=settings["exposure"],
+            rotation_search=settings["rotation_search"],
+        )
         refs = reference_embeddings(detector, references or {})
         thumbnails = contact_sheet.Thumbnails()
-        tracker = Tracker(detector.embed, max_gap=round(settings["max_gap"] * fps), embed_every=max(1, round(fps)),
-                          on_extend=thumbnails if contact_sheets else None, on_join=thumbnails.join)
+        tracker = Tracker(
+            detector.embed,
+            max_gap=round(settings["max_gap"] * fps),
+            embed_every=max(1, round(fps)),
+            on_extend=thumbnails if contact_sheets else None,
+            on_join=thumbnails.join,
+        )
         if pool is None:
             start = time.perf_counter()
-            detections_of = _serial_detections(graph, fd, upstream, detector, settings["detect_every"], frame_list,
-                                               timing)
+            detections_of = _serial_detections(
+                graph, fd, upstream, detector, settings["detect_every"], frame_list, timing
+            )
         else:
             pool.local = lambda c: detect_chunk(graph, detector, upstream.name, fd.name, settings["detect_every"], c)
             detections_of = iter(pool)
@@ -293,7 +347,9 @@ def track(graph: Graph, node: str | None = None, frames: Iterable[int] | None = 
             except FaceplateError:
                 raise
             except Exception as exc:
-                raise RenderError(f"face detection failed: {type(exc).__name__}: {exc}", node=fd.name, frame=frame) from exc
+                raise RenderError(
+                    f"face detection failed: {type(exc).__name__}: {exc}", node=fd.name, frame=frame
+                ) from exc
             link_time += time.perf_counter() - t0
             first_frame = first_frame or time.perf_counter() - start
             if on_frame is not None:
@@ -308,8 +364,15 @@ def track(graph: Graph, node: str | None = None, frames: Iterable[int] | None = 
     tracks = tracker.finish(min_detections=min(settings["min_track"], len(frame_list)))
     labels = identity.label(tracks, refs)
     path = fd.sidecar_path(first)
-    header = {"faceplate_version": __version__, "node": fd.name, "frame_range": [frame_list[0], frame_list[-1]],
-              "backend": backend.name, "models": backend.model_digests(), "settings": settings, "fps": fps}
+    header = {
+        "faceplate_version": __version__,
+        "node": fd.name,
+        "frame_range": [frame_list[0], frame_list[-1]],
+        "backend": backend.name,
+        "models": backend.model_digests(),
+        "settings": settings,
+        "fps": fps,
+    }
     identities = {name: {"reference": (references or {}).get(name), "embedding": emb} for name, emb in labels.items()}
     locks = lock_frames(fd.value("lock_frames", first), fd.name)
     strength = fd.value("strength", first)
@@ -324,5 +387,15 @@ def track(graph: Graph, node: str | None = None, frames: Iterable[int] | None = 
             image = contact_sheet.render_sheet(t, stabilised[t.id], thumbnails.of(t), qc[t.id])
             contact_sheet.write_sheet(sheet, image)
             sheets.append(sheet)
-    return TrackResult(path, tracks, labels, sheets, frame_list, time.perf_counter() - start, timing[0],
-                       timing[1] + link_time, count, first_frame)
+    return TrackResult(
+        path,
+        tracks,
+        labels,
+        sheets,
+        frame_list,
+        time.perf_counter() - start,
+        timing[0],
+        timing[1] + link_time,
+        count,
+        first_frame,
+    )

@@ -86,10 +86,13 @@ def local_worker_count(scheduler: str) -> int | None:
     return int(count)
 
 
-def spawn_pool(workers: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> ProcessPoolExecutor:
+def spawn_pool(
+    workers: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()
+) -> ProcessPoolExecutor:
     """A pool of ``workers`` spawned processes (nothing inherited from this process)."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=initializer, initargs=initargs)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=initializer, initargs=initargs
+    )
 
 
 Task = Callable[[Any, Sequence[int]], list[Result]]
@@ -97,8 +100,16 @@ OnFailure = Callable[[Sequence[int], str], list[Result]]
 OnResults = Callable[[list[Result]], None]
 
 
-def run_pool(task: Task, job: Any, tasks: list[list[int]], workers: int, *, retries: int, on_failure: OnFailure,
-             on_results: OnResults) -> None:
+def run_pool(
+    task: Task,
+    job: Any,
+    tasks: list[list[int]],
+    workers: int,
+    *,
+    retries: int,
+    on_failure: OnFailure,
+    on_results: OnResults,
+) -> None:
     """Runs ``task(job, chunk)`` for every chunk on ``workers`` local processes; ``on_results`` gets each
     chunk's results as it finishes (a chunk that failed ``retries + 1`` times: ``on_failure(chunk, reason)``)."""
     pending = dict(enumerate(tasks))
@@ -120,8 +131,17 @@ def run_pool(task: Task, job: Any, tasks: list[list[int]], workers: int, *, retr
                 on_results(results)
 
 
-def run_dask(task: Task, job: Any, tasks: list[list[int]], scheduler: str, *, key: str, retries: int,
-             on_failure: OnFailure, on_results: OnResults) -> None:
+def run_dask(
+    task: Task,
+    job: Any,
+    tasks: list[list[int]],
+    scheduler: str,
+    *,
+    key: str,
+    retries: int,
+    on_failure: OnFailure,
+    on_results: OnResults,
+) -> None:
     """Runs the tasks on Dask distributed: ``tcp://HOST:PORT`` or ``local:N`` (a LocalCluster of N workers).
 
     Dask re-runs the tasks of a worker that dies on the remaining workers (and a LocalCluster's nanny
@@ -142,8 +162,10 @@ def run_dask(task: Task, job: Any, tasks: list[list[int]], scheduler: str, *, ke
     except (OSError, TimeoutError) as exc:
         if cluster is not None:
             cluster.close()
-        raise RenderError(f"cannot reach the Dask scheduler at {scheduler}: {exc}; check the address and that "
-                          "the scheduler is running") from None
+        raise RenderError(
+            f"cannot reach the Dask scheduler at {scheduler}: {exc}; check the address and that "
+            "the scheduler is running"
+        ) from None
     try:
         futures = {}
         for chunk in tasks:

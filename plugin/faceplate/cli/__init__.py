@@ -1,6 +1,7 @@
 """The ``faceplate`` command: argument parsing, progress and exit codes over the Python API.
 
-Each subcommand lives in ``faceplate.cli.<name>_command`` (``add_parser(subparsers)``, ``run(args) -> int``). Exit codes (documented in the README):
+Each subcommand lives in ``faceplate.cli.<name>_command`` (``add_parser(subparsers)``, ``run(args) -> int``).
+Exit codes (documented in the README):
 0 success, 1 some frames failed, 2 bad usage / bad script / an error before any work, 130 interrupted
 (Ctrl-C; a training writes a checkpoint first).
 """

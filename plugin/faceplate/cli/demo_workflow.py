@@ -45,14 +45,20 @@ class DemoSettings:
 
 FULL = DemoSettings(
     shot=ShotSpec("astronaut", (1920, 1080), (1001, 1048)),
-    source=ShotSpec("hopper", (1280, 720), (2001, 2032), head=0.85, travel=0.3, roll=12.0, exposure=0.5,
-                    occluder=None, seed=1),
-    train_steps=2400, steps_per_stage=800)
+    source=ShotSpec(
+        "hopper", (1280, 720), (2001, 2032), head=0.85, travel=0.3, roll=12.0, exposure=0.5, occluder=None, seed=1
+    ),
+    train_steps=2400,
+    steps_per_stage=800,
+)
 QUICK = DemoSettings(
     shot=ShotSpec("astronaut", (640, 360), (1001, 1012), occluder=(1005, 1009)),
-    source=ShotSpec("hopper", (640, 360), (2001, 2010), head=0.85, travel=0.3, roll=12.0, exposure=0.5,
-                    occluder=None, seed=1),
-    train_steps=120, steps_per_stage=60)
+    source=ShotSpec(
+        "hopper", (640, 360), (2001, 2010), head=0.85, travel=0.3, roll=12.0, exposure=0.5, occluder=None, seed=1
+    ),
+    train_steps=120,
+    steps_per_stage=60,
+)
 
 
 SOURCE_FOLDER = "identity_b"
@@ -90,8 +96,10 @@ def _cli(args: list[str], root: str, quiet: bool, sub: str = "") -> None:
     if code >= 128:  # the command was interrupted (Ctrl-C / SIGTERM): stop the demo as it stopped
         raise KeyboardInterrupt
     if code != 0:
-        raise DemoError(f"`faceplate {shlex.join(args)}` failed with exit code {code} in {folder}; rerun it there "
-                        "with --debug to see why")
+        raise DemoError(
+            f"`faceplate {shlex.join(args)}` failed with exit code {code} in {folder}; rerun it there "
+            "with --debug to see why"
+        )
 
 
 def _main_track(script: str) -> int:
@@ -100,8 +108,10 @@ def _main_track(script: str) -> int:
     detect = graph.find("FaceDetect")
     tracks = sidecar_io.load(detect.sidecar_path()).tracks
     if not tracks:
-        raise DemoError(f"`faceplate track {os.path.basename(script)}` found no face; the demo's plates are "
-                        "built so that it should: please report this")
+        raise DemoError(
+            f"`faceplate track {os.path.basename(script)}` found no face; the demo's plates are "
+            "built so that it should: please report this"
+        )
     return max(tracks, key=lambda t: len(t.frames)).id
 
 
@@ -117,8 +127,9 @@ def write_plates(folder: str, settings: DemoSettings = FULL, *, quiet: bool = Fa
         if _plates_written(spec, os.path.join(folder, pattern)):
             _say(f"plates {spec.photo}: all {len(spec.frame_list)} frames already written (resuming)", quiet)
             continue
-        with tqdm(total=len(spec.frame_list), desc=f"plates {spec.photo}", unit="frame", disable=quiet,
-                  file=sys.stderr) as bar:
+        with tqdm(
+            total=len(spec.frame_list), desc=f"plates {spec.photo}", unit="frame", disable=quiet, file=sys.stderr
+        ) as bar:
             write_shot(spec, os.path.join(folder, pattern), progress=bar.update)
     return patterns
 
@@ -156,8 +167,10 @@ def run_demo(folder: str, settings: DemoSettings = FULL, *, quiet: bool = False)
 
     b = SOURCE_FOLDER
     t = time.perf_counter()
-    for sub, script, plate in (("", "shot.json", "plates/astronaut.####.exr"), (b, "hopper.json",
-                                                                                  "plates/hopper.####.exr")):
+    for sub, script, plate in (
+        ("", "shot.json", "plates/astronaut.####.exr"),
+        (b, "hopper.json", "plates/hopper.####.exr"),
+    ):
         if _tracked(os.path.join(folder, sub, script)):
             _say(f"\n{os.path.join(sub, script)}: already tracked (resuming)", quiet)
             continue
@@ -181,9 +194,28 @@ def run_demo(folder: str, settings: DemoSettings = FULL, *, quiet: bool = False)
         _say("\nmodels/ab: already trained and exported (resuming)", quiet)
     else:
         resume = ["--resume"] if os.path.isfile(os.path.join(folder, "models", "ab", "checkpoints", "last.pt")) else []
-        _cli(["train", "--identity", "A=facesets/A", "--identity", "B=facesets/B", "--preset", "tiny",
-              "--steps", str(settings.train_steps), "--steps-per-stage", str(settings.steps_per_stage),
-              "--preview-every", str(max(settings.train_steps // 4, 1)), "-o", "models/ab", *resume], folder, quiet)
+        _cli(
+            [
+                "train",
+                "--identity",
+                "A=facesets/A",
+                "--identity",
+                "B=facesets/B",
+                "--preset",
+                "tiny",
+                "--steps",
+                str(settings.train_steps),
+                "--steps-per-stage",
+                str(settings.steps_per_stage),
+                "--preview-every",
+                str(max(settings.train_steps // 4, 1)),
+                "-o",
+                "models/ab",
+                *resume,
+            ],
+            folder,
+            quiet,
+        )
     lap("train", t)
 
     script = os.path.join(folder, "shot.json")

@@ -18,30 +18,52 @@ from faceplate.foundation.errors import ScriptError
 from faceplate.foundation.frames import format_frame_range, parse_frame_range
 from faceplate.nodes.core import Graph
 
-EXIT_CODES = {"0": "success", "1": "some frames failed (the report lists them)",
-              "2": "bad usage, bad script, or an error before any frame was rendered"}
+EXIT_CODES = {
+    "0": "success",
+    "1": "some frames failed (the report lists them)",
+    "2": "bad usage, bad script, or an error before any frame was rendered",
+}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("render", help="render a script's Write nodes")
     p.add_argument("script")
-    p.add_argument("--frames", help="frames to render, e.g. 1001-1100, 1001-1100x2, 1001,1005 (default: the script's range)")
-    p.add_argument("--skip-existing", action="store_true",
-                   help="leave frames whose outputs are complete and were written by this script")
+    p.add_argument(
+        "--frames", help="frames to render, e.g. 1001-1100, 1001-1100x2, 1001,1005 (default: the script's range)"
+    )
+    p.add_argument(
+        "--skip-existing",
+        action="store_true",
+        help="leave frames whose outputs are complete and were written by this script",
+    )
     p.add_argument("--write", action="append", metavar="NODE", help="render only this Write node (repeatable)")
     p.add_argument("--report", metavar="FILE", help="write a JSON report: frame -> status, seconds, worker, error")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="local worker processes (default 1)")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="render on Dask distributed: tcp://HOST:PORT (an existing cluster) or local:N (start N workers)")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="render on Dask distributed: tcp://HOST:PORT (an existing cluster) or local:N (start N workers)",
+    )
     p.add_argument("--chunk", type=int, default=1, metavar="N", help="frames per task (default 1)")
-    p.add_argument("--retries", type=int, default=2, metavar="N",
-                   help="re-runs of a task whose worker dies or that raises (default 2)")
-    p.add_argument("--print-tasks", action="store_true",
-                   help="print one 'faceplate render' command per chunk for a farm manager, and render nothing")
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        metavar="N",
+        help="re-runs of a task whose worker dies or that raises (default 2)",
+    )
+    p.add_argument(
+        "--print-tasks",
+        action="store_true",
+        help="print one 'faceplate render' command per chunk for a farm manager, and render nothing",
+    )
     p.add_argument("--json", action="store_true", help="with --print-tasks: print a JSON job description")
-    p.add_argument("--allow-passthrough", action="store_true",
-                   help="render even when a FaceDetect has no tracks yet (the plate passes through without faces); "
-                        "without it that is an error")
+    p.add_argument(
+        "--allow-passthrough",
+        action="store_true",
+        help="render even when a FaceDetect has no tracks yet (the plate passes through without faces); "
+        "without it that is an error",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -65,8 +87,14 @@ def print_tasks(args: argparse.Namespace, graph, frames: list[int]) -> None:
             command += ["--write", name]
         tasks.append({"frames": format_frame_range(chunk), "command": command})
     if args.json:
-        job = {"script": script, "script_hash": graph.script_hash(), "frames": format_frame_range(frames),
-               "chunk": args.chunk, "tasks": tasks, "exit_codes": EXIT_CODES}
+        job = {
+            "script": script,
+            "script_hash": graph.script_hash(),
+            "frames": format_frame_range(frames),
+            "chunk": args.chunk,
+            "tasks": tasks,
+            "exit_codes": EXIT_CODES,
+        }
         print(json.dumps(job, indent=2))
     else:
         for task in tasks:
@@ -95,9 +123,17 @@ def run(args: argparse.Namespace) -> int:
             bar.write(f"faceplate: {result.error.splitlines()[0]}", file=sys.stderr)
 
     try:
-        report = render(graph, frames, write_nodes=args.write or (), skip_existing=args.skip_existing,
-                                  on_frame=on_frame, jobs=args.jobs, scheduler=args.scheduler, chunk=args.chunk,
-                                  retries=args.retries)
+        report = render(
+            graph,
+            frames,
+            write_nodes=args.write or (),
+            skip_existing=args.skip_existing,
+            on_frame=on_frame,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            chunk=args.chunk,
+            retries=args.retries,
+        )
     finally:
         bar.close()
     if args.report:

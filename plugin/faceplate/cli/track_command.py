@@ -21,8 +21,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("script")
     p.add_argument("--node", help="the FaceDetect node (default: the script's only one)")
     p.add_argument("--frames", help="frames to track, e.g. 1001-1100 (default: the script's range)")
-    p.add_argument("--reference", action="append", default=[], metavar="NAME=PHOTO",
-                   help="label the tracks of the person in PHOTO as NAME (repeatable)")
+    p.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        metavar="NAME=PHOTO",
+        help="label the tracks of the person in PHOTO as NAME (repeatable)",
+    )
     p.add_argument("--no-sheets", action="store_true", help="do not write contact sheets")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
@@ -63,12 +68,16 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FRAMES_FAILED
     finally:
         bar.close()
-    print(f"{len(result.tracks)} tracks, {len(result.identities)} identities, {len(frames)} frames in "
-          f"{result.seconds:.1f} s ({result.frames_per_second:.1f} frames/s) -> {result.sidecar}")
+    print(
+        f"{len(result.tracks)} tracks, {len(result.identities)} identities, {len(frames)} frames in "
+        f"{result.seconds:.1f} s ({result.frames_per_second:.1f} frames/s) -> {result.sidecar}"
+    )
     for t in result.tracks:
         detected = sum("interpolated" not in tf.flags for tf in t.frames.values())
-        print(f"  track {t.id}: {t.identity}, frames {t.first}-{t.last}, {detected} detected, "
-              f"{len(t.frames) - detected} interpolated")
+        print(
+            f"  track {t.id}: {t.identity}, frames {t.first}-{t.last}, {detected} detected, "
+            f"{len(t.frames) - detected} interpolated"
+        )
     for sheet in result.sheets:
         print(f"  contact sheet: {sheet}")
     return EXIT_OK

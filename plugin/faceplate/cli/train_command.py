@@ -26,25 +26,51 @@ def _identity(text: str) -> tuple[str, str]:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train a swap model (shared encoder, a decoder per identity) or an occlusion "
-                                     "model (--task occlusion), and export ONNX")
-    p.add_argument("--task", default="swap", choices=("swap", "occlusion"),
-                   help="swap (default): a swap model from --identity face-sets; occlusion: a per-shot occlusion "
-                        "model from --faceset face-sets and --corrections")
-    p.add_argument("--identity", action="append", type=_identity, metavar="LABEL=DIR",
-                   help="swap: an identity's label and face-set folder (from `faceplate extract`); two or more")
-    p.add_argument("--faceset", action="append", metavar="DIR",
-                   help="occlusion: a face-set folder of the shot (from `faceplate extract`); one or more")
-    p.add_argument("--corrections", metavar="DIR_OR_PATTERN",
-                   help="occlusion: artist mattes in plate space, one per frame (a folder, or e.g. "
-                        "'corr/occ.####.png'), "
-                        "1 where the face is hidden; trained with extra weight")
-    p.add_argument("--init", default="default", metavar="MODEL",
-                   help="occlusion: start from 'default' (the shipped occluder; preset 128), an exported .onnx (its "
-                        ".pt beside it), or 'none' (from scratch)")
+    p = sub.add_parser(
+        "train",
+        help="train a swap model (shared encoder, a decoder per identity) or an occlusion "
+        "model (--task occlusion), and export ONNX",
+    )
+    p.add_argument(
+        "--task",
+        default="swap",
+        choices=("swap", "occlusion"),
+        help="swap (default): a swap model from --identity face-sets; occlusion: a per-shot occlusion "
+        "model from --faceset face-sets and --corrections",
+    )
+    p.add_argument(
+        "--identity",
+        action="append",
+        type=_identity,
+        metavar="LABEL=DIR",
+        help="swap: an identity's label and face-set folder (from `faceplate extract`); two or more",
+    )
+    p.add_argument(
+        "--faceset",
+        action="append",
+        metavar="DIR",
+        help="occlusion: a face-set folder of the shot (from `faceplate extract`); one or more",
+    )
+    p.add_argument(
+        "--corrections",
+        metavar="DIR_OR_PATTERN",
+        help="occlusion: artist mattes in plate space, one per frame (a folder, or e.g. "
+        "'corr/occ.####.png'), "
+        "1 where the face is hidden; trained with extra weight",
+    )
+    p.add_argument(
+        "--init",
+        default="default",
+        metavar="MODEL",
+        help="occlusion: start from 'default' (the shipped occluder; preset 128), an exported .onnx (its "
+        ".pt beside it), or 'none' (from scratch)",
+    )
     p.add_argument("-o", "--output", required=True, help="model folder (checkpoints, previews, ONNX export)")
-    p.add_argument("--preset", help=f"architecture and schedule: swap {', '.join(SWAP_PRESETS)} (default 256 on a GPU, "
-                                    f"tiny on a CPU); occlusion {', '.join(OCCLUSION_PRESETS)} (default 128)")
+    p.add_argument(
+        "--preset",
+        help=f"architecture and schedule: swap {', '.join(SWAP_PRESETS)} (default 256 on a GPU, "
+        f"tiny on a CPU); occlusion {', '.join(OCCLUSION_PRESETS)} (default 128)",
+    )
     p.add_argument("--steps", type=int, help="optimiser steps in all (default: each stage of the preset once)")
     p.add_argument("--steps-per-stage", type=int, help="steps per progressive stage (default: the preset's)")
     p.add_argument("--batch-size", type=int, help="faces per identity per step (default: the preset's)")
@@ -55,11 +81,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preview-every", type=int, default=500, metavar="N", help="steps between preview grids")
     p.add_argument("--workers", type=int, default=2, help="data-loader worker processes (default 2)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    p.add_argument("--threads", type=int, metavar="N",
-                   help="torch CPU threads (default: the free cores, followed as the load changes; OMP_NUM_THREADS "
-                        "also fixes them); a fixed count makes a run repeatable bit for bit")
-    p.add_argument("--distributed", action="store_true",
-                   help="DistributedDataParallel under torchrun (gloo on CPUs, nccl on GPUs)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="torch CPU threads (default: the free cores, followed as the load changes; OMP_NUM_THREADS "
+        "also fixes them); a fixed count makes a run repeatable bit for bit",
+    )
+    p.add_argument(
+        "--distributed", action="store_true", help="DistributedDataParallel under torchrun (gloo on CPUs, nccl on GPUs)"
+    )
     p.add_argument("--no-export", action="store_true", help="do not export ONNX at the end")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
@@ -73,8 +104,10 @@ def run(args: argparse.Namespace) -> int:
         return _run_occlusion(args)
 
     if not args.identity:
-        print("faceplate: error: a swap model needs --identity LABEL=FACESET, twice or more (or --task occlusion)",
-              file=sys.stderr)
+        print(
+            "faceplate: error: a swap model needs --identity LABEL=FACESET, twice or more (or --task occlusion)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     if args.faceset or args.corrections:
         print("faceplate: error: --faceset and --corrections are for --task occlusion", file=sys.stderr)
@@ -83,24 +116,41 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     identities = dict(args.identity)
     if len(identities) != len(args.identity):
-        print("faceplate: error: an identity label is given twice; give each --identity its own LABEL",
-              file=sys.stderr)
+        print("faceplate: error: an identity label is given twice; give each --identity its own LABEL", file=sys.stderr)
         return EXIT_USAGE
     for warning in coverage_warnings(identities):
         print(f"faceplate: warning: {warning}", file=sys.stderr)
     preset = SWAP_PRESETS[args.preset]
     total = args.steps or (args.steps_per_stage or preset.steps_per_stage) * preset.stages
     if args.preset_chosen:
-        _say(f"faceplate: no --preset on a CPU: training the CPU preset '{args.preset}' ({preset.resolution} px, "
-             f"{total} steps); the GPU preset '256' would take "
-             f"{SWAP_PRESETS['256'].steps_per_stage * SWAP_PRESETS['256'].stages} steps (pass --preset 256 to "
-             "choose it)")
-    result = _interruptible(args, lambda: train_swap(
-        identities, args.output, preset=args.preset, steps=args.steps, steps_per_stage=args.steps_per_stage,
-        batch_size=args.batch_size, lr=args.lr, seed=args.seed, resume=args.resume,
-        checkpoint_every=args.checkpoint_every, preview_every=args.preview_every, workers=args.workers,
-        device=args.device, distributed=args.distributed, progress=not args.quiet, threads=args.threads,
-        on_step=_estimate(total, args.quiet) if not _on_gpu(args.device) else None))
+        _say(
+            f"faceplate: no --preset on a CPU: training the CPU preset '{args.preset}' ({preset.resolution} px, "
+            f"{total} steps); the GPU preset '256' would take "
+            f"{SWAP_PRESETS['256'].steps_per_stage * SWAP_PRESETS['256'].stages} steps (pass --preset 256 to "
+            "choose it)"
+        )
+    result = _interruptible(
+        args,
+        lambda: train_swap(
+            identities,
+            args.output,
+            preset=args.preset,
+            steps=args.steps,
+            steps_per_stage=args.steps_per_stage,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            seed=args.seed,
+            resume=args.resume,
+            checkpoint_every=args.checkpoint_every,
+            preview_every=args.preview_every,
+            workers=args.workers,
+            device=args.device,
+            distributed=args.distributed,
+            progress=not args.quiet,
+            threads=args.threads,
+            on_step=_estimate(total, args.quiet) if not _on_gpu(args.device) else None,
+        ),
+    )
     if isinstance(result, int):
         return result
     if not _report(args, result):
@@ -114,20 +164,40 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_occlusion(args: argparse.Namespace) -> int:
     if args.identity:
-        print("faceplate: error: --identity is for swap models; an occlusion model takes --faceset DIR",
-              file=sys.stderr)
+        print(
+            "faceplate: error: --identity is for swap models; an occlusion model takes --faceset DIR", file=sys.stderr
+        )
         return EXIT_USAGE
     if not args.faceset:
-        print("faceplate: error: --task occlusion needs --faceset DIR (a face-set of the shot), once or more",
-              file=sys.stderr)
+        print(
+            "faceplate: error: --task occlusion needs --faceset DIR (a face-set of the shot), once or more",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     if not _pick_preset(args, OCCLUSION_PRESETS, "128", "occlusion"):
         return EXIT_USAGE
-    result = _interruptible(args, lambda: train_occlusion(
-        args.faceset, args.output, corrections=args.corrections, preset=args.preset, steps=args.steps,
-        batch_size=args.batch_size, lr=args.lr, init=args.init, seed=args.seed, resume=args.resume,
-        checkpoint_every=args.checkpoint_every, preview_every=args.preview_every, workers=args.workers,
-        device=args.device, distributed=args.distributed, progress=not args.quiet, threads=args.threads))
+    result = _interruptible(
+        args,
+        lambda: train_occlusion(
+            args.faceset,
+            args.output,
+            corrections=args.corrections,
+            preset=args.preset,
+            steps=args.steps,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            init=args.init,
+            seed=args.seed,
+            resume=args.resume,
+            checkpoint_every=args.checkpoint_every,
+            preview_every=args.preview_every,
+            workers=args.workers,
+            device=args.device,
+            distributed=args.distributed,
+            progress=not args.quiet,
+            threads=args.threads,
+        ),
+    )
     if isinstance(result, int):
         return result
     if not _report(args, result):
@@ -168,8 +238,8 @@ def _estimate(total: int, quiet: bool):
         elif done == 5 + ESTIMATE_AFTER and not quiet:
             per_step = (time.perf_counter() - marks["t"]) / ESTIMATE_AFTER
             left = (total - step) * per_step
-            _say(f"faceplate: {per_step:.2f} s a step here: about {_duration(left)} for the {total - step} steps "
-                 f"left")
+            _say(f"faceplate: {per_step:.2f} s a step here: about {_duration(left)} for the {total - step} steps left")
+
     return on_step
 
 
@@ -190,10 +260,15 @@ def _interruptible(args: argparse.Namespace, train):
         return train()
     except TrainingInterrupted as stop:
         argv = list(getattr(args, "argv", None) or [])
-        again = "faceplate " + shlex.join(argv + ([] if "--resume" in argv else ["--resume"])) if argv else \
-            "the same faceplate train command with --resume"
-        print(f"faceplate: interrupted at step {stop.step}; checkpoint {stop.checkpoint}; to continue run: {again}",
-              file=sys.stderr)
+        again = (
+            "faceplate " + shlex.join(argv + ([] if "--resume" in argv else ["--resume"]))
+            if argv
+            else "the same faceplate train command with --resume"
+        )
+        print(
+            f"faceplate: interrupted at step {stop.step}; checkpoint {stop.checkpoint}; to continue run: {again}",
+            file=sys.stderr,
+        )
         return 128 + stop.signal
 
 
@@ -207,8 +282,10 @@ def _report(args: argparse.Namespace, result) -> bool:
         dist.destroy_process_group()
         if rank != 0:
             return False
-    print(f"trained {result.step} steps in {result.seconds:.0f} s"
-          + (f" (resumed from step {result.resumed_from})" if result.resumed_from is not None else ""))
+    print(
+        f"trained {result.step} steps in {result.seconds:.0f} s"
+        + (f" (resumed from step {result.resumed_from})" if result.resumed_from is not None else "")
+    )
     print(f"  checkpoint: {result.checkpoint}")
     if result.loss_curve:
         print(f"  loss curve: {result.loss_curve}")
@@ -224,6 +301,7 @@ def _pick_preset(args: argparse.Namespace, presets, default: str, task: str) -> 
     args.preset = args.preset or default
     if args.preset in presets:
         return True
-    print(f"faceplate: error: unknown {task} preset '{args.preset}' (choose from {', '.join(presets)})",
-          file=sys.stderr)
+    print(
+        f"faceplate: error: unknown {task} preset '{args.preset}' (choose from {', '.join(presets)})", file=sys.stderr
+    )
     return False

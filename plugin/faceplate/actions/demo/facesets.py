@@ -31,7 +31,6 @@ def photo_landmarks(name: str) -> np.ndarray:
     """``(68, 2)`` dlib landmarks of the largest face in photo ``name`` (pixel centres at +0.5)."""
     import dlib
 
-
     image = np.ascontiguousarray(photo_srgb(name))
     detector = dlib.get_frontal_face_detector()
     predictor = _native.ShapePredictor(registry.locate("dlib-shape-predictor-68"))
@@ -42,8 +41,9 @@ def photo_landmarks(name: str) -> np.ndarray:
 
 def aligned_from_photo(name: str, size: int) -> np.ndarray:
     """2x3 transform from photo pixels to a ``size`` px ``whole_face`` crop."""
-    return geometry.compose(aligned_from_template("whole_face", size),
-                            geometry.invert(plate_from_template(photo_landmarks(name))))
+    return geometry.compose(
+        aligned_from_template("whole_face", size), geometry.invert(plate_from_template(photo_landmarks(name)))
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,8 +57,16 @@ class Variation:
     stops: float = 0.3
 
 
-def write_photo_faceset(folder: str, name: str, identity: str, *, count: int = 24, size: int = 64, seed: int = 0,
-                        variation: Variation = Variation()) -> str:
+def write_photo_faceset(
+    folder: str,
+    name: str,
+    identity: str,
+    *,
+    count: int = 24,
+    size: int = 64,
+    seed: int = 0,
+    variation: Variation = Variation(),
+) -> str:
     """Writes a face-set of ``count`` ``size`` px faces of photo ``name`` labelled ``identity``; returns ``folder``."""
 
     rng = np.random.default_rng(seed)
@@ -83,12 +91,31 @@ def write_photo_faceset(folder: str, name: str, identity: str, *, count: int = 2
         landmarks = photo_landmarks(name) @ m[:, :2].T + m[:, 2]
         stem = f"{identity}_t01_{1001 + i:06d}"
         write_png(os.path.join(folder, "faces", stem + ".png"), crop)
-        write_png(os.path.join(folder, "mattes", stem + ".png"), np.repeat(hull_matte(landmarks, size)[..., None], 3, 2))
-        faces.append({"image": f"faces/{stem}.png", "matte": f"mattes/{stem}.png", "frame": 1001 + i, "track": 1,
-                      "identity": identity, "aligned_from_plate": m.tolist(), "landmarks": landmarks.tolist()})
-    manifest = {"format": "faceplate-faceset", "version": 1, "track": 1, "identity": identity,
-                "face_type": "whole_face", "size": size, "plate_size": [int(srgb.shape[1]), int(srgb.shape[0])],
-                "frames": [1001, 1000 + count], "faces": faces}
+        write_png(
+            os.path.join(folder, "mattes", stem + ".png"), np.repeat(hull_matte(landmarks, size)[..., None], 3, 2)
+        )
+        faces.append(
+            {
+                "image": f"faces/{stem}.png",
+                "matte": f"mattes/{stem}.png",
+                "frame": 1001 + i,
+                "track": 1,
+                "identity": identity,
+                "aligned_from_plate": m.tolist(),
+                "landmarks": landmarks.tolist(),
+            }
+        )
+    manifest = {
+        "format": "faceplate-faceset",
+        "version": 1,
+        "track": 1,
+        "identity": identity,
+        "face_type": "whole_face",
+        "size": size,
+        "plate_size": [int(srgb.shape[1]), int(srgb.shape[0])],
+        "frames": [1001, 1000 + count],
+        "faces": faces,
+    }
     with open(os.path.join(folder, "manifest.json"), "w") as f:
         json.dump(manifest, f)
     return folder

@@ -33,8 +33,9 @@ def _label(image: np.ndarray, text: str) -> np.ndarray:
 
 def _fit(image: np.ndarray, width: int) -> np.ndarray:
     h, w = image.shape[:2]
-    return cv2.resize(image, (width, max(1, round(h * width / w))),
-                      interpolation=cv2.INTER_AREA if width < w else cv2.INTER_CUBIC)
+    return cv2.resize(
+        image, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA if width < w else cv2.INTER_CUBIC
+    )
 
 
 def _face_box(landmarks: np.ndarray, shape: tuple[int, int], margin: float = 0.9) -> tuple[int, int, int, int]:
@@ -79,9 +80,19 @@ def write_pictures(script: str, folder: str) -> tuple[str, str, str]:
         before = _display(read_image(plates.path(frame)))
         after = _display(read_image(renders.path(frame)))
         x0, y0, x1, y1 = _face_box(np.asarray(track.frames[frame].landmarks), before.shape[:2])
-        rows.append(np.concatenate([_label(_fit(before, 480), f"plate {frame}"),
-                                    _label(_fit(after, 480), f"faceplate {frame}")], axis=1))
-        rows.append(np.concatenate([_label(_fit(before[y0:y1, x0:x1], 480), "face, before"),
-                                    _label(_fit(after[y0:y1, x0:x1], 480), "face, after")], axis=1))
+        rows.append(
+            np.concatenate(
+                [_label(_fit(before, 480), f"plate {frame}"), _label(_fit(after, 480), f"faceplate {frame}")], axis=1
+            )
+        )
+        rows.append(
+            np.concatenate(
+                [
+                    _label(_fit(before[y0:y1, x0:x1], 480), "face, before"),
+                    _label(_fit(after[y0:y1, x0:x1], 480), "face, after"),
+                ],
+                axis=1,
+            )
+        )
     before_after = write_png(os.path.join(folder, "before_after.png"), np.concatenate(rows, axis=0))
     return pattern, sheet, before_after

@@ -94,7 +94,7 @@ class ShotSpec:
 def sprite(photo: str) -> tuple[np.ndarray, np.ndarray]:
     """``(rgb, matte)`` of the head-and-shoulders square: linear RGB and a feathered ellipse."""
     x0, y0, side = REGIONS[photo]
-    rgb = np.ascontiguousarray(photo_linear(photo)[y0:y0 + side, x0:x0 + side])
+    rgb = np.ascontiguousarray(photo_linear(photo)[y0 : y0 + side, x0 : x0 + side])
     yy, xx = (np.mgrid[0:side, 0:side] + 0.5) / side - 0.5
     r = np.sqrt((xx / 0.47) ** 2 + (yy / 0.52) ** 2)
     return rgb, np.clip((1.0 - r) / 0.1, 0.0, 1.0).astype(np.float32)
@@ -102,7 +102,7 @@ def sprite(photo: str) -> tuple[np.ndarray, np.ndarray]:
 
 def background(width: int, height: int) -> np.ndarray:
     """A soft set: a warm-to-cool gradient with a faint window light, scene-linear."""
-    y, x = (np.mgrid[0:height, 0:width].astype(np.float32) + 0.5)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32) + 0.5
     u, v = x / width, y / height
     base = 0.04 + 0.10 * u + 0.05 * np.exp(-(((u - 0.8) / 0.12) ** 2 + ((v - 0.3) / 0.25) ** 2))
     return np.stack([base * 1.05, base * 0.95, base * 0.85], axis=-1).astype(np.float32)

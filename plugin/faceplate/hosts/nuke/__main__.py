@@ -10,8 +10,9 @@ from faceplate.hosts.nuke.gizmo import install as write_folder
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m faceplate.hosts.nuke",
-                                     description="faceplate's Nuke adapter: gizmos and toolbar for NUKE_PATH.")
+    parser = argparse.ArgumentParser(
+        prog="python -m faceplate.hosts.nuke", description="faceplate's Nuke adapter: gizmos and toolbar for NUKE_PATH."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     install = sub.add_parser("install", help="write init.py, menu.py, one .gizmo per node and the node catalogue")
     install.add_argument("folder", help="the folder to add to NUKE_PATH")

@@ -72,8 +72,9 @@ def transform_knobs(m: np.ndarray, center) -> tuple[tuple[float, float], float, 
     c, s = math.cos(math.radians(rotate)), math.sin(math.radians(rotate))
     upper = np.array([[c, s], [-s, c]]) @ a  # R^-1 A = [[sx, skew], [0, sy]]
     if abs(upper[0, 1]) > SKEW_TOLERANCE * max(1.0, sx):
-        raise ScriptError("the transform has skew, which a Transform node here does not carry; export a "
-                          "CornerPin2D instead")
+        raise ScriptError(
+            "the transform has skew, which a Transform node here does not carry; export a CornerPin2D instead"
+        )
     translate = m[:2, 2] + a @ np.asarray(center) - np.asarray(center)
     return (float(translate[0]), float(translate[1])), rotate, (sx, float(upper[1, 1]))
 
@@ -106,8 +107,9 @@ def transform_node(matrices: Mapping[int, np.ndarray], *, center, name: str = "T
     return "\n".join([*lines, "}"]) + "\n"
 
 
-def corner_pin_node(matrices: Mapping[int, np.ndarray], *, width: float, height: float, name: str = "CornerPin2D1",
-                    label: str = "") -> str:
+def corner_pin_node(
+    matrices: Mapping[int, np.ndarray], *, width: float, height: float, name: str = "CornerPin2D1", label: str = ""
+) -> str:
     """A keyed ``CornerPin2D`` node (Nuke text): the source format's corners and their images per frame."""
     frames = sorted(matrices)
     if not frames:
@@ -139,17 +141,23 @@ def alignments(graph, node: str, track_id: int, frames) -> dict[int, np.ndarray]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m faceplate.hosts.nuke.align_export",
-                                     description="Export a track's alignment as a keyed Nuke node.")
+    parser = argparse.ArgumentParser(
+        prog="python -m faceplate.hosts.nuke.align_export",
+        description="Export a track's alignment as a keyed Nuke node.",
+    )
     parser.add_argument("script")
     parser.add_argument("--node", required=True, help="the node whose faces carry the alignment (AlignEdit)")
     parser.add_argument("--track", type=int, required=True, help="the face track id")
     parser.add_argument("--frames", help="frames (default: the script's range)")
-    parser.add_argument("--aligned-size", type=int, nargs=2, required=True, metavar=("W", "H"),
-                        help="size of the aligned face image")
-    parser.add_argument("--direction", choices=("plate_from_aligned", "aligned_from_plate"),
-                        default="plate_from_aligned", help="what the node does to its input (default: puts an "
-                        "aligned-space image back on the plate)")
+    parser.add_argument(
+        "--aligned-size", type=int, nargs=2, required=True, metavar=("W", "H"), help="size of the aligned face image"
+    )
+    parser.add_argument(
+        "--direction",
+        choices=("plate_from_aligned", "aligned_from_plate"),
+        default="plate_from_aligned",
+        help="what the node does to its input (default: puts an aligned-space image back on the plate)",
+    )
     parser.add_argument("--kind", choices=("cornerpin", "transform"), default="cornerpin")
     parser.add_argument("-o", "--output", required=True, help="the .nk text to write")
     args = parser.parse_args(argv)
@@ -160,8 +168,12 @@ def main(argv: list[str] | None = None) -> int:
         if not found:
             raise ScriptError(f"track {args.track} has no alignment on frames {frames[0]}-{frames[-1]}", node=args.node)
         reference = graph.render(args.node, min(found))
-        plate = PlateSpace(reference.display_window.width, reference.display_window.height,
-                           reference.display_window.xmin, reference.display_window.ymin)
+        plate = PlateSpace(
+            reference.display_window.width,
+            reference.display_window.height,
+            reference.display_window.xmin,
+            reference.display_window.ymin,
+        )
         aligned = PlateSpace(*args.aligned_size)
         if args.direction == "plate_from_aligned":
             found = {f: np.linalg.inv(m) for f, m in found.items()}

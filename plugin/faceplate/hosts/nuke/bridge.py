@@ -75,8 +75,9 @@ class Prepared:
         return os.path.join(self.workdir, "logs", f"{self.target}.{action}.log")
 
 
-def build(description: Mapping[str, Any], catalog: Mapping[str, dict[str, Any]], *,
-          env: Mapping[str, str] | None = None) -> Prepared:
+def build(
+    description: Mapping[str, Any], catalog: Mapping[str, dict[str, Any]], *, env: Mapping[str, str] | None = None
+) -> Prepared:
     """The faceplate script for the recorded graph's target node (see the module docstring)."""
     if description.get("format") != FORMAT or description.get("version") != VERSION:
         raise ScriptError(f"not a recorded Nuke graph of version {VERSION} (format {description.get('format')!r})")
@@ -90,8 +91,10 @@ def build(description: Mapping[str, Any], catalog: Mapping[str, dict[str, Any]],
     output = os.path.join(workdir, "render", target, f"{target}.####.exr")
     builder.nodes[WRITE_NODE] = {
         "type": "Write",
-        "knobs": {"file": output,
-                  "colourspace": conventions.colour_space(description["root"].get("working_space", ""))},
+        "knobs": {
+            "file": output,
+            "colourspace": conventions.colour_space(description["root"].get("working_space", "")),
+        },
         "inputs": {"input": target},
     }
     if not builder.nodes[WRITE_NODE]["knobs"]["colourspace"]:
@@ -114,8 +117,9 @@ class _Builder:
         try:
             return self.description["nodes"][name]
         except KeyError:
-            raise ScriptError("is not in the recorded graph (record every node upstream of the target)",
-                              node=name) from None
+            raise ScriptError(
+                "is not in the recorded graph (record every node upstream of the target)", node=name
+            ) from None
 
     def visit(self, name: str) -> str:
         """The faceplate node standing for Nuke node ``name``'s output, added with its upstream."""
@@ -133,16 +137,21 @@ class _Builder:
         elif "faceplate_type" in node:
             self.nodes[name] = self._faceplate_node(name, node)
         else:
-            raise ScriptError(f"is a {node.get('class')} node, which faceplate cannot run; faceplate nodes take a "
-                              "Read (through Dots) or other faceplate nodes: render this node to disk and Read "
-                              "that", node=name)
+            raise ScriptError(
+                f"is a {node.get('class')} node, which faceplate cannot run; faceplate nodes take a "
+                "Read (through Dots) or other faceplate nodes: render this node to disk and Read "
+                "that",
+                node=name,
+            )
         return name
 
     def _read(self, name: str, node: Mapping[str, Any]) -> dict[str, Any]:
         conventions.check_frame_mode(_knob_text(node, "frame_mode"), _knob_text(node, "frame"), node=name)
         file = conventions.faceplate_pattern(_knob_text(node, "file"), node=name)
-        knobs = {"file": conventions.absolute_path(file, self.base),
-                 "missing_frames": conventions.missing_frames(_knob_text(node, "on_error") or "error", node=name)}
+        knobs = {
+            "file": conventions.absolute_path(file, self.base),
+            "missing_frames": conventions.missing_frames(_knob_text(node, "on_error") or "error", node=name),
+        }
         space = conventions.colour_space(_knob_text(node, "colorspace"), _knob_text(node, "raw") == "true")
         if space:
             knobs["colourspace"] = space
@@ -157,15 +166,19 @@ class _Builder:
         try:
             entry = self.catalog[type_name]
         except KeyError:
-            raise ScriptError(f"is a faceplate {type_name} gizmo, but this faceplate has no {type_name} node; "
-                              "reinstall the gizmos (python -m faceplate.hosts.nuke install)", node=name) from None
+            raise ScriptError(
+                f"is a faceplate {type_name} gizmo, but this faceplate has no {type_name} node; "
+                "reinstall the gizmos (python -m faceplate.hosts.nuke install)",
+                node=name,
+            ) from None
         inputs: dict[str, str] = {}
         for number, upstream in enumerate(node.get("inputs", [])):
             if upstream is None:
                 continue
             if number >= len(entry["inputs"]):
-                raise ScriptError(f"input {number} is connected, but {type_name} has {len(entry['inputs'])} inputs",
-                                  node=name)
+                raise ScriptError(
+                    f"input {number} is connected, but {type_name} has {len(entry['inputs'])} inputs", node=name
+                )
             inputs[entry["inputs"][number]] = self.visit(upstream)
         main = inputs.get(entry["inputs"][0]) if entry["inputs"] else None
         if main is None:
@@ -182,8 +195,9 @@ class _Builder:
             data["knobs"] = knobs
         return data
 
-    def _knob_value(self, name: str, node: Mapping[str, Any], knob: dict[str, Any],
-                    space: conventions.PlateSpace) -> Any:
+    def _knob_value(
+        self, name: str, node: Mapping[str, Any], knob: dict[str, Any], space: conventions.PlateSpace
+    ) -> Any:
         recorded = node.get("knobs", {}).get(nuke_name(knob["name"]))
         if recorded is None:
             return None
@@ -243,26 +257,56 @@ def command(prepared: Prepared, action: str, env: Mapping[str, str] | None = Non
     env = os.environ if env is None else env
     program = shlex.split(env.get(EXECUTABLE_ENV) or "faceplate")
     if action == RENDER:
-        return [*program, "render", prepared.script_path, "--frames", prepared.frames, "--write", WRITE_NODE,
-                "--skip-existing", "--report", os.path.splitext(prepared.log_path(action))[0] + ".json", "-q"]
+        return [
+            *program,
+            "render",
+            prepared.script_path,
+            "--frames",
+            prepared.frames,
+            "--write",
+            WRITE_NODE,
+            "--skip-existing",
+            "--report",
+            os.path.splitext(prepared.log_path(action))[0] + ".json",
+            "-q",
+        ]
     argv = [*program, action, prepared.script_path, "--node", prepared.target, "--frames", prepared.frames, "-q"]
     if action == "extract":  # the face-set of the track the AlignEdit gizmo shows, into the work folder
         track = int(prepared.script["nodes"][prepared.target].get("knobs", {}).get("track", 1))
-        argv += ["--track", str(track), "-o", os.path.join(prepared.workdir, "facesets", f"{prepared.target}.track{track}")]
+        argv += [
+            "--track",
+            str(track),
+            "-o",
+            os.path.join(prepared.workdir, "facesets", f"{prepared.target}.track{track}"),
+        ]
     return argv
 
 
-def export_command(prepared: Prepared, track: int, aligned_size: tuple[int, int], output: str,
-                   env: Mapping[str, str] | None = None) -> list[str]:
+def export_command(
+    prepared: Prepared, track: int, aligned_size: tuple[int, int], output: str, env: Mapping[str, str] | None = None
+) -> list[str]:
     """The command that writes the target's alignment of ``track`` as a keyed CornerPin2D (.nk text).
 
     It runs in faceplate's environment: ``$FACEPLATE_PYTHON`` (default ``python3``) must import faceplate.
     """
     env = os.environ if env is None else env
     python = shlex.split(env.get(PYTHON_ENV) or "python3")
-    return [*python, "-m", "faceplate.hosts.nuke.align_export", prepared.script_path, "--node", prepared.target,
-            "--track", str(track), "--frames", prepared.frames, "--aligned-size", *map(str, aligned_size),
-            "-o", output]
+    return [
+        *python,
+        "-m",
+        "faceplate.hosts.nuke.align_export",
+        prepared.script_path,
+        "--node",
+        prepared.target,
+        "--track",
+        str(track),
+        "--frames",
+        prepared.frames,
+        "--aligned-size",
+        *map(str, aligned_size),
+        "-o",
+        output,
+    ]
 
 
 def farm_command(argv: list[str], prepared: Prepared, action: str, env: Mapping[str, str] | None = None) -> list[str]:
@@ -277,24 +321,38 @@ def farm_command(argv: list[str], prepared: Prepared, action: str, env: Mapping[
     env = os.environ if env is None else env
     template = env.get(FARM_ENV)
     if not template:
-        raise ScriptError(f"'submit to farm' is on, but ${FARM_ENV} is not set; set it to the studio's submission "
-                          "command, e.g. 'submit --name {name} -- {command}'")
-    fields = {"command": shlex.join(argv), "name": f"faceplate {action} {prepared.target}", "action": action,
-              "script": prepared.script_path, "frames": prepared.frames, "first": str(prepared.first),
-              "last": str(prepared.last)}
+        raise ScriptError(
+            f"'submit to farm' is on, but ${FARM_ENV} is not set; set it to the studio's submission "
+            "command, e.g. 'submit --name {name} -- {command}'"
+        )
+    fields = {
+        "command": shlex.join(argv),
+        "name": f"faceplate {action} {prepared.target}",
+        "action": action,
+        "script": prepared.script_path,
+        "frames": prepared.frames,
+        "first": str(prepared.first),
+        "last": str(prepared.last),
+    }
     try:
         return shlex.split(template.format(**{k: shlex.quote(v) for k, v in fields.items()}))
     except (KeyError, IndexError, ValueError) as exc:
-        raise ScriptError(f"${FARM_ENV} '{template}': cannot fill it in ({exc}); use the fields "
-                          f"{', '.join('{' + k + '}' for k in fields)}") from None
+        raise ScriptError(
+            f"${FARM_ENV} '{template}': cannot fill it in ({exc}); use the fields "
+            f"{', '.join('{' + k + '}' for k in fields)}"
+        ) from None
 
 
 def result_knobs(prepared: Prepared, action: str) -> dict[str, Any]:
     """The gizmo's adapter-knob values once ``action`` has been started (render: the internal Read's input)."""
     knobs: dict[str, Any] = {"faceplate_script": prepared.script_path}
     if action == RENDER:
-        knobs.update(faceplate_output=conventions.nuke_pattern(prepared.output), faceplate_first=prepared.first,
-                     faceplate_last=prepared.last, faceplate_show_result=True)
+        knobs.update(
+            faceplate_output=conventions.nuke_pattern(prepared.output),
+            faceplate_first=prepared.first,
+            faceplate_last=prepared.last,
+            faceplate_show_result=True,
+        )
     return knobs
 
 

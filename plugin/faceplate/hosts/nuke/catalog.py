@@ -66,9 +66,13 @@ def load(path: str) -> dict[str, dict[str, Any]]:
         with open(path) as f:
             data = json.load(f)
     except (OSError, ValueError) as exc:
-        raise ScriptError(f"cannot read the faceplate node catalogue {path}: {exc}; run "
-                          "`python -m faceplate.hosts.nuke install FOLDER` again") from None
+        raise ScriptError(
+            f"cannot read the faceplate node catalogue {path}: {exc}; run "
+            "`python -m faceplate.hosts.nuke install FOLDER` again"
+        ) from None
     if data.get("format") != FORMAT or data.get("version") != VERSION:
-        raise ScriptError(f"{path} is not a faceplate node catalogue of version {VERSION}; run "
-                          "`python -m faceplate.hosts.nuke install FOLDER` with this faceplate")
+        raise ScriptError(
+            f"{path} is not a faceplate node catalogue of version {VERSION}; run "
+            "`python -m faceplate.hosts.nuke install FOLDER` with this faceplate"
+        )
     return data["nodes"]

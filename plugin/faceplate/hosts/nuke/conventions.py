@@ -98,11 +98,19 @@ def faceplate_pattern(nuke_file: str, *, node: str) -> str:
     if not nuke_file:
         raise ScriptError("the Read's file knob is empty; choose the plate", node=node, knob="file")
     if _VIEW_TOKEN.search(nuke_file):
-        raise ScriptError(f"'{nuke_file}' has a view token (%V/%v); faceplate reads one view: put that view's "
-                          "path in a Read of its own", node=node, knob="file")
+        raise ScriptError(
+            f"'{nuke_file}' has a view token (%V/%v); faceplate reads one view: put that view's "
+            "path in a Read of its own",
+            node=node,
+            knob="file",
+        )
     if "[" in nuke_file:
-        raise ScriptError(f"'{nuke_file}' still holds a Tcl expression; the adapter records the evaluated path, "
-                          "so this one did not evaluate: fix the expression or type the path", node=node, knob="file")
+        raise ScriptError(
+            f"'{nuke_file}' still holds a Tcl expression; the adapter records the evaluated path, "
+            "so this one did not evaluate: fix the expression or type the path",
+            node=node,
+            knob="file",
+        )
     return nuke_file
 
 
@@ -113,9 +121,12 @@ def nuke_pattern(pattern: str) -> str:
 
 def check_frame_mode(frame_mode: str, frame: str, *, node: str) -> None:
     if frame.strip():
-        raise ScriptError(f"the Read remaps time (frame mode '{frame_mode}', frame '{frame}'); faceplate renders "
-                          "file frames: clear the Read's frame knob and retime after faceplate", node=node,
-                          knob="frame")
+        raise ScriptError(
+            f"the Read remaps time (frame mode '{frame_mode}', frame '{frame}'); faceplate renders "
+            "file frames: clear the Read's frame knob and retime after faceplate",
+            node=node,
+            knob="frame",
+        )
 
 
 # Nuke's Read on_error -> faceplate's missing_frames.
@@ -126,8 +137,9 @@ def missing_frames(on_error: str, *, node: str) -> str:
     try:
         return MISSING_FRAMES[on_error]
     except KeyError:
-        raise ScriptError(f"missing-frames setting '{on_error}' is not one of {', '.join(MISSING_FRAMES)}",
-                          node=node, knob="on_error") from None
+        raise ScriptError(
+            f"missing-frames setting '{on_error}' is not one of {', '.join(MISSING_FRAMES)}", node=node, knob="on_error"
+        ) from None
 
 
 def workdir(nk_script: str, project_directory: str = "", env: Mapping[str, str] | None = None) -> str:

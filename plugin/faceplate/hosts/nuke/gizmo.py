@@ -49,18 +49,26 @@ from faceplate.hosts.nuke.nk_parse import NkNode, braced, parse_script, quote
 ADAPTER_TAB = "faceplate"
 # The adapter's own knobs (tab 2): (declaration, default value text or None).
 ADAPTER_KNOBS: tuple[tuple[str, str | None], ...] = (
-    ("{1 faceplate_type l type t \"The faceplate node type this gizmo stands for\" +DISABLED}", None),
-    ("{1 faceplate_version l \"made by\" t \"The faceplate version that generated this gizmo\" +DISABLED}", None),
-    ("{1 faceplate_frames l frames t \"Frames to render, e.g. 1001-1100 or 1001-1100x2 (empty: the Read's range)\"}",
-     '""'),
-    ("{6 faceplate_farm l \"submit to farm\" t \"Send actions to the farm command in "
-     "\\$FACEPLATE_NUKE_FARM_COMMAND instead of running them here\" +STARTLINE}", "false"),
-    ("{2 faceplate_output l output t \"The rendered sequence the internal Read shows (set by Render)\"}", '""'),
-    ("{3 faceplate_first l first t \"First frame of the output\"}", "1"),
-    ("{3 faceplate_last l last t \"Last frame of the output\" -STARTLINE}", "1"),
-    ("{6 faceplate_show_result l \"show result\" t \"Output the rendered sequence (every layer) instead of the "
-     "input\" +STARTLINE}", "false"),
-    ("{2 faceplate_script l script t \"The faceplate script the last action ran\" +DISABLED}", '""'),
+    ('{1 faceplate_type l type t "The faceplate node type this gizmo stands for" +DISABLED}', None),
+    ('{1 faceplate_version l "made by" t "The faceplate version that generated this gizmo" +DISABLED}', None),
+    (
+        '{1 faceplate_frames l frames t "Frames to render, e.g. 1001-1100 or 1001-1100x2 (empty: the Read\'s range)"}',
+        '""',
+    ),
+    (
+        '{6 faceplate_farm l "submit to farm" t "Send actions to the farm command in '
+        '\\$FACEPLATE_NUKE_FARM_COMMAND instead of running them here" +STARTLINE}',
+        "false",
+    ),
+    ('{2 faceplate_output l output t "The rendered sequence the internal Read shows (set by Render)"}', '""'),
+    ('{3 faceplate_first l first t "First frame of the output"}', "1"),
+    ('{3 faceplate_last l last t "Last frame of the output" -STARTLINE}', "1"),
+    (
+        '{6 faceplate_show_result l "show result" t "Output the rendered sequence (every layer) instead of the '
+        'input" +STARTLINE}',
+        "false",
+    ),
+    ('{2 faceplate_script l script t "The faceplate script the last action ran" +DISABLED}', '""'),
 )
 RESULT_READ = "faceplate_result"
 SWITCH = "faceplate_switch"
@@ -70,8 +78,14 @@ DEFAULT_TILE_COLOUR = 0x8F6FBFFF
 BUTTON_CODE = "import faceplate.hosts.nuke.nuke_calls as fp; fp.run_action(nuke.thisNode(), '{action}')"
 
 
-def node_text(entry: dict[str, Any], *, node_class: str = "Gizmo", name: str | None = None,
-              values: dict[str, Any] | None = None, faceplate_version: str = "") -> str:
+def node_text(
+    entry: dict[str, Any],
+    *,
+    node_class: str = "Gizmo",
+    name: str | None = None,
+    values: dict[str, Any] | None = None,
+    faceplate_version: str = "",
+) -> str:
     """Nuke script text of one faceplate node.
 
     Args:
@@ -90,9 +104,11 @@ def node_text(entry: dict[str, Any], *, node_class: str = "Gizmo", name: str | N
     body = [f"inputs {len(entry['inputs'])}"]
     if name:
         body.append(f"name {quote(name)}")
-    body += [f"help {quote(inspect.cleandoc(entry['doc']))}",
-             f"tile_color 0x{TILE_COLOURS.get(entry['category'], DEFAULT_TILE_COLOUR):08x}",
-             f"addUserKnob {{20 {entry['type']}}}"]
+    body += [
+        f"help {quote(inspect.cleandoc(entry['doc']))}",
+        f"tile_color 0x{TILE_COLOURS.get(entry['category'], DEFAULT_TILE_COLOUR):08x}",
+        f"addUserKnob {{20 {entry['type']}}}",
+    ]
     for knob in entry["knobs"]:
         body.append(declaration(knob))
         body.append(f"{nuke_name(knob['name'])} {value_text(knob, values.get(knob['name'], knob['default']))}")
@@ -124,10 +140,18 @@ def _internal_nodes(inputs: list[str]) -> list[str]:
     # Extra inputs first: they sit unused on the stack; the main input (input 0) is pushed last.
     for number in reversed(range(len(inputs))):
         lines += _block("Input", "inputs 0", f"name {quote(inputs[number])}", f"number {number}")
-    read = _block("Read", "inputs 0", f"file {quote('[value parent.faceplate_output]')}",
-                  "first {{parent.faceplate_first}}", "last {{parent.faceplate_last}}",
-                  "origfirst {{parent.faceplate_first}}", "origlast {{parent.faceplate_last}}",
-                  "on_error black", "raw true", f"name {RESULT_READ}")
+    read = _block(
+        "Read",
+        "inputs 0",
+        f"file {quote('[value parent.faceplate_output]')}",
+        "first {{parent.faceplate_first}}",
+        "last {{parent.faceplate_last}}",
+        "origfirst {{parent.faceplate_first}}",
+        "origlast {{parent.faceplate_last}}",
+        "on_error black",
+        "raw true",
+        f"name {RESULT_READ}",
+    )
     output = _block("Output", "name Output1")
     if not inputs:  # a generator: the result or nothing
         return [*lines, *read, *output]
@@ -157,7 +181,7 @@ def parse_node(text: str, source: str = "<gizmo>") -> dict[str, Any]:
         if user.type_id == 20:
             tab = user.name
         elif user.type_id == 22 and user.name.startswith("faceplate_"):
-            actions.append(user.name[len("faceplate_"):])
+            actions.append(user.name[len("faceplate_") :])
         elif tab != ADAPTER_TAB:
             knobs.append(knob_from_user_knob(user, node.knobs.get(user.name)))
     inputs = sorted((int(n.knobs["number"].text), n.name) for n in node.children if n.cls == "Input")
@@ -201,7 +225,7 @@ def install(folder: str, catalog: dict[str, dict[str, Any]] | None = None) -> li
             f.write(text)
         written.append(os.path.join(folder, template))
     for old in os.listdir(gizmos):
-        if old.endswith(".gizmo") and old[:-len(".gizmo")] not in catalog:
+        if old.endswith(".gizmo") and old[: -len(".gizmo")] not in catalog:
             os.remove(os.path.join(gizmos, old))
     for type_name, entry in catalog.items():
         path = os.path.join(gizmos, f"{type_name}.gizmo")

@@ -54,13 +54,50 @@ FROM_NUKE_INTERPOLATION = {"K": "constant", "L": "linear", "S": "smooth", "R": "
 
 # Knobs every Nuke node (or Group) has; a faceplate knob of the same name is called fp_<name> in Nuke.
 # ``faceplate_*`` is the adapter's own prefix (see gizmo.ADAPTER_KNOBS).
-RESERVED_NAMES = frozenset((
-    "name", "label", "help", "disable", "selected", "xpos", "ypos", "tile_color", "gl_color", "note_font",
-    "note_font_size", "note_font_color", "hide_input", "cached", "postage_stamp", "postage_stamp_frame",
-    "lifetimeStart", "lifetimeEnd", "useLifetime", "dope_sheet", "bookmark", "icon", "indicators", "inputs",
-    "onCreate", "onDestroy", "knobChanged", "updateUI", "autolabel", "panel", "process_mask", "file",
-    "first", "last", "format", "channels", "mix", "maskChannelInput", "invert_mask", "User",
-))
+RESERVED_NAMES = frozenset(
+    (
+        "name",
+        "label",
+        "help",
+        "disable",
+        "selected",
+        "xpos",
+        "ypos",
+        "tile_color",
+        "gl_color",
+        "note_font",
+        "note_font_size",
+        "note_font_color",
+        "hide_input",
+        "cached",
+        "postage_stamp",
+        "postage_stamp_frame",
+        "lifetimeStart",
+        "lifetimeEnd",
+        "useLifetime",
+        "dope_sheet",
+        "bookmark",
+        "icon",
+        "indicators",
+        "inputs",
+        "onCreate",
+        "onDestroy",
+        "knobChanged",
+        "updateUI",
+        "autolabel",
+        "panel",
+        "process_mask",
+        "file",
+        "first",
+        "last",
+        "format",
+        "channels",
+        "mix",
+        "maskChannelInput",
+        "invert_mask",
+        "User",
+    )
+)
 ADAPTER_PREFIX = "faceplate_"
 RENAMED_PREFIX = "fp_"
 
@@ -74,7 +111,7 @@ def nuke_name(name: str) -> str:
 
 def faceplate_name(nuke_knob: str) -> str:
     """Inverse of :func:`nuke_name`."""
-    return nuke_knob[len(RENAMED_PREFIX):] if nuke_knob.startswith(RENAMED_PREFIX) else nuke_knob
+    return nuke_knob[len(RENAMED_PREFIX) :] if nuke_knob.startswith(RENAMED_PREFIX) else nuke_knob
 
 
 def label(name: str) -> str:
@@ -100,8 +137,11 @@ def declaration(knob: dict[str, Any]) -> str:
     try:
         type_id, _ = NUKE_KNOBS[knob["type"]]
     except KeyError:
-        raise KnobError(f"no Nuke knob for faceplate knob type '{knob['type']}'; add it to "
-                        "faceplate.hosts.nuke.knob_mapping.NUKE_KNOBS", knob=knob["name"]) from None
+        raise KnobError(
+            f"no Nuke knob for faceplate knob type '{knob['type']}'; add it to "
+            "faceplate.hosts.nuke.knob_mapping.NUKE_KNOBS",
+            knob=knob["name"],
+        ) from None
     words = [str(type_id), nuke_name(knob["name"]), "l", quote(label(knob["name"]))]
     if knob.get("tooltip"):
         words += ["t", quote(knob["tooltip"])]
@@ -122,8 +162,12 @@ def knob_from_user_knob(user: UserKnob, value: Word | None) -> dict[str, Any]:
     fp_type = FACEPLATE_TYPES.get(user.type_id)
     if fp_type is None:
         raise KnobError(f"Nuke knob type {user.type_id} has no faceplate equivalent", knob=user.name)
-    knob: dict[str, Any] = {"name": faceplate_name(user.name), "type": fp_type, "tooltip": user.tooltip,
-                            "animatable": fp_type in NUMERIC}
+    knob: dict[str, Any] = {
+        "name": faceplate_name(user.name),
+        "type": fp_type,
+        "tooltip": user.tooltip,
+        "animatable": fp_type in NUMERIC,
+    }
     if fp_type == "enum":
         knob["options"] = list(user.menu or [])
     if fp_type in NUMERIC:
@@ -137,8 +181,16 @@ def knob_from_user_knob(user: UserKnob, value: Word | None) -> dict[str, Any]:
 
 def _empty(knob: dict[str, Any]) -> Any:
     # What Nuke shows for a knob with no value line.
-    return {"float": 0.0, "int": 0, "bool": False, "string": "", "path": "", "xy": [0.0, 0.0],
-            "colour": [0.0, 0.0, 0.0, 0.0], "enum": (knob.get("options") or [""])[0]}[knob["type"]]
+    return {
+        "float": 0.0,
+        "int": 0,
+        "bool": False,
+        "string": "",
+        "path": "",
+        "xy": [0.0, 0.0],
+        "colour": [0.0, 0.0, 0.0, 0.0],
+        "enum": (knob.get("options") or [""])[0],
+    }[knob["type"]]
 
 
 # -- values: faceplate JSON -> Nuke text ---------------------------------------------------------------
@@ -239,15 +291,19 @@ def _component(knob: dict[str, Any], word: Word, node: str | None) -> Any:
     if is_curve(word):
         keys = parse_curve(word, what=f"knob '{knob['name']}'")
         if not keys:
-            raise KnobError("an empty curve has no value; delete the animation or set a key", node=node,
-                            knob=knob["name"])
+            raise KnobError(
+                "an empty curve has no value; delete the animation or set a key", node=node, knob=knob["name"]
+            )
         return {"curve": [[_whole(k.frame), float(k.value), _interpolation(k)] for k in keys]}  # as Curve.to_json
     try:
         return _typed(knob, float(word.text))
     except ValueError:
-        raise KnobError(f"holds the expression {word.text!r}; faceplate takes numbers and keyframes, so bake "
-                        "the expression into keys (Curve Editor > Generate) first", node=node,
-                        knob=knob["name"]) from None
+        raise KnobError(
+            f"holds the expression {word.text!r}; faceplate takes numbers and keyframes, so bake "
+            "the expression into keys (Curve Editor > Generate) first",
+            node=node,
+            knob=knob["name"],
+        ) from None
 
 
 def _interpolation(key: CurveKey) -> str:

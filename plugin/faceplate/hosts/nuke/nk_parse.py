@@ -21,15 +21,33 @@ from faceplate.foundation.errors import ScriptError
 
 # Characters that may stay bare in a word; anything else is double-quoted.
 _BARE = re.compile(r"^[A-Za-z0-9_.+\-/:#%@,=]+$")
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "[": "\\[", "]": "\\]", "$": "\\$", "{": "\\{", "}": "\\}", "\n": "\\n",
-            "\t": "\\t"}
+_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "[": "\\[",
+    "]": "\\]",
+    "$": "\\$",
+    "{": "\\{",
+    "}": "\\}",
+    "\n": "\\n",
+    "\t": "\\t",
+}
 _UNESCAPES = {"n": "\n", "t": "\t"}
 
 # Statements at script level that are commands, not node blocks.
 COMMANDS = ("set", "push", "add_layer", "version", "end_group", "define_window_layout_xml")
 # Node classes that have no input unless their ``inputs`` knob says otherwise (for the stack).
-ZERO_INPUT_CLASSES = ("Read", "Input", "Constant", "CheckerBoard2", "ColorWheel", "Root", "BackdropNode",
-                      "StickyNote", "Viewer")
+ZERO_INPUT_CLASSES = (
+    "Read",
+    "Input",
+    "Constant",
+    "CheckerBoard2",
+    "ColorWheel",
+    "Root",
+    "BackdropNode",
+    "StickyNote",
+    "Viewer",
+)
 # Classes whose block is followed by their member nodes and ``end_group``. A gizmo *instance* in a
 # script (``FaceDetect {...}``) has no members there: they come from its .gizmo file.
 GROUP_CLASSES = ("Group", "Gizmo", "LiveGroup")
@@ -82,8 +100,11 @@ class _Reader:
 
     def skip_space(self, newlines: bool) -> None:
         text = self.text
-        while self.pos < len(text) and (text[self.pos] in " \t\r" or (newlines and text[self.pos] == "\n")
-                                         or (text[self.pos] == "\\" and text[self.pos + 1:self.pos + 2] == "\n")):
+        while self.pos < len(text) and (
+            text[self.pos] in " \t\r"
+            or (newlines and text[self.pos] == "\n")
+            or (text[self.pos] == "\\" and text[self.pos + 1 : self.pos + 2] == "\n")
+        ):
             self.pos += 2 if text[self.pos] == "\\" else 1
 
     def at_end(self) -> bool:
@@ -106,7 +127,7 @@ class _Reader:
                     depth -= 1
                     if depth == 0:
                         self.pos = i + 1
-                        inner = text[start + 1:i]
+                        inner = text[start + 1 : i]
                         return Word(inner, True) if c == "{" else Word(f"[{inner}]")
                 i += 1
             raise self.error(f"unbalanced '{c}'")

@@ -27,7 +27,7 @@ _state: dict[str, Any] = {"folder": None, "catalog": None}
 
 
 def _nuke():
-    import nuke  # noqa: PLC0415 - lazily, so that this module imports without Nuke
+    import nuke
 
     return nuke
 
@@ -78,9 +78,13 @@ def record(target) -> dict[str, Any]:
         "nuke_version": nuke.NUKE_VERSION_STRING,
         "nuke_script": root.name(),
         "project_directory": root["project_directory"].evaluate() or "",
-        "root": {"first_frame": int(root["first_frame"].value()), "last_frame": int(root["last_frame"].value()),
-                 "proxy": bool(root["proxy"].value()), "proxy_scale": float(root["proxy_scale"].value()),
-                 "working_space": root["workingSpaceLUT"].value()},
+        "root": {
+            "first_frame": int(root["first_frame"].value()),
+            "last_frame": int(root["last_frame"].value()),
+            "proxy": bool(root["proxy"].value()),
+            "proxy_scale": float(root["proxy_scale"].value()),
+            "working_space": root["workingSpaceLUT"].value(),
+        },
         "target": target.name(),
         "nodes": nodes,
     }
@@ -88,8 +92,11 @@ def record(target) -> dict[str, Any]:
 
 def _record_node(nuke, node, upstream: list) -> dict[str, Any]:
     knobs = node.knobs()
-    data: dict[str, Any] = {"class": node.Class(), "inputs": [n.name() if n is not None else None for n in upstream],
-                            "knobs": {}}
+    data: dict[str, Any] = {
+        "class": node.Class(),
+        "inputs": [n.name() if n is not None else None for n in upstream],
+        "knobs": {},
+    }
     if "disable" in knobs:
         data["knobs"]["disable"] = "true" if knobs["disable"].value() else "false"
     if node.Class() == "Read":
@@ -135,8 +142,7 @@ def run_action(node, action: str) -> None:
     except (FaceplateError, OSError, subprocess.CalledProcessError) as exc:
         nuke.message(f"faceplate {action} {node.name()}: {exc}")
         return
-    _start(nuke, node, argv, prepared.log_path(action),
-           lambda code: _finished(nuke, node, action, prepared, code))
+    _start(nuke, node, argv, prepared.log_path(action), lambda code: _finished(nuke, node, action, prepared, code))
 
 
 def _start(nuke, node, argv: list[str], log: str, done) -> None:

@@ -8,7 +8,7 @@ import sys
 try:
     FACEPLATE_NUKE_FOLDER = os.path.dirname(os.path.abspath(__file__))
 except NameError:  # Nuke did not set __file__
-    FACEPLATE_NUKE_FOLDER = '@FACEPLATE_NUKE_FOLDER@'
+    FACEPLATE_NUKE_FOLDER = "@FACEPLATE_NUKE_FOLDER@"
 
 for _path in reversed([p for p in os.environ.get("FACEPLATE_NUKE_PYTHONPATH", "").split(os.pathsep) if p]):
     if _path not in sys.path:
