@@ -4,7 +4,7 @@ A tracked 1920x1080 shot (the demo's astronaut plate, ``faceplate new`` + ``face
 the viewer's application (Starlette's TestClient: the real routes, token check, JSON and PNG encoding,
 without a socket). Warm-up: the frame is shown once, so the upstream (Read, FaceDetect, AlignEdit,
 OcclusionMask, NeuralSwap) is in the graph's cache. Then, repeatedly: POST ``jaw_left_offset`` (a new
-value each time, so JawBlend's hash changes) and GET the frame's full-size PNG (the comp with mask.face as
+value each time, so JawBlend's hash changes) and GET the frame's full-size PNG (the comp with fp_matte.face as
 the tinted overlay); the time from the POST to the last byte is one sample (p50, p95). Reference, same
 run, interleaved: rendering that frame from scratch -- the script loaded into a fresh graph (empty
 cache), the frame rendered through every node and made display-referred the same way. Goal: p50 <= 300 ms.
@@ -61,10 +61,10 @@ def rows(quick: bool = False, model: str | None = None, identities: str = "1=B")
         json.dump(data, open(script, "w"), indent=2)
     session = Session(script)
     client = TestClient(create_app(session, TOKEN), headers={"x-faceplate-token": TOKEN})
-    # The comp with its matte (mask.face) as the tinted overlay: what an artist watches while moving an edge
+    # The comp with its matte (fp_matte.face) as the tinted overlay: what an artist watches while moving an edge
     # (without a swap model the comp's RGB is the plate's, and only the matte moves).
-    params = {"node": "JawBlend1", "frame": FRAME, "overlay": "mask.face"}
-    settings = display.DisplaySettings(overlay="mask.face")
+    params = {"node": "JawBlend1", "frame": FRAME, "overlay": "fp_matte.face"}
+    settings = display.DisplaySettings(overlay="fp_matte.face")
 
     def show() -> tuple[bytes, dict]:
         r = client.get("/api/frame.png", params=params)

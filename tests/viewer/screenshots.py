@@ -4,7 +4,7 @@
 
 Builds the tests' tracked shot (larger, 960x540), optionally assigns a trained swap model (e.g. the
 export ``faceplate demo`` leaves in ``demo/models/ab/export``), serves it and photographs: the plate
-with faces, the mask.jaw overlay, the Read/JawBlend wipe, the knob panel, and with ``--training`` the
+with faces, the fp_matte.jaw overlay, the Read/JawBlend wipe, the knob panel, and with ``--training`` the
 training page of that folder (e.g. ``demo/models/ab``).
 """
 
@@ -78,7 +78,7 @@ def main() -> int:
         page.press("#frame", "Enter")
         settle()
         page.screenshot(path=os.path.join(out, "viewer_plate.png"))
-        page.select_option("#overlay", "mask.jaw")
+        page.select_option("#overlay", "fp_matte.jaw")
         settle()
         page.screenshot(path=os.path.join(out, "viewer_matte_overlay.png"))
         page.select_option("#overlay", "")

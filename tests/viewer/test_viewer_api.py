@@ -108,20 +108,20 @@ def test_layers_channels_and_overlay(client):
     assert (plate["width"], plate["height"]) == (640, 360)
     assert plate["views"] == [
         "rgba",
-        "swap",
+        "fp_swap",
         "A",
-        "mask.face",
-        "mask.jaw",
-        "mask.hairline",
-        "mask.eyes",
-        "mask.mouth",
-        "mask.occlusion",
+        "fp_matte.face",
+        "fp_matte.jaw",
+        "fp_matte.hairline",
+        "fp_feature.eyes",
+        "fp_feature.mouth",
+        "fp_matte.occlusion",
     ]
-    jaw = frame(client, layer="mask.jaw")
+    jaw = frame(client, layer="fp_matte.jaw")
     assert (jaw[..., 0] == jaw[..., 1]).all() and jaw.max() == 255 and (jaw == 0).mean() > 0.8  # a band, grey
     red, green = frame(client, channel="R"), frame(client, channel="G")
     assert (red[..., 0] == red[..., 2]).all() and not np.array_equal(red, green)
-    over = frame(client, overlay="mask.jaw").astype(int)
+    over = frame(client, overlay="fp_matte.jaw").astype(int)
     plain = frame(client).astype(int)
     band = jaw[..., 0] == 255
     outside = jaw[..., 0] == 0
@@ -129,17 +129,17 @@ def test_layers_channels_and_overlay(client):
     assert np.abs(over[outside] - plain[outside]).max() <= 1  # mattes below half a level tint by rounding only
     read = client.get("/api/plate", params={"node": "Read1", "frame": FRAME}).json()
     assert read["views"] == ["rgba", "A"]
-    assert "mask.jaw" in error(
-        client.get("/api/frame.png", params={"node": "Read1", "frame": FRAME, "layer": "mask.jaw"}), 400
+    assert "fp_matte.jaw" in error(
+        client.get("/api/frame.png", params={"node": "Read1", "frame": FRAME, "layer": "fp_matte.jaw"}), 400
     )
 
 
 def test_a_knob_change_re_renders_only_what_it_affects(client):
-    before = frame(client, layer="mask.jaw")
+    before = frame(client, layer="fp_matte.jaw")
     counts = dict(client.session.graph.compute_counts)
     state = client.post("/api/knob", json={"node": "JawBlend1", "knob": "jaw_left_offset", "value": 12.0}).json()
     assert state["dirty"] and state["can_undo"]
-    after = frame(client, layer="mask.jaw")
+    after = frame(client, layer="fp_matte.jaw")
     assert (before != after).any(axis=2).sum() > 200  # the jaw band moved
     recomputed = {
         k: v - counts.get(k, 0) for k, v in client.session.graph.compute_counts.items() if v != counts.get(k, 0)
@@ -296,7 +296,7 @@ def test_a_broken_script_is_refused_at_start(tmp_path, capsys):
 def test_render_range_renders_what_the_viewer_shows(client, shot):
     client.post("/api/knob", json={"node": "Write1", "knob": "pixel_type", "value": "float"})
     client.post("/api/key", json={"node": "JawBlend1", "knob": "jaw_left_offset", "frame": FRAME, "value": 15.0})
-    shown = frame(client, node="Write1", layer="mask.jaw")
+    shown = frame(client, node="Write1", layer="fp_matte.jaw")
     job = client.post("/api/render", json={"frames": f"{FRAME}-{FRAME + 1}"}).json()
     for _ in range(600):
         job = client.get(f"/api/render/{job['id']}").json()
@@ -306,7 +306,9 @@ def test_render_range_renders_what_the_viewer_shows(client, shot):
     assert job["state"] == "done", job
     assert job["done"] == 2 and job["report"]["counts"] == {"rendered": 2, "skipped": 0, "failed": 0}
     rendered = read_image(os.path.join(os.path.dirname(shot), "render", f"shot_faceplate.{FRAME}.exr"))
-    np.testing.assert_array_equal(display.display_pixels(rendered, display.DisplaySettings(layer="mask.jaw")), shown)
+    np.testing.assert_array_equal(
+        display.display_pixels(rendered, display.DisplaySettings(layer="fp_matte.jaw")), shown
+    )
     assert "frame range" in error(client.post("/api/render", json={"frames": ""}), 400)
 
 
@@ -351,12 +353,12 @@ def test_baked_view_is_within_a_few_levels_of_the_exact_transform_and_proxies_ar
 def test_display_cache_redoes_changed_pixels_only_and_gives_the_same_bytes(shot):
     plate = Graph.load(shot).render("JawBlend1", FRAME)
     cache = display.DisplayCache()
-    ys, xs = np.nonzero(plate.channel("mask.face") > 0.9)
+    ys, xs = np.nonzero(plate.channel("fp_matte.face") > 0.9)
     cy, cx = int(ys.mean()), int(xs.mean())  # inside the face, where every view shown here has values
     for settings in (
-        display.DisplaySettings(overlay="mask.jaw", exposure=0.5),
+        display.DisplaySettings(overlay="fp_matte.jaw", exposure=0.5),
         display.DisplaySettings(channel="luminance"),
-        display.DisplaySettings(layer="mask.face", gamma=2.0),
+        display.DisplaySettings(layer="fp_matte.face", gamma=2.0),
     ):
         assert np.array_equal(cache.pixels(("J", FRAME), plate, settings), display.display_pixels(plate, settings))
         pixels = plate.pixels.copy()

@@ -1,6 +1,6 @@
 """The viewer in a real browser (Playwright driving Debian's chromium): an artist's round trip.
 
-Open a script, scrub to a frame, look at mask.jaw, change jaw_left_offset and see the canvas change, set
+Open a script, scrub to a frame, look at fp_matte.jaw, change jaw_left_offset and see the canvas change, set
 a key, save, reload: the key is in the script; drag the jaw handle and undo it; and `faceplate render` of
 that frame shows the same pixels the viewer showed, after the same display transform; drag the key's tick
 on the timeline to move it.
@@ -65,21 +65,21 @@ def test_scrub_edit_key_save_reload_and_render_match(served, page):
     page.fill("#frame", str(FRAME))
     page.press("#frame", "Enter")
     shown(page, f"JawBlend1@{FRAME}#0/rgba")
-    page.select_option("#layer", "mask.jaw")
-    shown(page, f"JawBlend1@{FRAME}#0/mask.jaw")
+    page.select_option("#layer", "fp_matte.jaw")
+    shown(page, f"JawBlend1@{FRAME}#0/fp_matte.jaw")
     before = canvas(page)
     assert before.max() == 255  # the jaw band is on screen
 
     row = page.locator("#knob-JawBlend1-jaw_left_offset")
     row.locator("input[type=number]").fill("12")
     row.locator("input[type=number]").press("Enter")
-    shown(page, f"JawBlend1@{FRAME}#1/mask.jaw")
+    shown(page, f"JawBlend1@{FRAME}#1/fp_matte.jaw")
     after = canvas(page)
     assert (before != after).any(axis=2).sum() > 200  # the band on the image's left moved
     assert (before[:, 400:] == after[:, 400:]).all()  # the right jaw did not
 
     page.locator("#knob-JawBlend1-jaw_left_offset button[data-action=key]").click()
-    shown(page, f"JawBlend1@{FRAME}#2/mask.jaw")
+    shown(page, f"JawBlend1@{FRAME}#2/fp_matte.jaw")
     page.click("#save")
     page.wait_for_function(
         "!document.getElementById('status').classList.contains('dirty') && "
@@ -119,7 +119,9 @@ def test_scrub_edit_key_save_reload_and_render_match(served, page):
 
     assert main(["render", shot, "--frames", str(FRAME), "-q"]) == 0
     rendered = read_image(os.path.join(os.path.dirname(shot), "render", f"shot_faceplate.{FRAME}.exr"))
-    np.testing.assert_array_equal(display.display_pixels(rendered, display.DisplaySettings(layer="mask.jaw")), after)
+    np.testing.assert_array_equal(
+        display.display_pixels(rendered, display.DisplaySettings(layer="fp_matte.jaw")), after
+    )
 
     # Dragging the key's tick on the timeline strip moves the key.
     page.locator("#knob-JawBlend1-jaw_left_offset label").click()

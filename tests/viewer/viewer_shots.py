@@ -33,6 +33,9 @@ def make_shot(folder: str, spec: ShotSpec = SPEC) -> str:
         )
         == 0
     )
+    # dlib, not the default mesh backend: at 640x360 the mesh backend keeps this face on 3 of the 6 frames
+    # (a known gap of the mesh backend on small faces, issue 17); these tests need the whole track.
+    assert main(["set", script, "FaceDetect1.backend=dlib"]) == 0
     assert main(["track", script, "-q", "--no-sheets"]) == 0
     return script
 

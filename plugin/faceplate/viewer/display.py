@@ -3,7 +3,7 @@
 The display transform, in order (as a compositor's viewer does it):
 
 1. pick what to look at: an RGB layer (the main ``R, G, B`` or ``swap.R/G/B``) or one channel (``A``,
-   ``mask.jaw``, ...), and for an RGB layer optionally one of its channels or its luminance (shown grey);
+   ``fp_matte.jaw``, ...), and for an RGB layer optionally one of its channels or its luminance (shown grey);
 2. exposure: a gain of ``2 ** exposure`` on the scene-linear values;
 3. colour (RGB layers, one of their channels, luminance) goes through the OpenColorIO display/view
    transform of the script's config (``$OCIO``, else faceplate's built-in default, see
@@ -34,10 +34,11 @@ import numpy as np
 import PyOpenColorIO as ocio
 
 from faceplate.foundation.errors import ColourError, FaceplateError
+from faceplate.nodes import layers
 from faceplate.nodes.io import colour
 from faceplate.nodes.plate import Plate
 
-RGB_LAYERS = {"rgba": ("R", "G", "B"), "swap": ("swap.R", "swap.G", "swap.B")}
+RGB_LAYERS = {"rgba": ("R", "G", "B"), layers.SWAP_LAYER: layers.SWAP_RGB}
 CHANNELS = ("rgb", "R", "G", "B", "A", "luminance")
 PROXIES = (1, 2, 4, 8)
 LUT_SIZE = 65

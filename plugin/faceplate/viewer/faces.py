@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from faceplate.foundation.errors import FaceplateError
 from faceplate.nodes.core import Graph
+from faceplate.nodes.facedetect import sidecar
 from faceplate.nodes.faces import METADATA_KEY
 from faceplate.nodes.plate import Plate
 
@@ -87,10 +89,17 @@ def qc_tracks(graph: Graph) -> list[dict[str, Any]]:
                 {"node": node.name, "sidecar": path, "error": f"cannot read the tracks sidecar: {exc}", "tracks": []}
             )
             continue
+        try:  # landmarks as the sidecar's reader gives them (any sidecar version)
+            parsed = {t.id: t for t in sidecar.load(path).tracks}
+        except FaceplateError as exc:
+            out.append({"node": node.name, "sidecar": path, "error": str(exc), "tracks": []})
+            continue
         tracks = []
         for raw in raw_tracks:
             frames = {int(k): v for k, v in raw.get("frames", {}).items()}
-            jitter = _jitter(frames)
+            read = parsed.get(raw.get("id"))
+            points = {f: {"landmarks": tf.landmarks} for f, tf in read.frames.items()} if read is not None else {}
+            jitter = _jitter(points)
             tracks.append(
                 {
                     "id": raw.get("id"),

@@ -131,7 +131,7 @@ async function refreshLayers() {
   const layer = $("layer"), overlay = $("overlay");
   const keep = state.layer, keepOverlay = state.overlay;
   layer.replaceChildren(...plate.views.map((v) => new Option(v, v)));
-  overlay.replaceChildren(new Option("none", ""), ...plate.views.filter((v) => v !== "rgba" && v !== "swap").map((v) => new Option(v, v)));
+  overlay.replaceChildren(new Option("none", ""), ...plate.views.filter((v) => v !== "rgba" && v !== "fp_swap").map((v) => new Option(v, v)));
   state.layer = plate.views.includes(keep) ? keep : plate.views[0];
   state.overlay = plate.views.includes(keepOverlay) ? keepOverlay : "";
   layer.value = state.layer; overlay.value = state.overlay;
