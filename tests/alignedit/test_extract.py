@@ -210,7 +210,7 @@ def test_cli_extract_and_its_errors(tmp_path, capsys):
     (tmp_path / "blocked").write_text("")
     for args, message in (
         (["--track", "9", "-o", str(tmp_path / "new")], "track 9 is not in the tracks sidecar; its tracks are 1"),
-        (["--track", "1", "--frames", "50-60", "-o", str(tmp_path / "new")], "no frames in the requested range"),
+        (["--track", "1", "--frames", "50-60", "-o", str(tmp_path / "new")], "frames 50 are beyond the plates on disk"),
         (["--track", "1", "-o", str(tmp_path / "blocked" / "set")], "cannot create the face-set folder"),
         (["--track", "1", "--every", "0", "-o", str(tmp_path / "new")], "every must be 1 or more"),
     ):

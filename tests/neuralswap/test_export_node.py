@@ -45,12 +45,13 @@ class FacePlate(Node):
             landmarks,
             np.ones(68),
             aligned_from_plate=aligned_from_photo("astronaut", self.size),
+            aligned_size=self.size,
         )
         return Plate(linear, ["R", "G", "B"], metadata={METADATA_KEY: Faces(context.frame, (face,))})
 
 
 class AlignEdit(Node):
-    """Stands in for AlignEdit's ``size`` knob (the node finds its upstream AlignEdit by type name)."""
+    """Stands in for AlignEdit between the source and NeuralSwap (the faces already carry the alignment)."""
 
     type_name = "AlignEdit"
     inputs = ("input",)
