@@ -147,9 +147,9 @@ def test_info_shows_channels_windows_views_and_provenance(beachball_render, caps
     folder, _ = beachball_render
     assert main(["info", str(folder / "render" / "singlepart_faceplate.0001.exr")]) == 0
     text = capsys.readouterr().out
-    for needle in (
-        "disparityL.x",
-        "whitebarmask.left.mask",
+    for needle in (  # channels are listed by layer: "disparityL  x, y"
+        "disparityL          x, y",
+        "whitebarmask.left   mask",
         "654",
         "2048",
         "views right, left",

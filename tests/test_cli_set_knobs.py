@@ -75,7 +75,7 @@ def test_set_text_and_several_knobs_at_once(script, capsys):
             "node 'JawBlend1', knob 'colour_strength': expected a number, got 'lots'",
         ),
         ("FaceDetect1.overlay=1", [], "knob 'overlay': expected true or false, got 1"),
-        ("FaceDetect1.backend=magic", [], "knob 'backend': 'magic' is not one of dlib, fan"),
+        ("FaceDetect1.backend=magic", [], "knob 'backend': 'magic' is not one of mesh, dlib, fan"),
         ("FaceDetect1.overlay=true", ["--frame", "3"], "knob 'overlay': a bool knob cannot be animated"),
         ("JawBlend1mix=0.5", [], "is not NODE.KNOB=VALUE"),
     ],

@@ -102,7 +102,8 @@ def test_interrupt_then_resume_gives_the_uninterrupted_weights(facesets, uninter
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     assert proc.returncode == code, stdout + stderr
-    lines = stderr.strip().splitlines()
+    # One line about the interrupt; the face-sets' coverage warnings (printed before training) aside.
+    lines = [line for line in stderr.strip().splitlines() if not line.startswith("faceplate: warning:")]
     assert len(lines) == 1, stderr
     saved = _load(os.path.join(out, "checkpoints", "last.pt"))
     step = saved["step"]
