@@ -21,14 +21,25 @@ Both smoothers use past and future frames, so nothing lags. How much each smooth
 the track itself by generalised cross-validation (GCV: the smoothing that best predicts each frame
 from the others, an estimate of the error against the truth), never more than ``strength`` allows;
 so fast real motion is kept where a fixed smoother would eat it, and ``strength`` 0 returns the raw
-landmarks. Weights are the per-point confidences; lock frames are kept exactly. Frames without a
+landmarks. Plain GCV assumes the noise of each frame is independent of the next; a landmark model
+that places each frame's crop from the frame before (the mesh backend follows faces that way) makes
+it correlated, and plain GCV then smooths too little (a third of the jitter left on the tuning
+shots). Counting the smoother's degrees of freedom :data:`GCV_GAMMA` times over is the usual
+correction (it weighs the same fit against a stiffer prior). Near a track's ends the penalty falls
+off linearly (:data:`END_TAPER` frames): a smoother with no frames beyond the end extrapolates its
+model there, and the first and last frames would pay for it; tapered, they stay close to their
+measurements (never worse than raw on the hard shot set at strengths up to 0.5).
+
+Weights are the per-point confidences; lock frames are kept exactly. Frames without a
 measurement (interpolated, predicted) weigh nothing: they keep the tracker's prediction, moved by
 the stabilisation's correction either side of the gap (a smoother left free over a long gap would
 invent motion). Outliers are points whose distance from the smoothed result exceeds
 :data:`OUTLIER_SIGMAS` robust standard deviations of that point over the track: they are given zero
 weight and everything is solved again (twice); a frame where most points are rejected is flagged
-``outlier``. The track's first and last frames are judged like any other (the head motion model
-needs no run-up, so they do not stand out).
+``outlier``. An outlier frame takes the smoothed face only where good frames hold it on both sides
+within :data:`OUTLIER_SUPPORT` frames; a run of them (a face sliding behind another, its fits
+drifting onto the nearer face) or one at a gap's edge keeps its measurement: the smoother over such
+a stretch extrapolates, and was measured to land farther off than the poor fits it replaced.
 
 ``strength`` in [0, 1] caps the smoothing weights at ``lam = 1000 ** strength - 1`` (0.5: about
 31, which on the residual removes jitter faster than about 4 frames).
@@ -47,11 +58,14 @@ from faceplate.nodes.facedetect.tracker import Track
 from faceplate.nodes.faces import Face
 
 OUTLIER_SIGMAS = 4.0
+OUTLIER_SUPPORT = 2  # an outlier frame is replaced by the smoothed face only between good frames this near
 LOCK_WEIGHT = 1e9
 MIN_WEIGHT = 1e-3
 MOTION_ORDER = 4  # head motion: constant-jerk model (follows acceleration and its changes)
 RESIDUAL_ORDER = 2  # residual: constant-velocity model
 GCV_STEPS = 24  # smoothing weights tried between 1e-3 and the strength's cap (geometric)
+GCV_GAMMA = 1.5  # GCV's degrees of freedom count this much more (landmark noise is correlated frame to frame)
+END_TAPER = 8  # the smoothing penalty rises linearly over this many frames from each end of a track
 
 
 def smoothing_lambda(strength: float) -> float:
@@ -60,14 +74,17 @@ def smoothing_lambda(strength: float) -> float:
 
 
 def _difference_bands(n: int, order: int, lam: float) -> np.ndarray:
-    """Upper banded form ``(order + 1, n)`` of ``lam * D'D`` for the ``order``-th difference operator D."""
+    """Upper banded form ``(order + 1, n)`` of ``lam * D'TD`` for the ``order``-th difference operator D,
+    T the :data:`END_TAPER` (each difference's weight: 1 inside, falling linearly toward the ends)."""
     coeffs = np.array([(-1) ** (order - j) * comb(order, j) for j in range(order + 1)], np.float64)
     bands = np.zeros((order + 1, n))
     rows = n - order
     if rows > 0:
+        i = np.arange(rows, dtype=np.float64)
+        taper = np.minimum(1.0, np.minimum(i + 1, rows - i) / END_TAPER)
         for a in range(order + 1):
             for b in range(a, order + 1):
-                bands[order - (b - a), b : b + rows] += coeffs[a] * coeffs[b]
+                bands[order - (b - a), b : b + rows] += coeffs[a] * coeffs[b] * taper
     return bands * lam
 
 
@@ -102,7 +119,7 @@ def gcv_smooth(z: np.ndarray, w: np.ndarray, cap: float, order: int) -> tuple[np
         fit = smooth_series(z, w, lam, order)
         rss = float((w[:, None] * (z - fit) ** 2).sum()) / total
         dof = _effective_parameters(n, order, lam)
-        score = rss / max(1.0 - dof / n, 1e-6) ** 2
+        score = rss / max(1.0 - GCV_GAMMA * dof / n, 1e-6) ** 2
         if score < best[0]:
             best = (score, fit, lam)
     return best[1], best[2]
@@ -158,10 +175,23 @@ def stabilise(
         centre = np.median(live, axis=0)
         sigma = 1.4826 * np.median(np.abs(live - centre), axis=0) + 1e-6
         keep = distance <= centre + OUTLIER_SIGMAS * sigma
+    outliers = ((~keep).mean(axis=1) > 0.5) & judged
+    unsupported = outliers & ~_supported(measured & ~outliers)
+    out[unsupported] = points[unsupported]
     out[locked] = points[locked]
     _carry_unmeasured(out, points, measured | locked)
-    outliers = (~keep).mean(axis=1) > 0.5
-    return out, outliers & judged
+    return out, outliers
+
+
+def _supported(good: np.ndarray) -> np.ndarray:
+    """Frames with a ``good`` frame at most :data:`OUTLIER_SUPPORT` frames before and after them."""
+    index = np.flatnonzero(good)
+    t = np.arange(len(good))
+    if index.size == 0:
+        return np.zeros(len(good), bool)
+    after = index[np.minimum(np.searchsorted(index, t), index.size - 1)]
+    before = index[np.maximum(np.searchsorted(index, t, side="right") - 1, 0)]
+    return (after >= t) & (after - t <= OUTLIER_SUPPORT) & (before <= t) & (t - before <= OUTLIER_SUPPORT)
 
 
 def _carry_unmeasured(out: np.ndarray, points: np.ndarray, measured: np.ndarray) -> None:

@@ -31,6 +31,7 @@ from scipy.optimize import linear_sum_assignment
 from faceplate.foundation.geometry import box_iou
 from faceplate.nodes.facedetect import head_motion
 from faceplate.nodes.facedetect.detect import Detection
+from faceplate.nodes.facedetect.misfits import misfit_frames
 
 SAME_PERSON = 0.55  # dlib's embedding: same person below about 0.6 (we stay on the cautious side)
 MIN_IOU = 0.2
@@ -84,17 +85,18 @@ class Track:
         embeddings = [tf.embedding for tf in self.frames.values() if tf.embedding is not None]
         return np.mean(embeddings, axis=0) if embeddings else None
 
-    def predict(self, frame: int) -> np.ndarray:
+    def predict(self, frame: int, damped: bool = True) -> np.ndarray:
         """The box at ``frame`` (after the track's last). The next frame's is the last box moved on by the
         velocity; after a miss, the box's centre moves on by the velocity, damped per unseen frame, and
         its size is the track's recent size (a face going out of sight behind something shrinks its
-        box: that is not the face's size)."""
+        box: that is not the face's size). ``damped=False``: the centre keeps its velocity (a face
+        passing behind another does not stop)."""
         last = self.last
         steps = frame - last
         box = self.frames[last].box
         if steps <= 1:
             return box + self.velocity * steps
-        travel = (1.0 - VELOCITY_DAMPING**steps) / (1.0 - VELOCITY_DAMPING)
+        travel = (1.0 - VELOCITY_DAMPING**steps) / (1.0 - VELOCITY_DAMPING) if damped else float(steps)
         centre = 0.5 * (box[:2] + box[2:]) + 0.5 * (self.velocity[:2] + self.velocity[2:]) * travel
         recent = [self.frames[f].box for f in sorted(self.frames)[-RECENT_FRAMES:]]
         half = 0.5 * np.median([b[2:] - b[:2] for b in recent], axis=0)
@@ -206,6 +208,10 @@ class Tracker:
     def finish(self, min_detections: int = 1) -> list[Track]:
         """Tracks with at least ``min_detections`` detected frames, one person's consecutive tracks joined,
         gaps bridged, numbered 1.. by first frame."""
+        for track in self.tracks:
+            for frame in misfit_frames({f: tf.landmarks for f, tf in track.frames.items()}):
+                del track.frames[frame]
+        self.tracks = [t for t in self.tracks if t.frames]
         self._join_returns()
         tracks = [t for t in self.tracks if len(t.frames) >= min_detections]
         for track in tracks:
@@ -218,28 +224,49 @@ class Tracker:
     def _join_returns(self) -> None:
         """Joins a track to an earlier one of the same person that ended at most ``max_gap`` frames before
         it began, within reach of where that one was going (a face that came back looking different
-        enough, half hidden, to start a track of its own). Nearest identities first."""
+        enough, half hidden, to start a track of its own). Nearest identities first; then, for tracks
+        without embeddings (a backend with no identity model), by motion alone where it is unambiguous:
+        the only track within reach of the other's ending, and the other the only one within reach of
+        its start."""
         while True:
             best = None
-            for x in self.tracks:
-                for y in self.tracks:
-                    gap = y.first - x.last
-                    if x is y or not 1 < gap <= self.max_gap + 1:
-                        continue
-                    ex, ey = x.embedding(), y.embedding()
-                    if ex is None or ey is None or not within_reach(x.predict(y.first), y.frames[y.first].box, gap):
-                        continue
-                    distance = float(np.linalg.norm(ex - ey))
-                    if distance <= self.same_person and (best is None or distance < best[0]):
-                        best = (distance, x, y)
+            for x, y in self._returns():
+                ex, ey = x.embedding(), y.embedding()
+                if ex is None or ey is None:
+                    continue
+                distance = float(np.linalg.norm(ex - ey))
+                if distance <= self.same_person and (best is None or distance < best[0]):
+                    best = (distance, x, y)
             if best is None:
-                return
+                unembedded = [(x, y) for x, y in self._returns() if x.embedding() is None and y.embedding() is None]
+                unique = [
+                    (x, y)
+                    for x, y in unembedded
+                    if sum(a is x for a, _ in unembedded) == 1 and sum(b is y for _, b in unembedded) == 1
+                ]
+                if not unique:
+                    return
+                best = (0.0, *unique[0])
             _, kept, absorbed = best
             kept.frames.update(absorbed.frames)
             kept.velocity = absorbed.velocity
             self.tracks.remove(absorbed)
             if self.on_join is not None:
                 self.on_join(kept, absorbed)
+
+    def _returns(self) -> list[tuple[Track, Track]]:
+        """``(x, y)``: track ``y`` begins after ``x`` ends, at most ``max_gap`` frames unseen, within reach of
+        where ``x`` was going (slowing down, or keeping its speed)."""
+        out = []
+        for x in self.tracks:
+            for y in self.tracks:
+                gap = y.first - x.last
+                if x is y or not 1 < gap <= self.max_gap + 1:
+                    continue
+                start = y.frames[y.first].box
+                if any(within_reach(x.predict(y.first, damped), start, gap) for damped in (True, False)):
+                    out.append((x, y))
+        return out
 
 
 def within_reach(predicted: np.ndarray, box, gap: int) -> bool:

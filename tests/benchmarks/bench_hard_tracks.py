@@ -1,7 +1,7 @@
 """Tracks on the hard shot set: landmark error against the exact truth, jitter, coverage, id switches.
 
 Every shot of :mod:`hard_shots` (fast, accelerating, rolling, scaling, occluded, crossing, blurred
-faces) is written as EXR, tracked with ``faceplate.actions.shot_tracking.track`` (dlib backend, default knobs)
+faces) is written as EXR, tracked with ``faceplate.actions.shot_tracking.track`` (``--backend``, default knobs)
 and scored by :mod:`hard_figures`. Per shot and face, each figure stands beside raw (the tracked
 landmarks before stabilisation) from the same run:
 
@@ -17,7 +17,8 @@ Held-out shots (never tuned on) are marked ``held out``. ``--quick`` tracks the 
 (proxy 640) instead of 1920x1080 (proxy 960). ``--pictures DIR`` also writes, for the hardest shot
 (``combo``), its contact sheets and a plot of each face's error per frame, raw vs stabilised.
 
-    python tests/benchmarks/bench_hard_tracks.py [--quick] [--shots nod,cross] [--json] [--pictures docs/images]
+    python tests/benchmarks/bench_hard_tracks.py [--quick] [--shots nod,cross] [--backend mesh|dlib] [--json]
+        [--pictures docs/images]
 """
 
 from __future__ import annotations
@@ -88,14 +89,18 @@ def _rows_of(fig, held_out: bool) -> list[dict]:
     return rows
 
 
-def rows(quick: bool = False, shots: list[str] | None = None, pictures: str | None = None) -> list[dict]:
+def rows(
+    quick: bool = False, shots: list[str] | None = None, pictures: str | None = None, backend: str = "mesh"
+) -> list[dict]:
     size = (640, 360) if quick else (1920, 1080)
     out = []
     for name in shots or list(SHOTS):
         shot = SHOTS[name]
         with tempfile.TemporaryDirectory() as folder:
-            result, _ = track_shot(shot, folder, size, contact_sheets=pictures is not None and name == HARDEST)
-            figs = figures(shot, result.tracks, size, STRENGTHS)
+            result, _ = track_shot(
+                shot, folder, size, contact_sheets=pictures is not None and name == HARDEST, backend=backend
+            )
+            figs = figures(shot, result.tracks, size, STRENGTHS, backend=backend)
             for fig in figs:
                 print(summary(fig, DEFAULT), file=sys.stderr, flush=True)
                 out += _rows_of(fig, name in HELD_OUT)
@@ -170,11 +175,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="640x360 shots instead of 1920x1080")
     parser.add_argument("--shots", help=f"comma-separated subset of {', '.join(SHOTS)}")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--backend", default="mesh", help="FaceDetect backend (default: mesh, the default)")
     parser.add_argument("--pictures", metavar="DIR", help=f"write the plot and contact sheets of '{HARDEST}' here")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    got = rows(args.quick, args.shots.split(",") if args.shots else None, args.pictures)
-    emit(got, args.json, "hard shot set: stabilised vs raw, same run" + (" (quick, 640x360)" if args.quick else ""))
+    got = rows(args.quick, args.shots.split(",") if args.shots else None, args.pictures, args.backend)
+    title = f"hard shot set ({args.backend} backend): stabilised vs raw, same run"
+    emit(got, args.json, title + (" (quick, 640x360)" if args.quick else ""))
 
 
 if __name__ == "__main__":

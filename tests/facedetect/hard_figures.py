@@ -56,8 +56,6 @@ def track_shot(
     pattern = write_shot(shot, os.path.join(folder, "plates"), size)
     graph = Graph(root=folder, frame_range=(shot.frames[0], shot.frames[-1]))
     read = graph.create("Read", file=pattern)
-    # The truth's reference landmarks are the dlib backend's (hard_shots.reference_landmarks): tracked on it.
-    knobs.setdefault("backend", "dlib")
     fd = graph.create("FaceDetect", proxy_size=proxy_size or min(960, size[0]), **knobs)
     graph.connect(read, fd)
     return track(graph, contact_sheets=contact_sheets, workers=1), graph
@@ -113,11 +111,14 @@ def _jitter(frames: list[int], estimate: dict[int, np.ndarray], truth: dict[int,
     return float(np.mean(steps)) if steps else float("nan")
 
 
-def figures(shot: HardShot, tracks: list, size: tuple[int, int], strengths=(0.0, 0.25, 0.5)) -> list[ActorFigures]:
-    """Per actor of ``shot``, the figures above (stabilisation by FaceDetect's own :func:`stabilise_track`)."""
+def figures(
+    shot: HardShot, tracks: list, size: tuple[int, int], strengths=(0.0, 0.25, 0.5), backend: str | None = None
+) -> list[ActorFigures]:
+    """Per actor of ``shot``, the figures above (stabilisation by FaceDetect's own :func:`stabilise_track`),
+    against the truth as ``backend`` (the one that tracked the shot; None: the default) sees the stills."""
     from faceplate.nodes.facedetect.stabilise import stabilise_track
 
-    truths = {f: shot.truth(f, size, None) for f in shot.frames}
+    truths = {f: shot.truth(f, size, backend) for f in shot.frames}
     n = len(shot.actors)
 
     def nearest(points: np.ndarray, f: int) -> tuple[int, float]:
@@ -186,7 +187,7 @@ def figures(shot: HardShot, tracks: list, size: tuple[int, int], strengths=(0.0,
                 for d in [np.linalg.norm(t.frames[f].landmarks - truth, axis=1).mean() / _iod(truth)]
                 if d < 0.5
             ]
-            if close and shot.visible_fraction(f, size, None)[a] >= 0.5:
+            if close and shot.visible_fraction(f, size)[a] >= 0.5:
                 sequence.append(min(close)[1])
         switches = sum(1 for x, y in zip(sequence, sequence[1:]) if x != y)
         out.append(

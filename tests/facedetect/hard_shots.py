@@ -126,13 +126,13 @@ class HardShot:
             for a in self.actors
         ]
 
-    def visible_fraction(self, frame: int, size: tuple[int, int], backend) -> list[float]:
+    def visible_fraction(self, frame: int, size: tuple[int, int]) -> list[float]:
         """How much of each actor's landmark hull no nearer actor and no occluder covers (0..1)."""
         width, height = size
         masks = []
         for actor in self.actors:
             points = geometry.apply(
-                actor.frame_from_sprite(self.time(frame), height), reference_landmarks(actor.photo, backend)
+                actor.frame_from_sprite(self.time(frame), height), reference_landmarks(actor.photo, CONTENT)
             )
             mask = np.zeros((height, width), np.uint8)
             cv2.fillConvexPoly(mask, cv2.convexHull(np.round(points).astype(np.int32)), 1)
@@ -152,10 +152,15 @@ class HardShot:
         return out
 
 
+# The shots' content (where an occluder sits, how much of a face is in sight) is placed from dlib's
+# landmarks on the stills, whatever backend tracks them: the shots are the same pixels for every backend.
+CONTENT = "dlib"
+
+
 def _with_occluder(photo: str, region: str, rgb: np.ndarray, matte: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The sprite with a dark, textured, soft-edged shape over ``region`` of the face."""
     side = rgb.shape[0]
-    points = reference_landmarks(photo, None)
+    points = reference_landmarks(photo, CONTENT)
     group = points[36:48] if region == "eyes" else points[48:68]
     (x0, y0), (x1, y1) = group.min(0), group.max(0)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
@@ -172,8 +177,8 @@ def _with_occluder(photo: str, region: str, rgb: np.ndarray, matte: np.ndarray) 
     return (rgb * (1 - alpha) + dark * alpha).astype(np.float32), np.maximum(matte, alpha[:, :, 0])
 
 
-@functools.lru_cache(maxsize=4)
-def _reference(photo: str) -> np.ndarray:
+@functools.lru_cache(maxsize=8)
+def _reference(photo: str, backend: str) -> np.ndarray:
     from faceplate.nodes.facedetect.backends import get_backend
     from faceplate.nodes.facedetect.detect import Detector
 
@@ -182,17 +187,19 @@ def _reference(photo: str) -> np.ndarray:
     m = geometry.similarity((side / 2, side / 2), (960.0, 540.0), REFERENCE_SIZE * height / side, 0.0)
     shot = HardShot("reference", (HardActor(photo, lambda t: (960.0 / height, 0.5, 1.0, 0.0)),), count=1, noise=0.0)
     plate = shot.render(shot.first, (1920, height))
-    faces = Detector(get_backend("dlib"), proxy_size=960).find(plate)
+    faces = Detector(get_backend(backend), proxy_size=960).find(plate)
     if len(faces) != 1:
         raise RuntimeError(f"the still of '{photo}' should show one face, found {len(faces)}")
     return geometry.apply(geometry.invert(m), faces[0].landmarks)
 
 
-def reference_landmarks(photo: str, backend) -> np.ndarray:
-    """The photo's own 68 landmarks in sprite pixels: the dlib backend's measurement on the upright still
-    (1080p, the actors' nominal size). ``backend`` is accepted for the harness's symmetry; only dlib is
-    measured (the hard set's truth is defined by it)."""
-    return _reference(photo)
+def reference_landmarks(photo: str, backend: str | None) -> np.ndarray:
+    """The photo's own 68 landmarks in sprite pixels: ``backend``'s measurement on the upright still
+    (1080p, the actors' nominal size; None: the default backend), so a shot tracked with a backend is
+    scored against that backend's own view of the photo and its bias on the photo cancels."""
+    from faceplate.nodes.facedetect.backend import BACKENDS
+
+    return _reference(photo, backend or BACKENDS[0])
 
 
 # -- the shots -----------------------------------------------------------------------------------
