@@ -5,9 +5,11 @@ longer the face is unseen), and detections are assigned to tracks one-to-one (Hu
 overlap, with the identity embedding added where it decides something. A face that is lost (hidden
 behind another face or an object, or missed by the detector) keeps its track open for ``max_gap``
 frames: on its return a detection anywhere within reach of the prediction (a reach that grows with
-the gap) may rejoin it, and identity decides. When linking is done, tracks of one person that follow
-each other within ``max_gap`` are joined (:meth:`Tracker.finish`), and every gap is bridged by the
-head's motion (:func:`fill_gaps`): those frames are flagged ``interpolated`` and ``predicted`` and
+the gap) may rejoin it, and identity decides. When linking is done, each track drops its gross
+misfits (:mod:`.misfits`: fits that jumped onto a nearer face or guessed at a sliver), tracks of one
+person that follow each other within ``max_gap`` are joined (:meth:`Tracker.finish`; by identity, or
+by motion alone where no identity model decides and the join is unambiguous), and every gap is
+bridged by the head's motion (:func:`fill_gaps`): those frames are flagged ``interpolated`` and ``predicted`` and
 their confidence falls toward the middle of the gap, so later nodes still place a face there and an
 artist sees which frames to check.
 
