@@ -67,18 +67,33 @@ def nearest(found: list, centre: np.ndarray):
     return min(found, key=lambda d: np.linalg.norm(d.landmarks.mean(0) - centre)) if found else None
 
 
+@functools.cache
+def upright(name: str):
+    (found,) = detector().find(photo_plate(name))
+    return found
+
+
+@functools.cache
+def moved_detection(name: str, roll: float, variant: int):
+    """``(moved_from_plate, detection or None)`` of photo ``name`` moved by ``roll`` and ``VARIANTS[variant]``."""
+    plate = photo_plate(name)
+    w, h = plate.width, plate.height
+    scale, shift = VARIANTS[variant]
+    moved_from_plate = geometry.similarity((w / 2, h / 2), (w / 2 + shift[0], h / 2 + shift[1]), scale, roll)
+    moved = warp_plate(plate, moved_from_plate, (w, h))
+    found = nearest(detector().find(moved), geometry.apply(moved_from_plate, upright(name).landmarks).mean(0))
+    return moved_from_plate, found
+
+
 def moved_ious(name: str, source: str) -> dict[str, list[float]]:
     """IoU per region at every roll of ROLLS and move of VARIANTS (one list per region)."""
     plate = photo_plate(name)
     w, h = plate.width, plate.height
-    (upright,) = detector().find(plate)
-    base = mattes(as_face(upright), (h, w), source)
+    base = mattes(as_face(upright(name)), (h, w), source)
     out: dict[str, list[float]] = {r: [] for r in base}
     for roll in ROLLS:
-        for scale, shift in VARIANTS:
-            moved_from_plate = geometry.similarity((w / 2, h / 2), (w / 2 + shift[0], h / 2 + shift[1]), scale, roll)
-            moved = warp_plate(plate, moved_from_plate, (w, h))
-            found = nearest(detector().find(moved), geometry.apply(moved_from_plate, upright.landmarks).mean(0))
+        for variant in range(len(VARIANTS)):
+            moved_from_plate, found = moved_detection(name, roll, variant)
             got = mattes(as_face(found), (h, w), source) if found is not None else None
             for region, matte in base.items():
                 truth = cv2.warpAffine(matte, geometry.opencv_matrix(moved_from_plate), (w, h), flags=cv2.INTER_LINEAR)
@@ -98,18 +113,22 @@ def turned_truth(name: str, yaw: float, shape: tuple[int, int]) -> tuple[np.ndar
     for t in tri.simplices:
         cv2.fillConvexPoly(matte, np.round((turned[t] - 0.5) * 16).astype(np.int32), 1, cv2.LINE_8, 4)
     _, move = turned_head(name, yaw)
-    (upright,) = detector().find(photo_plate(name))
-    brows, _ = move(upright.landmarks[17:27])
+    brows, _ = move(upright(name).landmarks[17:27])
     return matte.astype(np.float32), float(brows[:, 1].min())
+
+
+@functools.cache
+def turned_detection(name: str, yaw: float):
+    """``(turned plate, the detection there or None)``."""
+    plate, move = turned_head(name, yaw)
+    return plate, nearest(detector().find(plate), move(upright(name).landmarks)[0].mean(0))
 
 
 def turned_iou(name: str, yaw: float, source: str, face_region: str = "extended") -> float:
     """IoU of the face matte found on the turned face against its true silhouette, below the brows."""
-    plate, move = turned_head(name, yaw)
+    plate, found = turned_detection(name, yaw)
     shape = (plate.height, plate.width)
     truth, brow_row = turned_truth(name, yaw, shape)
-    (upright,) = detector().find(photo_plate(name))
-    found = nearest(detector().find(plate), move(upright.landmarks)[0].mean(0))
     if found is None:
         return 0.0
     got = mattes(as_face(found), shape, source, face_region=face_region)["face"]
