@@ -15,11 +15,15 @@ from shots import photo_plate
 from test_sidecar_versions import mesh_track
 
 from faceplate.foundation.files import sha256_of
+from faceplate.nodes import layers
+from faceplate.nodes.core import Graph, Node
 from faceplate.nodes.face_regions import RegionSettings, face_regions
 from faceplate.nodes.facedetect import mesh_geometry, sidecar
 from faceplate.nodes.facedetect.mesh_regions import face_outline, placed_mesh
 from faceplate.nodes.facedetect.tracks import TrackStore
-from faceplate.nodes.faces import Face, Faces
+from faceplate.nodes.faces import METADATA_KEY, Face, Faces
+from faceplate.nodes.jawblend.node import JawBlend
+from faceplate.nodes.occlusion.node import OcclusionMask
 
 
 def true_turn(name: str, yaw: float) -> Face:
@@ -153,3 +157,38 @@ def test_the_track_store_carries_the_nearest_mesh_across_a_gap(tmp_path, rng):
     json.dump(document, open(path, "w"))
     old = TrackStore("FaceDetect1", path, sha256_of(path), 0.5, "")
     assert old.faces_at(1).faces[0].mesh is None
+
+
+class PhotoFaces(Node):
+    """The hopper photo carrying its detected face (with or without its mesh) as Faces."""
+
+    type_name = "TestMeshRegionsPhoto"
+
+    def __init__(self, name, face):
+        super().__init__(name)
+        self.face = face
+
+    def hash_extra(self, frame):
+        return [id(self), frame]
+
+    def compute(self, context):
+        return photo_plate("hopper").replace(metadata={METADATA_KEY: Faces(frame=context.frame, faces=(self.face,))})
+
+
+@pytest.mark.parametrize("node_type", [OcclusionMask, JawBlend])
+def test_nodes_draw_the_mesh_outline_and_fall_back_without_it(node_type):
+    face = hopper_face()
+    out = {}
+    for label, f in (("mesh", face), ("bare", face.replace(mesh=None))):
+        for source in ("face mesh", "landmarks"):
+            graph = Graph(frame_range=(1, 1))
+            src = graph.add(PhotoFaces("Photo", f))
+            extra = {"model": ""} if node_type is OcclusionMask else {}
+            node = graph.add(node_type("N", regions_from=source, face_region="extended", **extra))
+            graph.connect(src, node)
+            out[label, source] = (graph.render(node, 1).channel(layers.FACE), graph.hash(node, 1))
+    truth = rt.mattes(face, (600, 512), "face mesh")["face"]
+    assert rt.iou(out["mesh", "face mesh"][0], truth) > 0.99  # the node draws what the geometry says
+    assert rt.iou(out["mesh", "face mesh"][0], out["mesh", "landmarks"][0]) < 0.97
+    np.testing.assert_array_equal(out["bare", "face mesh"][0], out["bare", "landmarks"][0])
+    assert out["mesh", "face mesh"][1] != out["mesh", "landmarks"][1]  # the knob is in the hash
