@@ -127,12 +127,15 @@ def _stabilised(path: str, digest: str, strength: float, locks: tuple[int, ...])
         meshed = np.array(sorted(f for f, tf in track.frames.items() if tf.mesh is not None), dtype=np.int64)
         for frame, face in stabilise_track(track, strength=strength, lock_frames=locks).items():
             measured = track.frames.get(frame)
+            changes = {}
             if measured is not None and measured.pose is not None:  # from the face mesh's 3D points
-                face = face.replace(pose=measured.pose)
+                changes["pose"] = measured.pose
             if len(meshed):  # the frame's own mesh, or across a gap the nearest measured one (regions place it)
                 i = int(np.clip(np.searchsorted(meshed, frame), 1, max(len(meshed) - 1, 1)))
                 nearest = meshed[i - 1 : i + 1][np.argmin(np.abs(meshed[i - 1 : i + 1] - frame))]
-                face = face.replace(mesh=track.frames[int(nearest)].mesh)
+                changes["mesh"] = track.frames[int(nearest)].mesh
+            if changes:
+                face = face.replace(**changes)
             by_frame.setdefault(frame, []).append(face)
     return by_frame
 
