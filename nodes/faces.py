@@ -173,6 +173,11 @@ class Face:
         return None if self._mesh is None else _read_only(self._mesh)
 
     @property
+    def has_mesh(self) -> bool:
+        """Whether the face carries a face mesh (without copying it out)."""
+        return self._mesh is not None
+
+    @property
     def inter_ocular(self) -> float:
         """Distance between the eye centres in pixels (the usual scale for landmark errors)."""
         points = self.landmarks

@@ -123,9 +123,19 @@ def face_outline(face: Face, array_from_plate: np.ndarray, settings: RegionSetti
     """The outline ``(N, 2)`` (array pixels) that :func:`faceplate.nodes.face_regions.face_regions` takes for
     ``face`` at these region settings, or None: regions from the landmarks (``regions_from`` is
     ``landmarks``, the face has no mesh, or its mesh does not fit the landmarks)."""
-    if settings.regions_from != "face mesh":
+    if settings.regions_from != "face mesh" or not face.has_mesh:
         return None
-    mesh = placed_mesh(face, array_from_plate)
+    transform = tuple(np.asarray(array_from_plate, np.float64).ravel().tolist())
+    return _outline(face, transform, float(settings.forehead_height))
+
+
+@functools.lru_cache(maxsize=64)
+def _outline(face: Face, transform: tuple[float, ...], forehead_height: float) -> np.ndarray | None:
+    """:func:`face_outline`, kept for the faces seen last (JawBlend asks again for neighbouring frames'
+    colour statistics; the viewer re-renders on every knob change). Read-only."""
+    mesh = placed_mesh(face, np.reshape(transform, (2, 3)))
     if mesh is None:
         return None
-    return silhouette(with_forehead(mesh, settings.forehead_height)[:, :2])
+    outline = silhouette(with_forehead(mesh, forehead_height)[:, :2])
+    outline.flags.writeable = False
+    return outline
