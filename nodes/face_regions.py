@@ -18,12 +18,11 @@ top: ``cheek_left`` 0-3, ``jaw_left`` 3-6, ``chin`` 6-10, ``jaw_right`` 10-13, `
 :data:`TRANSITION` landmark intervals either side of their boundary (smoothstep), so the edge never
 kinks, and a change of one segment reaches no further than that.
 
-Dense outline. Given a face ``outline`` (a closed ring round the whole face: where a face mesh exists,
-its silhouette with the forehead drawn up to the hairline height, see
-:mod:`faceplate.nodes.facedetect.mesh_regions`), the face edge follows it instead of the landmark spline
-and the hairline arc: each outline vertex gets its loop position from its direction from the nose bridge
-(:func:`loop_params`), so the segments, offsets and bands keep their meaning. The hull then takes the
-outline's jaw part (directions between jaw ends 0 and 16) under the brows.
+Dense outline. Given a face :class:`Outline` (a closed ring round the whole face with each vertex's
+loop position: where a face mesh exists, its silhouette with the forehead drawn up to the hairline height,
+see :mod:`faceplate.nodes.facedetect.mesh_regions`), the face edge follows it instead of the landmark
+spline and the hairline arc; the loop positions keep the segments, offsets and bands meaningful. The hull
+then takes the outline's jaw part (loop positions up to 16) and closes along the brows.
 
 Forehead and hairline. Landmarks stop at the brows. The hairline is estimated as a superellipse
 arc from jaw end 0 to jaw end 16 (the face's width, on the axis through them), whose top lies one
@@ -57,6 +56,7 @@ NOSE_BRIDGE, NOSE_BASE, CHIN = 27, 33, 8
 SEGMENTS = ("cheek_left", "jaw_left", "chin", "jaw_right", "cheek_right", "hairline")
 JAW_BOUNDS = (3.0, 6.0, 10.0, 13.0)  # landmark parameters where the jaw segments meet (see module doc)
 TOP_LENGTH = 10.0  # the top edge's share of the loop parameter, in landmark intervals
+PERIOD = 16.0 + TOP_LENGTH  # the whole face loop's length in the same units
 TRANSITION = 0.5  # landmark intervals either side of a segment boundary over which values blend
 SAMPLES = 6  # contour vertices per landmark interval (Catmull-Rom through the landmarks)
 TOP_SAMPLES = 40  # vertices of the hairline arc
@@ -107,6 +107,20 @@ class Contour:
     inner: np.ndarray
     outer: np.ndarray
     params: np.ndarray | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Outline:
+    """A closed ring ``vertices`` ``(N, 2)`` round the whole face, forehead included, and each vertex's
+    position along the face loop, ``params`` ``(N,)`` (0-16 along the jaw as landmarks 0-16, 16-26 over the
+    top back to jaw end 0; see the module doc)."""
+
+    vertices: np.ndarray
+    params: np.ndarray
+
+    def shifted(self, dx: float, dy: float) -> Outline:
+        """The same outline moved by ``(dx, dy)`` pixels."""
+        return Outline(self.vertices + (dx, dy), self.params)
 
 
 class LandmarkError(ValueError):
@@ -254,12 +268,12 @@ def _face_loop(points: np.ndarray, top: np.ndarray) -> tuple[np.ndarray, np.ndar
     return np.concatenate([jaw, top]), np.concatenate([t, u])
 
 
-def outline_loop(points: np.ndarray, outline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A closed ``outline`` ring as a face loop: ``(ring, params)``, ordered and started so that the loop
-    positions (:func:`loop_params`) run from jaw end 0 round the jaw and over the top, non-decreasing."""
-    ring = np.asarray(outline, dtype=np.float64)
-    params = loop_params(points, ring)
-    step = (np.roll(params, -1) - params + 13.0) % 26.0 - 13.0  # circular differences along the ring
+def outline_loop(outline: Outline) -> tuple[np.ndarray, np.ndarray]:
+    """An :class:`Outline` as a face loop: ``(ring, params)``, ordered and started so that the loop
+    positions run from jaw end 0 round the jaw and over the top, non-decreasing."""
+    ring = np.asarray(outline.vertices, dtype=np.float64)
+    params = np.asarray(outline.params, dtype=np.float64)
+    step = (np.roll(params, -1) - params + PERIOD / 2) % PERIOD - PERIOD / 2  # circular steps along the ring
     if np.sum(step) < 0:
         ring, params = ring[::-1], params[::-1]
     start = int(np.argmin(params))
@@ -267,9 +281,9 @@ def outline_loop(points: np.ndarray, outline: np.ndarray) -> tuple[np.ndarray, n
     return ring, np.maximum.accumulate(params)
 
 
-def _dense_loop(points: np.ndarray, outline: np.ndarray, top: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _dense_loop(outline: Outline, top: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """The outline as the face loop; with ``top`` (the hull's brows), its jaw part followed by ``top``."""
-    ring, params = outline_loop(points, outline)
+    ring, params = outline_loop(outline)
     if top is None:
         return ring, params
     jaw = params <= 16.0
@@ -288,12 +302,12 @@ def _offset_loop(
     top: np.ndarray | None,
     settings: RegionSettings,
     px_per_pct: float,
-    outline: np.ndarray | None = None,
+    outline: Outline | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The face loop moved out by each segment's offset: ``(ring, params, feather widths in px)``. The loop
     is the landmarks' jaw spline and ``top``, or with an ``outline`` that outline (``top``: the hull's
     brows in place of its top, or None)."""
-    ring, params = _face_loop(points, top) if outline is None else _dense_loop(points, outline, top)
+    ring, params = _face_loop(points, top) if outline is None else _dense_loop(outline, top)
     period = 16.0 + TOP_LENGTH
     bounds = (*JAW_BOUNDS, 16.0, period)  # segment k of SEGMENTS ends at bounds[k]
     offset = segment_values(params, settings.offsets, bounds, period) * px_per_pct
@@ -316,14 +330,14 @@ def _grown(ring: np.ndarray, offset: float, feather: float) -> Contour:
     return Contour(ring, widths, widths)
 
 
-def face_regions(points, settings: RegionSettings, outline: np.ndarray | None = None) -> dict[str, list[Contour]]:
+def face_regions(points, settings: RegionSettings, outline: Outline | None = None) -> dict[str, list[Contour]]:
     """Contours per region (``face``, ``jaw``, ``hairline``, ``eyes``, ``mouth``) of one face.
 
     Args:
         points: ``(68, 2)`` landmarks, iBUG order, in the pixel frame the contours should be in.
         settings: the node's region knobs at this frame.
-        outline: a closed ``(N, 2)`` ring round the whole face (forehead included) in the same frame, or
-            None: the face edge from the landmarks (see the module doc).
+        outline: the face's :class:`Outline` in the same pixel frame, or None: the face edge from the
+            landmarks (see the module doc).
 
     Returns:
         ``{region: [Contour, ...]}``; a region's contours are drawn as a union.

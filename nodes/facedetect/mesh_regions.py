@@ -16,9 +16,17 @@ When that similarity leaves more than :data:`MAX_RESIDUAL` of the face size betw
 and the landmarks (an artist moved the landmarks, or the head turned a lot since the mesh was measured),
 the mesh does not describe this face and the regions fall back to the 68 landmarks.
 
+Loop positions. Each outline vertex takes the face-loop position (0-16 along the jaw, then over the top;
+:class:`faceplate.nodes.face_regions.Outline`) of the nearest mesh vertex as seen, measured once on the
+frontal reference head (:func:`vertex_params`). So the segments stay on the same part of the face
+however the head turns: on a turned head the far side's profile (cheek, nose, lips) keeps the positions
+of those features, where the landmarks' own jaw line folds behind the nose.
+
 The outline is rasterised at :data:`RASTER` pixels across the face in the face's own box (never the
-frame) and traced back to :data:`OUTLINE_VERTICES` vertices; the regions' feathers (a few percent of the
-face size) are far wider than that sampling.
+frame), closed morphologically over :data:`CLOSING` of the face (the mesh's outermost vertices sit at
+uneven depths, so a turned head's near side would come out serrated) and traced back to
+:data:`OUTLINE_VERTICES` vertices; the regions' feathers (a few percent of the face size) are far wider
+than that sampling.
 """
 
 from __future__ import annotations
@@ -30,20 +38,68 @@ import numpy as np
 from scipy.spatial import Delaunay
 
 from faceplate.foundation import geometry
-from faceplate.nodes.face_regions import BROWS, CHIN, NOSE_BASE, RegionSettings
+from faceplate.nodes.face_regions import BROWS, CHIN, NOSE_BASE, PERIOD, Outline, RegionSettings, loop_params
 from faceplate.nodes.facedetect import mesh_geometry
 from faceplate.nodes.faces import Face
 
 MAX_RESIDUAL = 0.05  # RMS landmark residual after placement, in face sizes, beyond which the mesh is not used
 RASTER = 256  # pixels across the face's longer side when tracing its silhouette
 OUTLINE_VERTICES = 160
+SLIVER_ANGLE = 12.0  # rim triangles: see triangles()
+CLOSING = 0.1  # the closing's diameter over the face's longer side (see silhouette())
 SMOOTH = 2  # vertices either side averaged along the traced outline (the raster's staircase)
 
 
 @functools.cache
 def triangles() -> np.ndarray:
-    """``(T, 3)`` vertex indices: the Delaunay triangulation of the reference head seen from the front."""
-    return Delaunay(mesh_geometry.topology()["reference"][:, :2]).simplices.astype(np.int32)
+    """``(T, 3)`` vertex indices: the Delaunay triangulation of the reference head seen from the front, its
+    rim peeled. Delaunay closes the convex hull with thin triangles between outer vertices that are not
+    neighbours on the face; a triangle on the rim goes while its smallest angle (seen from the front) is
+    under :data:`SLIVER_ANGLE` degrees, until none is left."""
+    ref = mesh_geometry.topology()["reference"][:, :2]
+    simplices = Delaunay(ref).simplices
+    corners = ref[simplices]
+    angles = []
+    for k in range(3):
+        a, b = corners[:, k - 1] - corners[:, k], corners[:, (k + 1) % 3] - corners[:, k]
+        cos = np.sum(a * b, axis=1) / np.maximum(np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-12)
+        angles.append(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+    sliver = np.min(angles, axis=0) < SLIVER_ANGLE
+    keep = np.ones(len(simplices), bool)
+    while True:
+        kept = simplices[keep]
+        pairs = np.sort(np.concatenate([kept[:, [0, 1]], kept[:, [1, 2]], kept[:, [2, 0]]]), axis=1)
+        unique, counts = np.unique(pairs, axis=0, return_counts=True)
+        rim = {tuple(e) for e in unique[counts == 1].tolist()}
+        drop = [
+            i
+            for i in np.flatnonzero(keep & sliver)
+            if any(tuple(sorted((int(simplices[i][k]), int(simplices[i][k - 1])))) in rim for k in range(3))
+        ]
+        if not drop:
+            return simplices[keep].astype(np.int32)
+        keep[drop] = False
+
+
+@functools.cache
+def vertex_params() -> np.ndarray:
+    """``(468,)`` each mesh vertex's face-loop position on the frontal reference head (by its direction from
+    the nose bridge, :func:`faceplate.nodes.face_regions.loop_params`)."""
+    ref = mesh_geometry.topology()["reference"]
+    return loop_params(mesh_geometry.ibug68(ref), ref[:, :2])
+
+
+def outline_params(ring: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Loop positions of the outline vertices ``ring`` from the nearest of the mesh points ``xy`` as seen,
+    averaged along the ring over :data:`SMOOTH` * 2 vertices either side (unwrapped round the loop)."""
+    nearest = np.argmin(((ring[:, None, :] - xy[None, :, :2]) ** 2).sum(axis=2), axis=1)
+    params = vertex_params()[nearest]
+    angle = params * (2 * np.pi / PERIOD)  # average on the circle: the loop wraps from 26 back to 0
+    c, s = np.cos(angle), np.sin(angle)
+    reach = 2 * SMOOTH
+    c = np.mean([np.roll(c, k) for k in range(-reach, reach + 1)], axis=0)
+    s = np.mean([np.roll(s, k) for k in range(-reach, reach + 1)], axis=0)
+    return (np.arctan2(s, c) % (2 * np.pi)) * (PERIOD / (2 * np.pi))
 
 
 def _similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -102,12 +158,16 @@ def silhouette(xy: np.ndarray, simplices: np.ndarray | None = None) -> np.ndarra
     simplices = triangles() if simplices is None else simplices
     lo = xy.min(axis=0)
     k = RASTER / max(float(np.ptp(xy, axis=0).max()), 1e-6)
-    pad = 4
+    pad = 4 + int(CLOSING * RASTER)
     size = np.ceil(np.ptp(xy, axis=0) * k).astype(int) + 2 * pad + 1
     mask = np.zeros((size[1], size[0]), np.uint8)
     corners = np.round(((xy - lo) * k + pad - 0.5) * 16).astype(np.int32)  # OpenCV: pixel centres at 0, 4 bits
     for tri in corners[simplices]:
         cv2.fillConvexPoly(mask, tri, 1, cv2.LINE_8, 4)
+    # the mesh's outermost vertices sit at uneven depths, so a turned head's near side comes out
+    # serrated: a closing fills notches narrower than CLOSING of the face
+    side = int(round(CLOSING * RASTER)) | 1
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     ring = max(contours, key=cv2.contourArea)[:, 0, :].astype(np.float64)
     # a band-limited ring: average neighbours along the trace, then resample evenly by arc length
@@ -119,10 +179,11 @@ def silhouette(xy: np.ndarray, simplices: np.ndarray | None = None) -> np.ndarra
     return (ring + 0.5 - pad) / k + lo
 
 
-def face_outline(face: Face, array_from_plate: np.ndarray, settings: RegionSettings) -> np.ndarray | None:
-    """The outline ``(N, 2)`` (array pixels) that :func:`faceplate.nodes.face_regions.face_regions` takes for
-    ``face`` at these region settings, or None: regions from the landmarks (``regions_from`` is
-    ``landmarks``, the face has no mesh, or its mesh does not fit the landmarks)."""
+def face_outline(face: Face, array_from_plate: np.ndarray, settings: RegionSettings) -> Outline | None:
+    """The :class:`~faceplate.nodes.face_regions.Outline` (array pixels) that
+    :func:`faceplate.nodes.face_regions.face_regions` takes for ``face`` at these region settings, or None:
+    regions from the landmarks (``regions_from`` is ``landmarks``, the face has no mesh, or its mesh does
+    not fit the landmarks)."""
     if settings.regions_from != "face mesh" or not face.has_mesh:
         return None
     transform = tuple(np.asarray(array_from_plate, np.float64).ravel().tolist())
@@ -130,12 +191,15 @@ def face_outline(face: Face, array_from_plate: np.ndarray, settings: RegionSetti
 
 
 @functools.lru_cache(maxsize=64)
-def _outline(face: Face, transform: tuple[float, ...], forehead_height: float) -> np.ndarray | None:
+def _outline(face: Face, transform: tuple[float, ...], forehead_height: float) -> Outline | None:
     """:func:`face_outline`, kept for the faces seen last (JawBlend asks again for neighbouring frames'
     colour statistics; the viewer re-renders on every knob change). Read-only."""
     mesh = placed_mesh(face, np.reshape(transform, (2, 3)))
     if mesh is None:
         return None
-    outline = silhouette(with_forehead(mesh, forehead_height)[:, :2])
-    outline.flags.writeable = False
-    return outline
+    xy = with_forehead(mesh, forehead_height)[:, :2]
+    ring = silhouette(xy)
+    params = outline_params(ring, xy)
+    ring.flags.writeable = False
+    params.flags.writeable = False
+    return Outline(ring, params)

@@ -70,7 +70,7 @@ def face_box(
     settings: MatteSettings,
     shape: tuple[int, int],
     margin: float = 0.0,
-    outline: np.ndarray | None = None,
+    outline: face_regions.Outline | None = None,
 ) -> Box | None:
     """The array-pixel box around a face's region contours (all of them, bands included) grown by the
     matte's reach and ``margin``, clipped to ``shape`` ``(H, W)``; None when it misses the plate.
@@ -129,7 +129,7 @@ def face_mattes(
     crop_matte: np.ndarray | None = None,
     box_from_crop: np.ndarray | None = None,
     occlusion: np.ndarray | None = None,
-    outline: np.ndarray | None = None,
+    outline: face_regions.Outline | None = None,
 ) -> FaceMattes:
     """The final face matte and the bands of one face over ``box``.
 
@@ -145,7 +145,7 @@ def face_mattes(
     x0, y0, x1, y1 = box
     size = (x1 - x0, y1 - y0)
     local = points - (x0, y0)
-    contours = face_regions.face_regions(local, settings.region, None if outline is None else outline - (x0, y0))
+    contours = face_regions.face_regions(local, settings.region, None if outline is None else outline.shifted(-x0, -y0))
     scale = face_regions.face_size(points) / 100.0
 
     def draw(region: str) -> np.ndarray:

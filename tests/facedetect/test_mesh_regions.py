@@ -112,19 +112,38 @@ def test_a_mesh_that_no_longer_fits_the_landmarks_is_not_used():
 
 
 def test_regions_from_the_mesh_are_in_the_face_box():
-    """The outline lies on the face (inside the face's box grown by its forehead), in any pixel frame."""
+    """The outline lies on the face (inside the face's box grown by its forehead), in any pixel frame, and its
+    loop positions run round the face."""
     face = hopper_face()
     settings = RegionSettings()
     outline = face_outline(face, rt.IDENTITY, settings)
     shifted = face_outline(face, np.array([[1.0, 0.0, -100.0], [0.0, 1.0, -50.0]]), settings)
-    np.testing.assert_allclose(shifted, outline - (100.0, 50.0), atol=1e-6)
+    np.testing.assert_allclose(shifted.vertices, outline.vertices - (100.0, 50.0), atol=1e-6)
     x0, y0, x1, y1 = face.box
     w = x1 - x0
-    assert outline[:, 0].min() > x0 - 0.3 * w and outline[:, 0].max() < x1 + 0.3 * w
-    assert outline[:, 1].max() < y1 + 0.3 * w
+    v = outline.vertices
+    assert v[:, 0].min() > x0 - 0.3 * w and v[:, 0].max() < x1 + 0.3 * w and v[:, 1].max() < y1 + 0.3 * w
     regions = face_regions(face.landmarks, settings, outline)
-    assert regions["face"][0].params is not None
-    assert np.all(np.diff(regions["face"][0].params) >= 0)
+    params = regions["face"][0].params
+    assert np.all(np.diff(params) >= 0) and params[0] < 1.0 and params[-1] > 25.0
+
+
+@pytest.mark.parametrize("yaw", [-60.0, -45.0, 45.0, 60.0])
+@pytest.mark.parametrize("face_region", ["extended", "hull"])
+def test_strongly_turned_heads_keep_every_region(yaw, face_region):
+    """At 45-60 degrees the landmarks' far jaw folds behind the nose; the outline's loop positions come from
+    the mesh itself, so the jaw and hairline bands and the hull keep their parts of the face."""
+    face = true_turn("hopper", yaw)
+    settings = RegionSettings(face_region=face_region)
+    regions = face_regions(face.landmarks, settings, face_outline(face, rt.IDENTITY, settings))
+    for region in ("face", "jaw", "hairline"):
+        (contour,) = regions[region]
+        assert len(contour.vertices) >= 40, region
+    shape = (600, 512)
+    truth, brow = rt.turned_truth("hopper", yaw, shape)
+    matte = rt.mattes(face, shape, "face mesh", face_region=face_region)["face"]
+    below = slice(int(np.ceil(brow)), None)
+    assert rt.iou(matte[below], truth[below]) > (0.9 if face_region == "extended" else 0.8)
 
 
 def test_faces_carry_their_mesh_through_json_and_headers():
