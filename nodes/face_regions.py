@@ -18,6 +18,12 @@ top: ``cheek_left`` 0-3, ``jaw_left`` 3-6, ``chin`` 6-10, ``jaw_right`` 10-13, `
 :data:`TRANSITION` landmark intervals either side of their boundary (smoothstep), so the edge never
 kinks, and a change of one segment reaches no further than that.
 
+Dense outline. Given a face :class:`Outline` (a closed ring round the whole face with each vertex's
+loop position: where a face mesh exists, its silhouette with the forehead drawn up to the hairline height,
+see :mod:`faceplate.nodes.facedetect.mesh_regions`), the face edge follows it instead of the landmark
+spline and the hairline arc; the loop positions keep the segments, offsets and bands meaningful. The hull
+then takes the outline's jaw part (loop positions up to 16) and closes along the brows.
+
 Forehead and hairline. Landmarks stop at the brows. The hairline is estimated as a superellipse
 arc from jaw end 0 to jaw end 16 (the face's width, on the axis through them), whose top lies one
 *facial third* (the mean of brow-to-nose-base and nose-base-to-chin, anthropometry's thirds) times
@@ -50,12 +56,15 @@ NOSE_BRIDGE, NOSE_BASE, CHIN = 27, 33, 8
 SEGMENTS = ("cheek_left", "jaw_left", "chin", "jaw_right", "cheek_right", "hairline")
 JAW_BOUNDS = (3.0, 6.0, 10.0, 13.0)  # landmark parameters where the jaw segments meet (see module doc)
 TOP_LENGTH = 10.0  # the top edge's share of the loop parameter, in landmark intervals
+PERIOD = 16.0 + TOP_LENGTH  # the whole face loop's length in the same units
 TRANSITION = 0.5  # landmark intervals either side of a segment boundary over which values blend
 SAMPLES = 6  # contour vertices per landmark interval (Catmull-Rom through the landmarks)
 TOP_SAMPLES = 40  # vertices of the hairline arc
 HAIRLINE_EXPONENT = 3.0
 MIN_FACE_SIZE = 2.0  # pixels; smaller means collapsed landmarks
 FACE_REGIONS = ("extended", "hull")
+REGION_SOURCES = ("face mesh", "landmarks")  # where the face outline comes from (the first is the default)
+NOSE = slice(27, 31)  # the nose bridge: the centre loop positions are measured from
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,21 +87,40 @@ class RegionSettings:
     eyes_feather: float = 2.0
     mouth_offset: float = 1.0
     mouth_feather: float = 2.0
+    regions_from: str = REGION_SOURCES[0]
 
     def __post_init__(self) -> None:
         if self.face_region not in FACE_REGIONS:
             raise ValueError(f"face_region '{self.face_region}' is not one of {', '.join(FACE_REGIONS)}")
+        if self.regions_from not in REGION_SOURCES:
+            raise ValueError(f"regions_from '{self.regions_from}' is not one of {', '.join(REGION_SOURCES)}")
         if len(self.offsets) != len(SEGMENTS) or len(self.feathers) != len(SEGMENTS):
             raise ValueError(f"offsets and feathers need one value per segment ({', '.join(SEGMENTS)})")
 
 
 @dataclasses.dataclass(frozen=True)
 class Contour:
-    """A closed ring ``vertices`` ``(N, 2)`` with ``inner``/``outer`` ``(N,)`` feather widths in pixels."""
+    """A closed ring ``vertices`` ``(N, 2)`` with ``inner``/``outer`` ``(N,)`` feather widths in pixels;
+    the face contour also has ``params``, each vertex's position along the face loop (0-16 the jaw)."""
 
     vertices: np.ndarray
     inner: np.ndarray
     outer: np.ndarray
+    params: np.ndarray | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Outline:
+    """A closed ring ``vertices`` ``(N, 2)`` round the whole face, forehead included, and each vertex's
+    position along the face loop, ``params`` ``(N,)`` (0-16 along the jaw as landmarks 0-16, 16-26 over the
+    top back to jaw end 0; see the module doc)."""
+
+    vertices: np.ndarray
+    params: np.ndarray
+
+    def shifted(self, dx: float, dy: float) -> Outline:
+        """The same outline moved by ``(dx, dy)`` pixels."""
+        return Outline(self.vertices + (dx, dy), self.params)
 
 
 class LandmarkError(ValueError):
@@ -175,6 +203,35 @@ def hairline_arc(points: np.ndarray, forehead_height: float, samples: int = TOP_
     return centre + x[:, None] * across + y[:, None] * up
 
 
+def _wrap(angle):
+    return (np.asarray(angle) + np.pi) % (2 * np.pi) - np.pi
+
+
+def loop_params(points: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """The face-loop position (0-16 along the jaw, 16-26 over the top) of each point of ``xy`` (``(..., 2)``)
+    by its direction from the nose bridge: between two jaw landmarks, the interpolated landmark parameter;
+    above the jaw ends, the top's share of the loop. Works up to a strong three-quarter view (the jaw
+    landmarks must sweep round the nose monotonically, which they do until the far jaw hides)."""
+    xy = np.asarray(xy, dtype=np.float64)
+    centre = points[NOSE].mean(axis=0)
+    chin = np.arctan2(points[CHIN, 1] - centre[1], points[CHIN, 0] - centre[0])
+    jaw = points[JAW]
+    rel = _wrap(np.arctan2(jaw[:, 1] - centre[1], jaw[:, 0] - centre[0]) - chin)
+    if rel[0] < rel[-1]:  # the jaw sweeps the other way round (a mirrored face): flip the angle
+        rel, sign = -rel, -1.0
+    else:
+        sign = 1.0
+    rel = np.minimum.accumulate(rel)  # monotonic (decreasing from jaw end 0 to jaw end 16)
+    theta = sign * _wrap(np.arctan2(xy[..., 1] - centre[1], xy[..., 0] - centre[0]) - chin)
+    params = np.interp(-theta, -rel, np.arange(17.0))
+    span = max(rel[-1] - (rel[0] - 2 * np.pi), 1e-6)
+    over = theta < rel[-1]
+    params[over] = 16.0 + TOP_LENGTH * (rel[-1] - theta[over]) / span
+    under = theta > rel[0]
+    params[under] = 16.0 + TOP_LENGTH * (rel[-1] - (theta[under] - 2 * np.pi)) / span
+    return params
+
+
 def segment_values(params: np.ndarray, values, bounds, period: float, transition: float = TRANSITION) -> np.ndarray:
     """Per-vertex values along a closed loop split at ``bounds`` into ``len(bounds)`` segments.
 
@@ -211,6 +268,29 @@ def _face_loop(points: np.ndarray, top: np.ndarray) -> tuple[np.ndarray, np.ndar
     return np.concatenate([jaw, top]), np.concatenate([t, u])
 
 
+def outline_loop(outline: Outline) -> tuple[np.ndarray, np.ndarray]:
+    """An :class:`Outline` as a face loop: ``(ring, params)``, ordered and started so that the loop
+    positions run from jaw end 0 round the jaw and over the top, non-decreasing."""
+    ring = np.asarray(outline.vertices, dtype=np.float64)
+    params = np.asarray(outline.params, dtype=np.float64)
+    step = (np.roll(params, -1) - params + PERIOD / 2) % PERIOD - PERIOD / 2  # circular steps along the ring
+    if np.sum(step) < 0:
+        ring, params = ring[::-1], params[::-1]
+    start = int(np.argmin(params))
+    ring, params = np.roll(ring, -start, axis=0), np.roll(params, -start)
+    return ring, np.maximum.accumulate(params)
+
+
+def _dense_loop(outline: Outline, top: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The outline as the face loop; with ``top`` (the hull's brows), its jaw part followed by ``top``."""
+    ring, params = outline_loop(outline)
+    if top is None:
+        return ring, params
+    jaw = params <= 16.0
+    u = 16.0 + TOP_LENGTH * np.arange(1, len(top) + 1) / (len(top) + 1)
+    return np.concatenate([ring[jaw], top]), np.concatenate([params[jaw], u])
+
+
 def _brow_top(points: np.ndarray) -> np.ndarray:
     """The hull's top edge: the brows from 26 back to 17, as a spline (ends excluded)."""
     brows, _ = catmull_rom(points[BROWS][::-1], SAMPLES, closed=False)
@@ -218,10 +298,16 @@ def _brow_top(points: np.ndarray) -> np.ndarray:
 
 
 def _offset_loop(
-    points: np.ndarray, top: np.ndarray, settings: RegionSettings, px_per_pct: float
+    points: np.ndarray,
+    top: np.ndarray | None,
+    settings: RegionSettings,
+    px_per_pct: float,
+    outline: Outline | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The face loop moved out by each segment's offset: ``(ring, params, feather widths in px)``."""
-    ring, params = _face_loop(points, top)
+    """The face loop moved out by each segment's offset: ``(ring, params, feather widths in px)``. The loop
+    is the landmarks' jaw spline and ``top``, or with an ``outline`` that outline (``top``: the hull's
+    brows in place of its top, or None)."""
+    ring, params = _face_loop(points, top) if outline is None else _dense_loop(outline, top)
     period = 16.0 + TOP_LENGTH
     bounds = (*JAW_BOUNDS, 16.0, period)  # segment k of SEGMENTS ends at bounds[k]
     offset = segment_values(params, settings.offsets, bounds, period) * px_per_pct
@@ -244,12 +330,14 @@ def _grown(ring: np.ndarray, offset: float, feather: float) -> Contour:
     return Contour(ring, widths, widths)
 
 
-def face_regions(points, settings: RegionSettings) -> dict[str, list[Contour]]:
+def face_regions(points, settings: RegionSettings, outline: Outline | None = None) -> dict[str, list[Contour]]:
     """Contours per region (``face``, ``jaw``, ``hairline``, ``eyes``, ``mouth``) of one face.
 
     Args:
         points: ``(68, 2)`` landmarks, iBUG order, in the pixel frame the contours should be in.
         settings: the node's region knobs at this frame.
+        outline: the face's :class:`Outline` in the same pixel frame, or None: the face edge from the
+            landmarks (see the module doc).
 
     Returns:
         ``{region: [Contour, ...]}``; a region's contours are drawn as a union.
@@ -259,13 +347,13 @@ def face_regions(points, settings: RegionSettings) -> dict[str, list[Contour]]:
     """
     points = check_landmarks(points)
     scale = face_size(points) / 100.0  # pixels per percent
-    hairline = hairline_arc(points, settings.forehead_height)
+    hairline = None if outline is not None else hairline_arc(points, settings.forehead_height)
     top = hairline if settings.face_region == "extended" else _brow_top(points)
-    ring, _, feather = _offset_loop(points, top, settings, scale)
-    face = Contour(ring, 0.5 * feather, 0.5 * feather)
+    ring, params, feather = _offset_loop(points, top, settings, scale, outline)
+    face = Contour(ring, 0.5 * feather, 0.5 * feather, params)
 
     # bands follow the offset extended edge, so an artist's jaw or hairline offset moves them too
-    extended, ext_params, _ = _offset_loop(points, hairline, settings, scale)
+    extended, ext_params, _ = _offset_loop(points, hairline, settings, scale, outline)
     normals = outward_normals(extended)
     jaw = ext_params <= 16.0
     top_part = ~jaw

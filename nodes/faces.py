@@ -4,7 +4,9 @@ A :class:`Faces` value lives in ``plate.metadata["faceplate/faces"]``. Every coo
 pixel coordinates*: the display window's system, origin top-left, y down, pixel centres at +0.5 (the
 pixel at array index ``[j, i]`` of a plate whose data window starts at ``(x0, y0)`` has its centre at
 ``(x0 + i + 0.5, y0 + j + 0.5)``). Landmarks are the 68 iBUG points: 0-16 jaw, 17-26 brows,
-27-35 nose, 36-47 eyes (36-41 the subject's right eye, on the image's left), 48-67 mouth.
+27-35 nose, 36-47 eyes (36-41 the subject's right eye, on the image's left), 48-67 mouth. A face tracked
+by a dense backend also carries the face mesh's 468 points (``mesh``, as measured; the region mattes
+place it on the 68 landmarks, see :mod:`faceplate.nodes.facedetect.mesh_regions`).
 
 Both classes are frozen: arrays come back as fresh read-only copies, so a downstream node cannot
 change what an upstream node cached.
@@ -43,8 +45,10 @@ SWAP_KEY = "faceplate/swap"  # NeuralSwap's swapped crops, read by JawBlend
 # pass the plate through, produce empty mattes, or fail the frame (see :meth:`Faces.of`).
 MISSING_FACES = ("pass through", "empty mattes", "error")
 NUM_LANDMARKS = 68
+MESH_POINTS = 468
 FORMAT = "faceplate-faces"
-VERSION = 1
+VERSION = 2  # 2 adds each face's optional ``mesh``
+SUPPORTED_VERSIONS = (1, 2)
 
 # Flags a face may carry. ``interpolated``: the frame was bridged across a detection gap;
 # ``locked``: the artist marked these landmarks exact; ``profile``: found by a side-view detector;
@@ -86,6 +90,9 @@ class Face:
         aligned_from_plate: ``(2, 3)`` float64 transform set by AlignEdit, or None.
         aligned_size: the side in pixels of the square aligned crop that ``aligned_from_plate`` maps into
             (AlignEdit's ``size``), or None before AlignEdit.
+        mesh: ``(468, 3)`` float64 face-mesh points (x, y plate pixels, z depth in the same scale, larger
+            nearer the camera) as the tracking measured them on this frame or, across a gap, on the
+            track's nearest measured frame; None without a dense backend (dlib, fan, older sidecars).
     """
 
     track_id: int
@@ -98,6 +105,7 @@ class Face:
     pose: tuple[float, float, float] | None
     _aligned_from_plate: tuple | None
     aligned_size: int | None
+    _mesh: tuple | None
 
     def __init__(
         self,
@@ -111,6 +119,7 @@ class Face:
         pose: Sequence[float] | None = None,
         aligned_from_plate: Any = None,
         aligned_size: int | None = None,
+        mesh: Any = None,
     ):
         flags = frozenset(flags)
         unknown = flags - set(FLAGS)
@@ -141,6 +150,7 @@ class Face:
         if aligned_size is not None and int(aligned_size) < 1:
             raise FaceplateError(f"Face aligned_size: expected a positive whole number, got {aligned_size}")
         setattr_(self, "aligned_size", None if aligned_size is None else int(aligned_size))
+        setattr_(self, "_mesh", None if mesh is None else _points(mesh, (MESH_POINTS, 3), "mesh"))
 
     @property
     def landmarks(self) -> np.ndarray:
@@ -156,6 +166,16 @@ class Face:
     def aligned_from_plate(self) -> np.ndarray | None:
         """``(2, 3)`` float64 mapping plate pixels to aligned-face pixels, or None before AlignEdit."""
         return None if self._aligned_from_plate is None else _read_only(self._aligned_from_plate)
+
+    @property
+    def mesh(self) -> np.ndarray | None:
+        """``(468, 3)`` float64 face-mesh points, read-only, or None (no dense backend)."""
+        return None if self._mesh is None else _read_only(self._mesh)
+
+    @property
+    def has_mesh(self) -> bool:
+        """Whether the face carries a face mesh (without copying it out)."""
+        return self._mesh is not None
 
     @property
     def inter_ocular(self) -> float:
@@ -183,6 +203,7 @@ class Face:
             if self._aligned_from_plate is None
             else [list(r) for r in self._aligned_from_plate],
             "aligned_size": self.aligned_size,
+            "mesh": None if self._mesh is None else [list(p) for p in self._mesh],
         }
 
     @classmethod
@@ -247,7 +268,8 @@ class Faces:
 
     def to_header(self) -> str:
         """:meth:`to_json` rounded for an image header: positions to 0.01 px, confidences and scores to 0.001,
-        angles to 0.01 degree, transforms to 1e-6; about a third of the full text, read by :meth:`from_json`."""
+        angles to 0.01 degree, transforms to 1e-6, mesh points to 0.1 px; about a third of the full text,
+        read by :meth:`from_json`."""
         data = json.loads(self.to_json())
         for face in data["faces"]:
             face["box"] = _rounded(face["box"], 2)
@@ -256,6 +278,7 @@ class Faces:
             face["score"] = round(face["score"], 3)
             face["pose"] = _rounded(face["pose"], 2)
             face["aligned_from_plate"] = _rounded(face["aligned_from_plate"], 6)
+            face["mesh"] = _rounded(face["mesh"], 1)
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
@@ -267,10 +290,10 @@ class Faces:
             raise FaceplateError(f"{METADATA_KEY}: not JSON ({exc})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise FaceplateError(f"{METADATA_KEY}: expected a '{FORMAT}' object")
-        if data.get("version") != VERSION:
+        if data.get("version") not in SUPPORTED_VERSIONS:
             raise FaceplateError(
-                f"{METADATA_KEY}: version {data.get('version')!r} is not supported (expected {VERSION}); "
-                "update faceplate"
+                f"{METADATA_KEY}: version {data.get('version')!r} is not supported (this faceplate reads "
+                f"{', '.join(map(str, SUPPORTED_VERSIONS))}); update faceplate"
             )
         return cls(frame=int(data["frame"]), faces=tuple(Face.from_dict(f) for f in data.get("faces", ())))
 

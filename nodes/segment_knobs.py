@@ -6,8 +6,8 @@ Segments are :data:`faceplate.nodes.face_regions.SEGMENTS`; lengths are in :data
 
 from __future__ import annotations
 
-from faceplate.nodes.core import FloatKnob
-from faceplate.nodes.face_regions import SEGMENTS
+from faceplate.nodes.core import EnumKnob, FloatKnob
+from faceplate.nodes.face_regions import REGION_SOURCES, SEGMENTS
 
 FACE_SIZE_UNITS = "percent of the face size (the mean of its width, landmarks 0-16, and height, nose bridge to chin)"
 SEGMENT_WHERE = {
@@ -18,6 +18,19 @@ SEGMENT_WHERE = {
     "cheek_right": "the cheek on the image's right (landmarks 13-16)",
     "hairline": "the top edge: the hairline estimate (extended face) or the brows (hull)",
 }
+
+
+def regions_from_knob() -> EnumKnob:
+    """``regions_from``: the face outline from the face mesh where the face has one, or the 68 landmarks."""
+    return EnumKnob(
+        "regions_from",
+        REGION_SOURCES,
+        REGION_SOURCES[0],
+        "Where the face outline comes from: face mesh = the silhouette of the face mesh's 468 points "
+        "(faces tracked with the mesh backend; it follows turned heads, and its forehead is drawn up to "
+        "forehead_height), else the 68 landmarks; landmarks = always the 68 landmarks' jaw line and hairline "
+        "estimate",
+    )
 
 
 def segment_knobs(erode: str | None = None) -> tuple[FloatKnob, ...]:

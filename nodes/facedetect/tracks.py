@@ -15,6 +15,8 @@ import functools
 import os
 from typing import Any
 
+import numpy as np
+
 from faceplate.foundation.errors import KnobError, SequenceIOError
 from faceplate.foundation.files import sha256_of
 from faceplate.foundation.frames import parse_frame_range
@@ -122,10 +124,18 @@ def load_sidecar(path: str, digest: str) -> sidecar_io.Sidecar:
 def _stabilised(path: str, digest: str, strength: float, locks: tuple[int, ...]) -> dict[int, list[Face]]:
     by_frame: dict[int, list[Face]] = {}
     for track in load_sidecar(path, digest).tracks:
+        meshed = np.array(sorted(f for f, tf in track.frames.items() if tf.mesh is not None), dtype=np.int64)
         for frame, face in stabilise_track(track, strength=strength, lock_frames=locks).items():
             measured = track.frames.get(frame)
+            changes = {}
             if measured is not None and measured.pose is not None:  # from the face mesh's 3D points
-                face = face.replace(pose=measured.pose)
+                changes["pose"] = measured.pose
+            if len(meshed):  # the frame's own mesh, or across a gap the nearest measured one (regions place it)
+                i = int(np.clip(np.searchsorted(meshed, frame), 1, max(len(meshed) - 1, 1)))
+                nearest = meshed[i - 1 : i + 1][np.argmin(np.abs(meshed[i - 1 : i + 1] - frame))]
+                changes["mesh"] = track.frames[int(nearest)].mesh
+            if changes:
+                face = face.replace(**changes)
             by_frame.setdefault(frame, []).append(face)
     return by_frame
 

@@ -8,8 +8,9 @@ The final matte of a face, in order:
 
 1. ``model``: the swap model's own matte, warped from the crop into the box (bilinear), when the
    ``model_matte`` knob is on and a swap crop is there;
-2. ``region``: the face region from the landmarks (:func:`faceplate.nodes.face_regions.face_regions`,
-   the same geometry OcclusionMask draws), each segment with its own offset and feather;
+2. ``region``: the face region from the landmarks, or the face mesh's outline where the face has one
+   (:func:`faceplate.nodes.face_regions.face_regions`, the same geometry OcclusionMask draws), each
+   segment with its own offset and feather;
 3. ``(1 - occlusion)``: the input's ``fp_matte.occlusion`` when it has one;
 4. per-segment erode/dilate of that product (``<segment>_erode``): each pixel is assigned a position
    along the face loop by its direction from the nose (:func:`segment_field`), so a segment's
@@ -25,7 +26,6 @@ OcclusionMask, so one setting holds through a push-in.
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 
@@ -35,7 +35,6 @@ from faceplate.nodes import face_regions
 from faceplate.nodes.face_regions import JAW_BOUNDS, SEGMENTS, TOP_LENGTH, RegionSettings
 
 Box = tuple[int, int, int, int]
-NOSE = slice(27, 31)  # the nose bridge: the centre the segment directions are measured from
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,10 +65,17 @@ class FaceMattes:
     occlusion: np.ndarray | None
 
 
-def face_box(points: np.ndarray, settings: MatteSettings, shape: tuple[int, int], margin: float = 0.0) -> Box | None:
+def face_box(
+    points: np.ndarray,
+    settings: MatteSettings,
+    shape: tuple[int, int],
+    margin: float = 0.0,
+    outline: face_regions.Outline | None = None,
+) -> Box | None:
     """The array-pixel box around a face's region contours (all of them, bands included) grown by the
-    matte's reach and ``margin``, clipped to ``shape`` ``(H, W)``; None when it misses the plate."""
-    contours = face_regions.face_regions(points, settings.region)
+    matte's reach and ``margin``, clipped to ``shape`` ``(H, W)``; None when it misses the plate.
+    ``outline``: the face mesh's outline in array pixels (see :func:`face_regions.face_regions`), or None."""
+    contours = face_regions.face_regions(points, settings.region, outline)
     scale = face_regions.face_size(points) / 100.0
     vertices = np.concatenate([c.vertices for name in ("face", "jaw", "hairline") for c in contours[name]])
     bands = max(settings.region.jaw_band_feather, settings.region.hairline_band_feather) * scale / 2
@@ -84,38 +90,16 @@ def face_box(points: np.ndarray, settings: MatteSettings, shape: tuple[int, int]
 def segment_field(points: np.ndarray, box: Box, values) -> np.ndarray:
     """Per-pixel ``(h, w)`` float32 value of a per-segment quantity over ``box``.
 
-    A pixel takes the face-loop position of its direction from the nose bridge: between two jaw
-    landmarks, the interpolated landmark parameter; above the jaw ends, the hairline's share of the
-    loop. :func:`face_regions.segment_values` then gives the segment's value there, with the same smooth
-    transitions as the region geometry. Works for faces up to a strong three-quarter view (the jaw
-    landmarks must sweep round the nose monotonically, which they do until the far jaw hides).
+    A pixel takes the face-loop position of its direction from the nose bridge
+    (:func:`face_regions.loop_params`); :func:`face_regions.segment_values` then gives the segment's value
+    there, with the same smooth transitions as the region geometry.
     """
     x0, y0, x1, y1 = box
-    centre = points[NOSE].mean(axis=0)
-    chin = math.atan2(points[face_regions.CHIN, 1] - centre[1], points[face_regions.CHIN, 0] - centre[0])
-    jaw = points[face_regions.JAW]
-    rel = _wrap(np.arctan2(jaw[:, 1] - centre[1], jaw[:, 0] - centre[0]) - chin)
-    if rel[0] < rel[-1]:  # the jaw sweeps the other way round (a mirrored face): flip the angle
-        rel, sign = -rel, -1.0
-    else:
-        sign = 1.0
-    rel = np.minimum.accumulate(rel)  # monotonic (decreasing from jaw end 0 to jaw end 16)
     yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float64) + 0.5
-    theta = sign * _wrap(np.arctan2(yy - centre[1], xx - centre[0]) - chin)
-    params = np.interp(-theta, -rel, np.arange(17.0))
-    top_end = rel[0] - 2 * np.pi
-    span = max(rel[-1] - top_end, 1e-6)
-    over = theta < rel[-1]
-    params[over] = 16.0 + TOP_LENGTH * (rel[-1] - theta[over]) / span
-    under = theta > rel[0]
-    params[under] = 16.0 + TOP_LENGTH * (rel[-1] - (theta[under] - 2 * np.pi)) / span
+    params = face_regions.loop_params(points, np.stack([xx, yy], axis=-1))
     period = 16.0 + TOP_LENGTH
     bounds = (*JAW_BOUNDS, 16.0, period)
     return face_regions.segment_values(params.ravel(), values, bounds, period).reshape(params.shape).astype(np.float32)
-
-
-def _wrap(angle):
-    return (np.asarray(angle) + np.pi) % (2 * np.pi) - np.pi
 
 
 def variable_erode(matte: np.ndarray, amounts: np.ndarray, levels) -> np.ndarray:
@@ -145,6 +129,7 @@ def face_mattes(
     crop_matte: np.ndarray | None = None,
     box_from_crop: np.ndarray | None = None,
     occlusion: np.ndarray | None = None,
+    outline: face_regions.Outline | None = None,
 ) -> FaceMattes:
     """The final face matte and the bands of one face over ``box``.
 
@@ -155,11 +140,12 @@ def face_mattes(
         crop_matte: the swap model's ``(R, R)`` matte, or None (no model: the region alone).
         box_from_crop: 2x3 mapping crop pixels to box pixels (with ``crop_matte``).
         occlusion: the input's ``fp_matte.occlusion`` over the box, or None.
+        outline: the face mesh's outline in array pixels, or None (see :func:`face_box`).
     """
     x0, y0, x1, y1 = box
     size = (x1 - x0, y1 - y0)
     local = points - (x0, y0)
-    contours = face_regions.face_regions(local, settings.region)
+    contours = face_regions.face_regions(local, settings.region, None if outline is None else outline.shifted(-x0, -y0))
     scale = face_regions.face_size(points) / 100.0
 
     def draw(region: str) -> np.ndarray:
@@ -195,10 +181,10 @@ def face_mattes(
 
 
 def _top_band(face: face_regions.Contour, region: RegionSettings, scale: float) -> face_regions.Contour:
-    """A band along the face contour's top edge (the vertices after the jaw spline's 16 * SAMPLES + 1),
-    as wide and soft as the hairline band knobs say."""
+    """A band along the face contour's top edge (its vertices past the jaw, loop position > 16), as wide and
+    soft as the hairline band knobs say."""
     normals = face_regions.outward_normals(face.vertices)
-    top = slice(16 * face_regions.SAMPLES + 1, None)
+    top = face.params > 16.0
     half = 0.5 * region.hairline_band_width * scale * normals[top]
     ring = np.concatenate([face.vertices[top] + half, (face.vertices[top] - half)[::-1]])
     widths = np.full(len(ring), 0.5 * region.hairline_band_feather * scale)

@@ -44,11 +44,12 @@ from faceplate.foundation.imaging import multiband_blend, paste_back, warp_affin
 from faceplate.nodes import layers
 from faceplate.nodes.core import BoolKnob, EnumKnob, FloatKnob, IntKnob, Node
 from faceplate.nodes.face_regions import FACE_REGIONS, SEGMENTS, LandmarkError, RegionSettings
+from faceplate.nodes.facedetect.mesh_regions import face_outline
 from faceplate.nodes.faces import MISSING_FACES, SWAP_KEY, Faces
 from faceplate.nodes.jawblend import colour_match, grain, lens
 from faceplate.nodes.jawblend.jaw_matte import MatteSettings, box_from, face_box, face_mattes
 from faceplate.nodes.plate import Plate
-from faceplate.nodes.segment_knobs import FACE_SIZE_UNITS, segment_knobs
+from faceplate.nodes.segment_knobs import FACE_SIZE_UNITS, regions_from_knob, segment_knobs
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class JawBlend(Node):
             "Region matte: hull = jaw and brows (as the swap model's matte); extended = up to a hairline "
             "estimate (turn model_matte off to blend the model's forehead)",
         ),
+        regions_from_knob(),
         BoolKnob("model_matte", True, "Multiply by the swap model's own matte"),
         *segment_knobs(erode="the combined matte (model x region x visibility)"),
         FloatKnob(
@@ -207,6 +209,7 @@ class JawBlend(Node):
     def _matte_settings(self, context) -> MatteSettings:
         region = RegionSettings(
             face_region=context.value("face_region"),
+            regions_from=context.value("regions_from"),
             offsets=tuple(context.value(f"{s}_offset") for s in SEGMENTS),
             feathers=tuple(context.value(f"{s}_feather") for s in SEGMENTS),
             forehead_height=context.value("forehead_height"),
@@ -266,9 +269,10 @@ class JawBlend(Node):
             if swap is not None and crop is None:
                 continue  # a face NeuralSwap left alone: not ours to matte
             points = geometry.apply(array_from_plate, face.landmarks)
+            outline = face_outline(face, array_from_plate, settings.region)
             try:
                 margin = self._margin(knobs, context, face, crop is not None)
-                box = face_box(points, settings, out.shape[:2], margin)
+                box = face_box(points, settings, out.shape[:2], margin, outline)
             except LandmarkError as exc:
                 raise RenderError(
                     f"track {face.track_id}: {exc}; fix them in AlignEdit's edits", node=self.name, frame=context.frame
@@ -288,6 +292,7 @@ class JawBlend(Node):
                 crop_matte=None if crop is None else crop.matte,
                 box_from_crop=box_from_crop,
                 occlusion=None if occlusion is None else occlusion[y0:y1, x0:x1],
+                outline=outline,
             )
             matte = mattes.face
             if crop is not None:
@@ -421,7 +426,8 @@ class JawBlend(Node):
             dw = plate.data_window
             array_from_plate = geometry.translation(-dw.xmin, -dw.ymin)
             points = geometry.apply(array_from_plate, face.landmarks)
-            box = face_box(points, settings, plate.pixels.shape[:2])
+            outline = face_outline(face, array_from_plate, settings.region)
+            box = face_box(points, settings, plate.pixels.shape[:2], outline=outline)
             if box is not None:
                 x0, y0, x1, y1 = box
                 occlusion = (
@@ -429,7 +435,13 @@ class JawBlend(Node):
                 )
                 box_from_crop = geometry.compose(box_from(array_from_plate, box), geometry.invert(crop.swap_from_plate))
                 matte = face_mattes(
-                    points, settings, box, crop_matte=crop.matte, box_from_crop=box_from_crop, occlusion=occlusion
+                    points,
+                    settings,
+                    box,
+                    crop_matte=crop.matte,
+                    box_from_crop=box_from_crop,
+                    occlusion=occlusion,
+                    outline=outline,
                 ).face
                 rgb = plate.pixels[y0:y1, x0:x1][:, :, [plate.channel_index(c) for c in ("R", "G", "B")]]
                 result = colour_match.measure(rgb, np.clip(2.0 * matte - 1.0, 0.0, 1.0), mode)

@@ -2,7 +2,9 @@
 
 Per frame the node reads the faces that FaceDetect (and AlignEdit) put into
 ``plate.metadata["faceplate/faces"]`` and draws, for every face, its regions (:mod:`.regions`) with
-the native feathered polygon at plate resolution. Each contour is computed only over its bounding
+the native feathered polygon at plate resolution. The face outline is the face mesh's silhouette
+where the face has a mesh (:mod:`faceplate.nodes.facedetect.mesh_regions`; knob ``regions_from``), else
+the landmarks'. Each contour is computed only over its bounding
 box grown by its feather, so the cost follows the faces' footprint, not the frame.
 
 Layers added (float32, 0 outside the faces; names in :mod:`faceplate.nodes.layers`): ``fp_matte.face``
@@ -42,10 +44,11 @@ from faceplate.models.cards import card_path
 from faceplate.nodes import face_regions, layers
 from faceplate.nodes.core import BoolKnob, EnumKnob, FloatKnob, IntKnob, Node, PathKnob, StringKnob
 from faceplate.nodes.face_regions import FACE_REGIONS, SEGMENTS, LandmarkError, RegionSettings
+from faceplate.nodes.facedetect.mesh_regions import face_outline
 from faceplate.nodes.faces import MISSING_FACES, Faces
 from faceplate.nodes.occlusion import learned
 from faceplate.nodes.plate import Plate
-from faceplate.nodes.segment_knobs import FACE_SIZE_UNITS, segment_knobs
+from faceplate.nodes.segment_knobs import FACE_SIZE_UNITS, regions_from_knob, segment_knobs
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +86,7 @@ class OcclusionMask(Node):
             "extended",
             "fp_matte.face: extended = the face with the forehead up to a hairline estimate; hull = jaw and brows",
         ),
+        regions_from_knob(),
         *segment_knobs(),
         FloatKnob(
             "forehead_height",
@@ -200,6 +204,7 @@ class OcclusionMask(Node):
     def settings(self, context) -> RegionSettings:
         return RegionSettings(
             face_region=context.value("face_region"),
+            regions_from=context.value("regions_from"),
             offsets=tuple(context.value(f"{s}_offset") for s in SEGMENTS),
             feathers=tuple(context.value(f"{s}_feather") for s in SEGMENTS),
             **{
@@ -238,7 +243,11 @@ class OcclusionMask(Node):
             if wanted and face.track_id not in wanted:
                 continue
             try:
-                contours = face_regions.face_regions(geometry.apply(array_from_plate, face.landmarks), settings)
+                contours = face_regions.face_regions(
+                    geometry.apply(array_from_plate, face.landmarks),
+                    settings,
+                    face_outline(face, array_from_plate, settings),
+                )
             except LandmarkError as exc:
                 raise RenderError(
                     f"track {face.track_id}: {exc}; fix them in AlignEdit's edits or drop the face "
