@@ -15,7 +15,7 @@
   interleaved, medians; EXR decode of every frame alone is measured apart, and the split of each pass
   into pull (decode) and detect time is printed.
 
-    python tests/benchmarks/bench_mesh.py [--frames 24] [--repeats 2] [--quick]
+    python tests/benchmarks/bench_mesh.py [--frames 24] [--repeats 2] [--quick] [--parts roll,yaw,mapping,track]
 """
 
 from __future__ import annotations
@@ -124,52 +124,58 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=24)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="8 frames, one pass each")
+    parser.add_argument("--parts", default="roll,yaw,mapping,track", help="which parts to run (comma-separated)")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     frames = list(range(1001, 1001 + (8 if args.quick else args.frames)))
     repeats = 1 if args.quick else args.repeats
     print(f"load average {os.getloadavg()[0]:.1f}")
 
-    rolls = roll_figures()
-    print("\nroll: mean landmark error / inter-ocular distance (own upright landmarks, moved)")
-    print("  roll  " + "  ".join(f"{n:>8}" for n in BACKENDS) + "   mesh/dlib")
-    for roll in ROLLS:
-        print(
-            f"  {roll:4.0f}  "
-            + "  ".join(f"{rolls[n][roll]:8.4f}" for n in BACKENDS)
-            + f"   {rolls['mesh'][roll] / rolls['dlib'][roll]:8.2f}"
-        )
+    if "roll" in parts:
+        rolls = roll_figures()
+        print("\nroll: mean landmark error / inter-ocular distance (own upright landmarks, moved)")
+        print("  roll  " + "  ".join(f"{n:>8}" for n in BACKENDS) + "   mesh/dlib")
+        for roll in ROLLS:
+            print(
+                f"  {roll:4.0f}  "
+                + "  ".join(f"{rolls[n][roll]:8.4f}" for n in BACKENDS)
+                + f"   {rolls['mesh'][roll] / rolls['dlib'][roll]:8.2f}"
+            )
 
-    for kind, title in (
-        ("card", "the flat photo turned by a perspective warp"),
-        ("head", "the face turned in 3D on its mesh's triangles"),
-    ):
-        yaws = yaw_figures(kind)
-        print(f"\nyaw ({title}): error / inter-ocular distance (inf: not found); range: error < {YAW_OK}")
+    if "yaw" in parts:
+        for kind, title in (
+            ("card", "the flat photo turned by a perspective warp"),
+            ("head", "the face turned in 3D on its mesh's triangles"),
+        ):
+            yaws = yaw_figures(kind)
+            print(f"\nyaw ({title}): error / inter-ocular distance (inf: not found); range: error < {YAW_OK}")
+            for p in PHOTOS:
+                print(f"  {p}")
+                for yaw in YAWS:
+                    print(
+                        f"    {yaw:4.0f}  "
+                        + "  ".join(f"{n} {yaws[n]['errors'][p][yaw]:7.4f}" for n in BACKENDS)
+                        + f"   mesh yaw estimate {yaws['mesh_yaw_estimate'][p][yaw]}"
+                    )
+                print("    range: " + ", ".join(f"{n} {yaws[n]['range'][p]:.0f} deg" for n in BACKENDS))
+
+    if "mapping" in parts:
+        mapping = mapping_figures()
+        print("\nmapping: mesh 68 points vs dlib's, upright photos (mean / IOD; astronaut tuned, hopper held out)")
         for p in PHOTOS:
-            print(f"  {p}")
-            for yaw in YAWS:
-                print(
-                    f"    {yaw:4.0f}  "
-                    + "  ".join(f"{n} {yaws[n]['errors'][p][yaw]:7.4f}" for n in BACKENDS)
-                    + f"   mesh yaw estimate {yaws['mesh_yaw_estimate'][p][yaw]}"
-                )
-            print("    range: " + ", ".join(f"{n} {yaws[n]['range'][p]:.0f} deg" for n in BACKENDS))
+            print(f"  {p}: {mapping[p]:.4f} (inter-ocular {mapping[p + '_inter_ocular_px']:.1f} px)")
 
-    mapping = mapping_figures()
-    print("\nmapping: mesh 68 points vs dlib's, upright photos (mean / inter-ocular; astronaut tuned, hopper held out)")
-    for p in PHOTOS:
-        print(f"  {p}: {mapping[p]:.4f} (inter-ocular {mapping[p + '_inter_ocular_px']:.1f} px)")
-
-    t = track_figures(frames, repeats)
-    print(f"\ntrack: 1920x1080 RGBA half EXR, {t['frames']} frames, serial pass, medians of {repeats}")
-    print(f"  EXR decode alone: {t['decode_ms_per_frame']:.1f} ms/frame")
-    for n in BACKENDS:
-        r = t[n]
-        print(
-            f"  {n:>5}: {r['ms_per_frame']:.1f} ms/frame (pull {r['pull_ms_per_frame']:.1f}, detect "
-            f"{r['detect_ms_per_frame']:.1f}), {r['tracks']} tracks"
-        )
-    print(f"  dlib / mesh: {t['dlib_over_mesh']:.2f}x per frame, {t['dlib_over_mesh_detect']:.2f}x detect time")
+    if "track" in parts:
+        t = track_figures(frames, repeats)
+        print(f"\ntrack: 1920x1080 RGBA half EXR, {t['frames']} frames, serial pass, medians of {repeats}")
+        print(f"  EXR decode alone: {t['decode_ms_per_frame']:.1f} ms/frame")
+        for n in BACKENDS:
+            r = t[n]
+            print(
+                f"  {n:>5}: {r['ms_per_frame']:.1f} ms/frame (pull {r['pull_ms_per_frame']:.1f}, detect "
+                f"{r['detect_ms_per_frame']:.1f}), {r['tracks']} tracks"
+            )
+        print(f"  dlib / mesh: {t['dlib_over_mesh']:.2f}x per frame, {t['dlib_over_mesh_detect']:.2f}x detect time")
     print(f"load average {os.getloadavg()[0]:.1f}")
     return 0
 
