@@ -13,7 +13,8 @@
 - ``track``: :func:`faceplate.actions.shot_tracking.track` over a 1920x1080 RGBA half EXR sequence (two
   faces, known motion; bench_track.py's shot), serial (``workers=1``), ``--repeats`` times each backend
   interleaved, medians; EXR decode of every frame alone is measured apart, and the split of each pass
-  into pull (decode) and detect time is printed.
+  into pull (decode) and detect time is printed, with the CPU time the pass used (all its threads: on a
+  machine others load, the figure that moves least).
 
     python tests/benchmarks/bench_mesh.py [--frames 24] [--repeats 2] [--quick] [--parts roll,yaw,mapping,track]
 """
@@ -104,17 +105,21 @@ def track_figures(frames: list[int], repeats: int) -> dict:
         for i in range(repeats):
             for name in BACKENDS if i % 2 == 0 else BACKENDS[::-1]:
                 graph = track_graph(folder, frames, f"tracks/{name}.json", backend=name)
-                runs[name].append(track(graph, contact_sheets=False, workers=1))
+                cpu = time.process_time()
+                result = track(graph, contact_sheets=False, workers=1)
+                runs[name].append((result, time.process_time() - cpu))
         n = len(frames)
         out = {"frames": n, "decode_ms_per_frame": 1000 * statistics.median(decode)}
         for name, results in runs.items():
             out[name] = {
-                "ms_per_frame": 1000 * statistics.median(r.seconds for r in results) / n,
-                "pull_ms_per_frame": 1000 * statistics.median(r.pull_seconds for r in results) / n,
-                "detect_ms_per_frame": 1000 * statistics.median(r.detect_seconds for r in results) / n,
-                "tracks": len(results[0].tracks),
+                "ms_per_frame": 1000 * statistics.median(r.seconds for r, _ in results) / n,
+                "pull_ms_per_frame": 1000 * statistics.median(r.pull_seconds for r, _ in results) / n,
+                "detect_ms_per_frame": 1000 * statistics.median(r.detect_seconds for r, _ in results) / n,
+                "cpu_ms_per_frame": 1000 * statistics.median(c for _, c in results) / n,
+                "tracks": len(results[0][0].tracks),
             }
         out["dlib_over_mesh"] = out["dlib"]["ms_per_frame"] / out["mesh"]["ms_per_frame"]
+        out["dlib_over_mesh_cpu"] = out["dlib"]["cpu_ms_per_frame"] / out["mesh"]["cpu_ms_per_frame"]
         out["dlib_over_mesh_detect"] = out["dlib"]["detect_ms_per_frame"] / out["mesh"]["detect_ms_per_frame"]
         return out
 
@@ -173,9 +178,12 @@ def main() -> int:
             r = t[n]
             print(
                 f"  {n:>5}: {r['ms_per_frame']:.1f} ms/frame (pull {r['pull_ms_per_frame']:.1f}, detect "
-                f"{r['detect_ms_per_frame']:.1f}), {r['tracks']} tracks"
+                f"{r['detect_ms_per_frame']:.1f}; CPU, all threads: {r['cpu_ms_per_frame']:.1f}), {r['tracks']} tracks"
             )
-        print(f"  dlib / mesh: {t['dlib_over_mesh']:.2f}x per frame, {t['dlib_over_mesh_detect']:.2f}x detect time")
+        print(
+            f"  dlib / mesh: {t['dlib_over_mesh']:.2f}x per frame, {t['dlib_over_mesh_detect']:.2f}x detect time, "
+            f"{t['dlib_over_mesh_cpu']:.2f}x CPU time"
+        )
     print(f"load average {os.getloadavg()[0]:.1f}")
     return 0
 
