@@ -8,6 +8,9 @@
   triangles, turned in 3D and drawn again (known_motion.turned_head; error over the points still
   facing the camera), 0-75 degrees; a backend's yaw range is the largest turn up to which it finds
   the face with an error under :data:`YAW_OK`; the mesh's own yaw estimate is printed beside the turn;
+- ``small``: the photos scaled down into a 640x360 plate (the node's default 960-pixel proxy), face
+  (landmark box) sides :data:`SIDES`: the error at each, and the smallest side down to which every size
+  is found with an error under :data:`YAW_OK`;
 - ``mapping``: the mesh's 68 points against dlib's on the upright photos (the mapping was fitted on
   the astronaut; hopper is held out);
 - ``track``: :func:`faceplate.actions.shot_tracking.track` over a 1920x1080 RGBA half EXR sequence (two
@@ -16,7 +19,7 @@
   into pull (decode) and detect time is printed, with the CPU time the pass used (all its threads: on a
   machine others load, the figure that moves least).
 
-    python tests/benchmarks/bench_mesh.py [--frames 24] [--repeats 2] [--quick] [--parts roll,yaw,mapping,track]
+    python tests/benchmarks/bench_mesh.py [--frames 24] [--repeats 2] [--quick] [--parts roll,yaw,small,mapping,track]
 """
 
 from __future__ import annotations
@@ -36,17 +39,19 @@ sys.path.insert(0, HERE)
 
 from bench_track import track_graph, write_shot  # noqa: E402
 from known_motion import ROLLS, error, head_yaw_error, inter_ocular, roll_errors, turned_head, yaw_error, yawed  # noqa: E402
-from shots import photo_plate  # noqa: E402
+from shots import photo_plate, warp_plate  # noqa: E402
 
 from faceplate.actions.shot_tracking import track  # noqa: E402
+from faceplate.foundation import geometry  # noqa: E402
 from faceplate.nodes.facedetect.backends import get_backend  # noqa: E402
-from faceplate.nodes.facedetect.detect import Detector  # noqa: E402
+from faceplate.nodes.facedetect.detect import Detector, landmark_box  # noqa: E402
 from faceplate.nodes.io import read_image  # noqa: E402
 
 BACKENDS = ("mesh", "dlib")
 PHOTOS = ("astronaut", "hopper")
 YAWS = (0.0, 15.0, 30.0, 45.0, 60.0, 75.0)
 YAW_OK = 0.10
+SIDES = (120, 100, 80, 70, 60, 50, 44, 40, 36, 32, 28)
 
 
 def roll_figures() -> dict:
@@ -78,6 +83,24 @@ def yaw_figures(kind: str) -> dict:
 def _mesh_yaw(detector: Detector, photo: str, yaw: float, kind: str) -> float | None:
     found = detector.find((yawed if kind == "card" else turned_head)(photo, yaw)[0])
     return round(found[0].pose[0], 1) if found else None
+
+
+def small_figures() -> dict:
+    out = {}
+    for name in BACKENDS:
+        reference, detector = (Detector(get_backend(name), proxy_size=p) for p in (640, 960))
+        for photo in PHOTOS:
+            plate = photo_plate(photo)
+            (upright,) = reference.find(plate)
+            centre, side = landmark_box(upright.landmarks)
+            errors = []
+            for s in SIDES:
+                plate_from_photo = geometry.similarity(centre, (320.0, 180.0), s / side, 0.0)
+                found = detector.find(warp_plate(plate, plate_from_photo, (640, 360)))
+                errors.append(error(found, geometry.apply(plate_from_photo, upright.landmarks)))
+            kept = [s for i, s in enumerate(SIDES) if all(e < YAW_OK for e in errors[: i + 1])]
+            out[name, photo] = errors, min(kept, default=None)
+    return out
 
 
 def mapping_figures() -> dict:
@@ -129,7 +152,7 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=24)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="8 frames, one pass each")
-    parser.add_argument("--parts", default="roll,yaw,mapping,track", help="which parts to run (comma-separated)")
+    parser.add_argument("--parts", default="roll,yaw,small,mapping,track", help="which parts to run (comma-separated)")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     frames = list(range(1001, 1001 + (8 if args.quick else args.frames)))
@@ -164,6 +187,12 @@ def main() -> int:
                     )
                 print("    range: " + ", ".join(f"{n} {yaws[n]['range'][p]:.0f} deg" for n in BACKENDS))
 
+    if "small" in parts:
+        small = small_figures()
+        print(f"\nsmall faces: error / IOD by face side in a 640x360 plate (proxy 960); kept: error < {YAW_OK}")
+        print("  side          " + " ".join(f"{s:>6}" for s in SIDES))
+        for (name, photo), (errors, smallest) in small.items():
+            print(f"  {name:>4} {photo:9}" + " ".join(f"{e:6.3f}" for e in errors) + f"   smallest kept: {smallest}")
     if "mapping" in parts:
         mapping = mapping_figures()
         print("\nmapping: mesh 68 points vs dlib's, upright photos (mean / IOD; astronaut tuned, hopper held out)")
