@@ -6,10 +6,13 @@ chosen from real checks (the CUDA driver answering with at least one device, and
 libraries loading), never from ``get_available_providers()`` alone.
 
 A process that capped its threads (:func:`faceplate.foundation.config.set_thread_count`, as render workers do) gets
-sessions of that many intra-op threads that do not spin while they wait. Sessions are cached per (path, size,
-mtime, providers) behind a lock: building one takes long,
-and ONNX Runtime documents ``InferenceSession.run`` as safe to call from several threads, so one
-session serves every node and thread of a process (render workers each hold their own).
+sessions of that many intra-op threads (else ``OMP_NUM_THREADS`` when set, else ONNX Runtime's default, one per
+core). Threads never spin while they wait: on a shared machine, and beside the thread that decodes the next
+frame, spinning threads took the cores the others needed (the face mesh's track pass ran twice as slow).
+
+Sessions are cached per (path, size, mtime, providers) behind a lock: building one takes long, and ONNX
+Runtime documents ``InferenceSession.run`` as safe to call from several threads, so one session serves
+every node and thread of a process (render workers each hold their own).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 from faceplate import _native
 from faceplate.foundation import config
 from faceplate.foundation.errors import ModelError
+from faceplate.foundation.threads import explicit_threads
 
 _sessions: dict[tuple[str, int, int, tuple[str, ...]], Any] = {}
 _lock = threading.Lock()
@@ -89,12 +93,12 @@ def session(path: str | os.PathLike[str]) -> Any:
         if cached is None:
             options = ort.SessionOptions()
             options.log_severity_level = 3  # errors only: no provider chatter on CPU machines
-            threads = config.thread_count()
-            if threads is not None:  # a render worker sharing the machine: its share, and no spinning
+            threads = config.thread_count() or explicit_threads()
+            if threads is not None:  # a render worker's share of the machine, or the user's choice
                 options.intra_op_num_threads = threads
                 options.inter_op_num_threads = 1
-                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            options.add_session_config_entry("session.inter_op.allow_spinning", "0")
             try:
                 cached = ort.InferenceSession(path, sess_options=options, providers=list(chosen))
             except Exception as exc:  # onnxruntime raises its own exception types

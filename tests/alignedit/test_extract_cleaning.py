@@ -67,7 +67,7 @@ def shot(tmp_path_factory):
 
     graph = Graph(root=tmp_path_factory.mktemp("shot"), frame_range=(FRAMES[0], FRAMES[-1]))
     source = graph.add(OccludedShot("Plate", [ACTOR], empty_frames=EMPTY))
-    graph.connect(source, graph.add(FaceDetect("FaceDetect1", proxy_size=640, backend="dlib")))
+    graph.connect(source, graph.add(FaceDetect("FaceDetect1", proxy_size=640)))
     align = graph.add(AlignEdit("AlignEdit1", size=128))
     graph.connect("FaceDetect1", align)
     track(graph, frames=FRAMES, contact_sheets=False)

@@ -10,8 +10,9 @@ from faceplate.foundation import geometry
 from faceplate.foundation.errors import ModelError
 from faceplate.models import registry
 from faceplate.models.cards import BLAZEFACE, FACE_MESH
-from faceplate.nodes.facedetect import blazeface, mesh_geometry
-from faceplate.nodes.facedetect.detect import Detector
+from faceplate.nodes.facedetect import blazeface, detect, mesh_geometry
+from faceplate.nodes.facedetect.detect import Detector, landmark_box
+from faceplate.nodes.facedetect.keyframes import KeyframeDetections
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,8 @@ def test_windows_cover_the_image_at_the_scales_small_faces_need():
     for x0, y0, side in halves:
         covered[int(max(y0, 0)) : int(y0 + side), int(x0) : int(x0 + side)] = True
     assert covered.all()
-    assert blazeface.windows(147, 147) == [(0.0, 0.0, 147.0)]  # a followed face's search crop: one window
+    side = round(detect.CONFIRMED_SEARCH_SPAN * detect.SEARCH_SIDE)
+    assert blazeface.windows(side, side) == [(0.0, 0.0, float(side))]  # a followed face's search crop: one window
 
 
 def test_merge_keeps_one_face_per_cluster_weighted_by_score():
@@ -108,3 +110,26 @@ def test_a_corrupt_model_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv(registry.FACE_MESH_ENV_VAR, str(tmp_path))
     with pytest.raises(ModelError, match="sha256"):
         registry.locate(BLAZEFACE)
+
+
+def test_a_small_face_moving_fast_is_followed_on_every_frame(tmp_path, mesh_backend):
+    # The viewer tests' shot: a 75-pixel face at 640x360 jumping up to half its size a frame. Moved on by
+    # its motion, the crop once sat 0.45 of a side off the face, and the mesh fitted a face that was not
+    # there (presence 1.0): the detector's search around it now places the crop.
+    from faceplate.actions.demo.shot import ShotSpec, write_shot
+    from faceplate.nodes.io import read_image
+
+    frames = range(1001, 1007)
+    write_shot(ShotSpec("astronaut", (640, 360), (1001, 1006), occluder=None), str(tmp_path / "shot.####.exr"))
+    plates = {f: read_image(str(tmp_path / f"shot.{f:04d}.exr")) for f in frames}
+    detector = Detector(mesh_backend, proxy_size=960)
+    run = KeyframeDetections(detector, 8, plates.__getitem__)
+    followed = {}
+    for f in frames:
+        followed.update(run.push(f, plates[f], last=f == 1006))
+    assert run.searches == 2  # the first and last frames: every other frame followed
+    for f in frames:
+        (searched,) = detector.find(plates[f])
+        assert len(followed[f]) == 1, f
+        centre, side = landmark_box(searched.landmarks)
+        assert np.linalg.norm(landmark_box(followed[f][0].landmarks)[0] - centre) < 0.1 * side, f
