@@ -257,13 +257,14 @@ class Tracker:
                 self.on_join(kept, absorbed)
 
     def _returns(self) -> list[tuple[Track, Track]]:
-        """``(x, y)``: track ``y`` begins after ``x`` ends, at most ``max_gap`` frames unseen, within reach of
-        where ``x`` was going (slowing down, or keeping its speed)."""
+        """``(x, y)``: track ``y`` begins after ``x`` ends (on the next frame: a jump the online linking did not
+        take; or after at most ``max_gap`` frames unseen), within reach of where ``x`` was going (slowing
+        down, or keeping its speed)."""
         out = []
         for x in self.tracks:
             for y in self.tracks:
                 gap = y.first - x.last
-                if x is y or not 1 < gap <= self.max_gap + 1:
+                if x is y or not 1 <= gap <= self.max_gap + 1:
                     continue
                 start = y.frames[y.first].box
                 if any(within_reach(x.predict(y.first, damped), start, gap) for damped in (True, False)):

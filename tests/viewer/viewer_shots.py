@@ -33,10 +33,6 @@ def make_shot(folder: str, spec: ShotSpec = SPEC) -> str:
         )
         == 0
     )
-    # dlib, not the default mesh backend: the mesh backend finds this face on all 6 frames, but the face
-    # jumps up to half its size a frame, against its motion, and the tracker links such a jump only by
-    # identity (dlib's embedding; the mesh backend has none): with the mesh the track ends at 1004.
-    assert main(["set", script, "FaceDetect1.backend=dlib"]) == 0
     assert main(["track", script, "-q", "--no-sheets"]) == 0
     return script
 
