@@ -441,7 +441,13 @@ class JawBlend(Node):
                 )
                 box_from_crop = geometry.compose(box_from(array_from_plate, box), geometry.invert(crop.swap_from_plate))
                 matte = face_mattes(
-                    points, settings, box, crop_matte=crop.matte, box_from_crop=box_from_crop, occlusion=occlusion
+                    points,
+                    settings,
+                    box,
+                    crop_matte=crop.matte,
+                    box_from_crop=box_from_crop,
+                    occlusion=occlusion,
+                    bands=False,  # the statistics read the face matte only
                 ).face
                 rgb = plate.pixels[y0:y1, x0:x1][:, :, [plate.channel_index(c) for c in ("R", "G", "B")]]
                 result = colour_match.measure(rgb, np.clip(2.0 * matte - 1.0, 0.0, 1.0), mode)

@@ -110,7 +110,9 @@ class OutputBuffers:
         with self._lock:
             for buffer in self._buffers:
                 if buffer.array is array:
-                    buffer.dirty.append(tuple(int(v) for v in box))
+                    x0, y0, x1, y1 = (int(v) for v in box)
+                    if not any(a <= x0 and b <= y0 and x1 <= c and y1 <= d for a, b, c, d in buffer.dirty):
+                        buffer.dirty.append((x0, y0, x1, y1))
                     return
 
     def _is_free(self, buffer: _Buffer) -> bool:
