@@ -288,9 +288,9 @@ def create_app(session: Session, token: str) -> Starlette:
         Route("/api/render/{job:int}", render_status),
         Mount("/static", StaticFiles(directory=str(static)), name="static"),
     ]
-    return Starlette(
-        routes=routes, middleware=[Middleware(TokenGate, token=token)], exception_handlers=error_handlers()
-    )
+    app = Starlette(routes=routes, middleware=[Middleware(TokenGate, token=token)], exception_handlers=error_handlers())
+    app.state.lanes = lanes  # for tests and benchmarks: which requests were dropped
+    return app
 
 
 def error_handlers() -> dict:

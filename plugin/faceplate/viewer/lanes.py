@@ -42,6 +42,11 @@ class Lanes:
                     del self._latest[next(iter(self._latest))]
         return Ticket(self, lane, number)
 
+    def latest(self, lane: str) -> int | None:
+        """The newest ticket number in ``lane`` (None before its first request)."""
+        with self._lock:
+            return self._latest.get(lane)
+
     def check(self, ticket: Ticket, stage: str) -> None:
         """Raises :class:`Superseded` when a newer request entered ``ticket``'s lane."""
         if not ticket.lane:
