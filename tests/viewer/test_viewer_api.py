@@ -472,11 +472,11 @@ def test_a_render_superseded_while_it_ran_is_not_shown(client):
     real_render = session.render
 
     def render_then_wait(node, f):  # the real render; then the test lets a newer request in
-        plate = real_render(node, f)
+        result = real_render(node, f)
         if not rendered.is_set():
             rendered.set()
             assert go_on.wait(60)
-        return plate
+        return result
 
     session.render = render_then_wait
     results = {}

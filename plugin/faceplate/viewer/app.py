@@ -158,7 +158,7 @@ def create_app(session: Session, token: str) -> Starlette:
     static = resources.files("faceplate.viewer") / "static"
 
     def plate_at(params):
-        return session.render(_text(params, "node"), _frame(params))
+        return session.render(_text(params, "node"), _frame(params))[0]
 
     def index(request: Request):
         return FileResponse(str(static / "index.html"), headers={"Cache-Control": "no-store"})
@@ -195,11 +195,11 @@ def create_app(session: Session, token: str) -> Starlette:
         start = time.perf_counter()
         with session.lock:
             ticket.check("before its render started")
-            p = session.render(node, frame)
+            p, version = session.render(node, frame)
         rendered = time.perf_counter()
         with session.lock:
             ticket.check("while it rendered")
-            pixels = shown.pixels((node, frame), p, settings)
+            pixels = shown.pixels((node, frame), p, settings, version)
         del p  # the plate's arrays are free for the next render (JawBlend recycles its own)
         data, media_type, headers = encode(pixels)
         done = time.perf_counter()

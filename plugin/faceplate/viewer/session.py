@@ -93,15 +93,19 @@ class Session:
     def _load(self, text: str, source: str) -> Graph:
         return Graph.loads(text, root=self.folder, source=source)
 
-    def render(self, node: str, frame: int) -> Plate:
-        """``node``'s plate at ``frame`` from the live graph (its cache), remembered as shown."""
+    def render(self, node: str, frame: int) -> tuple[Plate, str]:
+        """``node``'s plate at ``frame`` from the live graph (its cache), remembered as shown, and its hash
+        (the cache's key: equal hashes, equal pixels)."""
         with self.lock:
-            plate = self.graph.render(node, frame)
-            self._shown[(node, frame)] = self.graph.hash(self.graph[node], frame)
+            key = self.graph.hash(self.graph[node], frame)
+            plate = self.graph.cache.get(key)
+            if plate is None:
+                plate = self.graph.render(node, frame)
+            self._shown[(node, frame)] = key
             self._shown.move_to_end((node, frame))
             while len(self._shown) > SHOWN:
                 self._shown.popitem(last=False)
-            return plate
+            return plate, key
 
     def _drop_superseded(self) -> None:
         """Drops from the cache the plates shown before an edit that the edit changed (module doc)."""
