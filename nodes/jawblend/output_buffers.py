@@ -63,11 +63,12 @@ def _free_refs() -> int:
 
 
 class OutputBuffers:
-    """Up to ``keep`` output arrays of one node, reused once nothing else refers to them."""
+    """Up to ``keep`` output arrays of one node (the latest handed out), reused once nothing else refers to
+    them. One is what an edit needs (the frame it supersedes), and all an idle node holds: one frame."""
 
     _FREE = _free_refs()
 
-    def __init__(self, keep: int = 2):
+    def __init__(self, keep: int = 1):
         self.keep = keep
         self._buffers: list[_Buffer] = []
         self._lock = threading.Lock()  # a node may be computed from two threads (each its own frame)
