@@ -48,6 +48,13 @@ class PlateCache:
                 _, evicted = self._items.popitem(last=False)
                 self._bytes -= evicted.nbytes
 
+    def discard(self, key: str) -> None:
+        """Forgets the plate under ``key`` (if any): one that its owner knows is superseded."""
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old.nbytes
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()

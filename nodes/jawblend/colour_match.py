@@ -76,11 +76,12 @@ def _unspace(values: np.ndarray, mode: str) -> np.ndarray:
 
 @dataclasses.dataclass(frozen=True)
 class ColourStats:
-    """A face's colour statistics in one mode's space: per channel mean, std and quantiles ``(Q, 3)``."""
+    """A face's colour statistics in one mode's space: per channel mean, std and quantiles ``(Q, 3)``
+    (``histogram`` mode only, the one transfer that reads them; None otherwise)."""
 
     mean: np.ndarray
     std: np.ndarray
-    quantiles: np.ndarray
+    quantiles: np.ndarray | None
 
 
 def measure(rgb: np.ndarray, weights: np.ndarray, mode: str) -> ColourStats | None:
@@ -99,6 +100,8 @@ def measure(rgb: np.ndarray, weights: np.ndarray, mode: str) -> ColourStats | No
     total = w.sum()
     mean = (values * w[:, None]).sum(axis=0) / total
     std = np.sqrt(np.maximum(((values - mean) ** 2 * w[:, None]).sum(axis=0) / total, 1e-12))
+    if mode != "histogram":
+        return ColourStats(mean, std, None)
     quantiles = np.empty((len(QUANTILES), 3))
     for c in range(3):
         order = np.argsort(values[:, c], kind="stable")
@@ -115,7 +118,7 @@ def smooth(stats: list[ColourStats], weights: list[float]) -> ColourStats:
     return ColourStats(
         sum(wi * s.mean for wi, s in zip(w, stats)),
         sum(wi * s.std for wi, s in zip(w, stats)),
-        sum(wi * s.quantiles for wi, s in zip(w, stats)),
+        None if stats[0].quantiles is None else sum(wi * s.quantiles for wi, s in zip(w, stats)),
     )
 
 

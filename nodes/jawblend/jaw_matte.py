@@ -60,8 +60,8 @@ class FaceMattes:
 
     box: Box
     face: np.ndarray
-    jaw: np.ndarray
-    hairline: np.ndarray
+    jaw: np.ndarray | None
+    hairline: np.ndarray | None
     occlusion: np.ndarray | None
 
 
@@ -130,8 +130,10 @@ def face_mattes(
     box_from_crop: np.ndarray | None = None,
     occlusion: np.ndarray | None = None,
     outline: face_regions.Outline | None = None,
+    bands: bool = True,
 ) -> FaceMattes:
-    """The final face matte and the bands of one face over ``box``.
+    """The final face matte and the bands of one face over ``box`` (``bands=False``: the face matte only,
+    ``jaw`` and ``hairline`` None).
 
     Args:
         points: ``(68, 2)`` landmarks in array pixels.
@@ -175,6 +177,8 @@ def face_mattes(
     if settings.feather:
         face = blur(face, settings.feather * scale)
     np.clip(face, 0.0, 1.0, out=face)
+    if not bands:
+        return FaceMattes(box, face, None, None, occlusion)
     if settings.region.face_region == "hull":  # the hairline band follows the hull's top (the brows) instead
         contours["hairline"] = [_top_band(contours["face"][0], settings.region, scale)]
     return FaceMattes(box, face, draw("jaw"), draw("hairline"), occlusion)

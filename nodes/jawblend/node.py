@@ -12,6 +12,10 @@ face's box only (its region contours grown by the matte's reach and the blend's 
    and placed with the native :func:`faceplate.foundation.imaging.paste_back`, so only the box is touched and
    every pixel outside the final matte keeps the plate's exact bits.
 
+The rest of the frame is the plate's: the output array is one :class:`.output_buffers.OutputBuffers`
+recycles, so an edit re-rendering a frame restores and redraws the faces' boxes only, instead of
+allocating and filling a whole frame (bit-identical either way; tests/jawblend/test_jawblend_buffers.py).
+
 Output: the plate with R, G, B comped (A kept; added as 1 when the input has none) and the layers
 ``fp_matte.face`` (the final matte), ``fp_matte.jaw``, ``fp_matte.hairline`` (bands along the final edge),
 ``fp_matte.occlusion`` (the input's, or zeros) and ``fp_swap.R/G/B`` (the processed face in plate space,
@@ -48,6 +52,7 @@ from faceplate.nodes.facedetect.mesh_regions import face_outline
 from faceplate.nodes.faces import MISSING_FACES, SWAP_KEY, Faces
 from faceplate.nodes.jawblend import colour_match, grain, lens
 from faceplate.nodes.jawblend.jaw_matte import MatteSettings, box_from, face_box, face_mattes
+from faceplate.nodes.jawblend.output_buffers import OutputBuffers
 from faceplate.nodes.plate import Plate
 from faceplate.nodes.segment_knobs import FACE_SIZE_UNITS, regions_from_knob, segment_knobs
 
@@ -55,6 +60,9 @@ log = logging.getLogger(__name__)
 
 PROVENANCE_KEY = "faceplate/jawblend"
 LAYERS = (*layers.LAYERS[layers.MATTE_LAYER], *layers.SWAP_RGB)
+# An upstream node's versions of JawBlend's layers, zeroed in the output: JawBlend's own replace them
+# (the input's fp_matte.occlusion is kept: it is what the matte was made with).
+REPLACED = tuple(name for name in LAYERS if name != layers.OCCLUSION)
 BLENDS = ("multiband", "over")
 FADE = 0.5  # multiband: the blend fades in from the plate over matte values 0..FADE (see _blend)
 MAX_MARGIN = 64  # pixels of plate context around a face for the pyramid
@@ -179,6 +187,7 @@ class JawBlend(Node):
     def __init__(self, name: str | None = None, **knob_values):
         super().__init__(name, **knob_values)
         self._stats_memo: collections.OrderedDict = collections.OrderedDict()
+        self._buffers = OutputBuffers()
 
     # -- what compute reads -------------------------------------------------------------------------
 
@@ -258,7 +267,7 @@ class JawBlend(Node):
                 "motion_blur",
             )
         }
-        out, channels = _output_pixels(plate)
+        out, channels = self._buffers.output(plate, LAYERS, REPLACED)
         index = {name: i for i, name in enumerate(channels)}
         dw = plate.data_window
         array_from_plate = geometry.translation(-dw.xmin, -dw.ymin)
@@ -279,6 +288,7 @@ class JawBlend(Node):
                 ) from None
             if box is None:
                 continue
+            self._buffers.touched(out, box)
             x0, y0, x1, y1 = box
             box_from_crop = (
                 None
@@ -315,6 +325,7 @@ class JawBlend(Node):
             separators=(",", ":"),
         )
         metadata[f"{PROVENANCE_KEY}/tracks"] = ",".join(map(str, sorted(blended)))
+        out.flags.writeable = False  # what the buffers' dirty boxes record is all that was written
         return plate.replace(pixels=out, channels=channels, metadata=metadata)
 
     def _margin(self, knobs: dict, context, face, swapped: bool) -> float:
@@ -376,7 +387,7 @@ class JawBlend(Node):
             weight = _fade(matte)
         else:
             layer, weight = rgb, matte
-        paste_back(
+        touched = paste_back(
             out,
             np.ascontiguousarray(layer, np.float32),
             np.ascontiguousarray(weight, np.float32),
@@ -384,6 +395,7 @@ class JawBlend(Node):
             filter="nearest",
             channels=rgb_index,
         )
+        self._buffers.touched(out, touched)  # within the box (nearest filter, a box-sized layer); kept exact
         inside = matte > 0
         for c, name in enumerate(layers.SWAP_RGB):
             view = out[y0:y1, x0:x1, index[name]]
@@ -442,6 +454,7 @@ class JawBlend(Node):
                     box_from_crop=box_from_crop,
                     occlusion=occlusion,
                     outline=outline,
+                    bands=False,  # the statistics read the face matte only
                 ).face
                 rgb = plate.pixels[y0:y1, x0:x1][:, :, [plate.channel_index(c) for c in ("R", "G", "B")]]
                 result = colour_match.measure(rgb, np.clip(2.0 * matte - 1.0, 0.0, 1.0), mode)
@@ -473,20 +486,3 @@ def _fade(matte: np.ndarray) -> np.ndarray:
     pyramid's coarse bands, which spread beyond the matte, never reach a pixel the matte leaves alone."""
     t = np.clip(matte / FADE, 0.0, 1.0)
     return (t * t * (3.0 - 2.0 * t)).astype(np.float32)
-
-
-def _output_pixels(plate: Plate) -> tuple[np.ndarray, tuple[str, ...]]:
-    """A writable copy of the plate with A and every JawBlend layer present (ours zeroed, the input's
-    fp_matte.occlusion kept): the input's channels first in their order, then A (1) and the layers it lacks.
-    One zeroed allocation and one copy of the input."""
-    n = len(plate.channels)
-    channels = list(plate.channels) + (["A"] if "A" not in plate.channels else [])
-    channels += [name for name in LAYERS if name not in channels]
-    out = np.zeros(plate.pixels.shape[:2] + (len(channels),), np.float32)
-    out[:, :, :n] = plate.pixels
-    for i, name in enumerate(plate.channels):
-        if name in LAYERS and name != layers.OCCLUSION:
-            out[:, :, i] = 0.0  # an upstream OcclusionMask's mattes: JawBlend's own replace them
-    if "A" not in plate.channels:
-        out[:, :, n] = 1.0
-    return out, tuple(channels)

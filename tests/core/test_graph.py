@@ -132,6 +132,21 @@ def test_cache_is_bounded():
     assert g.cache.nbytes <= g.cache.max_bytes
 
 
+def test_cache_discard_forgets_one_plate():
+    g = Graph()
+    g.add(Constant("C"))
+    g.render("C", 1)
+    key = g.hash(g["C"], 1)
+    g["C"]["value"] = 2.0
+    g.render("C", 1)
+    other = g.hash(g["C"], 1)
+    size = g.cache.nbytes
+    g.cache.discard(key)
+    g.cache.discard(key)  # twice: nothing more to forget
+    assert key not in g.cache and other in g.cache
+    assert g.cache.nbytes == size // 2
+
+
 def test_remove_disconnects(chain):
     chain.remove("A")
     assert chain["B"].input() is None

@@ -389,3 +389,104 @@ def test_training_page_lists_the_loss_curve_and_latest_previews_and_serves_only_
         assert "training" in c.get("/").text
     with TestClient(create_training_app(str(folder), TOKEN)) as c:
         assert c.get("/api/training").status_code == 403
+
+
+def _get_in_thread(client, params, results, name):
+    def run():
+        results[name] = client.get("/api/frame.rgb", params=params)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _wait_for(condition, what):
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.005)
+
+
+def test_raw_frames_are_the_png_frames_pixels(client):
+    params = {"node": "JawBlend1", "frame": FRAME, "overlay": "fp_matte.jaw"}
+    r = client.get("/api/frame.rgb", params=params)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/octet-stream"
+    w, h = int(r.headers["x-width"]), int(r.headers["x-height"])
+    raw = np.frombuffer(r.content, np.uint8).reshape(h, w, 3)
+    assert np.array_equal(raw, frame(client, **params))
+
+
+def test_an_edit_shows_a_half_size_proxy_then_the_full_frame_from_the_same_render(client):
+    graph = client.session.graph
+    assert (
+        client.post("/api/knob", json={"node": "JawBlend1", "knob": "jaw_left_offset", "value": 7.0}).status_code == 200
+    )
+    before = graph.compute_counts["JawBlend1"]
+    proxy = frame(client, proxy=2)
+    assert graph.compute_counts["JawBlend1"] == before + 1  # the proxy is the full render, reduced
+    full = frame(client)
+    assert graph.compute_counts["JawBlend1"] == before + 1  # the full frame comes from the cache
+    assert proxy.shape == (full.shape[0] // 2, full.shape[1] // 2, 3)
+    plate = graph.render("JawBlend1", FRAME)
+    assert np.array_equal(proxy, display.display_pixels(plate, display.DisplaySettings(proxy=2)))
+
+
+def test_an_edit_drops_the_superseded_plate_and_jawblend_recycles_its_array(client):
+    graph, node = client.session.graph, client.session.graph["JawBlend1"]
+    frame(client)
+    old_key = graph.hash(node, FRAME)
+    assert old_key in graph.cache
+    restored = node._buffers.restored
+    client.post("/api/knob", json={"node": "JawBlend1", "knob": "jaw_left_offset", "value": 5.0})
+    assert old_key not in graph.cache  # superseded: dropped at the edit, not when the cache fills
+    shown = frame(client)
+    assert node._buffers.restored == restored + 1  # the old frame's array, restored in the face's box only
+    fresh = Graph.loads(client.session.text, root=client.session.folder).render("JawBlend1", FRAME)
+    assert np.array_equal(shown, display.display_pixels(fresh, display.DisplaySettings()))
+
+
+def test_a_newer_request_in_the_lane_drops_one_waiting_for_the_graph(client):
+    session, lanes = client.session, client.app.state.lanes
+    client.post("/api/knob", json={"node": "JawBlend1", "knob": "jaw_left_offset", "value": 3.0})
+    before = session.graph.compute_counts["JawBlend1"]
+    results = {}
+    params = {"node": "JawBlend1", "frame": FRAME, "lane": "page1"}
+    with session.lock:  # the graph is busy (another request rendering)
+        old = _get_in_thread(client, {**params, "exposure": 1}, results, "old")
+        _wait_for(lambda: lanes.latest("page1") is not None, "the first request to enter its lane")
+        first = lanes.latest("page1")
+        new = _get_in_thread(client, params, results, "new")
+        _wait_for(lambda: lanes.latest("page1") != first, "the second request to enter its lane")
+    old.join(), new.join()
+    assert results["old"].status_code == 409 and results["old"].json()["kind"] == "Superseded"
+    assert "before its render started" in results["old"].json()["error"]
+    assert results["new"].status_code == 200
+    assert session.graph.compute_counts["JawBlend1"] == before + 1  # only the newer one rendered
+    other = client.get("/api/frame.rgb", params={**params, "lane": "page2"})  # another page's lane is its own
+    assert other.status_code == 200
+
+
+def test_a_render_superseded_while_it_ran_is_not_shown(client):
+    session, lanes = client.session, client.app.state.lanes
+    rendered, go_on = threading.Event(), threading.Event()
+    real_render = session.render
+
+    def render_then_wait(node, f):  # the real render; then the test lets a newer request in
+        result = real_render(node, f)
+        if not rendered.is_set():
+            rendered.set()
+            assert go_on.wait(60)
+        return result
+
+    session.render = render_then_wait
+    results = {}
+    params = {"node": "JawBlend1", "frame": FRAME, "lane": "page1"}
+    old = _get_in_thread(client, params, results, "old")
+    assert rendered.wait(60)
+    first = lanes.latest("page1")
+    new = _get_in_thread(client, {**params, "exposure": 1}, results, "new")
+    _wait_for(lambda: lanes.latest("page1") != first, "the second request to enter its lane")
+    go_on.set()
+    old.join(), new.join()
+    assert results["old"].status_code == 409 and "while it rendered" in results["old"].json()["error"]
+    assert results["new"].status_code == 200 and lanes.dropped == 1

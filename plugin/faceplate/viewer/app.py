@@ -3,8 +3,9 @@
 Every request must carry the session's access token: ``?token=`` in the URL (the page's address that
 ``faceplate view`` prints), an ``X-Faceplate-Token`` header, or the cookie the page sets on first load.
 A request without it gets 403 and is logged. Errors are JSON ``{"error": message, "kind": class}``:
-400 for bad input (a bad knob value, an unknown node or layer), 409 when the script changed on disk,
-403 for the token, 404 for an unknown address; each is logged.
+400 for bad input (a bad knob value, an unknown node or layer), 409 when the script changed on disk
+(kind ``DiskConflict``) or a newer image request in the same ``lane`` superseded this one (kind
+``Superseded``, see :mod:`.lanes`), 403 for the token, 404 for an unknown address; each is logged.
 
 API (all under ``/api``; frames and knob values are JSON numbers):
 
@@ -13,7 +14,9 @@ API (all under ``/api``; frames and knob values are JSON numbers):
 ``display``            GET   the OCIO config's displays and views, with its defaults
 ``plate``              GET   ``node, frame``: size, layers the picker offers, channels
 ``frame.png``          GET   ``node, frame, layer, channel, exposure, gamma, display, view, overlay, exact,
-                             proxy``: PNG
+                             proxy, lane``: PNG
+``frame.rgb``          GET   the same, as raw 8-bit RGB rows (``X-Width``, ``X-Height``): what the page
+                             draws (no encoding or decoding: a stored 1080p PNG costs 30-60 ms to make)
 ``faces``              GET   ``node, frame``: the faces the node's plate carries
 ``qc``                 GET   the QC strip: every track's per-frame status and jitter
 ``knob``               POST  ``{node, knob, value}``: a static value
@@ -49,6 +52,7 @@ from starlette.staticfiles import StaticFiles
 from faceplate.foundation.errors import FaceplateError
 from faceplate.viewer import display as display_io
 from faceplate.viewer.faces import faces_json, qc_tracks
+from faceplate.viewer.lanes import Lanes, Superseded
 from faceplate.viewer.render_jobs import RenderJobs
 from faceplate.viewer.session import DiskConflict, Session
 
@@ -150,12 +154,11 @@ def create_app(session: Session, token: str) -> Starlette:
     """The viewer's application for ``session``, gated by ``token``."""
     jobs = RenderJobs()
     shown = display_io.DisplayCache()
+    lanes = Lanes()
     static = resources.files("faceplate.viewer") / "static"
 
     def plate_at(params):
-        node, frame = _text(params, "node"), _frame(params)
-        with session.lock:
-            return session.graph.render(node, frame)
+        return session.render(_text(params, "node"), _frame(params))[0]
 
     def index(request: Request):
         return FileResponse(str(static / "index.html"), headers={"Cache-Control": "no-store"})
@@ -174,8 +177,9 @@ def create_app(session: Session, token: str) -> Starlette:
             {"width": d.width, "height": d.height, "views": display_io.views(p), "channels": list(p.channels)}
         )
 
-    def frame_png(request: Request):
+    def frame_image(request: Request, encode) -> Response:
         q = request.query_params
+        ticket = lanes.enter(q.get("lane"))
         settings = display_io.DisplaySettings(
             layer=q.get("layer", "rgba"),
             channel=q.get("channel", "rgb"),
@@ -187,22 +191,35 @@ def create_app(session: Session, token: str) -> Starlette:
             exact=q.get("exact", "") in ("1", "true"),
             proxy=int(_number(q, "proxy", 1)),
         )
+        node, frame = _text(q, "node"), _frame(q)
         start = time.perf_counter()
-        p = plate_at(q)
+        with session.lock:
+            ticket.check("before its render started")
+            p, version = session.render(node, frame)
         rendered = time.perf_counter()
         with session.lock:
-            pixels = shown.pixels((q.get("node"), q.get("frame")), p, settings)
-        data = display_io.png_bytes(pixels)
+            ticket.check("while it rendered")
+            pixels = shown.pixels((node, frame), p, settings, version)
+        del p  # the plate's arrays are free for the next render (JawBlend recycles its own)
+        data, media_type, headers = encode(pixels)
         done = time.perf_counter()
-        return Response(
-            data,
-            media_type="image/png",
-            headers={
-                "Cache-Control": "no-store",
-                "X-Render-Ms": f"{(rendered - start) * 1e3:.1f}",
-                "X-Display-Ms": f"{(done - rendered) * 1e3:.1f}",
-            },
-        )
+        headers = {
+            **headers,
+            "Cache-Control": "no-store",
+            "X-Render-Ms": f"{(rendered - start) * 1e3:.1f}",
+            "X-Display-Ms": f"{(done - rendered) * 1e3:.1f}",
+        }
+        return Response(data, media_type=media_type, headers=headers)
+
+    def frame_png(request: Request):
+        return frame_image(request, lambda pixels: (display_io.png_bytes(pixels), "image/png", {}))
+
+    def frame_rgb(request: Request):
+        def raw(pixels):
+            h, w = pixels.shape[:2]
+            return pixels.tobytes(), "application/octet-stream", {"X-Width": str(w), "X-Height": str(h)}
+
+        return frame_image(request, raw)
 
     def faces(request: Request):
         return JSONResponse({"faces": faces_json(plate_at(request.query_params))})
@@ -256,6 +273,7 @@ def create_app(session: Session, token: str) -> Starlette:
         Route("/api/display", displays),
         Route("/api/plate", plate),
         Route("/api/frame.png", frame_png),
+        Route("/api/frame.rgb", frame_rgb),
         Route("/api/faces", faces),
         Route("/api/qc", qc),
         Route("/api/knob", knob, methods=["POST"]),
@@ -270,17 +288,20 @@ def create_app(session: Session, token: str) -> Starlette:
         Route("/api/render/{job:int}", render_status),
         Mount("/static", StaticFiles(directory=str(static)), name="static"),
     ]
-    return Starlette(
-        routes=routes, middleware=[Middleware(TokenGate, token=token)], exception_handlers=error_handlers()
-    )
+    app = Starlette(routes=routes, middleware=[Middleware(TokenGate, token=token)], exception_handlers=error_handlers())
+    app.state.lanes = lanes  # for tests and benchmarks: which requests were dropped
+    return app
 
 
 def error_handlers() -> dict:
     """faceplate errors as JSON 400 (409 for a disk conflict), HTTP errors as JSON; each logged."""
 
     async def on_faceplate_error(request: Request, exc: Exception):
-        status = 409 if isinstance(exc, DiskConflict) else 400
-        log.warning("%s %s: %s", request.method, request.url.path, exc)
+        status = 409 if isinstance(exc, (DiskConflict, Superseded)) else 400
+        if isinstance(exc, Superseded):
+            log.info("%s %s: %s", request.method, request.url.path, exc)  # routine while dragging
+        else:
+            log.warning("%s %s: %s", request.method, request.url.path, exc)
         return _error(exc, status)
 
     async def on_http_error(request: Request, exc: HTTPException):

@@ -182,6 +182,20 @@ def _full_window(plate: Plate, names: tuple[str, ...]) -> np.ndarray:
     return out
 
 
+def _gather_plan(plate: Plate, settings: DisplaySettings) -> list[int] | None:
+    """The plate's channel indices :func:`display_source` copies as they are (RGB, then the overlay's), when
+    it only copies them, then reduces them for a proxy (data window = display window, no luminance or single
+    channel); else None."""
+    if plate.data_window != plate.display_window or settings.layer not in RGB_LAYERS:
+        return None
+    if settings.channel != "rgb" or not all(plate.has_channel(c) for c in RGB_LAYERS[settings.layer]):
+        return None
+    if settings.overlay and not plate.has_channel(settings.overlay):
+        return None
+    names = RGB_LAYERS[settings.layer] + ((settings.overlay,) if settings.overlay else ())
+    return [plate.channel_index(n) for n in names]
+
+
 def _channel(plate: Plate, name: str, what: str, proxy: int) -> np.ndarray:
     if not plate.has_channel(name):
         raise FaceplateError(
@@ -194,6 +208,15 @@ def display_source(plate: Plate, settings: DisplaySettings) -> np.ndarray:
     """The scene values the display transform reads (steps 1 and 5's matte), ``(H, W, C)`` float32 at the
     proxy's size: RGB (3 channels) or one channel, then the overlay matte when there is one. Every later
     step works pixel by pixel on it, which is what lets :class:`DisplayCache` redo only changed pixels."""
+    plan = _gather_plan(plate, settings)
+    if plan is not None:
+        out = np.empty((*plate.pixels.shape[:2], len(plan)), np.float32)
+        _gather_rows(plate.pixels, plan, out, 0, out.shape[0])
+        if settings.proxy == 1:
+            return out
+        h, w = out.shape[:2]
+        size = (max(1, w // settings.proxy), max(1, h // settings.proxy))
+        return cv2.resize(out, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], len(plan))
     path = colour.config_path()
     if settings.layer in RGB_LAYERS:
         names = RGB_LAYERS[settings.layer]
@@ -217,6 +240,13 @@ def display_source(plate: Plate, settings: DisplaySettings) -> np.ndarray:
     if settings.overlay:
         out[:, :, n] = _channel(plate, settings.overlay, "overlay", settings.proxy)
     return out
+
+
+def _gather_rows(pixels: np.ndarray, plan: list[int], out: np.ndarray, y0: int, y1: int) -> None:
+    # One pass over the plate's interleaved channels (numpy's strided copies take one pass per slice,
+    # and a 13-channel plate's every cache line holds every channel): about 3x faster at 1080p.
+    fmt = [v for i, c in enumerate(plan) for v in (c, i)]
+    cv2.mixChannels([np.ascontiguousarray(pixels[y0:y1])], [out[y0:y1]], fmt)
 
 
 def _is_colour(settings: DisplaySettings) -> bool:
@@ -252,31 +282,69 @@ class DisplayCache:
     A knob change usually changes a face's box and nothing else; the display transform of a 1080p frame
     costs far more than finding which values changed, so a view seen before is updated in the changed
     rows and columns' box only. The result is the same bytes :func:`display_pixels` gives (every step
-    after :func:`display_source` is per pixel).
+    after :func:`display_source` is per pixel). Values are compared as bits (a NaN equals itself).
+
+    When the view copies the plate's channels as they are (:func:`_gather_plan`), they are copied and
+    compared with the previous source in bands of rows that stay in the CPU's cache, into the array the
+    view before last used (nothing allocated: a fresh 1080p array costs its page faults every time).
     """
+
+    BAND = 32  # rows per band: 1080p x 4 channels x 32 rows is 1 MB of each source
 
     def __init__(self, entries: int = 4):
         self.entries = entries
         self._items: dict = {}
+        self._spare: np.ndarray | None = None
 
-    def pixels(self, view: tuple, plate: Plate, settings: DisplaySettings) -> np.ndarray:
-        source = display_source(plate, settings)
+    def pixels(self, view: tuple, plate: Plate, settings: DisplaySettings, version: str | None = None) -> np.ndarray:
+        """``display_pixels(plate, settings)``, from what ``view`` showed before. ``version``: the plate's
+        content hash (the graph's cache key) when known; the same version as last time is the same image."""
         key = (view, settings)
         previous = self._items.pop(key, None)
-        if previous is not None and previous[0].shape == source.shape:
-            old_source, old_pixels = previous
-            changed = np.any(source != old_source, axis=2)
-            rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+        if previous is not None and version is not None and previous[2] == version:
+            self._items[key] = previous
+            return previous[1].copy()
+        plan = _gather_plan(plate, settings) if settings.proxy == 1 else None
+        shape = (*plate.pixels.shape[:2], len(plan)) if plan is not None else None
+        if previous is not None and plan is not None and previous[0].shape == shape:
+            source, rows = self._gather_changes(plate.pixels, plan, previous[0])
+        else:
+            source = display_source(plate, settings)
+            rows = None if previous is None or previous[0].shape != source.shape else _changed_rows(source, previous[0])
+        if rows is None:
+            pixels = display_transform(source, settings)
+        else:
+            old_source, old_pixels, _ = previous
             pixels = old_pixels.copy()
             if rows.size:
-                box = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+                r0, r1 = rows[0], rows[-1] + 1
+                band = np.any(source[r0:r1].view(np.uint32) != old_source[r0:r1].view(np.uint32), axis=(0, 2))
+                cols = np.flatnonzero(band)
+                box = np.s_[r0:r1, cols[0] : cols[-1] + 1]
                 pixels[box] = display_transform(source[box], settings)
-        else:
-            pixels = display_transform(source, settings)
-        self._items[key] = (source, pixels)
+            self._spare = old_source
+        self._items[key] = (source, pixels, version)
         while len(self._items) > self.entries:
             del self._items[next(iter(self._items))]
         return pixels
+
+    def _gather_changes(self, pixels: np.ndarray, plan: list[int], old: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The new source (in the spare array) and the rows where it differs from ``old``."""
+        spare, self._spare = self._spare, None
+        source = spare if spare is not None and spare.shape == old.shape and spare is not old else np.empty_like(old)
+        height = source.shape[0]
+        changed = np.zeros(height, bool)
+        new_bits, old_bits = source.view(np.uint32), old.view(np.uint32)
+        for y0 in range(0, height, self.BAND):
+            y1 = min(y0 + self.BAND, height)
+            _gather_rows(pixels, plan, source, y0, y1)
+            changed[y0:y1] = (new_bits[y0:y1] != old_bits[y0:y1]).reshape(y1 - y0, -1).any(axis=1)
+        return source, np.flatnonzero(changed)
+
+
+def _changed_rows(source: np.ndarray, old: np.ndarray) -> np.ndarray:
+    h = source.shape[0]
+    return np.flatnonzero((source.view(np.uint32) != old.view(np.uint32)).reshape(h, -1).any(axis=1))
 
 
 def png_bytes(rgb: np.ndarray) -> bytes:

@@ -6,6 +6,11 @@ that loads is applied. Applying copies the candidate's knob values onto the live
 graph's plate cache (and every node's own memo) survives: a knob change re-renders only what its hash
 covers.
 
+The plates the viewer showed are remembered by their hash; after an edit, those it superseded (a
+JawBlend frame before its knob changed) are dropped from the graph's cache at once rather than when the
+cache fills, so their memory (and JawBlend's recycled output arrays) is free for the next render. Undo
+renders such a frame again.
+
 The session remembers the file's sha256 as it was read or last saved; saving refuses to overwrite a file
 that changed on disk meanwhile (another viewer, a text editor, a script), and nothing is written when
 the session's script does not load.
@@ -13,6 +18,7 @@ the session's script does not load.
 
 from __future__ import annotations
 
+import collections
 import copy
 import hashlib
 import json
@@ -23,13 +29,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from faceplate.foundation.errors import KnobError, ScriptError
+from faceplate.foundation.errors import FaceplateError, KnobError, ScriptError
 from faceplate.foundation.files import write_text
 from faceplate.nodes.core import Graph
 from faceplate.nodes.core import script as script_io
 from faceplate.nodes.core.animation import INTERPOLATIONS
+from faceplate.nodes.plate import Plate
 
 log = logging.getLogger("faceplate.viewer")
+SHOWN = 8  # (node, frame) pairs whose plate hashes are remembered (module doc); each costs a hash per edit
 
 
 class DiskConflict(ScriptError):
@@ -72,6 +80,7 @@ class Session:
         self._history = [script_io.dumps(self.graph)]
         self._index = 0
         self._saved = self._history[0]
+        self._shown: collections.OrderedDict[tuple[str, int], str] = collections.OrderedDict()
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -83,6 +92,31 @@ class Session:
 
     def _load(self, text: str, source: str) -> Graph:
         return Graph.loads(text, root=self.folder, source=source)
+
+    def render(self, node: str, frame: int) -> tuple[Plate, str]:
+        """``node``'s plate at ``frame`` from the live graph (its cache), remembered as shown, and its hash
+        (the cache's key: equal hashes, equal pixels)."""
+        with self.lock:
+            key = self.graph.hash(self.graph[node], frame)
+            plate = self.graph.cache.get(key)
+            if plate is None:
+                plate = self.graph.render(node, frame)
+            self._shown[(node, frame)] = key
+            self._shown.move_to_end((node, frame))
+            while len(self._shown) > SHOWN:
+                self._shown.popitem(last=False)
+            return plate, key
+
+    def _drop_superseded(self) -> None:
+        """Drops from the cache the plates shown before an edit that the edit changed (module doc)."""
+        for (node, frame), key in list(self._shown.items()):
+            try:
+                current = self.graph.hash(self.graph[node], frame)
+            except FaceplateError:  # the node is gone (a reload) or cannot hash now (its file is missing)
+                current = None
+            if current != key:
+                self.graph.cache.discard(key)
+                del self._shown[(node, frame)]
 
     @property
     def text(self) -> str:
@@ -167,6 +201,7 @@ class Session:
             values.update(node.knob_json())
             self.graph[node.name].load_knob_json(values)
         self.graph.changed()
+        self._drop_superseded()
 
     def set_value(self, node: str, knob: str, value: Any) -> dict[str, Any]:
         """Sets a knob's static value (removing its animation)."""
@@ -290,6 +325,7 @@ class Session:
             graph = self._load(text, str(self.path))
             graph.cache = self.graph.cache  # hashes name content, so cached plates stay valid
             self.graph = graph
+            self._drop_superseded()
             self._disk_sha = _sha(text)
             self._history = [script_io.dumps(graph)]
             self._index = 0

@@ -17,13 +17,15 @@ export function clearError() {
 
 async function check(response) {
   if (response.ok) return response;
-  let message = `${response.status} ${response.statusText}`;
+  let message = `${response.status} ${response.statusText}`, kind = "";
   try {
     const body = await response.json();
     if (body.error) message = body.error;
+    kind = body.kind || "";
   } catch (_) { /* not JSON */ }
   const error = new Error(message);
   error.status = response.status;
+  error.kind = kind;
   throw error;
 }
 
@@ -46,9 +48,22 @@ export async function post(path, body = {}) {
   return r.json();
 }
 
+// An image: a PNG, or raw 8-bit RGB rows (frame.rgb, X-Width x X-Height) made into ImageData as they are.
 export async function image(path, params, signal) {
   const r = await check(await fetch(url(path, params), { headers: { "X-Faceplate-Token": token }, signal }));
   const timing = { render: r.headers.get("X-Render-Ms"), display: r.headers.get("X-Display-Ms") };
-  const bitmap = await createImageBitmap(await r.blob(), { colorSpaceConversion: "none", premultiplyAlpha: "none" });
+  let source;
+  if (r.headers.get("Content-Type") === "application/octet-stream") {
+    const w = Number(r.headers.get("X-Width")), h = Number(r.headers.get("X-Height"));
+    const rgb = new Uint8Array(await r.arrayBuffer());
+    const rgba = new Uint8ClampedArray(w * h * 4);
+    for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
+      rgba[j] = rgb[i]; rgba[j + 1] = rgb[i + 1]; rgba[j + 2] = rgb[i + 2]; rgba[j + 3] = 255;
+    }
+    source = new ImageData(rgba, w, h);
+  } else {
+    source = await r.blob();
+  }
+  const bitmap = await createImageBitmap(source, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
   return { bitmap, timing };
 }

@@ -1,6 +1,7 @@
 // The viewer page: wires the toolbar, the viewer canvas, the knob panel, the timeline and render range
 // to the HTTP API. Image requests are "latest wins": a newer request aborts the one in flight and a late
-// answer to an old request is never drawn. Frames already fetched for the current settings are kept, so
+// answer to an old request is never drawn; they carry this page's lane, so the server drops the work of
+// a request a newer one superseded (answered "Superseded", not shown). Frames already fetched for the current settings are kept, so
 // cached frames play at speed.
 
 import * as api from "./api.js";
@@ -20,7 +21,8 @@ const strip = new Strip($("strip"), (f) => setFrame(f), (from, to) => {
   if (state.selected) edited(api.post("/api/key/move", { ...state.selected, frame: from, to }));
 });
 
-const PROXY = 4;  // the quick first look after an edit or a scrub: a quarter of the size
+const PROXY = 2;  // the quick first look after an edit or a scrub: half the size (the full render, reduced)
+const LANE = Math.random().toString(36).slice(2);  // this page's image requests (see the header)
 const MAX_FRAMES = 240;  // images kept in the page (a 1080p frame is 8 MB decoded)
 
 function imageParams(node, proxy = 1) {
@@ -30,16 +32,16 @@ function imageParams(node, proxy = 1) {
 }
 
 async function fetchImage(node, signal, proxy = 1) {
-  const key = api.url("/api/frame.png", imageParams(node, proxy));
+  const key = api.url("/api/frame.rgb", imageParams(node, proxy));
   if (frames.has(key)) return { bitmap: frames.get(key), timing: null };
-  const result = await api.image("/api/frame.png", imageParams(node, proxy), signal);
+  const result = await api.image("/api/frame.rgb", { ...imageParams(node, proxy), lane: LANE }, signal);
   frames.set(key, result.bitmap);
   while (frames.size > MAX_FRAMES) frames.delete(frames.keys().next().value);
   return result;
 }
 
 function cached(node) {
-  return frames.has(api.url("/api/frame.png", imageParams(node)));
+  return frames.has(api.url("/api/frame.rgb", imageParams(node)));
 }
 
 async function refreshImage() {
@@ -67,7 +69,7 @@ async function refreshImage() {
     document.body.dataset.shown = `${state.nodeA}@${state.frame}#${state.edits}/${state.layer}`;
     api.clearError();
   } catch (e) {
-    if (e.name !== "AbortError") api.showError(e.message);
+    if (e.name !== "AbortError" && e.kind !== "Superseded") api.showError(e.message);
   }
 }
 
