@@ -30,6 +30,9 @@ import time
 from benchtable import emit, row
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "neuralswap"))
+
+from swap_facesets import build_faceset, train_command  # noqa: E402
 
 _BUSY = """
 import torch, time
@@ -87,29 +90,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _train_command(facesets: dict[str, str], out: str, steps: int, extra: tuple[str, ...] = ()) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "faceplate.cli",
-        "train",
-        "--identity",
-        f"A={facesets['A']}",
-        "--identity",
-        f"B={facesets['B']}",
-        "-o",
-        out,
-        "--preset",
-        "tiny",
-        "--steps",
-        str(steps),
-        "--checkpoint-every",
-        "100000",
-        "--preview-every",
-        "0",
-        "--no-export",
-        "-q",
-        *extra,
-    ]
+    return train_command(facesets, out, steps, "--checkpoint-every", "100000", "--preview-every", "0", *extra)
 
 
 def _run(command: list[str], env: dict[str, str], label: str) -> float:
@@ -162,9 +143,6 @@ def render_times(script: str, repeat: int, cases) -> dict[str, list[float]]:
 
 
 def rows(quick: bool = False) -> list[dict]:
-    sys.path.insert(0, os.path.join(HERE, "..", "neuralswap"))
-    from swap_facesets import build_faceset
-
     from faceplate.foundation.threads import usable_cores
 
     cores = usable_cores()
