@@ -18,6 +18,7 @@ import hashlib
 import os
 import secrets
 import socket
+import tempfile
 import threading
 from collections.abc import Iterator
 
@@ -49,14 +50,23 @@ def sha256_of(path: str | os.PathLike[str]) -> str:
     return digest
 
 
-def check_output_folder(path: str | os.PathLike[str], *, create: bool = False) -> str:
+def check_output_folder(
+    path: str | os.PathLike[str], *, create: bool = False, probe: bool = False, what: str | None = None
+) -> str:
     """The folder that will hold ``path``, checked to exist (or created, with ``create``) and be writable.
+
+    With ``probe`` (a pre-flight check, before any work): nothing is created; a folder not made yet passes when
+    its nearest existing parent is a folder, and writing is tried with a real probe file there (permission bits
+    say nothing for root, read-only mounts or quotas). ``what`` (e.g. ``"-o/--output"``) starts the message.
 
     Raises:
         SequenceIOError: naming the folder and what to do.
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
+    if probe:
+        _probe(folder, f"{what}: " if what else "")
+        return folder
     if create and not os.path.exists(folder):
         try:
             os.makedirs(folder, exist_ok=True)
@@ -70,6 +80,24 @@ def check_output_folder(path: str | os.PathLike[str], *, create: bool = False) -
     if not os.access(folder, os.W_OK | os.X_OK):
         raise SequenceIOError(f"output folder {folder} is not writable by this user", path=path)
     return folder
+
+
+def _probe(folder: str, prefix: str) -> None:
+    existing = folder
+    while not os.path.lexists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise SequenceIOError(
+            f"{prefix}cannot create {folder}: {existing} is a file, not a folder; choose another folder"
+        )
+    try:
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".faceplate-probe-"):
+            pass
+    except OSError as exc:
+        raise SequenceIOError(
+            f"{prefix}cannot write in {existing} ({exc.strerror or exc}); choose a folder you can write to, "
+            "or fix its permissions"
+        ) from None
 
 
 def remove_stale_partials(path: str | os.PathLike[str]) -> list[str]:

@@ -30,7 +30,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 import torch
@@ -153,6 +153,21 @@ def ignore_interrupts(worker_id: int) -> None:
     Workers still end with the trainer: the loader shuts them down, and they exit when their parent dies."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def step_batches(dataset: torch.utils.data.Dataset, start: int, stop: int, workers: int) -> Iterator[Any]:
+    """The batches of steps ``start`` to ``stop`` (excluded) from a dataset whose item ``step`` is that step's
+    whole batch, made by ``workers`` data-loader processes (0: in this one) that leave Ctrl-C to the trainer."""
+    loader = torch.utils.data.DataLoader(
+        dataset,
+        batch_size=None,
+        sampler=range(start, stop),
+        num_workers=workers,
+        prefetch_factor=2 if workers else None,
+        persistent_workers=False,
+        worker_init_fn=ignore_interrupts if workers else None,
+    )
+    return iter(loader)
 
 
 class _SignalLatch:

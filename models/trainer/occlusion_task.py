@@ -29,7 +29,7 @@ from faceplate.models.occlusion.presets import OcclusionPreset
 from faceplate.models.trainer import augment, occluders
 from faceplate.models.trainer.corrections import Correction
 from faceplate.models.trainer.faceset import FaceSet
-from faceplate.models.trainer.loop import ignore_interrupts
+from faceplate.models.trainer.loop import step_batches
 from faceplate.models.trainer.preview_grid import write_grid
 
 AUGMENT = augment.AugmentOptions(
@@ -229,18 +229,7 @@ class OcclusionTask:
         return []
 
     def batches(self, start: int, stop: int, rank: int, world: int) -> Iterator[dict]:
-        dataset = OcclusionBatches(self.sampler, self.seed, rank)
-        workers = self.options.workers
-        loader = torch.utils.data.DataLoader(
-            dataset,
-            batch_size=None,
-            sampler=range(start, stop),
-            num_workers=workers,
-            prefetch_factor=2 if workers else None,
-            persistent_workers=False,
-            worker_init_fn=ignore_interrupts if workers else None,
-        )
-        return iter(loader)
+        return step_batches(OcclusionBatches(self.sampler, self.seed, rank), start, stop, self.options.workers)
 
     def preview_samples(self) -> dict[str, torch.Tensor]:
         """Fixed samples (seeded apart from training's) for previews: half with occluders, corrections first."""

@@ -26,7 +26,7 @@ from faceplate.models.swap import SwapModel
 from faceplate.models.swap.presets import Preset
 from faceplate.models.trainer import augment
 from faceplate.models.trainer.faceset import FaceSet
-from faceplate.models.trainer.loop import ignore_interrupts
+from faceplate.models.trainer.loop import step_batches
 from faceplate.models.trainer.losses import masked_dssim, masked_l1, psnr
 from faceplate.models.trainer.preview_grid import write_grid
 
@@ -172,18 +172,9 @@ class SwapTask:
         ]
 
     def batches(self, start: int, stop: int, rank: int, world: int) -> Iterator[dict]:
-        dataset = SwapBatches(self.facesets, self.preset, self.options, self.seed, rank)
-        workers = self.options.workers
-        loader = torch.utils.data.DataLoader(
-            dataset,
-            batch_size=None,
-            sampler=range(start, stop),
-            num_workers=workers,
-            prefetch_factor=2 if workers else None,
-            persistent_workers=False,
-            worker_init_fn=ignore_interrupts if workers else None,
+        return step_batches(
+            SwapBatches(self.facesets, self.preset, self.options, self.seed, rank), start, stop, self.options.workers
         )
-        return iter(loader)
 
     def clean_faces(self, identity: int, indices, out: int) -> torch.Tensor:
         """Un-augmented faces ``(N, 3, out, out)`` of one identity (area-resized)."""

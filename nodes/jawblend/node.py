@@ -40,6 +40,7 @@ import functools
 import json
 import logging
 
+import cv2
 import numpy as np
 
 from faceplate.foundation import geometry
@@ -89,6 +90,7 @@ class JawBlend(Node):
     """
 
     category = "Face"
+    version = 2  # 2: an occluder is filled in before the multiband blend (issue 20)
     inputs = ("input",)
     knobs = (
         EnumKnob(
@@ -381,8 +383,13 @@ class JawBlend(Node):
                 rgb, plate_noise, face_noise, knobs["grain"], seed=[context.frame & 0xFFFFFFFF, face.track_id]
             )
         if knobs["blend"] == "multiband" and knobs["bands"] > 1:
+            occluder = out[y0:y1, x0:x1, index[layers.OCCLUSION]]
             layer = multiband_blend(
-                rgb, here, matte, knobs["bands"], keep_low_from="b" if knobs["keep_plate_low"] else None
+                _without_occluder(rgb, occluder),
+                _without_occluder(here, occluder),
+                matte,
+                knobs["bands"],
+                keep_low_from="b" if knobs["keep_plate_low"] else None,
             )
             weight = _fade(matte)
         else:
@@ -479,6 +486,30 @@ class JawBlend(Node):
             return 0.0, 0.0
         v = (after - before) / span
         return float(v[0]), float(v[1])
+
+
+def _without_occluder(image: np.ndarray, occlusion: np.ndarray) -> np.ndarray:
+    """``image`` (the plate around a face, or the face) with the occluder filled in smoothly from around it.
+
+    The multiband blend takes its coarse bands (and with ``keep_plate_low`` its lowest band) blurred over many
+    pixels: a dark microphone in front of the face spread into them and darkened the face beside it (issue 20).
+    The occluder itself comes back through the matte, which holds (1 - occlusion), so the blend needs only the
+    tones *behind* it: a normalised convolution of the unoccluded pixels at an eighth of the resolution (coarse
+    bands need no more).
+    """
+    keep = 1.0 - np.clip(occlusion, 0.0, 1.0)
+    if float(keep.min()) >= 0.999:
+        return image
+    h, w = keep.shape
+    small = (max(1, w // 8), max(1, h // 8))
+    sigma = max(small) / 4.0
+    kept = image * keep[..., None]
+    num = cv2.GaussianBlur(cv2.resize(kept, small, interpolation=cv2.INTER_AREA), (0, 0), sigma)
+    den = cv2.GaussianBlur(cv2.resize(keep, small, interpolation=cv2.INTER_AREA), (0, 0), sigma)
+    fallback = kept.sum(axis=(0, 1)) / max(float(keep.sum()), 1e-6)  # where no unoccluded pixel is near
+    fill = np.where(den[..., None] > 1e-3, num / np.maximum(den, 1e-3)[..., None], fallback).astype(np.float32)
+    fill = cv2.resize(fill, (w, h), interpolation=cv2.INTER_LINEAR)
+    return (kept + fill * (1.0 - keep)[..., None]).astype(np.float32)
 
 
 def _fade(matte: np.ndarray) -> np.ndarray:

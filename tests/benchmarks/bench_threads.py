@@ -12,7 +12,7 @@ Cases alternate (policy, reference, policy, ...) so that drifting background loa
 is the median of the repeats. Goals (issue 20): loaded policy <= 1.25x the one-thread time (ratio >= 0.8),
 idle policy no slower than torch's default threads (ratio >= 0.95, noise allowed).
 
-    python tests/benchmarks/bench_threads.py [--quick] [--json]
+    python tests/benchmarks/bench_threads.py [--quick] [--only train|render] [--repeat N] [--json]
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ import time
 from benchtable import emit, row
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "neuralswap"))
+
+from swap_facesets import build_faceset, train_command  # noqa: E402
 
 _BUSY = """
 import torch, time
@@ -87,29 +90,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _train_command(facesets: dict[str, str], out: str, steps: int, extra: tuple[str, ...] = ()) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "faceplate.cli",
-        "train",
-        "--identity",
-        f"A={facesets['A']}",
-        "--identity",
-        f"B={facesets['B']}",
-        "-o",
-        out,
-        "--preset",
-        "tiny",
-        "--steps",
-        str(steps),
-        "--checkpoint-every",
-        "100000",
-        "--preview-every",
-        "0",
-        "--no-export",
-        "-q",
-        *extra,
-    ]
+    return train_command(facesets, out, steps, "--checkpoint-every", "100000", "--preview-every", "0", *extra)
 
 
 def _run(command: list[str], env: dict[str, str], label: str) -> float:
@@ -161,14 +142,12 @@ def render_times(script: str, repeat: int, cases) -> dict[str, list[float]]:
     return times
 
 
-def rows(quick: bool = False) -> list[dict]:
-    sys.path.insert(0, os.path.join(HERE, "..", "neuralswap"))
-    from swap_facesets import build_faceset
-
+def rows(quick: bool = False, only: str | None = None, repeats: int | None = None) -> list[dict]:
+    """The figures: training and rendering (``only``: one of them); ``repeats`` overrides the repeat count."""
     from faceplate.foundation.threads import usable_cores
 
     cores = usable_cores()
-    repeat = 1 if quick else 2
+    repeat = repeats or (1 if quick else 2)
     steps = 60
     folder = tempfile.mkdtemp(prefix="bench-threads-")
     out = []
@@ -177,81 +156,83 @@ def rows(quick: bool = False) -> list[dict]:
             "A": build_faceset(os.path.join(folder, "A"), "astronaut", "A"),
             "B": build_faceset(os.path.join(folder, "B"), "hopper", "B"),
         }
-        policy = ((), _env())
-        one = ((), _env(OMP_NUM_THREADS="1"))
-        every = (("--threads", str(cores)), _env())
-        print("beside 4 busy torch processes:", file=sys.stderr, flush=True)
-        with busy_neighbours():
-            loaded = train_times(
-                facesets,
-                folder,
-                steps,
-                repeat,
-                {"policy": policy, "one": one} if quick else {"policy": policy, "one": one, "every": every},
+        if only != "render":
+            policy = ((), _env())
+            one = ((), _env(OMP_NUM_THREADS="1"))
+            every = (("--threads", str(cores)), _env())
+            print("beside 4 busy torch processes:", file=sys.stderr, flush=True)
+            with busy_neighbours():
+                loaded = train_times(
+                    facesets,
+                    folder,
+                    steps,
+                    repeat,
+                    {"policy": policy, "one": one} if quick else {"policy": policy, "one": one, "every": every},
+                )
+            print("idle:", file=sys.stderr, flush=True)
+            idle = train_times(facesets, folder, steps, repeat, {"policy": policy, "one": one, "every": every})
+            med = {k: statistics.median(v) for k, v in loaded.items()}
+            note = f"{steps} tiny steps, whole command; {cores} cores; 4 neighbours x 2 threads; median of {repeat}"
+            if "every" in med:
+                note += f"; --threads {cores} (torch's default) took {med['every']:.1f} s"
+            out.append(
+                row(
+                    "train tiny 60 steps beside 4 busy torch processes",
+                    med["policy"],
+                    "s",
+                    "same command, OMP_NUM_THREADS=1",
+                    med["one"],
+                    higher_is_better=False,
+                    goal="ratio >= 0.8",
+                    note=note,
+                )
             )
-        print("idle:", file=sys.stderr, flush=True)
-        idle = train_times(facesets, folder, steps, repeat, {"policy": policy, "one": one, "every": every})
-        med = {k: statistics.median(v) for k, v in loaded.items()}
-        note = f"{steps} tiny steps, whole command; {cores} cores; 4 neighbours x 2 threads; median of {repeat}"
-        if "every" in med:
-            note += f"; --threads {cores} (torch's default) took {med['every']:.1f} s"
-        out.append(
-            row(
-                "train tiny 60 steps beside 4 busy torch processes",
-                med["policy"],
-                "s",
-                "same command, OMP_NUM_THREADS=1",
-                med["one"],
-                higher_is_better=False,
-                goal="ratio >= 0.8",
-                note=note,
+            med_idle = {k: statistics.median(v) for k, v in idle.items()}
+            out.append(
+                row(
+                    "train tiny 60 steps, idle machine",
+                    med_idle["policy"],
+                    "s",
+                    f"same command, --threads {cores} (torch's default, before the policy)",
+                    med_idle["every"],
+                    higher_is_better=False,
+                    goal="ratio >= 0.95",
+                    note=f"OMP_NUM_THREADS=1 took {med_idle['one']:.1f} s; median of {repeat}",
+                )
             )
-        )
-        med_idle = {k: statistics.median(v) for k, v in idle.items()}
-        out.append(
-            row(
-                "train tiny 60 steps, idle machine",
-                med_idle["policy"],
-                "s",
-                f"same command, --threads {cores} (torch's default, before the policy)",
-                med_idle["every"],
-                higher_is_better=False,
-                goal="ratio >= 0.95",
-                note=f"OMP_NUM_THREADS=1 took {med_idle['one']:.1f} s; median of {repeat}",
-            )
-        )
 
-        script = make_shot(os.path.join(folder, "shot"))
-        render_cases = {"policy": _env(), "one": _env(OMP_NUM_THREADS="1")}
-        with background_training(facesets, folder):
-            beside = render_times(script, repeat, render_cases)
-        alone = render_times(script, repeat, render_cases)
-        med_b = {k: statistics.median(v) for k, v in beside.items()}
-        med_a = {k: statistics.median(v) for k, v in alone.items()}
-        out.append(
-            row(
-                "render -j 2 (12 frames, default graph) beside a training",
-                med_b["policy"],
-                "s",
-                "same command, OMP_NUM_THREADS=1",
-                med_b["one"],
-                higher_is_better=False,
-                goal="ratio >= 0.8",
-                note=f"median of {repeat}",
+        if only != "train":
+            script = make_shot(os.path.join(folder, "shot"))
+            render_cases = {"policy": _env(), "one": _env(OMP_NUM_THREADS="1")}
+            with background_training(facesets, folder):
+                beside = render_times(script, repeat, render_cases)
+            alone = render_times(script, repeat, render_cases)
+            med_b = {k: statistics.median(v) for k, v in beside.items()}
+            med_a = {k: statistics.median(v) for k, v in alone.items()}
+            out.append(
+                row(
+                    "render -j 2 (12 frames, default graph) beside a training",
+                    med_b["policy"],
+                    "s",
+                    "same command, OMP_NUM_THREADS=1",
+                    med_b["one"],
+                    higher_is_better=False,
+                    goal="ratio >= 0.8",
+                    note=f"median of {repeat}; 1-min load average {os.getloadavg()[0]:.1f} at the end",
+                )
             )
-        )
-        out.append(
-            row(
-                "render -j 2 (12 frames, default graph), idle",
-                med_a["policy"],
-                "s",
-                "same command, OMP_NUM_THREADS=1",
-                med_a["one"],
-                higher_is_better=False,
-                goal="ratio >= 0.95",
-                note=f"median of {repeat}",
+            out.append(
+                row(
+                    "render -j 2 (12 frames, default graph), idle",
+                    med_a["policy"],
+                    "s",
+                    "same command, OMP_NUM_THREADS=1",
+                    med_a["one"],
+                    higher_is_better=False,
+                    goal="ratio >= 0.95",
+                    note=f"median of {repeat}; 1-min load average {os.getloadavg()[0]:.1f} at the end",
+                )
             )
-        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return out
@@ -260,6 +241,8 @@ def rows(quick: bool = False) -> list[dict]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", choices=("train", "render"), help="measure only the training or the rendering")
+    parser.add_argument("--repeat", type=int, help="repeats of each case (default 2, --quick 1)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    emit(rows(args.quick), as_json=args.json)
+    emit(rows(args.quick, args.only, args.repeat), as_json=args.json)

@@ -9,7 +9,9 @@ them (``pytest -s``):
   jitter): per-frame statistics 0.00530 -> smoothed over 3 frames either side 0.00174;
 - seam energy (gradient energy along the matte edge over the plate's own there, 3 frames; 1 = no seam):
   over 1.210, multiband 1.017;
-- grain (noise sigma in the face at its mean level): plate 0.0314, comp without grain 0.0010, with 0.0317.
+- grain (noise sigma in the face at its mean level): plate 0.0314, comp without grain 0.0010, with 0.0317;
+- face luminance within 12 px of a dark occluder, comp with it / comp without it: 0.7545 when the multiband
+  blend took the plate's coarse bands with the occluder in them, 0.9928 with the occluder filled in first.
 """
 
 import logging
@@ -21,10 +23,15 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from jawblend_shots import FRAMES, blend_graph, rgb_of, true_face_matte
+from jawblend_shots import FRAMES, ShotFaces, StandInSwap, blend_graph, rgb_of, true_face_matte
 
 from faceplate.foundation.errors import RenderError
+from faceplate.foundation.imaging import erode_dilate
+from faceplate.nodes import layers
+from faceplate.nodes.core import Graph, Node
+from faceplate.nodes.faces import METADATA_KEY
 from faceplate.nodes.jawblend import colour_match, grain
+from faceplate.nodes.jawblend.node import JawBlend
 from faceplate.nodes.jawblend.seam import seam_energy
 
 
@@ -208,3 +215,50 @@ def test_motion_blur_smears_along_the_track():
     # moving along x at 12 px per frame: x detail smeared far more than y detail
     assert energies[1.0][0] < 0.5 * energies[0.0][0]
     assert energies[1.0][1] > 0.5 * energies[0.0][1]
+
+
+class _Disc(Node):
+    """A dark disc in front of the face's lower half with its exact matte in fp_matte.occlusion (as OcclusionMask
+    writes it); ``paint=False`` writes the matte only, so the comp without the disc can be built under it."""
+
+    type_name = "TestJawBlendDisc"
+    inputs = ("input",)
+
+    def __init__(self, name, paint=True):
+        super().__init__(name)
+        self.paint = paint
+
+    def hash_extra(self, frame):
+        return [self.paint]
+
+    def compute(self, context):
+        plate = context.input()
+        h, w = plate.pixels.shape[:2]
+        y, x = np.mgrid[0:h, 0:w] + 0.5
+        cx, cy = next(iter(plate.metadata[METADATA_KEY])).landmarks[[8, 33]].mean(axis=0)  # chin and nose tip
+        alpha = np.clip(0.5 - (np.hypot(x - cx, y - cy) - 0.12 * h), 0.0, 1.0).astype(np.float32)
+        pixels = np.concatenate([plate.pixels, alpha[..., None]], axis=2)
+        if self.paint:
+            pixels[..., :3] *= 1.0 - 0.97 * alpha[..., None]
+        return plate.replace(pixels=pixels, channels=(*plate.channels, layers.OCCLUSION))
+
+
+def test_an_occluder_does_not_darken_the_face_beside_it(capsys):
+    """The multiband blend's coarse bands must not carry a dark occluder into the face around it (issue 20: the
+    demo's microphone): the comp with the disc, outside the disc, equals the comp without it."""
+    comps = {}
+    for paint in (True, False):
+        graph = Graph(frame_range=(FRAMES[0], FRAMES[-1]))
+        last = graph.add(ShotFaces("Plate"))
+        for node in (_Disc("Disc", paint), StandInSwap("Swap"), JawBlend("JawBlend1", grain=0.0)):
+            graph.connect(last, graph.add(node))
+            last = node
+        comps[paint] = graph.render(last, FRAMES[4])
+    alpha = comps[True].channel(layers.OCCLUSION)
+    face = comps[True].channel(layers.FACE)
+    beside = (face > 0.05) & (alpha < 0.01) & (erode_dilate(alpha, 12.0) > 0.5)  # within 12 px of the disc
+    lum = {k: rgb_of(v)[beside] @ np.array([0.2722, 0.6741, 0.0537], np.float32) for k, v in comps.items()}
+    ratio = float(lum[True].mean() / lum[False].mean())
+    with capsys.disabled():
+        print(f"\nface luminance beside a dark occluder, comp with it / without it: {ratio:.4f} ({beside.sum()} px)")
+    assert beside.sum() > 500 and abs(ratio - 1.0) < 0.01, ratio

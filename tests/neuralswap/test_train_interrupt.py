@@ -12,7 +12,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from swap_facesets import build_faceset
+from swap_facesets import build_faceset, train_command
 
 STEPS = 30
 
@@ -25,36 +25,13 @@ def facesets(tmp_path_factory):
 
 def _command(facesets, out):
     # A fixed --threads: the thread count changes the order of float sums, so only a fixed one is bit-exact.
-    return [
-        sys.executable,
-        "-m",
-        "faceplate.cli",
-        "train",
-        "--identity",
-        f"A={facesets['A']}",
-        "--identity",
-        f"B={facesets['B']}",
-        "-o",
+    return train_command(
+        facesets,
         out,
-        "--preset",
-        "tiny",
-        "--steps",
-        str(STEPS),
-        "--steps-per-stage",
-        "15",
-        "--checkpoint-every",
-        "1000",
-        "--preview-every",
-        "4",
-        "--workers",
-        "1",
-        "--threads",
-        "1",
-        "--seed",
-        "3",
-        "--no-export",
-        "-q",
-    ]
+        STEPS,
+        *("--steps-per-stage", "15", "--checkpoint-every", "1000", "--preview-every", "4"),
+        *("--workers", "1", "--threads", "1", "--seed", "3"),
+    )
 
 
 def _load(path):

@@ -18,6 +18,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from faceplate.foundation.errors import FaceplateError
 from faceplate.foundation.files import write_text
@@ -34,6 +35,16 @@ from faceplate.models.trainer.faceset import check_facesets, load_faceset
 # with the machine shared, 423 vs 333 s beside four busy torch processes), so it keeps to one; the larger
 # presets follow the free cores.
 SMALL_PRESET_THREADS = {"tiny": 1}
+
+
+def _loop_options(arguments: Mapping[str, Any], steps: int, lr: float, **extra: Any):
+    """The training loop's :class:`~faceplate.models.trainer.loop.TrainOptions` from a training function's own
+    arguments (``arguments``: its ``locals()``; each TrainOptions field it takes, such as ``checkpoint_every``,
+    ``seed`` or ``threads``, passes through), with ``steps``, ``lr``, the warm-up every task uses and ``extra``."""
+    from faceplate.models.trainer.loop import TrainOptions  # deferred: torch
+
+    named = {f.name: arguments[f.name] for f in dataclasses.fields(TrainOptions) if f.name in arguments}
+    return TrainOptions(**{**named, "steps": steps, "lr": lr, "warmup": min(50, max(1, steps // 10)), **extra})
 
 
 def load_identities(identities: Mapping[str, str]):
@@ -95,7 +106,7 @@ def train_swap(
     import torch
 
     from faceplate.models.swap import preset as get_preset  # deferred: torch
-    from faceplate.models.trainer.loop import Trainer, TrainOptions  # deferred: torch
+    from faceplate.models.trainer.loop import Trainer  # deferred: torch
     from faceplate.models.trainer.swap_task import SwapOptions, SwapTask  # deferred: torch
 
     p = get_preset(preset)
@@ -110,20 +121,7 @@ def train_swap(
     options = SwapOptions(batch_size=batch_size or p.batch_size, steps_per_stage=per, workers=workers)
     task = SwapTask(sets, p, options, seed=seed)
     total = steps or per * p.stages
-    loop = TrainOptions(
-        steps=total,
-        lr=lr or p.lr,
-        warmup=min(50, max(1, total // 10)),
-        ema=ema,
-        checkpoint_every=checkpoint_every,
-        preview_every=preview_every,
-        seed=seed,
-        device=device,
-        distributed=distributed,
-        progress=progress,
-        threads=threads,
-        max_threads=SMALL_PRESET_THREADS.get(p.name),
-    )
+    loop = _loop_options(locals(), total, lr or p.lr, max_threads=SMALL_PRESET_THREADS.get(p.name))
     os.makedirs(out_dir, exist_ok=True)
     trainer = Trainer(task, out_dir, loop, on_step=on_step)
     result = trainer.run(resume=resume)
@@ -214,7 +212,7 @@ def train_occlusion(
     """
     import torch
 
-    from faceplate.models.trainer.loop import Trainer, TrainOptions  # deferred: torch
+    from faceplate.models.trainer.loop import Trainer  # deferred: torch
     from faceplate.models.trainer.occlusion_task import OcclusionOptions, OcclusionTask  # deferred: torch
 
     p = get_preset(preset)
@@ -251,19 +249,7 @@ def train_occlusion(
         label=label or ",".join(os.path.basename(os.path.abspath(f)) for f in facesets),
     )
     total = steps or p.steps
-    loop = TrainOptions(
-        steps=total,
-        lr=lr or p.lr,
-        warmup=min(50, max(1, total // 10)),
-        ema=ema,
-        checkpoint_every=checkpoint_every,
-        preview_every=preview_every,
-        seed=seed,
-        device=device,
-        distributed=distributed,
-        progress=progress,
-        threads=threads,
-    )
+    loop = _loop_options(locals(), total, lr or p.lr)
     os.makedirs(out_dir, exist_ok=True)
 
     cpu_began = time.process_time()

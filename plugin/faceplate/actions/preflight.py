@@ -8,10 +8,9 @@ plate of every Read a render needs, and tracks for the FaceDetect nodes a render
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 
-from faceplate.foundation.errors import FaceplateError, ScriptError, SequenceIOError
+from faceplate.foundation.errors import ScriptError, SequenceIOError
 from faceplate.foundation.frames import format_frame_range
 from faceplate.nodes.io.image_info import image_info
 from faceplate.nodes.io.sequence import SequencePattern
@@ -77,30 +76,6 @@ def _files_like(seq) -> str:
     if not names:
         return f"no {ext or ''} files in {folder}".replace("  ", " ")
     return f"{folder} holds e.g. {names[0]}"
-
-
-def writable_folder(folder: str, what: str) -> None:
-    """Checks that ``folder`` can be written, or created and written, without creating it: a real probe file
-    in it or in its nearest existing parent (permission bits say nothing for root, read-only mounts, quotas).
-
-    Raises:
-        FaceplateError: naming ``what`` (e.g. "-o/--output"), the folder and the reason.
-    """
-    existing = os.path.abspath(folder or ".")
-    while not os.path.lexists(existing):
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing):
-        raise FaceplateError(
-            f"{what}: cannot create {folder}: {existing} is a file, not a folder; choose another folder"
-        )
-    try:
-        with tempfile.NamedTemporaryFile(dir=existing, prefix=".faceplate-probe-"):
-            pass
-    except OSError as exc:
-        raise FaceplateError(
-            f"{what}: cannot write in {existing} ({exc.strerror or exc}); choose a folder you "
-            "can write to, or fix its permissions"
-        ) from None
 
 
 def _upstream(graph, nodes: Sequence) -> list:

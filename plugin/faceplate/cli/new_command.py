@@ -6,9 +6,10 @@ import argparse
 import os
 
 from faceplate.actions.default_graph import default_graph
-from faceplate.actions.preflight import plate_frames, writable_folder
+from faceplate.actions.preflight import plate_frames
 from faceplate.cli.exit_codes import EXIT_OK
 from faceplate.foundation.errors import ScriptError
+from faceplate.foundation.files import check_output_folder
 from faceplate.foundation.frames import parse_frame_range
 
 
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     if os.path.exists(args.script) and not args.force:
         raise ScriptError(f"{args.script} already exists; pass --force to overwrite it")
     frames = plate_frames(args.plate, parse_frame_range(args.frames) if args.frames else None)
-    writable_folder(os.path.dirname(os.path.abspath(args.script)), "the script's folder")
+    check_output_folder(args.script, probe=True, what="the script's folder")
     graph = default_graph(
         args.script, plate=args.plate, frame_range=(min(frames), max(frames)), output=args.output, bare=args.bare
     )

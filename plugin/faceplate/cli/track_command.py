@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from tqdm import tqdm
 
-from faceplate.actions.preflight import check_reads, writable_folder
+from faceplate.actions.preflight import check_reads
 from faceplate.actions.shot_tracking import track
 from faceplate.cli.exit_codes import EXIT_FRAMES_FAILED, EXIT_OK
 from faceplate.cli.render_command import frames_to_render
 from faceplate.foundation.errors import FaceplateError, ScriptError
+from faceplate.foundation.files import check_output_folder
 from faceplate.nodes.core import Graph
 
 
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     references = parse_references(args.reference)
     detect = graph.find("FaceDetect", args.node)
     check_reads(graph, [detect], frames)
-    writable_folder(os.path.dirname(detect.sidecar_path()), f"FaceDetect '{detect.name}' tracks folder")
+    check_output_folder(detect.sidecar_path(), probe=True, what=f"FaceDetect '{detect.name}' tracks folder")
     bar = tqdm(total=len(frames), unit="frame", desc="track", disable=args.quiet or None, file=sys.stderr)
 
     def on_frame(frame: int, faces: int) -> None:

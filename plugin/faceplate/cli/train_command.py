@@ -4,16 +4,18 @@ occlusion model from a shot's face-sets and artist corrections; then export it t
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import time
+from collections.abc import Callable
 
 from tqdm import tqdm
 
 from faceplate.actions.faceset_coverage import coverage_warnings
 from faceplate.actions.model_training import export_occlusion_model, train_occlusion, train_swap
-from faceplate.actions.preflight import writable_folder
 from faceplate.cli.exit_codes import EXIT_OK, EXIT_USAGE
+from faceplate.foundation.files import check_output_folder
 from faceplate.models.occlusion.presets import PRESETS as OCCLUSION_PRESETS
 from faceplate.models.swap.presets import PRESETS as SWAP_PRESETS
 
@@ -99,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     if args.threads is not None and args.threads < 1:
         print("faceplate: error: --threads must be 1 or more", file=sys.stderr)
         return EXIT_USAGE
-    writable_folder(args.output, "-o/--output (the model folder)")
+    check_output_folder(os.path.join(args.output, "training.json"), probe=True, what="-o/--output (the model folder)")
     if args.task == "occlusion":
         return _run_occlusion(args)
 
@@ -134,32 +136,18 @@ def run(args: argparse.Namespace) -> int:
         lambda: train_swap(
             identities,
             args.output,
-            preset=args.preset,
-            steps=args.steps,
             steps_per_stage=args.steps_per_stage,
-            batch_size=args.batch_size,
-            lr=args.lr,
-            seed=args.seed,
-            resume=args.resume,
-            checkpoint_every=args.checkpoint_every,
-            preview_every=args.preview_every,
-            workers=args.workers,
-            device=args.device,
-            distributed=args.distributed,
-            progress=not args.quiet,
-            threads=args.threads,
             on_step=_estimate(total, args.quiet) if not _on_gpu(args.device) else None,
+            **_loop_arguments(args),
         ),
     )
-    if isinstance(result, int):
-        return result
-    if not _report(args, result):
-        return EXIT_OK
-    if not args.no_export:
+
+    def export() -> str:
         from faceplate.models.swap.swap_export import export_swap  # deferred: torch
 
-        print(f"  onnx: {export_swap(args.output)}")
-    return EXIT_OK
+        return export_swap(args.output)
+
+    return _finish(args, result, export)
 
 
 def _run_occlusion(args: argparse.Namespace) -> int:
@@ -182,29 +170,30 @@ def _run_occlusion(args: argparse.Namespace) -> int:
             args.faceset,
             args.output,
             corrections=args.corrections,
-            preset=args.preset,
-            steps=args.steps,
-            batch_size=args.batch_size,
-            lr=args.lr,
             init=args.init,
-            seed=args.seed,
-            resume=args.resume,
-            checkpoint_every=args.checkpoint_every,
-            preview_every=args.preview_every,
-            workers=args.workers,
-            device=args.device,
-            distributed=args.distributed,
-            progress=not args.quiet,
-            threads=args.threads,
+            **_loop_arguments(args),
         ),
     )
+    return _finish(
+        args, result, lambda: f"{export_occlusion_model(args.output)} (set OcclusionMask's 'model' knob to it)"
+    )
+
+
+def _finish(args: argparse.Namespace, result, export: Callable[[], str]) -> int:
+    """The exit status after a training: an interrupt's (``result`` an int), else OK after the report and, without
+    ``--no-export``, the ONNX export (``export`` does it and returns the line to print)."""
     if isinstance(result, int):
         return result
-    if not _report(args, result):
-        return EXIT_OK
-    if not args.no_export:
-        print(f"  onnx: {export_occlusion_model(args.output)} (set OcclusionMask's 'model' knob to it)")
+    if _report(args, result) and not args.no_export:
+        print(f"  onnx: {export()}")
     return EXIT_OK
+
+
+def _loop_arguments(args: argparse.Namespace) -> dict:
+    """The arguments both tasks' training functions take alike, from the command line."""
+    names = ("preset", "steps", "batch_size", "lr", "seed", "resume", "checkpoint_every", "preview_every")
+    names += ("workers", "device", "distributed", "threads")
+    return {**{name: getattr(args, name) for name in names}, "progress": not args.quiet}
 
 
 CPU_PRESET = "tiny"
