@@ -1,7 +1,8 @@
 """Faces for the viewer: a frame's faces as JSON, and the per-track QC strip from the tracks sidecars.
 
-The QC strip reads each FaceDetect node's sidecar as written, without re-validating it, so flags and
-fields that a newer ``faceplate track`` adds (``predicted``, per-track QC) show up as they are:
+The QC strip reads each FaceDetect node's sidecar once, through the sidecar's own reader (any version),
+and passes each track's fields beyond the frames (per-track QC and whatever a newer ``faceplate track``
+adds) on as they are:
 
 - a frame's status is ``outlier`` (stabilisation rejected its raw landmarks), ``predicted`` (bridged or
   followed without a detection: the ``predicted`` or ``interpolated`` flag) or ``found``; a frame that
@@ -12,7 +13,6 @@ fields that a newer ``faceplate track`` adds (``predicted``, per-track QC) show 
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
@@ -80,20 +80,13 @@ def qc_tracks(graph: Graph) -> list[dict[str, Any]]:
         if not os.path.exists(path):
             out.append({"node": node.name, "sidecar": path, "missing": True, "tracks": []})
             continue
-        try:
-            with open(path) as f:
-                document = json.load(f)
-            raw_tracks = list(document.get("tracks", []))
-        except (OSError, ValueError, AttributeError, TypeError) as exc:
-            out.append(
-                {"node": node.name, "sidecar": path, "error": f"cannot read the tracks sidecar: {exc}", "tracks": []}
-            )
-            continue
-        try:  # landmarks as the sidecar's reader gives them (any sidecar version)
-            parsed = {t.id: t for t in sidecar.load(path).tracks}
+        try:  # one read: the raw tracks for their extra fields, the parsed ones for landmarks (any version)
+            loaded = sidecar.load(path)
         except FaceplateError as exc:
             out.append({"node": node.name, "sidecar": path, "error": str(exc), "tracks": []})
             continue
+        raw_tracks = loaded.document.get("tracks", [])
+        parsed = {t.id: t for t in loaded.tracks}
         tracks = []
         for raw in raw_tracks:
             frames = {int(k): v for k, v in raw.get("frames", {}).items()}
