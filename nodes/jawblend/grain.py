@@ -105,12 +105,27 @@ def _fit_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(max(np.mean(y), 0.0)), 0.0
 
 
-def add_grain(face: np.ndarray, plate_noise: NoiseModel, face_noise: NoiseModel, amount: float, seed) -> np.ndarray:
-    """``face`` ``(h, w, 3)`` with noise that brings its grain up to the plate's (float32, new array)."""
+def white_noise(shape: tuple[int, ...], seed) -> np.ndarray:
+    """Unit Gaussian white noise of ``shape`` (float32), the same for the same ``seed`` everywhere."""
+    return np.random.default_rng(seed).standard_normal(shape, dtype=np.float32)
+
+
+def add_grain(
+    face: np.ndarray,
+    plate_noise: NoiseModel,
+    face_noise: NoiseModel,
+    amount: float,
+    seed=None,
+    noise: np.ndarray | None = None,
+) -> np.ndarray:
+    """``face`` ``(h, w, 3)`` with noise that brings its grain up to the plate's (float32, new array).
+
+    The noise is ``noise`` when given (:func:`white_noise` of the face's shape), else drawn from ``seed``.
+    """
     if amount <= 0.0:
         return face
     level = blur(np.ascontiguousarray(face, np.float32), 2.0)
     missing = np.maximum(plate_noise.variance(level) - face_noise.variance(level), 0.0)
-    rng = np.random.default_rng(seed)
-    noise = rng.standard_normal(face.shape, dtype=np.float32)
+    if noise is None:
+        noise = white_noise(face.shape, seed)
     return (face + noise * (amount * np.sqrt(missing)).astype(np.float32)).astype(np.float32)

@@ -35,7 +35,6 @@ settings.
 
 from __future__ import annotations
 
-import collections
 import functools
 import json
 import logging
@@ -51,7 +50,8 @@ from faceplate.nodes.face_regions import FACE_REGIONS, SEGMENTS, LandmarkError, 
 from faceplate.nodes.facedetect.mesh_regions import face_outline
 from faceplate.nodes.faces import MISSING_FACES, SWAP_KEY, Faces
 from faceplate.nodes.jawblend import colour_match, grain, lens
-from faceplate.nodes.jawblend.jaw_matte import MatteSettings, box_from, face_box, face_mattes
+from faceplate.nodes.jawblend.jaw_matte import MatteSettings, box_from, face_box, face_mattes, model_matte
+from faceplate.nodes.jawblend.memo import Memo, digest
 from faceplate.nodes.jawblend.output_buffers import OutputBuffers
 from faceplate.nodes.plate import Plate
 from faceplate.nodes.segment_knobs import FACE_SIZE_UNITS, regions_from_knob, segment_knobs
@@ -186,8 +186,14 @@ class JawBlend(Node):
 
     def __init__(self, name: str | None = None, **knob_values):
         super().__init__(name, **knob_values)
-        self._stats_memo: collections.OrderedDict = collections.OrderedDict()
         self._buffers = OutputBuffers()
+        # What an edit would recompute unchanged (see memo.py): the neighbours' colour statistics (a
+        # sequential render measures each frame once), the swap's crop and matte warped into a box, the
+        # current frame's mattes (reused when a colour, grain or blend knob changed), grain measurements.
+        self._stats_memo = Memo(256)
+        self._warp_memo = Memo(24)
+        self._matte_memo = Memo(4)
+        self._grain_memo = Memo(8)
 
     # -- what compute reads -------------------------------------------------------------------------
 
@@ -295,7 +301,10 @@ class JawBlend(Node):
                 if crop is None
                 else geometry.compose(box_from(array_from_plate, box), geometry.invert(crop.swap_from_plate))
             )
-            mattes = face_mattes(
+            key = self._face_key(context.frame, face.track_id, box)
+            mattes = self._matte_memo.get(
+                None if key is None else (*key, repr(settings)),
+                face_mattes,
                 points,
                 settings,
                 box,
@@ -303,11 +312,12 @@ class JawBlend(Node):
                 box_from_crop=box_from_crop,
                 occlusion=None if occlusion is None else occlusion[y0:y1, x0:x1],
                 outline=outline,
+                model=self._model_matte(key, settings, crop, box_from_crop, box),
             )
             matte = mattes.face
             if crop is not None:
                 matte = self._place(
-                    context, plate, out, index, face, crop, box, box_from_crop, matte, settings, knobs, array_from_plate
+                    context, plate, out, index, face, crop, box, box_from_crop, matte, settings, knobs, key
                 )
                 blended.append(face.track_id)
             for layer, values in ((layers.FACE, matte), (layers.JAW, mattes.jaw), (layers.HAIRLINE, mattes.hairline)):
@@ -327,6 +337,22 @@ class JawBlend(Node):
         metadata[f"{PROVENANCE_KEY}/tracks"] = ",".join(map(str, sorted(blended)))
         out.flags.writeable = False  # what the buffers' dirty boxes record is all that was written
         return plate.replace(pixels=out, channels=channels, metadata=metadata)
+
+    def _face_key(self, frame: int, track: int, box) -> tuple | None:
+        """What a face's memoised results read from the input: its hash at ``frame`` (the plate, the faces,
+        the swap's crops), the track and the box; None without a graph (nothing memoised)."""
+        if self.graph is None:
+            return None
+        return (self.graph.hash(self.input("input"), frame), track, tuple(int(v) for v in box))
+
+    def _model_matte(self, key, settings: MatteSettings, crop, box_from_crop, box) -> np.ndarray | None:
+        """The swap model's matte warped into ``box`` (memoised under ``key``), or None when not used."""
+        if crop is None or not settings.model_matte:
+            return None
+        size = (box[2] - box[0], box[3] - box[1])
+        return self._warp_memo.get(
+            None if key is None else (*key, "matte"), model_matte, crop.matte, box_from_crop, size
+        )
 
     def _margin(self, knobs: dict, context, face, swapped: bool) -> float:
         """Context around the matte's reach: the pyramid's, and the lens blurs' spread."""
@@ -349,15 +375,21 @@ class JawBlend(Node):
         matte: np.ndarray,
         settings: MatteSettings,
         knobs: dict,
-        array_from_plate,
+        key: tuple | None,
     ) -> np.ndarray:
         """Colour match, optics, grain, blend and paste one face; returns its final matte."""
         x0, y0, x1, y1 = box
         size = (x1 - x0, y1 - y0)
         rgb_index = [index["R"], index["G"], index["B"]]
         here = np.ascontiguousarray(out[y0:y1, x0:x1][:, :, rgb_index])  # the plate (and faces pasted so far)
-        rgb = warp_affine(
-            np.ascontiguousarray(crop.rgb, np.float32), box_from_crop, size=size, filter="bilinear", border="edge"
+        rgb = self._warp_memo.get(
+            None if key is None else (*key, "rgb"),
+            warp_affine,
+            np.ascontiguousarray(crop.rgb, np.float32),
+            box_from_crop,
+            size=size,
+            filter="bilinear",
+            border="edge",
         )
         core = np.clip(2.0 * matte - 1.0, 0.0, 1.0)
         mode = knobs["colour_match"]
@@ -375,11 +407,11 @@ class JawBlend(Node):
             rgb = lens.convolve(rgb, kernel)
             matte = np.clip(lens.convolve(matte, kernel), 0.0, 1.0)
         if knobs["grain"] > 0:
-            plate_noise = grain.measure(here)
+            plate_noise = self._grain_memo.get(("plate", *digest(here)), grain.measure, here)
             face_noise = grain.measure(rgb, core > 0)
-            rgb = grain.add_grain(
-                rgb, plate_noise, face_noise, knobs["grain"], seed=[context.frame & 0xFFFFFFFF, face.track_id]
-            )
+            seed = (context.frame & 0xFFFFFFFF, face.track_id)
+            noise = self._grain_memo.get(("noise", rgb.shape, seed), grain.white_noise, rgb.shape, seed)
+            rgb = grain.add_grain(rgb, plate_noise, face_noise, knobs["grain"], noise=noise)
         if knobs["blend"] == "multiband" and knobs["bands"] > 1:
             layer = multiband_blend(
                 rgb, here, matte, knobs["bands"], keep_low_from="b" if knobs["keep_plate_low"] else None
@@ -426,9 +458,11 @@ class JawBlend(Node):
         """The plate's statistics for ``track`` at ``frame``, with this frame's settings (memoised by the
         input's hash at that frame and the settings, so a sequential render measures each frame once)."""
         key = (self.graph.hash(self.input("input"), frame), track, repr(settings), mode)
-        if key in self._stats_memo:
-            self._stats_memo.move_to_end(key)
-            return self._stats_memo[key]
+        return self._stats_memo.get(key, self._measure_neighbour, context, frame, track, settings, mode)
+
+    def _measure_neighbour(
+        self, context, frame: int, track: int, settings: MatteSettings, mode: str
+    ) -> colour_match.ColourStats | None:
         plate = context.input(frame=frame)
         result = None
         faces, swap = Faces.attached(plate), plate.metadata.get(SWAP_KEY)
@@ -446,6 +480,7 @@ class JawBlend(Node):
                     plate.channel(layers.OCCLUSION)[y0:y1, x0:x1] if plate.has_channel(layers.OCCLUSION) else None
                 )
                 box_from_crop = geometry.compose(box_from(array_from_plate, box), geometry.invert(crop.swap_from_plate))
+                key = self._face_key(frame, track, box)
                 matte = face_mattes(
                     points,
                     settings,
@@ -455,12 +490,10 @@ class JawBlend(Node):
                     occlusion=occlusion,
                     outline=outline,
                     bands=False,  # the statistics read the face matte only
+                    model=self._model_matte(key, settings, crop, box_from_crop, box),
                 ).face
                 rgb = plate.pixels[y0:y1, x0:x1][:, :, [plate.channel_index(c) for c in ("R", "G", "B")]]
                 result = colour_match.measure(rgb, np.clip(2.0 * matte - 1.0, 0.0, 1.0), mode)
-        self._stats_memo[key] = result
-        while len(self._stats_memo) > 256:
-            self._stats_memo.popitem(last=False)
         return result
 
     def _velocity(self, context, face) -> tuple[float, float]:
