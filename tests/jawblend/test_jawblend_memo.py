@@ -7,6 +7,7 @@ changing under the same knobs); every frame it renders must equal, bit for bit, 
 the same knobs renders. The memo must also have been used, or the comparison proves nothing.
 """
 
+import dataclasses
 import os
 import sys
 
@@ -17,6 +18,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from jawblend_shots import FRAMES, ShotFaces, StandInSwap
 
 from faceplate.nodes.core import FloatKnob, Graph, Node
+from faceplate.nodes.faces import SWAP_KEY
 from faceplate.nodes.jawblend.node import JawBlend
 
 FRAME = FRAMES[4]
@@ -39,7 +41,8 @@ STATES = [
 
 
 class Gain(Node):
-    """Scales the plate's pixels (an upstream edit that leaves the faces and the swap alone)."""
+    """Scales the plate's pixels and the swap's face, and thins its matte: an upstream edit (a new swap
+    model, a graded plate) that leaves the faces and so the box where they were."""
 
     type_name = "TestJawBlendGain"
     inputs = ("input",)
@@ -47,16 +50,23 @@ class Gain(Node):
 
     def compute(self, context):
         plate = context.input()
-        return plate.replace(pixels=plate.pixels * np.float32(context.value("gain")))
+        gain = np.float32(context.value("gain"))
+        swaps = plate.metadata[SWAP_KEY]
+        crops = tuple(
+            dataclasses.replace(c, rgb=c.rgb * gain, matte=np.clip(c.matte * gain - (gain - 1), 0, 1))
+            for c in swaps.crops
+        )
+        metadata = {**plate.metadata, SWAP_KEY: dataclasses.replace(swaps, crops=crops)}
+        return plate.replace(pixels=plate.pixels * gain, metadata=metadata)
 
 
 def graph_of():
     graph = Graph(frame_range=(FRAMES[0], FRAMES[-1]))
-    nodes = [graph.add(ShotFaces("Plate")), graph.add(Gain("Gain")), graph.add(StandInSwap("Swap"))]
+    nodes = [graph.add(ShotFaces("Plate")), graph.add(StandInSwap("Swap")), graph.add(Gain("Gain"))]
     nodes.append(graph.add(JawBlend("JawBlend1")))
     for a, b in zip(nodes, nodes[1:]):
         graph.connect(a, b)
-    return graph, nodes[1], nodes[3]
+    return graph, nodes[2], nodes[3]
 
 
 def test_memoised_results_are_never_stale():
