@@ -53,16 +53,22 @@ class NoiseModel:
 ZERO = NoiseModel(np.zeros(3), np.zeros(3))
 
 
-def measure(rgb: np.ndarray, where: np.ndarray | None = None) -> NoiseModel:
+def local_level(rgb: np.ndarray) -> np.ndarray:
+    """The local signal level the noise is modelled against: ``rgb`` blurred (Gaussian, radius 2)."""
+    return blur(np.ascontiguousarray(rgb, np.float32), 2.0)
+
+
+def measure(rgb: np.ndarray, where: np.ndarray | None = None, level: np.ndarray | None = None) -> NoiseModel:
     """The noise model of ``rgb`` ``(h, w, 3)`` float32, from its flat pixels (within ``where`` when given).
 
-    Returns :data:`ZERO` when too few pixels qualify.
+    ``level``: :func:`local_level` of ``rgb`` when the caller has it. Returns :data:`ZERO` when too few
+    pixels qualify.
     """
     rgb = np.ascontiguousarray(rgb, np.float32)
     if rgb.shape[0] < 8 or rgb.shape[1] < 8:
         return ZERO
     response = cv2.filter2D(rgb, -1, KERNEL, borderType=cv2.BORDER_REFLECT)
-    level = blur(rgb, 2.0)
+    level = local_level(rgb) if level is None else level
     smooth = blur(rgb.mean(axis=2), 3.0)
     gy, gx = np.gradient(smooth)
     structure = gx * gx + gy * gy
@@ -117,14 +123,16 @@ def add_grain(
     amount: float,
     seed=None,
     noise: np.ndarray | None = None,
+    level: np.ndarray | None = None,
 ) -> np.ndarray:
     """``face`` ``(h, w, 3)`` with noise that brings its grain up to the plate's (float32, new array).
 
-    The noise is ``noise`` when given (:func:`white_noise` of the face's shape), else drawn from ``seed``.
+    The noise is ``noise`` when given (:func:`white_noise` of the face's shape), else drawn from ``seed``;
+    ``level``: :func:`local_level` of ``face`` when the caller has it.
     """
     if amount <= 0.0:
         return face
-    level = blur(np.ascontiguousarray(face, np.float32), 2.0)
+    level = local_level(face) if level is None else level
     missing = np.maximum(plate_noise.variance(level) - face_noise.variance(level), 0.0)
     if noise is None:
         noise = white_noise(face.shape, seed)

@@ -408,10 +408,11 @@ class JawBlend(Node):
             matte = np.clip(lens.convolve(matte, kernel), 0.0, 1.0)
         if knobs["grain"] > 0:
             plate_noise = self._grain_memo.get(("plate", *digest(here)), grain.measure, here)
-            face_noise = grain.measure(rgb, core > 0)
+            level = grain.local_level(rgb)  # read by both the face's measurement and the grain added to it
+            face_noise = grain.measure(rgb, core > 0, level=level)
             seed = (context.frame & 0xFFFFFFFF, face.track_id)
             noise = self._grain_memo.get(("noise", rgb.shape, seed), grain.white_noise, rgb.shape, seed)
-            rgb = grain.add_grain(rgb, plate_noise, face_noise, knobs["grain"], noise=noise)
+            rgb = grain.add_grain(rgb, plate_noise, face_noise, knobs["grain"], noise=noise, level=level)
         if knobs["blend"] == "multiband" and knobs["bands"] > 1:
             layer = multiband_blend(
                 rgb, here, matte, knobs["bands"], keep_low_from="b" if knobs["keep_plate_low"] else None
