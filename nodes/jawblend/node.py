@@ -35,6 +35,7 @@ settings.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -50,7 +51,14 @@ from faceplate.nodes.face_regions import FACE_REGIONS, SEGMENTS, LandmarkError, 
 from faceplate.nodes.facedetect.mesh_regions import face_outline
 from faceplate.nodes.faces import MISSING_FACES, SWAP_KEY, Faces
 from faceplate.nodes.jawblend import colour_match, grain, lens
-from faceplate.nodes.jawblend.jaw_matte import MatteSettings, box_from, face_box, face_mattes, model_matte
+from faceplate.nodes.jawblend.jaw_matte import (
+    FaceMattes,
+    MatteSettings,
+    box_from,
+    face_box,
+    face_mattes,
+    model_matte,
+)
 from faceplate.nodes.jawblend.memo import Memo, digest
 from faceplate.nodes.jawblend.output_buffers import OutputBuffers
 from faceplate.nodes.plate import Plate
@@ -191,7 +199,7 @@ class JawBlend(Node):
         # sequential render measures each frame once), the swap's crop and matte warped into a box, the
         # current frame's mattes (reused when a colour, grain or blend knob changed), grain measurements.
         self._stats_memo = Memo(256)
-        self._warp_memo = Memo(24)
+        self._warp_memo = Memo(12)  # an edit's six (this frame's face and matte, four neighbours' mattes), twice
         self._matte_memo = Memo(4)
         self._grain_memo = Memo(8)
 
@@ -304,7 +312,7 @@ class JawBlend(Node):
             key = self._face_key(context.frame, face.track_id, box)
             mattes = self._matte_memo.get(
                 None if key is None else (*key, repr(settings)),
-                face_mattes,
+                _memo_mattes,
                 points,
                 settings,
                 box,
@@ -513,6 +521,12 @@ class JawBlend(Node):
             return 0.0, 0.0
         v = (after - before) / span
         return float(v[0]), float(v[1])
+
+
+def _memo_mattes(*args, **kwargs) -> FaceMattes:
+    """:func:`face_mattes` without its ``occlusion``: a view of the input frame, which a memoised entry
+    would otherwise keep alive (compute does not read it)."""
+    return dataclasses.replace(face_mattes(*args, **kwargs), occlusion=None)
 
 
 def _fade(matte: np.ndarray) -> np.ndarray:
