@@ -15,6 +15,9 @@ face's box only (its region contours grown by the matte's reach and the blend's 
 The rest of the frame is the plate's: the output array is one :class:`.output_buffers.OutputBuffers`
 recycles, so an edit re-rendering a frame restores and redraws the faces' boxes only, instead of
 allocating and filling a whole frame (bit-identical either way; tests/jawblend/test_jawblend_buffers.py).
+What does not read the knob an edit changed is memoised (:mod:`.memo`: the swap's warps into the box, the
+mattes, the plate's grain, the noise field, the neighbours' statistics), under keys covering what each
+reads (bit-identical; tests/jawblend/test_jawblend_memo.py).
 
 Output: the plate with R, G, B comped (A kept; added as 1 when the input has none) and the layers
 ``fp_matte.face`` (the final matte), ``fp_matte.jaw``, ``fp_matte.hairline`` (bands along the final edge),
