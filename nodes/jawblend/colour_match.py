@@ -92,11 +92,13 @@ def measure(rgb: np.ndarray, weights: np.ndarray, mode: str) -> ColourStats | No
     """
     mask = weights > 0
     count = int(mask.sum())
-    if count == 0 or float(weights[mask].sum()) < MIN_WEIGHT:
+    inside = weights[mask]
+    if count == 0 or float(inside.sum()) < MIN_WEIGHT:
         return None
     stride = max(1, count // MAX_SAMPLES)
-    w = weights[mask][::stride].astype(np.float64)
-    values = _space(rgb[mask][::stride], mode).astype(np.float64)
+    w = inside[::stride].astype(np.float64)
+    picked = np.flatnonzero(mask)[::stride]  # the strided samples only, not every masked pixel
+    values = _space(rgb.reshape(-1, 3)[picked], mode).astype(np.float64)
     total = w.sum()
     mean = (values * w[:, None]).sum(axis=0) / total
     std = np.sqrt(np.maximum(((values - mean) ** 2 * w[:, None]).sum(axis=0) / total, 1e-12))

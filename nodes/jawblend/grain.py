@@ -53,17 +53,25 @@ class NoiseModel:
 ZERO = NoiseModel(np.zeros(3), np.zeros(3))
 
 
-def measure(rgb: np.ndarray, where: np.ndarray | None = None) -> NoiseModel:
+def local_level(rgb: np.ndarray) -> np.ndarray:
+    """The local signal level the noise is modelled against: ``rgb`` blurred (Gaussian, radius 2)."""
+    return blur(np.ascontiguousarray(rgb, np.float32), 2.0)
+
+
+def measure(rgb: np.ndarray, where: np.ndarray | None = None, level: np.ndarray | None = None) -> NoiseModel:
     """The noise model of ``rgb`` ``(h, w, 3)`` float32, from its flat pixels (within ``where`` when given).
 
-    Returns :data:`ZERO` when too few pixels qualify.
+    ``level``: :func:`local_level` of ``rgb`` when the caller has it. Returns :data:`ZERO` when too few
+    pixels qualify.
     """
     rgb = np.ascontiguousarray(rgb, np.float32)
     if rgb.shape[0] < 8 or rgb.shape[1] < 8:
         return ZERO
     response = cv2.filter2D(rgb, -1, KERNEL, borderType=cv2.BORDER_REFLECT)
-    level = blur(rgb, 2.0)
-    smooth = blur(rgb.mean(axis=2), 3.0)
+    level = local_level(rgb) if level is None else level
+    # The channels' mean, summed in the order numpy's mean over the last axis sums them (the same bits),
+    # without its slow reduction over an axis of 3.
+    smooth = blur((rgb[..., 0] + rgb[..., 1] + rgb[..., 2]) / 3, 3.0)
     gy, gx = np.gradient(smooth)
     structure = gx * gx + gy * gy
     inner = np.zeros(structure.shape, bool)
@@ -75,10 +83,12 @@ def measure(rgb: np.ndarray, where: np.ndarray | None = None) -> NoiseModel:
     stride = max(1, int(inner.sum()) // (4 * MAX_SAMPLES))
     flat = inner & (structure <= np.quantile(structure[inner][::stride], FLAT_FRACTION))
     stride = max(1, int(flat.sum()) // MAX_SAMPLES)
+    picked = np.flatnonzero(flat)[::stride]  # the strided flat pixels, indexed once for all channels
+    levels = level.reshape(-1, 3)[picked].astype(np.float64)
+    responses = response.reshape(-1, 3)[picked].astype(np.float64) ** 2
     offsets, slopes = np.zeros(3), np.zeros(3)
     for c in range(3):
-        lv = level[..., c][flat][::stride].astype(np.float64)
-        r2 = response[..., c][flat][::stride].astype(np.float64) ** 2
+        lv, r2 = levels[:, c], responses[:, c]
         edges = np.quantile(lv, np.linspace(0, 1, BINS + 1))
         xs, ys = [], []
         for lo, hi in zip(edges[:-1], edges[1:]):
@@ -105,12 +115,29 @@ def _fit_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(max(np.mean(y), 0.0)), 0.0
 
 
-def add_grain(face: np.ndarray, plate_noise: NoiseModel, face_noise: NoiseModel, amount: float, seed) -> np.ndarray:
-    """``face`` ``(h, w, 3)`` with noise that brings its grain up to the plate's (float32, new array)."""
+def white_noise(shape: tuple[int, ...], seed) -> np.ndarray:
+    """Unit Gaussian white noise of ``shape`` (float32), the same for the same ``seed`` everywhere."""
+    return np.random.default_rng(seed).standard_normal(shape, dtype=np.float32)
+
+
+def add_grain(
+    face: np.ndarray,
+    plate_noise: NoiseModel,
+    face_noise: NoiseModel,
+    amount: float,
+    seed=None,
+    noise: np.ndarray | None = None,
+    level: np.ndarray | None = None,
+) -> np.ndarray:
+    """``face`` ``(h, w, 3)`` with noise that brings its grain up to the plate's (float32, new array).
+
+    The noise is ``noise`` when given (:func:`white_noise` of the face's shape), else drawn from ``seed``;
+    ``level``: :func:`local_level` of ``face`` when the caller has it.
+    """
     if amount <= 0.0:
         return face
-    level = blur(np.ascontiguousarray(face, np.float32), 2.0)
+    level = local_level(face) if level is None else level
     missing = np.maximum(plate_noise.variance(level) - face_noise.variance(level), 0.0)
-    rng = np.random.default_rng(seed)
-    noise = rng.standard_normal(face.shape, dtype=np.float32)
+    if noise is None:
+        noise = white_noise(face.shape, seed)
     return (face + noise * (amount * np.sqrt(missing)).astype(np.float32)).astype(np.float32)

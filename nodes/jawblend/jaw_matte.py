@@ -131,6 +131,7 @@ def face_mattes(
     occlusion: np.ndarray | None = None,
     outline: face_regions.Outline | None = None,
     bands: bool = True,
+    model: np.ndarray | None = None,
 ) -> FaceMattes:
     """The final face matte and the bands of one face over ``box`` (``bands=False``: the face matte only,
     ``jaw`` and ``hairline`` None).
@@ -143,6 +144,7 @@ def face_mattes(
         box_from_crop: 2x3 mapping crop pixels to box pixels (with ``crop_matte``).
         occlusion: the input's ``fp_matte.occlusion`` over the box, or None.
         outline: the face mesh's outline in array pixels, or None (see :func:`face_box`).
+        model: ``crop_matte`` already warped into the box (:func:`model_matte`), to use instead of warping it.
     """
     x0, y0, x1, y1 = box
     size = (x1 - x0, y1 - y0)
@@ -158,13 +160,8 @@ def face_mattes(
 
     face = draw("face")
     if settings.model_matte and crop_matte is not None:
-        model = warp_affine(
-            np.ascontiguousarray(crop_matte, np.float32)[:, :, None],
-            box_from_crop,
-            size=size,
-            filter="bilinear",
-            border="constant",
-        )[:, :, 0]
+        if model is None:
+            model = model_matte(crop_matte, box_from_crop, size)
         face *= np.clip(model, 0.0, 1.0)
     if occlusion is not None:
         face *= 1.0 - np.clip(occlusion, 0.0, 1.0)
@@ -182,6 +179,17 @@ def face_mattes(
     if settings.region.face_region == "hull":  # the hairline band follows the hull's top (the brows) instead
         contours["hairline"] = [_top_band(contours["face"][0], settings.region, scale)]
     return FaceMattes(box, face, draw("jaw"), draw("hairline"), occlusion)
+
+
+def model_matte(crop_matte: np.ndarray, box_from_crop: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The swap model's ``(R, R)`` matte warped into a box of ``size`` ``(w, h)`` (bilinear, 0 outside)."""
+    return warp_affine(
+        np.ascontiguousarray(crop_matte, np.float32)[:, :, None],
+        box_from_crop,
+        size=size,
+        filter="bilinear",
+        border="constant",
+    )[:, :, 0]
 
 
 def _top_band(face: face_regions.Contour, region: RegionSettings, scale: float) -> face_regions.Contour:

@@ -15,6 +15,9 @@ face's box only (its region contours grown by the matte's reach and the blend's 
 The rest of the frame is the plate's: the output array is one :class:`.output_buffers.OutputBuffers`
 recycles, so an edit re-rendering a frame restores and redraws the faces' boxes only, instead of
 allocating and filling a whole frame (bit-identical either way; tests/jawblend/test_jawblend_buffers.py).
+What does not read the knob an edit changed is memoised (:mod:`.memo`: the swap's warps into the box, the
+mattes, the plate's grain, the noise field, the neighbours' statistics), under keys covering what each
+reads (bit-identical; tests/jawblend/test_jawblend_memo.py).
 
 Output: the plate with R, G, B comped (A kept; added as 1 when the input has none) and the layers
 ``fp_matte.face`` (the final matte), ``fp_matte.jaw``, ``fp_matte.hairline`` (bands along the final edge),
@@ -35,7 +38,7 @@ settings.
 
 from __future__ import annotations
 
-import collections
+import dataclasses
 import functools
 import json
 import logging
@@ -52,7 +55,15 @@ from faceplate.nodes.face_regions import FACE_REGIONS, SEGMENTS, LandmarkError, 
 from faceplate.nodes.facedetect.mesh_regions import face_outline
 from faceplate.nodes.faces import MISSING_FACES, SWAP_KEY, Faces
 from faceplate.nodes.jawblend import colour_match, grain, lens
-from faceplate.nodes.jawblend.jaw_matte import MatteSettings, box_from, face_box, face_mattes
+from faceplate.nodes.jawblend.jaw_matte import (
+    FaceMattes,
+    MatteSettings,
+    box_from,
+    face_box,
+    face_mattes,
+    model_matte,
+)
+from faceplate.nodes.jawblend.memo import Memo, digest
 from faceplate.nodes.jawblend.output_buffers import OutputBuffers
 from faceplate.nodes.plate import Plate
 from faceplate.nodes.segment_knobs import FACE_SIZE_UNITS, regions_from_knob, segment_knobs
@@ -188,8 +199,14 @@ class JawBlend(Node):
 
     def __init__(self, name: str | None = None, **knob_values):
         super().__init__(name, **knob_values)
-        self._stats_memo: collections.OrderedDict = collections.OrderedDict()
         self._buffers = OutputBuffers()
+        # What an edit would recompute unchanged (see memo.py): the neighbours' colour statistics (a
+        # sequential render measures each frame once), the swap's crop and matte warped into a box, the
+        # current frame's mattes (reused when a colour, grain or blend knob changed), grain measurements.
+        self._stats_memo = Memo(256)
+        self._warp_memo = Memo(12)  # an edit's six (this frame's face and matte, four neighbours' mattes), twice
+        self._matte_memo = Memo(4)
+        self._grain_memo = Memo(8)
 
     # -- what compute reads -------------------------------------------------------------------------
 
@@ -297,7 +314,10 @@ class JawBlend(Node):
                 if crop is None
                 else geometry.compose(box_from(array_from_plate, box), geometry.invert(crop.swap_from_plate))
             )
-            mattes = face_mattes(
+            key = self._face_key(context.frame, face.track_id, box)
+            mattes = self._matte_memo.get(
+                None if key is None else (*key, repr(settings)),
+                _memo_mattes,
                 points,
                 settings,
                 box,
@@ -305,11 +325,12 @@ class JawBlend(Node):
                 box_from_crop=box_from_crop,
                 occlusion=None if occlusion is None else occlusion[y0:y1, x0:x1],
                 outline=outline,
+                model=self._model_matte(key, settings, crop, box_from_crop, box),
             )
             matte = mattes.face
             if crop is not None:
                 matte = self._place(
-                    context, plate, out, index, face, crop, box, box_from_crop, matte, settings, knobs, array_from_plate
+                    context, plate, out, index, face, crop, box, box_from_crop, matte, settings, knobs, key
                 )
                 blended.append(face.track_id)
             for layer, values in ((layers.FACE, matte), (layers.JAW, mattes.jaw), (layers.HAIRLINE, mattes.hairline)):
@@ -329,6 +350,22 @@ class JawBlend(Node):
         metadata[f"{PROVENANCE_KEY}/tracks"] = ",".join(map(str, sorted(blended)))
         out.flags.writeable = False  # what the buffers' dirty boxes record is all that was written
         return plate.replace(pixels=out, channels=channels, metadata=metadata)
+
+    def _face_key(self, frame: int, track: int, box) -> tuple | None:
+        """What a face's memoised results read from the input: its hash at ``frame`` (the plate, the faces,
+        the swap's crops), the track and the box; None without a graph (nothing memoised)."""
+        if self.graph is None:
+            return None
+        return (self.graph.hash(self.input("input"), frame), track, tuple(int(v) for v in box))
+
+    def _model_matte(self, key, settings: MatteSettings, crop, box_from_crop, box) -> np.ndarray | None:
+        """The swap model's matte warped into ``box`` (memoised under ``key``), or None when not used."""
+        if crop is None or not settings.model_matte:
+            return None
+        size = (box[2] - box[0], box[3] - box[1])
+        return self._warp_memo.get(
+            None if key is None else (*key, "matte"), model_matte, crop.matte, box_from_crop, size
+        )
 
     def _margin(self, knobs: dict, context, face, swapped: bool) -> float:
         """Context around the matte's reach: the pyramid's, and the lens blurs' spread."""
@@ -351,15 +388,21 @@ class JawBlend(Node):
         matte: np.ndarray,
         settings: MatteSettings,
         knobs: dict,
-        array_from_plate,
+        key: tuple | None,
     ) -> np.ndarray:
         """Colour match, optics, grain, blend and paste one face; returns its final matte."""
         x0, y0, x1, y1 = box
         size = (x1 - x0, y1 - y0)
         rgb_index = [index["R"], index["G"], index["B"]]
         here = np.ascontiguousarray(out[y0:y1, x0:x1][:, :, rgb_index])  # the plate (and faces pasted so far)
-        rgb = warp_affine(
-            np.ascontiguousarray(crop.rgb, np.float32), box_from_crop, size=size, filter="bilinear", border="edge"
+        rgb = self._warp_memo.get(
+            None if key is None else (*key, "rgb"),
+            warp_affine,
+            np.ascontiguousarray(crop.rgb, np.float32),
+            box_from_crop,
+            size=size,
+            filter="bilinear",
+            border="edge",
         )
         core = np.clip(2.0 * matte - 1.0, 0.0, 1.0)
         mode = knobs["colour_match"]
@@ -377,11 +420,12 @@ class JawBlend(Node):
             rgb = lens.convolve(rgb, kernel)
             matte = np.clip(lens.convolve(matte, kernel), 0.0, 1.0)
         if knobs["grain"] > 0:
-            plate_noise = grain.measure(here)
-            face_noise = grain.measure(rgb, core > 0)
-            rgb = grain.add_grain(
-                rgb, plate_noise, face_noise, knobs["grain"], seed=[context.frame & 0xFFFFFFFF, face.track_id]
-            )
+            plate_noise = self._grain_memo.get(("plate", *digest(here)), grain.measure, here)
+            level = grain.local_level(rgb)  # read by both the face's measurement and the grain added to it
+            face_noise = grain.measure(rgb, core > 0, level=level)
+            seed = (context.frame & 0xFFFFFFFF, face.track_id)
+            noise = self._grain_memo.get(("noise", rgb.shape, seed), grain.white_noise, rgb.shape, seed)
+            rgb = grain.add_grain(rgb, plate_noise, face_noise, knobs["grain"], noise=noise, level=level)
         if knobs["blend"] == "multiband" and knobs["bands"] > 1:
             occluder = out[y0:y1, x0:x1, index[layers.OCCLUSION]]
             layer = multiband_blend(
@@ -433,9 +477,11 @@ class JawBlend(Node):
         """The plate's statistics for ``track`` at ``frame``, with this frame's settings (memoised by the
         input's hash at that frame and the settings, so a sequential render measures each frame once)."""
         key = (self.graph.hash(self.input("input"), frame), track, repr(settings), mode)
-        if key in self._stats_memo:
-            self._stats_memo.move_to_end(key)
-            return self._stats_memo[key]
+        return self._stats_memo.get(key, self._measure_neighbour, context, frame, track, settings, mode)
+
+    def _measure_neighbour(
+        self, context, frame: int, track: int, settings: MatteSettings, mode: str
+    ) -> colour_match.ColourStats | None:
         plate = context.input(frame=frame)
         result = None
         faces, swap = Faces.attached(plate), plate.metadata.get(SWAP_KEY)
@@ -453,6 +499,7 @@ class JawBlend(Node):
                     plate.channel(layers.OCCLUSION)[y0:y1, x0:x1] if plate.has_channel(layers.OCCLUSION) else None
                 )
                 box_from_crop = geometry.compose(box_from(array_from_plate, box), geometry.invert(crop.swap_from_plate))
+                key = self._face_key(frame, track, box)
                 matte = face_mattes(
                     points,
                     settings,
@@ -462,12 +509,10 @@ class JawBlend(Node):
                     occlusion=occlusion,
                     outline=outline,
                     bands=False,  # the statistics read the face matte only
+                    model=self._model_matte(key, settings, crop, box_from_crop, box),
                 ).face
                 rgb = plate.pixels[y0:y1, x0:x1][:, :, [plate.channel_index(c) for c in ("R", "G", "B")]]
                 result = colour_match.measure(rgb, np.clip(2.0 * matte - 1.0, 0.0, 1.0), mode)
-        self._stats_memo[key] = result
-        while len(self._stats_memo) > 256:
-            self._stats_memo.popitem(last=False)
         return result
 
     def _velocity(self, context, face) -> tuple[float, float]:
@@ -510,6 +555,12 @@ def _without_occluder(image: np.ndarray, occlusion: np.ndarray) -> np.ndarray:
     fill = np.where(den[..., None] > 1e-3, num / np.maximum(den, 1e-3)[..., None], fallback).astype(np.float32)
     fill = cv2.resize(fill, (w, h), interpolation=cv2.INTER_LINEAR)
     return (kept + fill * (1.0 - keep)[..., None]).astype(np.float32)
+
+
+def _memo_mattes(*args, **kwargs) -> FaceMattes:
+    """:func:`face_mattes` without its ``occlusion``: a view of the input frame, which a memoised entry
+    would otherwise keep alive (compute does not read it)."""
+    return dataclasses.replace(face_mattes(*args, **kwargs), occlusion=None)
 
 
 def _fade(matte: np.ndarray) -> np.ndarray:

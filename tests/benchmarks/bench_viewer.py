@@ -27,16 +27,20 @@ the same run, load average):
                                        no swap model               swap model (demo export)
 =====================================  ==========================  ==========================
 before issue 18 (``--png``)            2372 / 2812 / 3817, 4.4     2465 / 3341 / 10012, 6.1
-now, as the page does it               219 / 572 / 2441, 6.0       684 / 952 / 10165, 6.2
-now, proxy first (p50)                 139                         575
-now, ``--png``                         224 / 265 / 2774, 6.4
+recycled outputs, as the page does it  219 / 572 / 2441, 6.0       684 / 952 / 10165, 6.2
+the same code, re-run later                                        370 / 596 / 8557, 3.2
++ JawBlend's memo (now)                161 / 660 / 2689, 4.3       370 / 599 / 9850, 3.8
+now, proxy first (p50)                 90                          304
+recycled outputs, ``--png``            224 / 265 / 2774, 6.4
 =====================================  ==========================  ==========================
 
 Before, JawBlend's render alone took a median 1942 ms (2226 ms with a model): it allocated and filled a
 fresh 108 MB frame per edit, whose page faults (numpy advises transparent huge pages, and the kernel
-compacts memory to give them) stalled for seconds on this loaded machine. Now 50 ms (460 ms with a
-model: the five 1080p face mattes, colour statistics, grain measurement and the pyramid blend of the
-face's box, all at full resolution).
+compacts memory to give them) stalled for seconds on this loaded machine. With recycled outputs 50 ms
+(460 ms with a model at load 6, 262 ms at load 3.2); with JawBlend's memo (nodes/jawblend/memo.py: the
+warps into the face's box, the plate's grain, the noise field) 31 ms (253 ms with a model at load 3.8).
+The model's edit follows the load more than the code; what remains is what the jaw knob changes: the
+five face mattes of the smoothed colour statistics, the statistics, the face's grain and the pyramid blend.
 
     python tests/benchmarks/bench_viewer.py [--quick] [--json] [--model EXPORT --identities 1=B]
 """
