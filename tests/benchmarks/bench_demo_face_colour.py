@@ -12,7 +12,9 @@ The plate is a loose reference: the swapped face is another face, and the part o
 view changes from frame to frame. ``--truth`` measures against the render the same script makes of the same
 shot *without* the microphone (plates written without it, the demo's own tracks and model), with the
 microphone composited over that render: the comp the microphone frames should show. That render goes in a
-temporary folder (the microphone frames only, about a minute).
+temporary folder (the microphone frames only, about a minute). It also splits the face by distance from the
+microphone's edge (:data:`BANDS`, pixels): a darkening near it (a blend's rim) reads apart from one over the whole
+face (the swap model's own output).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import sys
 import numpy as np
 
 LUMA = np.array([0.2722, 0.6741, 0.0537], np.float32)  # ACEScg (AP1) luminance weights
+BANDS = ((0, 8), (8, 24), (24, None))  # distance from the microphone's edge, pixels
 
 
 def face_ratios(folder: str) -> dict[int, float]:
@@ -54,13 +57,16 @@ def face_ratios(folder: str) -> dict[int, float]:
     return ratios
 
 
-def truth_ratios(folder: str) -> dict[int, float]:
+def truth_ratios(folder: str) -> dict[int, tuple[float, list[float | None]]]:
     """Per microphone frame: the render's face luminance over the comp of the microphone-free render with the
-    microphone over it, on the face's pixels the microphone leaves in view."""
+    microphone over it, on the face's pixels the microphone leaves in view; and the same per band of
+    :data:`BANDS` (None where the band holds under 100 pixels' weight)."""
     import dataclasses
     import shutil
     import subprocess
     import tempfile
+
+    import cv2
 
     from faceplate.actions.demo.shot import occluder, write_shot
     from faceplate.cli.demo_workflow import FULL
@@ -84,7 +90,13 @@ def truth_ratios(folder: str) -> dict[int, float]:
             mic_rgb, alpha = occluder(spec, frame)
             ideal = _rgb(ref) * (1.0 - alpha[..., None]) + mic_rgb * alpha[..., None]
             w = np.clip(ref.channel(layers.FACE), 0, 1) * (1.0 - alpha)
-            ratios[frame] = float(((_rgb(render) @ LUMA) * w).sum() / max(float(((ideal @ LUMA) * w).sum()), 1e-9))
+            lum, ideal_lum = _rgb(render) @ LUMA, ideal @ LUMA
+            distance = cv2.distanceTransform((alpha < 0.01).astype(np.uint8), cv2.DIST_L2, 5)
+            bands = []
+            for lo, hi in BANDS:
+                wb = w * ((distance >= lo) & (distance < (np.inf if hi is None else hi)))
+                bands.append(float((lum * wb).sum() / (ideal_lum * wb).sum()) if wb.sum() >= 100 else None)
+            ratios[frame] = (float((lum * w).sum() / max(float((ideal_lum * w).sum()), 1e-9)), bands)
         return ratios
     finally:
         shutil.rmtree(clean, ignore_errors=True)
@@ -116,10 +128,18 @@ def main(argv: list[str] | None = None) -> int:
         print("  per frame: " + ", ".join(f"{f}:{r:.3f}" for f, r in ratios.items()))
         if args.truth:
             truth = truth_ratios(folder)
-            values = list(truth.values())
+            values = [r for r, _ in truth.values()]
             print(
                 f"  against the render without the microphone, it composited over: mean {np.mean(values):.4f}, "
-                f"min {min(values):.4f}; per frame: " + ", ".join(f"{f}:{r:.3f}" for f, r in truth.items())
+                f"min {min(values):.4f}; per frame: " + ", ".join(f"{f}:{r:.3f}" for f, (r, _) in truth.items())
+            )
+            names = ["-".join(str(v) for v in band if v is not None) + (" px" if band[1] else "+ px") for band in BANDS]
+            print(
+                f"  the same by distance from the microphone ({', '.join(names)}): "
+                + ", ".join(
+                    f"{f}:" + "/".join("-" if b is None else f"{b:.3f}" for b in bands)
+                    for f, (_, bands) in truth.items()
+                )
             )
     return 0
 
