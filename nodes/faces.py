@@ -74,6 +74,11 @@ def _read_only(values: Any) -> np.ndarray:
     return array
 
 
+def inter_ocular(points: np.ndarray) -> float:
+    """Distance between the eye centres of ``(68, 2)`` landmarks (the usual scale for landmark errors)."""
+    return float(np.linalg.norm(points[36:42].mean(0) - points[42:48].mean(0)))
+
+
 @dataclasses.dataclass(frozen=True, init=False)
 class Face:
     """One face in one frame.
@@ -180,8 +185,7 @@ class Face:
     @property
     def inter_ocular(self) -> float:
         """Distance between the eye centres in pixels (the usual scale for landmark errors)."""
-        points = self.landmarks
-        return float(np.linalg.norm(points[36:42].mean(0) - points[42:48].mean(0)))
+        return inter_ocular(self.landmarks)
 
     def replace(self, **changes: Any) -> Face:
         """A copy with some fields changed (``landmarks=``, ``flags=``, ``aligned_from_plate=`` ...)."""

@@ -71,24 +71,7 @@ def polygon_matte(
         ((32, 32), 1.0, 0.32)
     """
     vertices = np.ascontiguousarray(vertices, dtype=np.float64)
-    if out is not None and _on_cuda(out):  # draw into a CUDA matte with the CUDA twin
-        _native_call(
-            _cuda_twin("polygon_matte"),
-            vertices,
-            out,
-            inner=float(inner),
-            outer=float(outer),
-            inner_widths=_widths(inner_widths),
-            outer_widths=_widths(outer_widths),
-            roi=None if roi is None else tuple(int(v) for v in roi),
-            mode=mode,
-        )
-        return out
-    return _native_call(
-        _native.polygon_matte,
-        vertices,
-        size,
-        out,
+    options = dict(
         inner=float(inner),
         outer=float(outer),
         inner_widths=_widths(inner_widths),
@@ -96,6 +79,10 @@ def polygon_matte(
         roi=None if roi is None else tuple(int(v) for v in roi),
         mode=mode,
     )
+    if out is not None and _on_cuda(out):  # draw into a CUDA matte with the CUDA twin
+        _native_call(_cuda_twin("polygon_matte"), vertices, out, **options)
+        return out
+    return _native_call(_native.polygon_matte, vertices, size, out, **options)
 
 
 def erode_dilate(matte: np.ndarray, amount: float) -> np.ndarray:

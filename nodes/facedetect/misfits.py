@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from faceplate.nodes.faces import inter_ocular
+
 MISFIT_IOD = 0.2  # a measured frame this far (mean landmark distance / IOD) from its neighbours' prediction
 NEIGHBOURS = 2  # measured frames used on each side
 REACH = 4  # ... at most this many frames away
 MIN_FRAMES = 4  # a track shorter than this has no motion to judge by
-
-
-def _iod(points: np.ndarray) -> float:
-    return float(np.linalg.norm(points[36:42].mean(0) - points[42:48].mean(0)))
 
 
 def _expected(frame: int, used: list[int], degree: int, points: dict[int, np.ndarray]) -> np.ndarray:
@@ -63,7 +61,7 @@ def misfit_frames(points: dict[int, np.ndarray], threshold: float = MISFIT_IOD) 
     misfits, in the order found (worst first)."""
     if len(points) < MIN_FRAMES:
         return []
-    iod = float(np.median([_iod(p) for p in points.values()]))
+    iod = float(np.median([inter_ocular(p) for p in points.values()]))
     if iod <= 0:
         return []
     kept = sorted(points)

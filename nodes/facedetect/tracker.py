@@ -232,7 +232,8 @@ class Tracker:
         its start."""
         while True:
             best = None
-            for x, y in self._returns():
+            returns = self._returns()
+            for x, y in returns:
                 ex, ey = x.embedding(), y.embedding()
                 if ex is None or ey is None:
                     continue
@@ -240,7 +241,7 @@ class Tracker:
                 if distance <= self.same_person and (best is None or distance < best[0]):
                     best = (distance, x, y)
             if best is None:
-                unembedded = [(x, y) for x, y in self._returns() if x.embedding() is None and y.embedding() is None]
+                unembedded = [(x, y) for x, y in returns if x.embedding() is None and y.embedding() is None]
                 unique = [
                     (x, y)
                     for x, y in unembedded

@@ -21,11 +21,10 @@ import numpy as np
 from faceplate.foundation.errors import FaceplateError
 from faceplate.nodes.core import Graph
 from faceplate.nodes.facedetect import sidecar
-from faceplate.nodes.faces import METADATA_KEY
+from faceplate.nodes.faces import METADATA_KEY, inter_ocular
 from faceplate.nodes.plate import Plate
 
 PREDICTED_FLAGS = ("predicted", "interpolated")
-EYES = (slice(36, 42), slice(42, 48))
 
 
 def faces_json(plate: Plate) -> list[dict[str, Any]]:
@@ -63,7 +62,7 @@ def _jitter(frames: dict[int, dict[str, Any]]) -> dict[int, float]:
         p, a, b = (np.asarray(x["landmarks"], np.float64) for x in (face, before, after))
         if p.shape != (68, 2) or a.shape != p.shape or b.shape != p.shape:
             continue
-        iod = np.linalg.norm(p[EYES[0]].mean(0) - p[EYES[1]].mean(0))
+        iod = inter_ocular(p)
         if iod > 0:
             out[f] = round(float(np.linalg.norm(p - 0.5 * (a + b), axis=1).mean() / iod * 100.0), 2)
     return out
