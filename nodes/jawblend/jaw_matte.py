@@ -35,6 +35,9 @@ from faceplate.nodes import face_regions
 from faceplate.nodes.face_regions import JAW_BOUNDS, SEGMENTS, TOP_LENGTH, RegionSettings
 
 Box = tuple[int, int, int, int]
+# A face's box has its edges on multiples of this many pixels: an edit that moves a contour by a few pixels
+# keeps the box, and with it what JawBlend memoises per box (the swap's warps, the plate's grain).
+BOX_GRID = 16
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,22 +69,21 @@ class FaceMattes:
 
 
 def face_box(
+    contours: dict[str, list[face_regions.Contour]],
     points: np.ndarray,
     settings: MatteSettings,
     shape: tuple[int, int],
     margin: float = 0.0,
-    outline: face_regions.Outline | None = None,
 ) -> Box | None:
-    """The array-pixel box around a face's region contours (all of them, bands included) grown by the
-    matte's reach and ``margin``, clipped to ``shape`` ``(H, W)``; None when it misses the plate.
-    ``outline``: the face mesh's outline in array pixels (see :func:`face_regions.face_regions`), or None."""
-    contours = face_regions.face_regions(points, settings.region, outline)
+    """The array-pixel box around a face's region ``contours`` (:func:`face_regions.face_regions` of
+    ``points``; the face and its bands) grown by the matte's reach and ``margin``, its edges moved out to
+    multiples of :data:`BOX_GRID`, clipped to ``shape`` ``(H, W)``; None when it misses the plate."""
     scale = face_regions.face_size(points) / 100.0
     vertices = np.concatenate([c.vertices for name in ("face", "jaw", "hairline") for c in contours[name]])
     bands = max(settings.region.jaw_band_feather, settings.region.hairline_band_feather) * scale / 2
     grow = settings.reach(scale) + bands + margin
-    x0, y0 = np.floor(vertices.min(axis=0) - grow).astype(int)
-    x1, y1 = np.ceil(vertices.max(axis=0) + grow).astype(int)
+    x0, y0 = np.floor((vertices.min(axis=0) - grow) / BOX_GRID).astype(int) * BOX_GRID
+    x1, y1 = np.ceil((vertices.max(axis=0) + grow) / BOX_GRID).astype(int) * BOX_GRID
     h, w = shape
     box = (max(int(x0), 0), max(int(y0), 0), min(int(x1), w), min(int(y1), h))
     return box if box[2] > box[0] and box[3] > box[1] else None
@@ -125,11 +127,11 @@ def face_mattes(
     points: np.ndarray,
     settings: MatteSettings,
     box: Box,
+    contours: dict[str, list[face_regions.Contour]],
     *,
     crop_matte: np.ndarray | None = None,
     box_from_crop: np.ndarray | None = None,
     occlusion: np.ndarray | None = None,
-    outline: face_regions.Outline | None = None,
     bands: bool = True,
     model: np.ndarray | None = None,
 ) -> FaceMattes:
@@ -140,16 +142,15 @@ def face_mattes(
         points: ``(68, 2)`` landmarks in array pixels.
         settings: the matte knobs at this frame.
         box: ``(x0, y0, x1, y1)`` array pixels (from :func:`face_box`).
+        contours: :func:`face_regions.face_regions` of ``points`` (array pixels), as :func:`face_box` read them.
         crop_matte: the swap model's ``(R, R)`` matte, or None (no model: the region alone).
         box_from_crop: 2x3 mapping crop pixels to box pixels (with ``crop_matte``).
         occlusion: the input's ``fp_matte.occlusion`` over the box, or None.
-        outline: the face mesh's outline in array pixels, or None (see :func:`face_box`).
         model: ``crop_matte`` already warped into the box (:func:`model_matte`), to use instead of warping it.
     """
     x0, y0, x1, y1 = box
     size = (x1 - x0, y1 - y0)
-    local = points - (x0, y0)
-    contours = face_regions.face_regions(local, settings.region, None if outline is None else outline.shifted(-x0, -y0))
+    contours = {name: [_shifted(c, -x0, -y0) for c in contours[name]] for name in ("face", "jaw", "hairline")}
     scale = face_regions.face_size(points) / 100.0
 
     def draw(region: str) -> np.ndarray:
@@ -201,6 +202,10 @@ def _top_band(face: face_regions.Contour, region: RegionSettings, scale: float) 
     ring = np.concatenate([face.vertices[top] + half, (face.vertices[top] - half)[::-1]])
     widths = np.full(len(ring), 0.5 * region.hairline_band_feather * scale)
     return face_regions.Contour(ring, widths, widths)
+
+
+def _shifted(contour: face_regions.Contour, dx: float, dy: float) -> face_regions.Contour:
+    return dataclasses.replace(contour, vertices=contour.vertices + (dx, dy))
 
 
 def box_from(array_from_plate: np.ndarray, box: Box) -> np.ndarray:

@@ -51,7 +51,7 @@ from faceplate.foundation.errors import RenderError
 from faceplate.foundation.imaging import multiband_blend, paste_back, warp_affine
 from faceplate.nodes import layers
 from faceplate.nodes.core import BoolKnob, EnumKnob, FloatKnob, IntKnob, Node
-from faceplate.nodes.face_regions import FACE_REGIONS, SEGMENTS, LandmarkError, RegionSettings
+from faceplate.nodes.face_regions import FACE_REGIONS, SEGMENTS, LandmarkError, RegionSettings, face_regions
 from faceplate.nodes.facedetect.mesh_regions import face_outline
 from faceplate.nodes.faces import MISSING_FACES, SWAP_KEY, Faces
 from faceplate.nodes.jawblend import colour_match, grain, lens
@@ -78,6 +78,12 @@ REPLACED = tuple(name for name in LAYERS if name != layers.OCCLUSION)
 BLENDS = ("multiband", "over")
 FADE = 0.5  # multiband: the blend fades in from the plate over matte values 0..FADE (see _blend)
 MAX_MARGIN = 64  # pixels of plate context around a face for the pyramid
+# The neighbours' colour statistics (means and spreads under the matte, from at most
+# colour_match.MAX_SAMPLES pixels) are measured on every STATS_STEP-th pixel each way: the mattes of four
+# frames per edit cost a quarter, and a face that large still gives more samples than they read (the
+# frame's own statistics, and its matte, stay at full resolution). Grid pixel j is array pixel STATS_STEP * j.
+STATS_STEP = 2
+_GRID_FROM_ARRAY = geometry.similarity((0.5, 0.5), (0.5, 0.5), 1.0 / STATS_STEP, 0.0)
 
 _PCT = FACE_SIZE_UNITS
 
@@ -101,7 +107,9 @@ class JawBlend(Node):
     """
 
     category = "Face"
-    version = 2  # 2: an occluder is filled in before the multiband blend (issue 20)
+    # 2: an occluder is filled in before the multiband blend (issue 20); 3: boxes on a 16-pixel grid, the
+    # neighbours' colour statistics on every 2nd pixel, the grain added in float32 (issue 18: edit latency)
+    version = 3
     inputs = ("input",)
     knobs = (
         EnumKnob(
@@ -300,7 +308,8 @@ class JawBlend(Node):
             outline = face_outline(face, array_from_plate, settings.region)
             try:
                 margin = self._margin(knobs, context, face, crop is not None)
-                box = face_box(points, settings, out.shape[:2], margin, outline)
+                contours = face_regions(points, settings.region, outline)
+                box = face_box(contours, points, settings, out.shape[:2], margin)
             except LandmarkError as exc:
                 raise RenderError(
                     f"track {face.track_id}: {exc}; fix them in AlignEdit's edits", node=self.name, frame=context.frame
@@ -321,10 +330,10 @@ class JawBlend(Node):
                 points,
                 settings,
                 box,
+                contours,
                 crop_matte=None if crop is None else crop.matte,
                 box_from_crop=box_from_crop,
                 occlusion=None if occlusion is None else occlusion[y0:y1, x0:x1],
-                outline=outline,
                 model=self._model_matte(key, settings, crop, box_from_crop, box),
             )
             matte = mattes.face
@@ -351,12 +360,13 @@ class JawBlend(Node):
         out.flags.writeable = False  # what the buffers' dirty boxes record is all that was written
         return plate.replace(pixels=out, channels=channels, metadata=metadata)
 
-    def _face_key(self, frame: int, track: int, box) -> tuple | None:
+    def _face_key(self, frame: int, track: int, box, step: int = 1) -> tuple | None:
         """What a face's memoised results read from the input: its hash at ``frame`` (the plate, the faces,
-        the swap's crops), the track and the box; None without a graph (nothing memoised)."""
+        the swap's crops), the track, the box and the pixel grid it is on (``step``: every step-th pixel);
+        None without a graph (nothing memoised)."""
         if self.graph is None:
             return None
-        return (self.graph.hash(self.input("input"), frame), track, tuple(int(v) for v in box))
+        return (self.graph.hash(self.input("input"), frame), track, step, tuple(int(v) for v in box))
 
     def _model_matte(self, key, settings: MatteSettings, crop, box_from_crop, box) -> np.ndarray | None:
         """The swap model's matte warped into ``box`` (memoised under ``key``), or None when not used."""
@@ -449,8 +459,7 @@ class JawBlend(Node):
         self._buffers.touched(out, touched)  # within the box (nearest filter, a box-sized layer); kept exact
         inside = matte > 0
         for c, name in enumerate(layers.SWAP_RGB):
-            view = out[y0:y1, x0:x1, index[name]]
-            view[inside] = rgb[..., c][inside]
+            np.copyto(out[y0:y1, x0:x1, index[name]], rgb[..., c], where=inside)
         return matte
 
     # -- along the track ------------------------------------------------------------------------------
@@ -488,30 +497,35 @@ class JawBlend(Node):
         face = None if faces is None else next((f for f in faces if f.track_id == track), None)
         crop = None if swap is None else swap.track(track)
         if face is not None and crop is not None:
+            # On the grid of every STATS_STEP-th pixel (see its comment): the frame's pixels, landmarks and
+            # mesh outline mapped there, so the region lengths (in percent of the face size) follow.
             dw = plate.data_window
-            array_from_plate = geometry.translation(-dw.xmin, -dw.ymin)
-            points = geometry.apply(array_from_plate, face.landmarks)
-            outline = face_outline(face, array_from_plate, settings.region)
-            box = face_box(points, settings, plate.pixels.shape[:2], outline=outline)
+            grid_from_plate = geometry.compose(_GRID_FROM_ARRAY, geometry.translation(-dw.xmin, -dw.ymin))
+            pixels = plate.pixels[::STATS_STEP, ::STATS_STEP]
+            points = geometry.apply(grid_from_plate, face.landmarks)
+            contours = face_regions(points, settings.region, face_outline(face, grid_from_plate, settings.region))
+            box = face_box(contours, points, settings, pixels.shape[:2])
             if box is not None:
                 x0, y0, x1, y1 = box
                 occlusion = (
-                    plate.channel(layers.OCCLUSION)[y0:y1, x0:x1] if plate.has_channel(layers.OCCLUSION) else None
+                    pixels[y0:y1, x0:x1, plate.channel_index(layers.OCCLUSION)]
+                    if plate.has_channel(layers.OCCLUSION)
+                    else None
                 )
-                box_from_crop = geometry.compose(box_from(array_from_plate, box), geometry.invert(crop.swap_from_plate))
-                key = self._face_key(frame, track, box)
+                box_from_crop = geometry.compose(box_from(grid_from_plate, box), geometry.invert(crop.swap_from_plate))
+                key = self._face_key(frame, track, box, STATS_STEP)
                 matte = face_mattes(
                     points,
                     settings,
                     box,
+                    contours,
                     crop_matte=crop.matte,
                     box_from_crop=box_from_crop,
                     occlusion=occlusion,
-                    outline=outline,
                     bands=False,  # the statistics read the face matte only
                     model=self._model_matte(key, settings, crop, box_from_crop, box),
                 ).face
-                rgb = plate.pixels[y0:y1, x0:x1][:, :, [plate.channel_index(c) for c in ("R", "G", "B")]]
+                rgb = pixels[y0:y1, x0:x1][:, :, [plate.channel_index(c) for c in ("R", "G", "B")]]
                 result = colour_match.measure(rgb, np.clip(2.0 * matte - 1.0, 0.0, 1.0), mode)
         return result
 
