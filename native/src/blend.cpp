@@ -37,19 +37,55 @@ inline int expand_taps(int j, int n_src, int* idx, float* wgt) {
   return 3;
 }
 
+// The reduce's 5 taps at (2 * i - 2 .. 2 * i + 2), reflected into [0, n), for each of the ceil(n / 2) outputs.
+std::vector<int> reduce_table(int n) {
+  const int n2 = pyramid_down_size(n);
+  std::vector<int> table(size_t(n2) * 5);
+  for (int i = 0; i < n2; ++i)
+    for (int k = -2; k <= 2; ++k) table[size_t(i) * 5 + k + 2] = reflect101(2 * i + k, n);
+  return table;
+}
+
+// The expand's taps for each of the n outputs: their count (2 or 3), then up to 3 source indices and weights.
+struct ExpandTaps {
+  int count;
+  int idx[3];
+  float wgt[3];
+};
+
+std::vector<ExpandTaps> expand_table(int n) {
+  const int n_src = pyramid_down_size(n);
+  std::vector<ExpandTaps> table(n);
+  for (int j = 0; j < n; ++j) table[j].count = expand_taps(j, n_src, table[j].idx, table[j].wgt);
+  return table;
+}
+
+// The steps below sum each output's taps in one order (k = -2..2 for a reduce, the expand_taps order for
+// an expand), starting from 0: the same float operations in the same order whatever the loop layout.
+
 // Vertical step of reduce/expand over whole rows of row_len floats.
 void reduce_vertical(const float* src, float* dst, int h, int64_t row_len) {
   const int h2 = pyramid_down_size(h);
+  const std::vector<int> rows = reduce_table(h);
+  const float t0 = kBinomial[0] / 16.0f, t1 = kBinomial[1] / 16.0f, t2 = kBinomial[2] / 16.0f,
+              t3 = kBinomial[3] / 16.0f, t4 = kBinomial[4] / 16.0f;
   parallel_for(
       h2,
       [&](int64_t b, int64_t e) {
         for (int64_t y = b; y < e; ++y) {
           float* out = dst + y * row_len;
-          std::fill(out, out + row_len, 0.0f);
-          for (int k = -2; k <= 2; ++k) {
-            const float* in = src + int64_t(reflect101(int(2 * y) + k, h)) * row_len;
-            const float t = kBinomial[k + 2] / 16.0f;
-            for (int64_t i = 0; i < row_len; ++i) out[i] += t * in[i];
+          const int* r = &rows[size_t(y) * 5];
+          const float *i0 = src + int64_t(r[0]) * row_len, *i1 = src + int64_t(r[1]) * row_len,
+                      *i2 = src + int64_t(r[2]) * row_len, *i3 = src + int64_t(r[3]) * row_len,
+                      *i4 = src + int64_t(r[4]) * row_len;
+          for (int64_t i = 0; i < row_len; ++i) {
+            float v = 0.0f;
+            v += t0 * i0[i];
+            v += t1 * i1[i];
+            v += t2 * i2[i];
+            v += t3 * i3[i];
+            v += t4 * i4[i];
+            out[i] = v;
           }
         }
       },
@@ -57,19 +93,32 @@ void reduce_vertical(const float* src, float* dst, int h, int64_t row_len) {
 }
 
 void expand_vertical(const float* src, float* dst, int h, int64_t row_len) {
-  const int h_src = pyramid_down_size(h);
+  const std::vector<ExpandTaps> rows = expand_table(h);
   parallel_for(
       h,
       [&](int64_t b, int64_t e) {
-        int idx[3];
-        float wgt[3];
         for (int64_t y = b; y < e; ++y) {
           float* out = dst + y * row_len;
-          std::fill(out, out + row_len, 0.0f);
-          const int taps = expand_taps(int(y), h_src, idx, wgt);
-          for (int t = 0; t < taps; ++t) {
-            const float* in = src + int64_t(idx[t]) * row_len;
-            for (int64_t i = 0; i < row_len; ++i) out[i] += wgt[t] * in[i];
+          const ExpandTaps& t = rows[y];
+          const float *i0 = src + int64_t(t.idx[0]) * row_len, *i1 = src + int64_t(t.idx[1]) * row_len;
+          const float w0 = t.wgt[0], w1 = t.wgt[1];
+          if (t.count == 2) {
+            for (int64_t i = 0; i < row_len; ++i) {
+              float v = 0.0f;
+              v += w0 * i0[i];
+              v += w1 * i1[i];
+              out[i] = v;
+            }
+          } else {
+            const float* i2 = src + int64_t(t.idx[2]) * row_len;
+            const float w2 = t.wgt[2];
+            for (int64_t i = 0; i < row_len; ++i) {
+              float v = 0.0f;
+              v += w0 * i0[i];
+              v += w1 * i1[i];
+              v += w2 * i2[i];
+              out[i] = v;
+            }
           }
         }
       },
@@ -79,6 +128,9 @@ void expand_vertical(const float* src, float* dst, int h, int64_t row_len) {
 // Horizontal steps, channels-last, one row at a time.
 void reduce_horizontal(const float* src, float* dst, int h, int w, int c) {
   const int w2 = pyramid_down_size(w);
+  const std::vector<int> cols = reduce_table(w);
+  const float t0 = kBinomial[0] / 16.0f, t1 = kBinomial[1] / 16.0f, t2 = kBinomial[2] / 16.0f,
+              t3 = kBinomial[3] / 16.0f, t4 = kBinomial[4] / 16.0f;
   parallel_for(
       h,
       [&](int64_t b, int64_t e) {
@@ -86,12 +138,18 @@ void reduce_horizontal(const float* src, float* dst, int h, int w, int c) {
           const float* in = src + y * int64_t(w) * c;
           float* out = dst + y * int64_t(w2) * c;
           for (int x = 0; x < w2; ++x) {
+            const int* k = &cols[size_t(x) * 5];
+            const float *s0 = in + int64_t(k[0]) * c, *s1 = in + int64_t(k[1]) * c, *s2 = in + int64_t(k[2]) * c,
+                        *s3 = in + int64_t(k[3]) * c, *s4 = in + int64_t(k[4]) * c;
             float* o = out + int64_t(x) * c;
-            std::fill(o, o + c, 0.0f);
-            for (int k = -2; k <= 2; ++k) {
-              const float* s = in + int64_t(reflect101(2 * x + k, w)) * c;
-              const float t = kBinomial[k + 2] / 16.0f;
-              for (int ch = 0; ch < c; ++ch) o[ch] += t * s[ch];
+            for (int ch = 0; ch < c; ++ch) {
+              float v = 0.0f;
+              v += t0 * s0[ch];
+              v += t1 * s1[ch];
+              v += t2 * s2[ch];
+              v += t3 * s3[ch];
+              v += t4 * s4[ch];
+              o[ch] = v;
             }
           }
         }
@@ -101,21 +159,35 @@ void reduce_horizontal(const float* src, float* dst, int h, int w, int c) {
 
 void expand_horizontal(const float* src, float* dst, int h, int w, int c) {
   const int w_src = pyramid_down_size(w);
+  const std::vector<ExpandTaps> cols = expand_table(w);
   parallel_for(
       h,
       [&](int64_t b, int64_t e) {
-        int idx[3];
-        float wgt[3];
         for (int64_t y = b; y < e; ++y) {
           const float* in = src + y * int64_t(w_src) * c;
           float* out = dst + y * int64_t(w) * c;
           for (int x = 0; x < w; ++x) {
+            const ExpandTaps& t = cols[x];
+            const float *s0 = in + int64_t(t.idx[0]) * c, *s1 = in + int64_t(t.idx[1]) * c;
+            const float w0 = t.wgt[0], w1 = t.wgt[1];
             float* o = out + int64_t(x) * c;
-            std::fill(o, o + c, 0.0f);
-            const int taps = expand_taps(x, w_src, idx, wgt);
-            for (int t = 0; t < taps; ++t) {
-              const float* s = in + int64_t(idx[t]) * c;
-              for (int ch = 0; ch < c; ++ch) o[ch] += wgt[t] * s[ch];
+            if (t.count == 2) {
+              for (int ch = 0; ch < c; ++ch) {
+                float v = 0.0f;
+                v += w0 * s0[ch];
+                v += w1 * s1[ch];
+                o[ch] = v;
+              }
+            } else {
+              const float* s2 = in + int64_t(t.idx[2]) * c;
+              const float w2 = t.wgt[2];
+              for (int ch = 0; ch < c; ++ch) {
+                float v = 0.0f;
+                v += w0 * s0[ch];
+                v += w1 * s1[ch];
+                v += w2 * s2[ch];
+                o[ch] = v;
+              }
             }
           }
         }
