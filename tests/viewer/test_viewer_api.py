@@ -429,6 +429,15 @@ def test_an_edit_shows_a_half_size_proxy_then_the_full_frame_from_the_same_rende
     assert proxy.shape == (full.shape[0] // 2, full.shape[1] // 2, 3)
     plate = graph.render("JawBlend1", FRAME)
     assert np.array_equal(proxy, display.display_pixels(plate, display.DisplaySettings(proxy=2)))
+    # Each proxy is gathered into the full-size array the one before used: its own pixels still
+    first = frame(client, proxy=2, overlay="fp_matte.face")
+    client.post("/api/knob", json={"node": "JawBlend1", "knob": "jaw_left_offset", "value": 12.0})
+    again = frame(client, proxy=2, overlay="fp_matte.face")
+    assert not np.array_equal(again, first)  # the matte moved
+    plate = graph.render("JawBlend1", FRAME)
+    assert np.array_equal(
+        again, display.display_pixels(plate, display.DisplaySettings(proxy=2, overlay="fp_matte.face"))
+    )
 
 
 def test_an_edit_drops_the_superseded_plate_and_jawblend_recycles_its_array(client):

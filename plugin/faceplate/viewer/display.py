@@ -204,13 +204,19 @@ def _channel(plate: Plate, name: str, what: str, proxy: int) -> np.ndarray:
     return _window(plate, (name,), proxy)[:, :, 0]
 
 
-def display_source(plate: Plate, settings: DisplaySettings) -> np.ndarray:
+def display_source(plate: Plate, settings: DisplaySettings, scratch: np.ndarray | None = None) -> np.ndarray:
     """The scene values the display transform reads (steps 1 and 5's matte), ``(H, W, C)`` float32 at the
     proxy's size: RGB (3 channels) or one channel, then the overlay matte when there is one. Every later
-    step works pixel by pixel on it, which is what lets :class:`DisplayCache` redo only changed pixels."""
+    step works pixel by pixel on it, which is what lets :class:`DisplayCache` redo only changed pixels.
+
+    ``scratch``: for a proxy, an array the full-size channels may be gathered into before they are reduced,
+    used when it has their shape (memory already mapped: a fresh 1080p array costs its page faults).
+    """
     plan = _gather_plan(plate, settings)
     if plan is not None:
-        out = np.empty((*plate.pixels.shape[:2], len(plan)), np.float32)
+        shape = (*plate.pixels.shape[:2], len(plan))
+        reuse = settings.proxy != 1 and scratch is not None and scratch.shape == shape
+        out = scratch if reuse else np.empty(shape, np.float32)
         _gather_rows(plate.pixels, plan, out, 0, out.shape[0])
         if settings.proxy == 1:
             return out
@@ -286,7 +292,8 @@ class DisplayCache:
 
     When the view copies the plate's channels as they are (:func:`_gather_plan`), they are copied and
     compared with the previous source in bands of rows that stay in the CPU's cache, into the array the
-    view before last used (nothing allocated: a fresh 1080p array costs its page faults every time).
+    view before last used (nothing allocated: a fresh 1080p array costs its page faults every time); a
+    proxy of such a view gathers them into one full-size array kept for the purpose before reducing them.
     """
 
     BAND = 32  # rows per band: 1080p x 4 channels x 32 rows is 1 MB of each source
@@ -295,6 +302,7 @@ class DisplayCache:
         self.entries = entries
         self._items: dict = {}
         self._spare: np.ndarray | None = None
+        self._scratch: np.ndarray | None = None  # a proxy's full-size gather (see _proxy_scratch)
 
     def pixels(self, view: tuple, plate: Plate, settings: DisplaySettings, version: str | None = None) -> np.ndarray:
         """``display_pixels(plate, settings)``, from what ``view`` showed before. ``version``: the plate's
@@ -309,7 +317,7 @@ class DisplayCache:
         if previous is not None and plan is not None and previous[0].shape == shape:
             source, rows = self._gather_changes(plate.pixels, plan, previous[0])
         else:
-            source = display_source(plate, settings)
+            source = display_source(plate, settings, self._proxy_scratch(plate, settings))
             rows = None if previous is None or previous[0].shape != source.shape else _changed_rows(source, previous[0])
         if rows is None:
             pixels = display_transform(source, settings)
@@ -327,6 +335,17 @@ class DisplayCache:
         while len(self._items) > self.entries:
             del self._items[next(iter(self._items))]
         return pixels
+
+    def _proxy_scratch(self, plate: Plate, settings: DisplaySettings) -> np.ndarray | None:
+        """The full-size array a proxy's channels are gathered into before reduction (see
+        :func:`display_source`), kept between calls; None for a full-size view or one gathered otherwise."""
+        plan = _gather_plan(plate, settings) if settings.proxy != 1 else None
+        if plan is None:
+            return None
+        shape = (*plate.pixels.shape[:2], len(plan))
+        if self._scratch is None or self._scratch.shape != shape:
+            self._scratch = np.empty(shape, np.float32)
+        return self._scratch
 
     def _gather_changes(self, pixels: np.ndarray, plan: list[int], old: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The new source (in the spare array) and the rows where it differs from ``old``."""
