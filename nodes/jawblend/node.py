@@ -108,7 +108,7 @@ class JawBlend(Node):
 
     category = "Face"
     # 2: an occluder is filled in before the multiband blend (issue 20); 3: boxes on a 16-pixel grid, the
-    # neighbours' colour statistics on every 2nd pixel, the grain added in float32 (issue 18: edit latency)
+    # neighbours' colour statistics on every 2nd pixel, the grain and the colour transfer in float32 (issue 18)
     version = 3
     inputs = ("input",)
     knobs = (
