@@ -1,5 +1,6 @@
 """The viewer's HTTP API through Starlette's TestClient (no browser): what the page is built on."""
 
+import dataclasses
 import json
 import logging
 import os
@@ -429,15 +430,22 @@ def test_an_edit_shows_a_half_size_proxy_then_the_full_frame_from_the_same_rende
     assert proxy.shape == (full.shape[0] // 2, full.shape[1] // 2, 3)
     plate = graph.render("JawBlend1", FRAME)
     assert np.array_equal(proxy, display.display_pixels(plate, display.DisplaySettings(proxy=2)))
-    # Each proxy is gathered into the full-size array the one before used: its own pixels still
-    first = frame(client, proxy=2, overlay="fp_matte.face")
+    # Each proxy is gathered into the full-size array the one before used, and the full frame that follows
+    # takes that gather as its source: their own pixels still
+    view = display.DisplaySettings(overlay="fp_matte.face")
+    first, first_full = frame(client, proxy=2, overlay=view.overlay), frame(client, overlay=view.overlay)
     client.post("/api/knob", json={"node": "JawBlend1", "knob": "jaw_left_offset", "value": 12.0})
-    again = frame(client, proxy=2, overlay="fp_matte.face")
-    assert not np.array_equal(again, first)  # the matte moved
+    again, again_full = frame(client, proxy=2, overlay=view.overlay), frame(client, overlay=view.overlay)
+    assert not np.array_equal(again, first) and not np.array_equal(again_full, first_full)  # the matte moved
     plate = graph.render("JawBlend1", FRAME)
-    assert np.array_equal(
-        again, display.display_pixels(plate, display.DisplaySettings(proxy=2, overlay="fp_matte.face"))
-    )
+    assert np.array_equal(again, display.display_pixels(plate, dataclasses.replace(view, proxy=2)))
+    assert np.array_equal(again_full, display.display_pixels(plate, view))
+    # a full frame whose plate's proxy was not asked for gathers its own (the scratch holds an older plate)
+    client.post("/api/knob", json={"node": "JawBlend1", "knob": "jaw_left_offset", "value": 3.0})
+    frame(client, proxy=2, overlay=view.overlay)
+    client.post("/api/knob", json={"node": "JawBlend1", "knob": "jaw_left_offset", "value": 5.0})
+    plate = graph.render("JawBlend1", FRAME)
+    assert np.array_equal(frame(client, overlay=view.overlay), display.display_pixels(plate, view))
 
 
 def test_an_edit_drops_the_superseded_plate_and_jawblend_recycles_its_array(client):

@@ -293,7 +293,9 @@ class DisplayCache:
     When the view copies the plate's channels as they are (:func:`_gather_plan`), they are copied and
     compared with the previous source in bands of rows that stay in the CPU's cache, into the array the
     view before last used (nothing allocated: a fresh 1080p array costs its page faults every time); a
-    proxy of such a view gathers them into one full-size array kept for the purpose before reducing them.
+    proxy of such a view gathers them into one full-size array kept for the purpose before reducing them,
+    and the full view of the same plate that follows (an edit's proxy, then its full frame) takes that
+    array as its source instead of gathering the frame again.
     """
 
     BAND = 32  # rows per band: 1080p x 4 channels x 32 rows is 1 MB of each source
@@ -303,6 +305,7 @@ class DisplayCache:
         self._items: dict = {}
         self._spare: np.ndarray | None = None
         self._scratch: np.ndarray | None = None  # a proxy's full-size gather (see _proxy_scratch)
+        self._gathered: tuple | None = None  # (version, channels) the scratch holds, while no one else took it
 
     def pixels(self, view: tuple, plate: Plate, settings: DisplaySettings, version: str | None = None) -> np.ndarray:
         """``display_pixels(plate, settings)``, from what ``view`` showed before. ``version``: the plate's
@@ -315,9 +318,14 @@ class DisplayCache:
         plan = _gather_plan(plate, settings) if settings.proxy == 1 else None
         shape = (*plate.pixels.shape[:2], len(plan)) if plan is not None else None
         if previous is not None and plan is not None and previous[0].shape == shape:
-            source, rows = self._gather_changes(plate.pixels, plan, previous[0])
+            source, rows = self._gather_changes(plate.pixels, plan, previous[0], version)
         else:
-            source = display_source(plate, settings, self._proxy_scratch(plate, settings))
+            scratch = self._proxy_scratch(plate, settings)
+            source = display_source(plate, settings, scratch)
+            # What the scratch now holds: the full view of the same plate (the page asks for it next) takes it.
+            self._gathered = (
+                None if scratch is None or version is None else (version, tuple(_gather_plan(plate, settings)))
+            )
             rows = None if previous is None or previous[0].shape != source.shape else _changed_rows(source, previous[0])
         if rows is None:
             pixels = display_transform(source, settings)
@@ -347,16 +355,26 @@ class DisplayCache:
             self._scratch = np.empty(shape, np.float32)
         return self._scratch
 
-    def _gather_changes(self, pixels: np.ndarray, plan: list[int], old: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The new source (in the spare array) and the rows where it differs from ``old``."""
+    def _gather_changes(
+        self, pixels: np.ndarray, plan: list[int], old: np.ndarray, version: str | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The new source and the rows where it differs from ``old``: the proxy's full-size gather when it
+        holds this very plate's channels (the same version and channels), else gathered into the spare array."""
         spare, self._spare = self._spare, None
-        source = spare if spare is not None and spare.shape == old.shape and spare is not old else np.empty_like(old)
+        usable = spare if spare is not None and spare.shape == old.shape and spare is not old else None
+        taken = version is not None and self._gathered == (version, tuple(plan)) and self._scratch is not None
+        if taken and self._scratch.shape == old.shape:
+            source, self._scratch = self._scratch, usable  # the spare is the next proxy's scratch
+        else:
+            taken, source = False, usable if usable is not None else np.empty_like(old)
+        self._gathered = None
         height = source.shape[0]
         changed = np.zeros(height, bool)
         new_bits, old_bits = source.view(np.uint32), old.view(np.uint32)
         for y0 in range(0, height, self.BAND):
             y1 = min(y0 + self.BAND, height)
-            _gather_rows(pixels, plan, source, y0, y1)
+            if not taken:
+                _gather_rows(pixels, plan, source, y0, y1)
             changed[y0:y1] = (new_bits[y0:y1] != old_bits[y0:y1]).reshape(y1 - y0, -1).any(axis=1)
         return source, np.flatnonzero(changed)
 
