@@ -32,13 +32,17 @@ the same code, re-run later                                        370 / 596 / 8
 + JawBlend's memo                      161 / 660 / 2689, 4.3       370 / 599 / 9850, 3.8
 the same code, re-run (session 7)                                  500 / 1040 / 10309, 5.3
   its Python, today's native code                                  678 / 1070 / 11136, 5.3
-+ JawBlend 3, proxy gather kept (now)  169 / 300 / 717, 5.1        292 / 410 / 8962, 4.0
++ JawBlend 3, proxy gather kept        169 / 300 / 717, 5.1        292 / 410 / 8962, 4.0
 the same code, re-run                                              397 / 664 / 9197, 5.1
-now, proxy first (p50)                 89                          216 (315 at load 5.1)
-CPU time per edit, p50 (from scratch)  119 (628)                   254 (4049), 247 (5087)
-  the memo's Python, today's native                                320 (5189)
++ the full frame takes that gather     106 / 266 / 2275, 2.9       228 / 259 / 9971, 3.2
+(now); the same code, re-run                                       230 / 255 / 8758, 3.4
+now, proxy first (p50)                 75                          190, 195
 recycled outputs, ``--png``            224 / 265 / 2774, 6.4
 =====================================  ==========================  ==========================
+
+The edit's CPU time, p50 (from scratch in the same run), ms: the memo's Python with today's native code
+320 (5189) with a model; JawBlend 3 with the proxy's gather kept 119 (628) without, 254 (4049) and 247
+(5087) with; now 101 (1469) without, 212 (5879) and 218 (5850) with.
 
 Before, JawBlend's render alone took a median 1942 ms (2226 ms with a model): it allocated and filled a
 fresh 108 MB frame per edit, whose page faults (numpy advises transparent huge pages, and the kernel
@@ -56,14 +60,15 @@ grain's variance in float32 (16 -> 5); the colour transfer's Oklab matrices fold
 (16 -> 2.5); the multiband blend's native pyramid steps (bit-identical, 26 -> 18 on a face box alone).
 The comp moves by at most 0.0073 (linear; docs/jawblend.md). In the viewer, a proxy no longer gathers
 the frame into a fresh 1080p array per edit, whose page faults stalled some proxies for 0.5 s: the
-no-model p95 went from 660 to 300 ms (one run each).
+no-model p95 went from 660 to 300 ms (one run each); and the full frame that follows an edit's proxy
+takes the proxy's full-size gather instead of reading the 13-channel frame again (30 -> 8 ms CPU).
 
-The wall clock follows the load: the same code met the goal at load 4.0 and missed it at 5.1, so the
-table gives the edit's CPU time too (the process's, both cores, the server's thread included), which
-the load does not stretch as much. What remains per edit with a model, about 250 ms of CPU: JawBlend's
-compute (about 130: the multiband blend, the neighbours' and this frame's mattes, the face's grain
-measurement), the two display gathers of the 13-channel frame (proxy and full, about 50) and the rest
-of the request (hashing, validation, bytes).
+The wall clock follows the load (JawBlend 3 with the proxy's gather alone met the goal at load 4.0 and
+missed it at 5.1), hence the CPU time (the process's, both cores, the server's thread included), which
+the load stretches less. What remains per edit with a model, about 215 ms of CPU: JawBlend's compute
+(about 130: the multiband blend, the neighbours' and this frame's mattes, the face's grain measurement),
+the display (the proxy's gather of the 13-channel frame, about 20, the full frame's comparison, 8) and
+the rest of the request (hashing, validation, bytes).
 
     python tests/benchmarks/bench_viewer.py [--quick] [--json] [--model EXPORT --identities 1=B]
 """
