@@ -46,32 +46,44 @@ def _side(good: np.ndarray, frame: int, direction: int, count: int) -> np.ndarra
 
 def _predict(motion: np.ndarray, frames: np.ndarray, frame: int, degree: int) -> np.ndarray:
     """The ``(4,)`` motion at ``frame`` by a least-squares polynomial of ``degree`` through ``frames``'."""
-    vander = np.vander((frames - frame).astype(np.float64), degree + 1, increasing=True)
-    return np.linalg.pinv(vander)[0] @ motion[frames]
+    return _weights(frames - frame, degree) @ motion[frames]
 
 
-def _distance(motion: np.ndarray, reference: np.ndarray, shape: np.ndarray) -> float:
-    """Mean distance between ``shape`` placed by two motions, in IOD of the second."""
-    a = head_motion.place(motion[None], shape[None])[0]
-    b = head_motion.place(reference[None], shape[None])[0]
-    return float(np.linalg.norm(a - b, axis=1).mean() / max(inter_ocular(b), 1e-9))
+def _weights(offsets: np.ndarray, degree: int) -> np.ndarray:
+    """The blend of the samples at ``offsets`` (frames from the target) that a least-squares polynomial of
+    ``degree`` through them gives at the target."""
+    return np.linalg.pinv(np.vander(offsets.astype(np.float64), degree + 1, increasing=True))[0]
 
 
 def backtest(good: np.ndarray, motion: np.ndarray, shape: np.ndarray) -> dict[int, tuple[float, int, int]]:
     """Per distance ``d`` in 1..:data:`REACH`, ``(bound, degree, count)``: the :data:`MODELS` entry that
-    extrapolates ``motion`` ``(T, 4)`` (the smoothed head motion) ``d`` frames past good frames
-    (indices ``good``) best, and its :data:`PERCENTILE` th percentile error (IOD; inf when untested)."""
+    extrapolates ``motion`` ``(T, 4)`` (the smoothed head motion) ``d`` frames past ``count`` consecutive
+    ``good`` frames (``(T,)`` bool) best, and its :data:`PERCENTILE` th percentile error (IOD; inf when
+    untested), over every good frame that has such a run before or after it."""
+    t = len(good)
     out: dict[int, tuple[float, int, int]] = {}
     for d in range(1, REACH + 1):
         out[d] = (np.inf, 1, 1)
         for degree, count in MODELS:
+            span = d + count - 1  # the window runs from span to d frames before the target
+            if t <= span:
+                continue
+            w = _weights(-np.arange(span, d - 1, -1), degree)
             errors = []
-            for frame in good:
-                for direction in (-1, 1):
-                    frames = _side(good, frame + direction * (d - 1), direction, count)
-                    if frames is not None and abs(int(frames[-1]) - frame) == d:
-                        errors.append(_distance(_predict(motion, frames, frame, degree), motion[frame], shape))
-            if errors and (bound := float(np.percentile(errors, PERCENTILE))) < out[d][0]:
+            for series, mask in ((motion, good), (motion[::-1], good[::-1])):
+                cum = np.concatenate([[0], np.cumsum(mask)])  # cum[b] - cum[a]: good frames in [a, b)
+                target = np.arange(span, t)
+                full = (cum[target - d + 1] - cum[target - span]) == count
+                valid = mask[target] & full
+                if not valid.any():
+                    continue
+                windows = np.stack([series[target - span + i] for i in range(count)], axis=1)  # (n, count, 4)
+                predicted = np.einsum("c,nck->nk", w, windows)
+                a = head_motion.place(predicted[valid], shape)
+                b = head_motion.place(series[target[valid]], shape)
+                iod = np.linalg.norm(b[:, 36:42].mean(axis=1) - b[:, 42:48].mean(axis=1), axis=1)
+                errors.append(np.linalg.norm(a - b, axis=2).mean(axis=1) / np.maximum(iod, 1e-9))
+            if errors and (bound := float(np.percentile(np.concatenate(errors), PERCENTILE))) < out[d][0]:
                 out[d] = (bound, degree, count)
     return out
 
@@ -95,7 +107,7 @@ def extrapolate(
     index = np.flatnonzero(good)
     if index.size < min(count for _, count in MODELS) or len(frames) == 0:
         return {}
-    bounds = backtest(index, motion, shapes[index].mean(axis=0))
+    bounds = backtest(good, motion, shapes[index].mean(axis=0))
     out = {}
     for frame in frames:
         best = None

@@ -110,7 +110,7 @@ def test_the_backtest_bound_grows_with_distance_and_with_the_heads_speed(still):
     for name, motion in (("crossing", crossing), ("nodding", nodding)):
         truth, _, _ = track(still, motion, 0)
         params = head_motion.fit(still, truth, np.ones(truth.shape[:2]))
-        found = edge_extrapolation.backtest(np.arange(T), params, still)
+        found = edge_extrapolation.backtest(np.ones(T, bool), params, still)
         bounds[name] = [found[d][0] for d in range(1, edge_extrapolation.REACH + 1)]
     for name in bounds:
         assert bounds[name] == sorted(bounds[name]), bounds
