@@ -81,7 +81,9 @@ def backtest(good: np.ndarray, motion: np.ndarray, shape: np.ndarray) -> dict[in
                 predicted = np.einsum("c,nck->nk", w, windows)
                 a = head_motion.place(predicted[valid], shape)
                 b = head_motion.place(series[target[valid]], shape)
-                iod = np.linalg.norm(b[:, 36:42].mean(axis=1) - b[:, 42:48].mean(axis=1), axis=1)
+                iod = np.linalg.norm(
+                    b[:, 36:42].mean(axis=1) - b[:, 42:48].mean(axis=1), axis=1
+                )  # inter_ocular per row
                 errors.append(np.linalg.norm(a - b, axis=2).mean(axis=1) / np.maximum(iod, 1e-9))
             if errors and (bound := float(np.percentile(np.concatenate(errors), PERCENTILE))) < out[d][0]:
                 out[d] = (bound, degree, count)
