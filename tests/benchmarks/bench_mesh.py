@@ -15,7 +15,8 @@
   the astronaut; hopper is held out);
 - ``track``: :func:`faceplate.actions.shot_tracking.track` over a 1920x1080 RGBA half EXR sequence (two
   faces, known motion; bench_track.py's shot), serial (``workers=1``), ``--repeats`` times each backend
-  interleaved, medians; EXR decode of every frame alone is measured apart, and the split of each pass
+  interleaved, medians; EXR decode of every frame alone is measured apart (beside OpenImageIO converting
+  the half pixels to float32 itself, the Read node's decode before issue 17's second pass), and the split of each pass
   into pull (decode) and detect time is printed, with the CPU time the pass used (all its threads: on a
   machine others load, the figure that moves least).
 
@@ -32,6 +33,7 @@ import tempfile
 import time
 
 import numpy as np
+import OpenImageIO as oiio
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "facedetect"))
@@ -117,11 +119,15 @@ def mapping_figures() -> dict:
 def track_figures(frames: list[int], repeats: int) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         pattern, _ = write_shot(folder, (1920, 1080), frames)
-        decode = []
-        for f in frames:
+        decode, decode_float = [], []
+        for f in frames:  # interleaved: the Read node's decode, and OpenImageIO asked for float32 (the reference)
+            path = pattern.replace("####", f"{f:04d}")
             start = time.perf_counter()
-            read_image(pattern.replace("####", f"{f:04d}"))
+            read_image(path)
             decode.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            _read_float32(path)
+            decode_float.append(time.perf_counter() - start)
         for name in BACKENDS:  # load each backend's models before timing
             get_backend(name)
         runs: dict[str, list] = {n: [] for n in BACKENDS}
@@ -132,7 +138,11 @@ def track_figures(frames: list[int], repeats: int) -> dict:
                 result = track(graph, contact_sheets=False, workers=1)
                 runs[name].append((result, time.process_time() - cpu))
         n = len(frames)
-        out = {"frames": n, "decode_ms_per_frame": 1000 * statistics.median(decode)}
+        out = {
+            "frames": n,
+            "decode_ms_per_frame": 1000 * statistics.median(decode),
+            "decode_float_ms_per_frame": 1000 * statistics.median(decode_float),
+        }
         for name, results in runs.items():
             out[name] = {
                 "ms_per_frame": 1000 * statistics.median(r.seconds for r, _ in results) / n,
@@ -145,6 +155,15 @@ def track_figures(frames: list[int], repeats: int) -> dict:
         out["dlib_over_mesh_cpu"] = out["dlib"]["cpu_ms_per_frame"] / out["mesh"]["cpu_ms_per_frame"]
         out["dlib_over_mesh_detect"] = out["dlib"]["detect_ms_per_frame"] / out["mesh"]["detect_ms_per_frame"]
         return out
+
+
+def _read_float32(path: str) -> np.ndarray:
+    """The frame's pixels as OpenImageIO converts them to float32 itself (how the Read node decoded before)."""
+    inp = oiio.ImageInput.open(path)
+    try:
+        return inp.read_image(0, 0, 0, inp.spec().nchannels, oiio.TypeFloat)
+    finally:
+        inp.close()
 
 
 def main() -> int:
@@ -202,7 +221,10 @@ def main() -> int:
     if "track" in parts:
         t = track_figures(frames, repeats)
         print(f"\ntrack: 1920x1080 RGBA half EXR, {t['frames']} frames, serial pass, medians of {repeats}")
-        print(f"  EXR decode alone: {t['decode_ms_per_frame']:.1f} ms/frame")
+        print(
+            f"  EXR decode alone: {t['decode_ms_per_frame']:.1f} ms/frame (OpenImageIO converting to float32 "
+            f"itself: {t['decode_float_ms_per_frame']:.1f})"
+        )
         for n in BACKENDS:
             r = t[n]
             print(
