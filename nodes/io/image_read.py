@@ -201,12 +201,7 @@ def _choose_part(specs: list[Any], part: int | str | None, view: str | None, pat
 
 def _read_pixels(inp: Any, index: int, spec: Any, path: str) -> np.ndarray:
     nchannels = spec.nchannels
-    formats = list(spec.channelformats) or [spec.format] * nchannels
-    # An all-half file is decoded as half and widened here (exact either way): asked for float32,
-    # OpenImageIO converted on one thread, and a 1080p RGBA half frame took about 1.6 times as long
-    # (tests/benchmarks/bench_mesh.py, ``decode``).
-    native = oiio.TypeHalf if all(f == oiio.TypeHalf for f in formats) else oiio.TypeFloat
-    pixels = check(inp, inp.read_image(index, 0, 0, nchannels, native), "reading pixels", path)
+    pixels = check(inp, inp.read_image(index, 0, 0, nchannels, oiio.TypeFloat), "reading pixels", path)
     pixels = np.asarray(pixels, dtype=np.float32).reshape(spec.height, spec.width, nchannels)
     if inp.format_name() == "openexr":
         for begin, end in _uint_runs(spec):
