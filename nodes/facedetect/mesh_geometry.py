@@ -45,7 +45,7 @@ def topology() -> dict[str, np.ndarray]:
             f"the face mesh topology {TOPOLOGY_FILE} cannot be read ({exc}); reinstall faceplate, "
             "or run tools/face_mesh/derive_topology.py"
         ) from None
-    out = {k: np.asarray(v) for k, v in raw.items() if k not in ("about", "fit")}
+    out = {k: np.asarray(v) for k, v in raw.items() if k not in ("about", "fit", "loops_about")}
     out["pairs"] = out["ibug68"][:, :2].astype(np.int64)
     out["weights"] = out["ibug68"][:, 2].astype(np.float64)
     return out
