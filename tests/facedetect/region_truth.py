@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 
 import cv2
+import feature_contours
 import numpy as np
 from known_motion import ROLLS, VARIANTS, _head, turned_head
 from shots import photo_plate, warp_plate
@@ -140,73 +141,33 @@ def sources() -> tuple[str, ...]:
     return REGION_SOURCES
 
 
-FEATURES = {"eyes": (slice(36, 42), slice(42, 48)), "mouth": (slice(48, 60),)}
 FEATURE_YAWS = (0.0, 30.0, 60.0)
 FEATURE_KNOBS = {"eyes_offset": 0.0, "eyes_feather": 0.0, "mouth_offset": 0.0, "mouth_feather": 0.0}
 
 
-@functools.cache
-def dlib_upright(name: str) -> np.ndarray:
-    """The dlib predictor's 68 points on the upright photo: a model apart from the mesh, whose lids and lips are
-    the truth the turned images carry (the mesh backend's 68 points were fitted to dlib's on astronaut only)."""
-    (found,) = Detector(get_backend("dlib"), proxy_size=640).find(photo_plate(name))
-    return found.landmarks
-
-
 def feature_truth(name: str, yaw: float, shape: tuple[int, int]) -> dict[str, np.ndarray]:
-    """The true ``eyes`` and ``mouth`` mattes of the face turned by ``yaw``: dlib's upright lid and outer lip
-    contours (splines, densified) carried into the turned image by known_motion.turned_head's own warp."""
+    """The true ``eyes`` and ``mouth`` mattes of the face turned by ``yaw``: the photo's lids and lips drawn by
+    hand (feature_contours), as splines, carried into the turned image by known_motion.turned_head's own warp."""
     from faceplate.nodes.face_regions import catmull_rom
 
     _, move = turned_head(name, yaw)
-    points = dlib_upright(name)
     out = {}
-    for region, parts in FEATURES.items():
+    for region in feature_contours.REGIONS:
         m = np.zeros(shape, np.float32)
-        for part in parts:
-            ring, _ = move(catmull_rom(points[part], 12, closed=True)[0])
+        for contour in feature_contours.contours(name, region):
+            ring, _ = move(catmull_rom(contour, 8, closed=True)[0])
             polygon_matte(ring, out=m, inner_widths=np.zeros(len(ring)), outer_widths=np.zeros(len(ring)))
         out[region] = np.clip(m, 0.0, 1.0)
     return out
 
 
-def mesh_feature_mattes(face: Face, shape: tuple[int, int]) -> dict[str, np.ndarray] | None:
-    """Eye and mouth mattes (no offset, no feather) from the mesh's lid-rim and outer-lip loops
-    (``mesh_topology.json``, tools/face_mesh/derive_loops.py) of the face's placed mesh; None without one."""
-    from faceplate.nodes.face_regions import catmull_rom
-    from faceplate.nodes.facedetect import mesh_geometry
-    from faceplate.nodes.facedetect.mesh_regions import placed_mesh
-
-    mesh = placed_mesh(face, IDENTITY)
-    if mesh is None:
-        return None
-    topo = mesh_geometry.topology()
-    loops = {"eyes": ("loop_right_eye", "loop_left_eye"), "mouth": ("loop_outer_lips",)}
-    out = {}
-    for region, keys in loops.items():
-        m = np.zeros(shape, np.float32)
-        for key in keys:
-            ring, _ = catmull_rom(mesh[topo[key], :2], 3, closed=True)
-            polygon_matte(ring, out=m, inner_widths=np.zeros(len(ring)), outer_widths=np.zeros(len(ring)))
-        out[region] = np.clip(m, 0.0, 1.0)
-    return out
-
-
-FEATURE_SOURCES = ("mesh loops", "landmarks")
-
-
-def feature_ious(name: str, yaw: float) -> dict[str, dict[str, float]]:
-    """``{source: {region: IoU}}``: the eye and mouth mattes (no offset, no feather) found on the face turned
-    by ``yaw`` against :func:`feature_truth`, from the mesh's loops and from the 68 landmarks (what the
-    nodes draw)."""
+def feature_ious(name: str, yaw: float, source: str) -> dict[str, float]:
+    """IoU of the eye and mouth mattes (no offset, no feather) found from ``source`` on the face turned by
+    ``yaw`` against :func:`feature_truth`."""
     plate, found = turned_detection(name, yaw)
     shape = (plate.height, plate.width)
     truth = feature_truth(name, yaw, shape)
     if found is None:
-        return {source: {region: 0.0 for region in truth} for source in FEATURE_SOURCES}
-    face = as_face(found)
-    got = {
-        "mesh loops": mesh_feature_mattes(face, shape),
-        "landmarks": mattes(face, shape, "landmarks", **FEATURE_KNOBS),
-    }
-    return {source: {region: iou(got[source][region], truth[region]) for region in truth} for source in got}
+        return {region: 0.0 for region in truth}
+    got = mattes(as_face(found), shape, source, **FEATURE_KNOBS)
+    return {region: iou(got[region], truth[region]) for region in truth}

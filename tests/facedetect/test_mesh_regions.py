@@ -91,10 +91,11 @@ def test_faces_without_a_mesh_fall_back_to_the_landmarks():
     assert face_outline(face, rt.IDENTITY, RegionSettings(regions_from="landmarks")) is None
     for region, matte in rt.mattes(bare, shape, "face mesh").items():
         np.testing.assert_array_equal(matte, rt.mattes(bare, shape, "landmarks")[region])
-    # the mesh is used, and changes the face matte (not the eyes and mouth, which stay the landmarks')
+    # the mesh is used, and changes the face, eye and mouth mattes
     with_mesh = rt.mattes(face, shape, "face mesh")
-    assert rt.iou(with_mesh["face"], rt.mattes(face, shape, "landmarks")["face"]) < 0.97
-    np.testing.assert_array_equal(with_mesh["eyes"], rt.mattes(face, shape, "landmarks")["eyes"])
+    landmarks = rt.mattes(face, shape, "landmarks")
+    assert rt.iou(with_mesh["face"], landmarks["face"]) < 0.97
+    assert rt.iou(with_mesh["eyes"], landmarks["eyes"]) < 0.95 and rt.iou(with_mesh["mouth"], landmarks["mouth"]) < 0.95
 
 
 def test_a_mesh_that_no_longer_fits_the_landmarks_is_not_used():
@@ -246,32 +247,28 @@ def _simple(ring: np.ndarray) -> bool:
 def test_the_mesh_lid_and_lip_loops_are_clean_closed_loops():
     """The loops in mesh_topology.json (tools/face_mesh/derive_loops.py): distinct vertices, one ring each,
     not self-intersecting on the reference head, on both photos and on hopper (held out) turned up to 60
-    degrees (the inner lips: on the astronaut, whose mouth is open; the outer lips: up to 30 degrees); the
-    two lid rims are each other's mirror image for most vertices."""
+    degrees; the two lid rims are each other's mirror image for most vertices."""
     topo = mesh_geometry.topology()
-    keys = ("loop_right_eye", "loop_left_eye", "loop_inner_lips", "loop_outer_lips")
+    keys = ("loop_right_eye", "loop_left_eye", "loop_outer_lips")
     meshes = [topo["reference"]] + [rt.upright(n).mesh for n in rt.PHOTOS]
     meshes += [true_turn("hopper", yaw).mesh for yaw in (30.0, 60.0)]
     for key in keys:
         loop = topo[key]
         assert len(loop) >= 12 and len(set(loop.tolist())) == len(loop), key
-        # a closed mouth's inner lips meet: that loop is only a clean ring where the mouth is open; at 60 degrees
-        # the outer lip's far corner folds behind the near lip as seen (measured), as the landmarks' jaw does
-        seen = {"loop_inner_lips": meshes[1:2], "loop_outer_lips": meshes[:-1]}.get(key, meshes)
-        for mesh in seen:
+        for mesh in meshes:
             assert _simple(mesh[loop, :2]), key
     mirrored = set(topo["mirror"][topo["loop_right_eye"]].tolist())
     assert len(mirrored & set(topo["loop_left_eye"].tolist())) >= 0.75 * len(topo["loop_left_eye"])
 
 
-def test_the_eye_and_mouth_regions_keep_the_landmarks_where_they_match_truth_better():
-    """Against the lids and lips of the upright photo (dlib's, a model apart from the mesh) carried by the
-    known 3D turn, the mesh's loops are measured below the 68 landmarks' regions on held-out hopper (eyes 0.452
-    vs 0.690 at 0 degrees, 0.416 vs 0.483 at 30; mouth 0.705 vs 0.728 at 0, 0.697 vs 0.684 at 30): the mesh's
-    lid rim lies on the lid margin, above the visible opening. So the eye and mouth regions stay the
-    landmarks' (see test_faces_without_a_mesh_fall_back_to_the_landmarks); this fails if the loops improve."""
-    for yaw in (0.0, 30.0):
-        ious = rt.feature_ious("hopper", yaw)
-        print(f"hopper yaw {yaw:.0f}: {ious}")
-        assert ious["landmarks"]["eyes"] >= ious["mesh loops"]["eyes"]
-        assert ious["mesh loops"]["mouth"] >= 0.6 and ious["landmarks"]["mouth"] >= 0.6
+def test_eye_and_mouth_regions_from_the_mesh_match_the_real_lids_and_lips_better():
+    """Held-out hopper, turned 0, 30 and 60 degrees; truth: its lids and lips drawn by hand on the upright photo,
+    carried by the known 3D turn (region_truth.feature_truth). Measured IoU mesh vs 68 landmarks: eyes 0.644 vs
+    0.528 and 0.394 vs 0.327 at 0 and 30 degrees; mouth 0.766 vs 0.554, 0.680 vs 0.531, 0.362 vs 0.299 at 0, 30,
+    60. At 60 degrees both sources lose the far eye behind the nose (0.002 and 0.008): not compared."""
+    for yaw, eyes_margin, mouth_margin in ((0.0, 0.05, 0.1), (30.0, 0.03, 0.07), (60.0, None, 0.02)):
+        mesh, landmarks = rt.feature_ious("hopper", yaw, "face mesh"), rt.feature_ious("hopper", yaw, "landmarks")
+        print(f"hopper yaw {yaw:.0f}: mesh {mesh}, landmarks {landmarks}")
+        if eyes_margin is not None:
+            assert mesh["eyes"] >= landmarks["eyes"] + eyes_margin
+        assert mesh["mouth"] >= landmarks["mouth"] + mouth_margin

@@ -1,26 +1,29 @@
 """Developer tool: finds the face mesh's lid and lip loops and stores them in ``mesh_topology.json``
-(``loop_right_eye``, ``loop_left_eye``, ``loop_inner_lips``, ``loop_outer_lips``; ``loops_about`` says how),
+(``loop_right_eye``, ``loop_left_eye``, ``loop_outer_lips``; ``loops_about`` says how),
 then draws them on the reference head and the astronaut's mesh for checking::
 
     python tools/face_mesh/derive_loops.py [--picture /tmp/mesh_loops.png]
 
 How. The mesh has no vertices inside the eye openings or the mouth: those are holes bounded by the lid
-rims and the inner lip. Without the mesh's own triangulation, the loops are found on the Delaunay graph of
-the mesh as seen (the astronaut photo, upright: eyes and mouth open; hopper is kept aside) as the
-**cheapest cycle round a blocked region**: the edges that cross the region are removed, and Dijkstra on a
-two-sheet copy of the graph (an edge crossing a ray from the region's centre switches sheet) finds the
-cheapest path from a vertex back to itself round the region once.
+rims and the lips. Without the mesh's own triangulation, the loops are found on the Delaunay graph of the
+mesh as seen (the astronaut photo, upright: eyes and mouth open; hopper is kept aside) as the **cheapest
+cycle round a blocked region**: the edges that cross the region are removed, and Dijkstra on the graph's
+directed edges, in two sheets (an edge crossing a ray from the region's centre switches sheet), finds the
+cheapest way from an edge back to itself round the region once. Walking edges rather than vertices lets
+the cost charge for bends, which keeps a loop on one row of vertices.
 
 - Lids: the region is the 68-point eye contour (mapped from the mesh) squeezed to :data:`SQUEEZE` of its
   height, corners kept; the cost is the 3D edge length, so the cycle is the tightest ring round the opening:
   the rim vertices, in order.
-- Lips: the upper lip curls inward, so its rows overlap when seen from the front. They are seen instead
+- Outer lip: the upper lip curls inward, so its rows overlap when seen from the front. They are seen instead
   from a camera :data:`NEAR_VIEW` mouth widths in front of the lips (deeper vertices drawn towards the
-  mouth's centre), which spreads the rows apart. Inner lip: the tightest cycle round the 68-point inner
-  lip contour, squeezed. Outer lip: the cycle round the same region whose cost is the edge length times
-  (a little plus the squared distance to the 68-point outer lip contour over :data:`LIP_SIGMA` of the
-  inter-ocular distance), its notches (reflex vertices whose removal keeps the region inside) then dropped:
-  the row at the lip's edge.
+  mouth's centre), among the vertices within :data:`LIP_ZONE` times the 68-point outer lip contour. The
+  region is the 68-point inner lip contour, squeezed; an edge costs its 3D length times (a little plus the
+  squared distance to the 68-point outer lip contour over :data:`LIP_SIGMA` inter-ocular distances), and a
+  bend :data:`BEND` mean edge costs times (1 - its cosine): the row of vertices at the lip's edge.
+- The inner lip is not stored: a closed or smiling mouth's inner upper-lip rows lie over its outer rows as
+  seen, and no view tried here (near cameras 0.3-1.5 mouth widths, with and without bend costs) gave a cycle
+  that kept to the inner rows.
 
 Each loop is checked: closed, no vertex twice, not self-intersecting on the reference head and on both photos.
 """
@@ -48,9 +51,10 @@ from faceplate.nodes.facedetect.detect import Detector
 from faceplate.nodes.plate import Plate
 
 SQUEEZE = 0.5  # the blocked region's height over the 68-point contour's
-NEAR_VIEW = 0.3  # the lips' camera distance in front of the lips, in mouth widths
-LIP_SIGMA = 0.06  # the outer lip cost's distance scale, in inter-ocular distances
-NOTCH = 60.0  # degrees: a sharper inward turn of the outer lip loop is a step between rows of vertices
+NEAR_VIEW = 1.5  # the lips' camera distance in front of the lips, in mouth widths
+LIP_ZONE = 1.35  # the lip loop's vertices lie within this times the 68-point outer lip contour (about its centre)
+LIP_SIGMA = 0.1  # the outer lip cost's distance scale, in inter-ocular distances
+BEND = 2.0  # the outer lip's cost of a right-angle bend, in mean edge costs
 EYES = {"loop_right_eye": (36, 37, 38, 39, 40, 41), "loop_left_eye": (42, 43, 44, 45, 46, 47)}
 INNER = (60, 61, 62, 63, 64, 65, 66, 67)
 OUTER = tuple(range(48, 60))
@@ -81,37 +85,53 @@ def crosses(a: np.ndarray, b: np.ndarray, polygon: np.ndarray) -> bool:
     return bool(hit.any() or inside)
 
 
-def cheapest_cycle(xy: np.ndarray, edges: np.ndarray, region: np.ndarray, cost) -> list[int]:
-    """The cheapest cycle of graph ``edges`` (on vertices ``xy``) round ``region`` once; ``cost(a, b)``."""
-    n = len(xy)
+def cheapest_cycle(xy: np.ndarray, edges: np.ndarray, region: np.ndarray, cost, bend: float = 0.0) -> list[int]:
+    """The cheapest cycle of graph ``edges`` (on vertices ``xy``) round ``region`` once: the sum of
+    ``cost(a, b)`` over its edges plus ``bend`` mean edge costs times (1 - cosine) at each vertex."""
     centre = region.mean(axis=0)
-    rows, cols, weights, starts = [], [], [], set()
+    directed, over, weights = [], [], []
     for a, b in edges:
         if crosses(xy[a], xy[b], region):
             continue
         pa, pb = xy[a] - centre, xy[b] - centre
-        over = False  # does the edge cross the ray straight up from the centre?
+        up = False  # does the edge cross the ray straight up from the centre?
         if (pa[0] < 0) != (pb[0] < 0):
             t = pa[0] / (pa[0] - pb[0])
-            over = pa[1] + t * (pb[1] - pa[1]) < 0
+            up = bool(pa[1] + t * (pb[1] - pa[1]) < 0)
         w = cost(a, b)
-        for sheet in (0, 1):
-            other = 1 - sheet if over else sheet
-            rows += [a + sheet * n, b + other * n]
-            cols += [b + other * n, a + sheet * n]
-            weights += [w, w]
-        if over:
-            starts |= {int(a), int(b)}
-    graph = coo_matrix((weights, (rows, cols)), shape=(2 * n, 2 * n)).tocsr()
-    starts = sorted(starts)
-    dist, pred = dijkstra(graph, indices=starts, return_predecessors=True)
-    best = min(range(len(starts)), key=lambda i: dist[i, starts[i] + n])
-    start = starts[best]
-    path, at = [start + n], start + n
-    while at != start:
-        at = pred[best, at]
+        for e in ((a, b), (b, a)):
+            directed.append(e)
+            over.append(up)
+            weights.append(w)
+    directed, over, weights = np.array(directed), np.array(over), np.array(weights)
+    m = len(directed)
+    leaving: dict[int, list[int]] = {}
+    for i, (a, _) in enumerate(directed):
+        leaving.setdefault(int(a), []).append(i)
+    unit = (xy[directed[:, 1]] - xy[directed[:, 0]]) / np.linalg.norm(
+        xy[directed[:, 1]] - xy[directed[:, 0]], axis=1, keepdims=True
+    )
+    scale = float(weights.mean())
+    rows, cols, arcs = [], [], []
+    for i, (a, b) in enumerate(directed):  # arcs from walking edge i into edge j (no turning back)
+        for j in leaving.get(int(b), []):
+            if directed[j, 1] == a:
+                continue
+            w = weights[j] + bend * scale * (1.0 - float(unit[i] @ unit[j]))
+            for sheet in (0, 1):
+                rows.append(i + sheet * m)
+                cols.append(j + ((1 - sheet) if over[j] else sheet) * m)
+                arcs.append(w)
+    graph = coo_matrix((arcs, (rows, cols)), shape=(2 * m, 2 * m)).tocsr()
+    starts = np.flatnonzero(over)
+    dist, pred = dijkstra(graph, indices=starts + m, return_predecessors=True)
+    best = int(np.argmin([dist[k, s] for k, s in enumerate(starts)]))  # from edge s (crossed) back to it
+    start = int(starts[best])
+    path, at = [start], start
+    while at != start + m:
+        at = int(pred[best, at])
         path.append(at)
-    return [int(v % n) for v in path[::-1][:-1]]
+    return [int(directed[p % m, 1]) for p in path[::-1][:-1]]
 
 
 def squeezed(points: np.ndarray, order: tuple[int, ...], height: float = SQUEEZE) -> np.ndarray:
@@ -138,46 +158,25 @@ def near_view(mesh: np.ndarray) -> np.ndarray:
     return out
 
 
-def signed_area(ring: np.ndarray) -> float:
-    x, y = ring[:, 0], ring[:, 1]
-    return 0.5 * float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
-
-
-def without_notches(xy: np.ndarray, loop: list[int], region: np.ndarray) -> list[int]:
-    """``loop`` with its notches (reflex vertices turning by more than :data:`NOTCH` degrees) dropped, sharpest
-    first, while the region stays inside."""
-    loop = list(loop)
-    while True:
-        p = xy[loop]
-        a, b, c = np.roll(p, 1, axis=0), p, np.roll(p, -1, axis=0)
-        u, v = b - a, c - b
-        turn = np.degrees(np.arctan2(_ccw(a, b, c), np.sum(u * v, axis=1))) * np.sign(signed_area(p))
-        for i in np.flatnonzero(turn < -NOTCH)[np.argsort(turn[turn < -NOTCH])]:
-            trial = loop[:i] + loop[i + 1 :]
-            polygon = xy[trial].astype(np.float32)
-            if all(cv2.pointPolygonTest(polygon, tuple(map(float, q)), False) > 0 for q in region):
-                loop = trial
-                break
-        else:
-            return loop
-
-
 def loops(mesh: np.ndarray) -> dict[str, list[int]]:
-    """The four loops of a mesh with open eyes and mouth (see the module doc)."""
+    """The lid-rim and outer-lip loops of a mesh with open eyes (see the module doc)."""
     xy = mesh[:, :2]
     points = mesh_geometry.ibug68(mesh)
     edges = delaunay_edges(xy)
 
-    def length(m):
-        return lambda a, b: float(np.linalg.norm(m[a] - m[b]))
+    def length(a, b):
+        return float(np.linalg.norm(mesh[a] - mesh[b]))
 
-    out = {key: cheapest_cycle(xy, edges, squeezed(points, order), length(mesh)) for key, order in EYES.items()}
+    out = {key: cheapest_cycle(xy, edges, squeezed(points, order), length) for key, order in EYES.items()}
+    lips = catmull_rom(points[list(OUTER)], 6, closed=True)[0]
+    centre = lips.mean(axis=0)
+    zone = (centre + (lips - centre) * LIP_ZONE).astype(np.float32)
+    inside = np.array([cv2.pointPolygonTest(zone, tuple(map(float, p)), False) >= 0 for p in xy])
     near = near_view(mesh)
     nxy = near[:, :2]
     npoints = mesh_geometry.ibug68(near)
     nedges = delaunay_edges(nxy)
-    region = squeezed(npoints, INNER)
-    out["loop_inner_lips"] = cheapest_cycle(nxy, nedges, region, length(near))
+    nedges = nedges[inside[nedges].all(axis=1)]
     contour = catmull_rom(npoints[list(OUTER)], 6, closed=True)[0].astype(np.float32)
     sigma = LIP_SIGMA * np.linalg.norm(npoints[36:42].mean(0) - npoints[42:48].mean(0))
 
@@ -186,7 +185,7 @@ def loops(mesh: np.ndarray) -> dict[str, list[int]]:
         d = np.array([cv2.pointPolygonTest(contour, tuple(map(float, q)), True) for q in along])
         return float(np.linalg.norm(near[a] - near[b]) * (0.05 + np.mean((d / sigma) ** 2)))
 
-    out["loop_outer_lips"] = without_notches(nxy, cheapest_cycle(nxy, nedges, region, lip_edge), region)
+    out["loop_outer_lips"] = cheapest_cycle(nxy, nedges, squeezed(npoints, INNER), lip_edge, BEND)
     return out
 
 
@@ -204,9 +203,9 @@ def simple(ring: np.ndarray) -> bool:
 
 
 def draw(meshes: dict[str, np.ndarray], found: dict[str, list[int]], path: str) -> None:
-    """Each mesh's points (grey) and the loops (eyes green, inner lip yellow, outer lip magenta), zoomed."""
+    """Each mesh's points (grey) and the loops (eyes green, outer lip magenta), zoomed."""
     colours = {"loop_right_eye": (0, 230, 0), "loop_left_eye": (0, 230, 0)}
-    colours |= {"loop_inner_lips": (230, 230, 0), "loop_outer_lips": (255, 0, 255)}
+    colours["loop_outer_lips"] = (255, 0, 255)
     tiles = []
     for mesh in meshes.values():
         xy = mesh[:, :2]
@@ -245,11 +244,11 @@ def main() -> int:
     path = os.path.join(FACE_MESH_FOLDER, "mesh_topology.json")
     with open(path) as f:
         topo = json.load(f)
-    topo |= found
+    topo = {k: v for k, v in topo.items() if not k.startswith("loop")} | found
     topo["loops_about"] = (
-        "loop_*: lid rims, inner and outer lip as ordered vertex loops, found by tools/face_mesh/derive_loops.py on "
-        "the mesh of the astronaut photo (upright; eyes and mouth open) as the cheapest cycles of the mesh's "
-        "Delaunay graph round the eye openings and the mouth (see that tool's doc)"
+        "loop_*: lid rims and outer lip as ordered vertex loops, found by tools/face_mesh/derive_loops.py on the "
+        "mesh of the astronaut photo (upright; eyes and mouth open) as the cheapest cycles of the mesh's Delaunay "
+        "graph round the eye openings and the mouth (see that tool's doc)"
     )
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
