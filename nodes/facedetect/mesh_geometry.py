@@ -13,6 +13,8 @@ output:
 - ``reference``: the mesh of a frontal, symmetric face (the mean of both photos and their mirror
   images), in a head frame: x to the subject's left (image right), y down, z towards the camera;
   pitch 0 where the eyes and the mouth corners are equally far from the camera.
+- ``loop_right_eye``, ``loop_left_eye``, ``loop_outer_lips``: the lid rims and the outer lip as ordered
+  vertex loops (``tools/face_mesh/derive_loops.py``; used by :mod:`.mesh_regions`).
 - ``mirror``: each vertex's mirror vertex (from the mirrored photo's mesh: 71 % of the pairs are mutual,
   24 vertices on the midline are their own); ``neighbours``: each vertex and its 8 nearest.
 

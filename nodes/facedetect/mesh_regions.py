@@ -1,4 +1,4 @@
-"""The face outline from the face mesh, for the region mattes of OcclusionMask and JawBlend.
+"""The face outline, eyes and mouth from the face mesh, for the region mattes of OcclusionMask and JawBlend.
 
 A face tracked by the ``mesh`` backend carries the mesh's 468 points (:attr:`faceplate.nodes.faces.Face.mesh`).
 The outline drawn from them is the **silhouette of the mesh's surface as seen**: the union of its

@@ -207,12 +207,18 @@ def test_nodes_draw_the_mesh_outline_and_fall_back_without_it(node_type):
             extra = {"model": ""} if node_type is OcclusionMask else {}
             node = graph.add(node_type("N", regions_from=source, face_region="extended", **extra))
             graph.connect(src, node)
-            out[label, source] = (graph.render(node, 1).channel(layers.FACE), graph.hash(node, 1))
-    truth = rt.mattes(face, (600, 512), "face mesh")["face"]
-    assert rt.iou(out["mesh", "face mesh"][0], truth) > 0.99  # the node draws what the geometry says
+            plate = graph.render(node, 1)
+            eyes = plate.channel(layers.EYES) if node_type is OcclusionMask else None
+            out[label, source] = (plate.channel(layers.FACE), graph.hash(node, 1), eyes)
+    truth = rt.mattes(face, (600, 512), "face mesh")
+    assert rt.iou(out["mesh", "face mesh"][0], truth["face"]) > 0.99  # the node draws what the geometry says
     assert rt.iou(out["mesh", "face mesh"][0], out["mesh", "landmarks"][0]) < 0.97
     np.testing.assert_array_equal(out["bare", "face mesh"][0], out["bare", "landmarks"][0])
     assert out["mesh", "face mesh"][1] != out["mesh", "landmarks"][1]  # the knob is in the hash
+    if node_type is OcclusionMask:  # the eyes from the mesh's lid loops, the landmarks' without a mesh
+        assert rt.iou(out["mesh", "face mesh"][2], truth["eyes"]) > 0.99
+        assert rt.iou(out["mesh", "face mesh"][2], out["mesh", "landmarks"][2]) < 0.95
+        np.testing.assert_array_equal(out["bare", "face mesh"][2], out["bare", "landmarks"][2])
 
 
 def test_a_tracked_shot_uses_the_mesh_on_every_frame(tmp_path):
