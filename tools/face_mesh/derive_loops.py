@@ -1,8 +1,8 @@
 """Developer tool: finds the face mesh's lid and lip loops and stores them in ``mesh_topology.json``
 (``loop_right_eye``, ``loop_left_eye``, ``loop_outer_lips``; ``loops_about`` says how),
-then draws them on the reference head and the astronaut's mesh for checking::
+then draws them on the reference head and on both photos' meshes for checking::
 
-    python tools/face_mesh/derive_loops.py [--picture /tmp/mesh_loops.png]
+    python tools/face_mesh/derive_loops.py [--picture docs/images/mesh_loops.png]
 
 How. The mesh has no vertices inside the eye openings or the mouth: those are holes bounded by the lid
 rims and the lips. Without the mesh's own triangulation, the loops are found on the Delaunay graph of the
