@@ -22,7 +22,10 @@ Dense outline. Given a face :class:`Outline` (a closed ring round the whole face
 loop position: where a face mesh exists, its silhouette with the forehead drawn up to the hairline height,
 see :mod:`faceplate.nodes.facedetect.mesh_regions`), the face edge follows it instead of the landmark
 spline and the hairline arc; the loop positions keep the segments, offsets and bands meaningful. The hull
-then takes the outline's jaw part (loop positions up to 16) and closes along the brows.
+then takes the outline's jaw part (loop positions up to 16) and closes along the brows. An outline from the
+mesh also carries rings round the eye openings and the lips as the mesh sees them (:attr:`Outline.eyes`,
+:attr:`Outline.mouth`); the eye and mouth regions then follow those instead of the landmarks' six- and
+twelve-point splines.
 
 Forehead and hairline. Landmarks stop at the brows. The hairline is estimated as a superellipse
 arc from jaw end 0 to jaw end 16 (the face's width, on the axis through them), whose top lies one
@@ -117,10 +120,14 @@ class Outline:
 
     vertices: np.ndarray
     params: np.ndarray
+    eyes: tuple[np.ndarray, ...] | None = None  # closed rings round the eye openings, or None: the landmarks'
+    mouth: np.ndarray | None = None  # the closed ring round the lips, or None: the landmarks'
 
     def shifted(self, dx: float, dy: float) -> Outline:
         """The same outline moved by ``(dx, dy)`` pixels."""
-        return Outline(self.vertices + (dx, dy), self.params)
+        eyes = None if self.eyes is None else tuple(e + (dx, dy) for e in self.eyes)
+        mouth = None if self.mouth is None else self.mouth + (dx, dy)
+        return Outline(self.vertices + (dx, dy), self.params, eyes, mouth)
 
 
 class LandmarkError(ValueError):
@@ -365,17 +372,10 @@ def face_regions(points, settings: RegionSettings, outline: Outline | None = Non
         settings.hairline_band_feather * scale,
     )
 
-    eyes = [
-        _grown(
-            catmull_rom(points[eye], SAMPLES, closed=True)[0],
-            settings.eyes_offset * scale,
-            settings.eyes_feather * scale,
-        )
-        for eye in (RIGHT_EYE, LEFT_EYE)
-    ]
-    mouth = _grown(
-        catmull_rom(points[OUTER_LIPS], SAMPLES, closed=True)[0],
-        settings.mouth_offset * scale,
-        settings.mouth_feather * scale,
-    )
+    eye_rings = [catmull_rom(points[eye], SAMPLES, closed=True)[0] for eye in (RIGHT_EYE, LEFT_EYE)]
+    lips = catmull_rom(points[OUTER_LIPS], SAMPLES, closed=True)[0]
+    if outline is not None and outline.eyes is not None and outline.mouth is not None:
+        eye_rings, lips = list(outline.eyes), outline.mouth
+    eyes = [_grown(ring, settings.eyes_offset * scale, settings.eyes_feather * scale) for ring in eye_rings]
+    mouth = _grown(lips, settings.mouth_offset * scale, settings.mouth_feather * scale)
     return {"face": [face], "jaw": [jaw_band], "hairline": [hairline_band], "eyes": eyes, "mouth": [mouth]}

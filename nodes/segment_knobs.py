@@ -21,15 +21,16 @@ SEGMENT_WHERE = {
 
 
 def regions_from_knob() -> EnumKnob:
-    """``regions_from``: the face outline from the face mesh where the face has one, or the 68 landmarks."""
+    """``regions_from``: the face outline, eyes and mouth from the face mesh where the face has one, or the 68
+    landmarks."""
     return EnumKnob(
         "regions_from",
         REGION_SOURCES,
         REGION_SOURCES[0],
-        "Where the face outline comes from: face mesh = the silhouette of the face mesh's 468 points "
-        "(faces tracked with the mesh backend; it follows turned heads, and its forehead is drawn up to "
-        "forehead_height), else the 68 landmarks; landmarks = always the 68 landmarks' jaw line and hairline "
-        "estimate",
+        "Where the face outline, eyes and mouth come from: face mesh = the silhouette of the face mesh's 468 "
+        "points and its lid and lip loops (faces tracked with the mesh backend; they follow turned heads, and "
+        "the forehead is drawn up to forehead_height), else the 68 landmarks; landmarks = always the 68 "
+        "landmarks' jaw line, hairline estimate, lids and lips",
     )
 
 

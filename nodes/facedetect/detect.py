@@ -65,6 +65,12 @@ SEARCH_SPAN = 1.6  # that crop's side over the face's
 # was not there with a presence of 1.0.
 CONFIRMED_SEARCH_SPAN = 2.5
 CONFIRMED_SEARCH_REACH = 0.8
+# A confirming backend's followed face moving less than this (face sides a frame, from the two frames
+# before) is measured from its moved-on box without that search, as MediaPipe's own tracking does: its
+# motion predicts where it is to a small part of its side, and the landmark passes re-crop from there.
+# The search (a detector run a face, about a quarter of a followed frame's time on CPU) is kept where the
+# motion is fast or unknown (the first frame after a search).
+STEADY_STEP = 0.1
 BOX_SIDE_PER_RMS = 2.8  # dlib HOG box side over the RMS radius of the 68 landmarks (measured on both test photos)
 PROFILE_YAW = 50.0  # degrees of head yaw (dense backends' pose) from which a face is flagged 'profile'
 
@@ -280,7 +286,8 @@ class Detector:
         measured exactly as after a full search. So a followed face's landmarks never start from the
         previous frame's landmarks (a poor fit would carry over), and every followed face is one the
         detector confirms (or, with a backend whose landmark model says whether its crop holds a face,
-        ``confirms_faces``, one that model confirms: its landmarks are measured from the moved-on box
+        ``confirms_faces``, one that model confirms: a face the detector misses, or one moving less than
+        :data:`STEADY_STEP` a frame, which is not searched for, is measured from its moved-on box
         directly, and a face scoring below the threshold is lost). Where the box the face's landmarks
         had (moved on) agrees with the detector's (:func:`_boxes_agree`), it places the crop the
         landmarks are measured in and the quick placing pass is skipped; where they disagree (a poor
@@ -297,8 +304,13 @@ class Detector:
             angle = geometry.angle_of((m[0, 0], m[0, 1]))  # the previous crop's turn
             angles.append(angle)
             if self.backend.confirms_faces:
-                found = self._search(px, centre, side, angle, CONFIRMED_SEARCH_SPAN, CONFIRMED_SEARCH_REACH)
-                if found is None:  # the detector misses it (turned, half hidden): the landmark model decides
+                steady = before is not None and _step(prev, before[i]) < STEADY_STEP
+                found = (
+                    None
+                    if steady
+                    else self._search(px, centre, side, angle, CONFIRMED_SEARCH_SPAN, CONFIRMED_SEARCH_REACH)
+                )
+                if found is None:  # steady, or the detector misses it (turned, half hidden): the landmark model decides
                     jobs.append((centre, side, angle, None, True))
                     searched.append((centre, side, None))
                     continue
@@ -536,6 +548,13 @@ def _same_face(a: Detection, b: Detection) -> bool:
     ca, sa = landmark_box(a.landmarks)
     cb, sb = landmark_box(b.landmarks)
     return float(np.linalg.norm(ca - cb)) < 0.5 * max(sa, sb)
+
+
+def _step(now: Detection, before: Detection) -> float:
+    """How far a face moved from ``before`` to ``now`` (its landmark box: centre and side), in face sides."""
+    c1, s1 = landmark_box(now.landmarks)
+    c0, s0 = landmark_box(before.landmarks)
+    return float(np.linalg.norm(c1 - c0)) / s1 + abs(s1 / s0 - 1.0)
 
 
 def _start_angle(search_angle: float, raw: RawDetection) -> float:

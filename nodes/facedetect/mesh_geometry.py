@@ -13,6 +13,8 @@ output:
 - ``reference``: the mesh of a frontal, symmetric face (the mean of both photos and their mirror
   images), in a head frame: x to the subject's left (image right), y down, z towards the camera;
   pitch 0 where the eyes and the mouth corners are equally far from the camera.
+- ``loop_right_eye``, ``loop_left_eye``, ``loop_outer_lips``: the lid rims and the outer lip as ordered
+  vertex loops (``tools/face_mesh/derive_loops.py``; used by :mod:`.mesh_regions`).
 - ``mirror``: each vertex's mirror vertex (from the mirrored photo's mesh: 71 % of the pairs are mutual,
   24 vertices on the midline are their own); ``neighbours``: each vertex and its 8 nearest.
 
@@ -45,7 +47,7 @@ def topology() -> dict[str, np.ndarray]:
             f"the face mesh topology {TOPOLOGY_FILE} cannot be read ({exc}); reinstall faceplate, "
             "or run tools/face_mesh/derive_topology.py"
         ) from None
-    out = {k: np.asarray(v) for k, v in raw.items() if k not in ("about", "fit")}
+    out = {k: np.asarray(v) for k, v in raw.items() if k not in ("about", "fit", "loops_about")}
     out["pairs"] = out["ibug68"][:, :2].astype(np.int64)
     out["weights"] = out["ibug68"][:, 2].astype(np.float64)
     return out

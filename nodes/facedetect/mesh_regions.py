@@ -1,4 +1,4 @@
-"""The face outline from the face mesh, for the region mattes of OcclusionMask and JawBlend.
+"""The face outline, eyes and mouth from the face mesh, for the region mattes of OcclusionMask and JawBlend.
 
 A face tracked by the ``mesh`` backend carries the mesh's 468 points (:attr:`faceplate.nodes.faces.Face.mesh`).
 The outline drawn from them is the **silhouette of the mesh's surface as seen**: the union of its
@@ -22,6 +22,13 @@ frontal reference head (:func:`vertex_params`). So the segments stay on the same
 however the head turns: on a turned head the far side's profile (cheek, nose, lips) keeps the positions
 of those features, where the landmarks' own jaw line folds behind the nose.
 
+Eyes and mouth. The outline also carries rings round the eye openings and the lips, splines through the
+placed mesh's lid-rim and outer-lip loops (:func:`feature_rings`), so the eye and mouth regions turn with the
+head as the mesh does. The loops run along the lid margins and round every lip vertex, outside what the eye
+shows of itself and outside the lips' red: each ring is drawn in towards its centre, to 0.9 (eyes) and 0.85
+(mouth) of its size, the scales that matched the astronaut photo's hand-drawn lids and lips best at 0 and 30
+degrees of turn (tests/facedetect/region_truth.py; hopper was kept aside, and measures better still).
+
 The outline is rasterised at :data:`RASTER` pixels across the face in the face's own box (never the
 frame), closed morphologically over :data:`CLOSING` of the face (the mesh's outermost vertices sit at
 uneven depths, so a turned head's near side would come out serrated) and traced back to
@@ -38,7 +45,16 @@ import numpy as np
 from scipy.spatial import Delaunay
 
 from faceplate.foundation import geometry
-from faceplate.nodes.face_regions import BROWS, CHIN, NOSE_BASE, PERIOD, Outline, RegionSettings, loop_params
+from faceplate.nodes.face_regions import (
+    BROWS,
+    CHIN,
+    NOSE_BASE,
+    PERIOD,
+    Outline,
+    RegionSettings,
+    catmull_rom,
+    loop_params,
+)
 from faceplate.nodes.facedetect import mesh_geometry
 from faceplate.nodes.faces import Face
 
@@ -48,6 +64,8 @@ OUTLINE_VERTICES = 160
 SLIVER_ANGLE = 12.0  # rim triangles: see triangles()
 CLOSING = 0.1  # the closing's diameter over the face's longer side (see silhouette())
 SMOOTH = 2  # vertices either side averaged along the traced outline (the raster's staircase)
+FEATURE_SAMPLES = 3  # spline vertices per interval of the lid and lip loops
+FEATURE_SCALE = {"eyes": 0.9, "mouth": 0.85}  # the loops drawn in to the visible opening (see the module doc)
 
 
 @functools.cache
@@ -179,6 +197,21 @@ def silhouette(xy: np.ndarray, simplices: np.ndarray | None = None) -> np.ndarra
     return (ring + 0.5 - pad) / k + lo
 
 
+def feature_rings(xy: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """``((right eye, left eye), lips)``: closed rings (splines through the mesh's lid-rim and outer-lip loops,
+    ``mesh_topology.json``, found by ``tools/face_mesh/derive_loops.py``) at the mesh points ``xy``, each
+    drawn in towards its centre to :data:`FEATURE_SCALE` of its size (see the module doc)."""
+    topo = mesh_geometry.topology()
+
+    def ring(key: str, scale: float) -> np.ndarray:
+        spline, _ = catmull_rom(xy[topo[key]], FEATURE_SAMPLES, closed=True)
+        centre = spline.mean(axis=0)
+        return centre + scale * (spline - centre)
+
+    eyes = (ring("loop_right_eye", FEATURE_SCALE["eyes"]), ring("loop_left_eye", FEATURE_SCALE["eyes"]))
+    return eyes, ring("loop_outer_lips", FEATURE_SCALE["mouth"])
+
+
 def face_outline(face: Face, array_from_plate: np.ndarray, settings: RegionSettings) -> Outline | None:
     """The :class:`~faceplate.nodes.face_regions.Outline` (array pixels) that
     :func:`faceplate.nodes.face_regions.face_regions` takes for ``face`` at these region settings, or None:
@@ -200,6 +233,7 @@ def _outline(face: Face, transform: tuple[float, ...], forehead_height: float) -
     xy = with_forehead(mesh, forehead_height)[:, :2]
     ring = silhouette(xy)
     params = outline_params(ring, xy)
-    ring.flags.writeable = False
-    params.flags.writeable = False
-    return Outline(ring, params)
+    eyes, mouth = feature_rings(mesh[:, :2])
+    for a in (ring, params, mouth, *eyes):
+        a.flags.writeable = False
+    return Outline(ring, params, eyes, mouth)

@@ -114,8 +114,9 @@ class FaceDetect(Node):
             8,
             "Track only. Search whole frames for faces on every Nth frame; in between, "
             "each face is followed from the frame before and confirmed by the detector on "
-            "its own crop, and a face that comes into view is traced back to its first "
-            "frame (1: search every frame, slower)",
+            "its own crop (mesh: by the face mesh itself while the face moves steadily), and "
+            "a face that comes into view is found at the next search and traced back to its "
+            "first frame (1: search every frame, slower)",
             min=1,
             max=100,
             affects_output=False,

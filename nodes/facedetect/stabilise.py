@@ -38,8 +38,11 @@ invent motion). Outliers are points whose distance from the smoothed result exce
 weight and everything is solved again (twice); a frame where most points are rejected is flagged
 ``outlier``. An outlier frame takes the smoothed face only where good frames hold it on both sides
 within :data:`OUTLIER_SUPPORT` frames; a run of them (a face sliding behind another, its fits
-drifting onto the nearer face) or one at a gap's edge keeps its measurement: the smoother over such
-a stretch extrapolates, and was measured to land farther off than the poor fits it replaced.
+drifting onto the nearer face) or one at a gap's edge is not left to the smoother, which over such a
+stretch extrapolates and was measured to land farther off than the poor fits it replaced: within a
+few frames of a run of good frames it takes the head motion carried on from them where the track's
+own motion shows that to be the nearer of the two (:mod:`.edge_extrapolation`), else it keeps its
+measurement.
 
 ``strength`` in [0, 1] caps the smoothing weights at ``lam = 1000 ** strength - 1`` (0.5: about
 31, which on the residual removes jitter faster than about 4 frames).
@@ -53,7 +56,7 @@ from math import comb
 import numpy as np
 from scipy.linalg import solveh_banded
 
-from faceplate.nodes.facedetect import head_motion
+from faceplate.nodes.facedetect import edge_extrapolation, head_motion
 from faceplate.nodes.facedetect.tracker import Track
 from faceplate.nodes.faces import Face
 
@@ -176,8 +179,14 @@ def stabilise(
         sigma = 1.4826 * np.median(np.abs(live - centre), axis=0) + 1e-6
         keep = distance <= centre + OUTLIER_SIGMAS * sigma
     outliers = ((~keep).mean(axis=1) > 0.5) & judged
-    unsupported = outliers & ~_supported(measured & ~outliers)
+    good = (measured & ~outliers) | locked
+    unsupported = outliers & ~_supported(good)
     out[unsupported] = points[unsupported]
+    head_shapes = shape + smooth_residual.reshape(t, n, 2)
+    for f, guess in edge_extrapolation.extrapolate(
+        points, np.flatnonzero(unsupported), good, motion, head_shapes
+    ).items():
+        out[f] = guess
     out[locked] = points[locked]
     _carry_unmeasured(out, points, measured | locked)
     return out, outliers

@@ -84,6 +84,18 @@ MAX_MARGIN = 64  # pixels of plate context around a face for the pyramid
 # frame's own statistics, and its matte, stay at full resolution). Grid pixel j is array pixel STATS_STEP * j.
 STATS_STEP = 2
 _GRID_FROM_ARRAY = geometry.similarity((0.5, 0.5), (0.5, 0.5), 1.0 / STATS_STEP, 0.0)
+OCCLUDED = 0.001  # fp_matte.occlusion above which a face's box counts as having an occluder in it
+# What lies behind an occluder (multiband) is filled in from pixels beyond its edge -- the occlusion matte grown by
+# this fraction of the face box's longer side, at least OCCLUDER_GROW_MIN pixels, any pixel OCCLUDER_SURE occluded
+# counting as fully hidden -- and inside the face (unoccluded face matte >= SUPPORT[1], easing in from SUPPORT[0]).
+# On the demo's microphone frames the matte's soft edge sits 1-2 px inside the microphone's (0.16 where it covers
+# half a pixel), and the box around the face holds the microphone's parts beyond the face, where no occlusion is
+# measured: both were taken for skin, and the fill came out at 0.62 of the plate behind the microphone (issue 20).
+OCCLUDER_GROW = 0.01
+OCCLUDER_GROW_MIN = 3
+OCCLUDER_SURE = 0.5
+SUPPORT = (0.25, 0.5)
+NEAR_ENOUGH = 0.05  # the share of known pixels under a fill's Gaussian from which its tones are used outright
 
 _PCT = FACE_SIZE_UNITS
 
@@ -108,7 +120,9 @@ class JawBlend(Node):
 
     category = "Face"
     # 2: an occluder is filled in before the multiband blend (issue 20); 3: boxes on a 16-pixel grid, the
-    # neighbours' colour statistics on every 2nd pixel, the grain and the colour transfer in float32 (issue 18)
+    # neighbours' colour statistics on every 2nd pixel, the grain and the colour transfer in float32 (issue 18);
+    # multiband blends the face under a matte with no occluder cut in it, and holds the occluder out after (no
+    # dark rim beside an occluder, issue 20)
     version = 3
     inputs = ("input",)
     knobs = (
@@ -338,8 +352,22 @@ class JawBlend(Node):
             )
             matte = mattes.face
             if crop is not None:
+                unoccluded = None
+                if _multiband(knobs) and occlusion is not None and float(occlusion[y0:y1, x0:x1].max()) > OCCLUDED:
+                    unoccluded = self._matte_memo.get(
+                        None if key is None else (*key, repr(settings), "unoccluded"),
+                        _memo_mattes,
+                        points,
+                        settings,
+                        box,
+                        contours,
+                        crop_matte=crop.matte,
+                        box_from_crop=box_from_crop,
+                        bands=False,
+                        model=self._model_matte(key, settings, crop, box_from_crop, box),
+                    ).face
                 matte = self._place(
-                    context, plate, out, index, face, crop, box, box_from_crop, matte, settings, knobs, key
+                    context, plate, out, index, face, crop, box, box_from_crop, matte, unoccluded, settings, knobs, key
                 )
                 blended.append(face.track_id)
             for layer, values in ((layers.FACE, matte), (layers.JAW, mattes.jaw), (layers.HAIRLINE, mattes.hairline)):
@@ -396,11 +424,19 @@ class JawBlend(Node):
         box,
         box_from_crop,
         matte: np.ndarray,
+        unoccluded: np.ndarray | None,
         settings: MatteSettings,
         knobs: dict,
         key: tuple | None,
     ) -> np.ndarray:
-        """Colour match, optics, grain, blend and paste one face; returns its final matte."""
+        """Colour match, optics, grain, blend and paste one face; returns its final matte.
+
+        ``unoccluded`` (multiband, with an occluder over the face): the face matte made without the occlusion
+        cut in it. The pyramid blends under that matte, and the occluder is held out of the result by
+        ``fp_matte.occlusion`` afterwards, as a compositor holds out a foreground element. Cutting the occluder
+        into the pyramid's matte (version 2) spread its hole into the coarse bands, which then came from the plate
+        behind the occluder instead of the face: a darker rim beside the demo's microphone (issue 20).
+        """
         x0, y0, x1, y1 = box
         size = (x1 - x0, y1 - y0)
         rgb_index = [index["R"], index["G"], index["B"]]
@@ -436,16 +472,20 @@ class JawBlend(Node):
             seed = (context.frame & 0xFFFFFFFF, face.track_id)
             noise = self._grain_memo.get(("noise", rgb.shape, seed), grain.white_noise, rgb.shape, seed)
             rgb = grain.add_grain(rgb, plate_noise, face_noise, knobs["grain"], noise=noise, level=level)
-        if knobs["blend"] == "multiband" and knobs["bands"] > 1:
-            occluder = out[y0:y1, x0:x1, index[layers.OCCLUSION]]
-            layer = multiband_blend(
-                _without_occluder(rgb, occluder),
-                _without_occluder(here, occluder),
-                matte,
-                knobs["bands"],
-                keep_low_from="b" if knobs["keep_plate_low"] else None,
-            )
-            weight = _fade(matte)
+        if _multiband(knobs):
+            low = "b" if knobs["keep_plate_low"] else None
+            if unoccluded is None:
+                layer = multiband_blend(rgb, here, matte, knobs["bands"], keep_low_from=low)
+                weight = _fade(matte)
+            else:
+                occluder = np.clip(out[y0:y1, x0:x1, index[layers.OCCLUSION]], 0.0, 1.0)
+                behind = _Behind(occluder, unoccluded, max(OCCLUDER_GROW_MIN, round(OCCLUDER_GROW * max(size))))
+                beyond = behind.fill(here, plate=True)
+                layer = multiband_blend(behind.fill(rgb), beyond, unoccluded, knobs["bands"], keep_low_from=low)
+                # the plate's own pixels at the occluder's edge, left out of the pyramid's coarse bands (they may be
+                # the occluder), come back at full resolution where the plate shows through the face matte
+                layer += (1.0 - unoccluded)[..., None] * (behind.fill(here) - beyond)
+                weight = _fade(unoccluded) * (1.0 - occluder)
         else:
             layer, weight = rgb, matte
         touched = paste_back(
@@ -547,28 +587,58 @@ class JawBlend(Node):
         return float(v[0]), float(v[1])
 
 
-def _without_occluder(image: np.ndarray, occlusion: np.ndarray) -> np.ndarray:
-    """``image`` (the plate around a face, or the face) with the occluder filled in smoothly from around it.
+def _multiband(knobs: dict) -> bool:
+    return knobs["blend"] == "multiband" and knobs["bands"] > 1
 
-    The multiband blend takes its coarse bands (and with ``keep_plate_low`` its lowest band) blurred over many
-    pixels: a dark microphone in front of the face spread into them and darkened the face beside it (issue 20).
-    The occluder itself comes back through the matte, which holds (1 - occlusion), so the blend needs only the
-    tones *behind* it: a normalised convolution of the unoccluded pixels at an eighth of the resolution (coarse
-    bands need no more).
+
+class _Behind:
+    """Fills in what an occluder hides in a face's box, for the multiband blend (see :meth:`JawBlend._place`).
+
+    The pyramid takes its coarse bands (and with ``keep_plate_low`` its lowest band) blurred over many pixels: a
+    dark microphone in front of the face spread into them and darkened the face beside it (issue 20). The
+    occluder itself comes back through the final hold-out, so the blend needs only the tones *behind* it: a
+    normalised convolution, at an eighth of the resolution (coarse bands need no more), of the pixels surely in
+    view (:data:`OCCLUDER_GROW`), the face filled from the face and the rest of the box from the rest
+    (:data:`SUPPORT`): an occluder crossing the face's edge hides skin on one side and background on the other.
     """
-    keep = 1.0 - np.clip(occlusion, 0.0, 1.0)
-    if float(keep.min()) >= 0.999:
-        return image
-    h, w = keep.shape
-    small = (max(1, w // 8), max(1, h // 8))
-    sigma = max(small) / 4.0
-    kept = image * keep[..., None]
-    num = cv2.GaussianBlur(cv2.resize(kept, small, interpolation=cv2.INTER_AREA), (0, 0), sigma)
-    den = cv2.GaussianBlur(cv2.resize(keep, small, interpolation=cv2.INTER_AREA), (0, 0), sigma)
-    fallback = kept.sum(axis=(0, 1)) / max(float(keep.sum()), 1e-6)  # where no unoccluded pixel is near
-    fill = np.where(den[..., None] > 1e-3, num / np.maximum(den, 1e-3)[..., None], fallback).astype(np.float32)
-    fill = cv2.resize(fill, (w, h), interpolation=cv2.INTER_LINEAR)
-    return (kept + fill * (1.0 - keep)[..., None]).astype(np.float32)
+
+    def __init__(self, occlusion: np.ndarray, unoccluded: np.ndarray, grow: int):
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
+        hidden = np.clip(cv2.dilate(occlusion, kernel) / OCCLUDER_SURE, 0.0, 1.0)
+        self.face = np.clip((unoccluded - SUPPORT[0]) / (SUPPORT[1] - SUPPORT[0]), 0.0, 1.0).astype(np.float32)
+        self.reach = np.clip(unoccluded / SUPPORT[0], 0.0, 1.0).astype(np.float32)  # 0: surely not face
+        self.known = (
+            ((1.0 - hidden) * self.face).astype(np.float32),
+            ((1.0 - hidden) * (1.0 - self.reach)).astype(np.float32),
+        )
+        self.plate_visible = (1.0 - hidden).astype(np.float32)
+        self.visible = (1.0 - np.clip(occlusion / OCCLUDER_SURE, 0.0, 1.0)).astype(np.float32)
+
+    def fill(self, image: np.ndarray, plate: bool = False) -> np.ndarray:
+        """``image`` with what the occluder covers filled in (``plate``: also the margin grown round it)."""
+        visible = self.plate_visible if plate else self.visible
+        inside, outside = (self._normalised(image, known) for known in self.known)
+        fill = inside * self.reach[..., None] + outside * (1.0 - self.reach)[..., None]
+        return (image * visible[..., None] + fill * (1.0 - visible)[..., None]).astype(np.float32)
+
+    @staticmethod
+    def _normalised(image: np.ndarray, known: np.ndarray) -> np.ndarray:
+        """The known pixels' tones spread over the box: near ones (a Gaussian of 1/128 of the box's longer side,
+        at an eighth of the resolution), falling back to farther ones (1/32) and then to their mean where none
+        is near (the whole box's mean when nothing is known)."""
+        h, w = known.shape
+        small = (max(1, w // 8), max(1, h // 8))
+        image_small = cv2.resize(image * known[..., None], small, interpolation=cv2.INTER_AREA)
+        known_small = cv2.resize(known, small, interpolation=cv2.INTER_AREA)
+        weights = known if float(known.sum()) > 1.0 else np.ones_like(known)
+        fill = np.broadcast_to((image * weights[..., None]).sum(axis=(0, 1)) / float(weights.sum()), image_small.shape)
+        for divisor in (4.0, 16.0):  # wide first, then near where enough is near
+            sigma = max(small) / divisor
+            num = cv2.GaussianBlur(image_small, (0, 0), sigma)
+            den = cv2.GaussianBlur(known_small, (0, 0), sigma)
+            near = np.clip(den / NEAR_ENOUGH, 0.0, 1.0)[..., None]
+            fill = num / np.maximum(den, 1e-6)[..., None] * near + fill * (1.0 - near)
+        return cv2.resize(fill.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def _memo_mattes(*args, **kwargs) -> FaceMattes:

@@ -2,10 +2,11 @@
 
 Per frame the node reads the faces that FaceDetect (and AlignEdit) put into
 ``plate.metadata["faceplate/faces"]`` and draws, for every face, its regions (:mod:`.regions`) with
-the native feathered polygon at plate resolution. The face outline is the face mesh's silhouette
-where the face has a mesh (:mod:`faceplate.nodes.facedetect.mesh_regions`; knob ``regions_from``), else
-the landmarks'. Each contour is computed only over its bounding
-box grown by its feather, so the cost follows the faces' footprint, not the frame.
+the native feathered polygon at plate resolution. The face outline is the face mesh's silhouette, and the
+eyes and mouth its lid and lip loops, where the face has a mesh
+(:mod:`faceplate.nodes.facedetect.mesh_regions`; knob ``regions_from``), else the landmarks'. Each
+contour is computed only over its bounding box grown by its feather, so the cost follows the faces'
+footprint, not the frame.
 
 Layers added (float32, 0 outside the faces; names in :mod:`faceplate.nodes.layers`): ``fp_matte.face``
 (face hull or extended face, times visibility ``1 - fp_matte.occlusion`` when a learned model is set),

@@ -15,9 +15,12 @@
   the astronaut; hopper is held out);
 - ``track``: :func:`faceplate.actions.shot_tracking.track` over a 1920x1080 RGBA half EXR sequence (two
   faces, known motion; bench_track.py's shot), serial (``workers=1``), ``--repeats`` times each backend
-  interleaved, medians; EXR decode of every frame alone is measured apart, and the split of each pass
+  interleaved, medians; EXR decode of every frame alone is measured apart (beside decoding as half and
+  widening with numpy, an alternative tried and not kept), and the split of each pass
   into pull (decode) and detect time is printed, with the CPU time the pass used (all its threads: on a
-  machine others load, the figure that moves least).
+  machine others load, the figure that moves least). Apart, in CPU time a frame: the decode, and each
+  backend's analysis of the decoded frames (keyframed detection, following, linking); from these, the
+  most dlib / mesh could be with a mesh analysis costing nothing, (decode + dlib) / decode.
 
     python tests/benchmarks/bench_mesh.py [--frames 24] [--repeats 2] [--quick] [--parts roll,yaw,small,mapping,track]
 """
@@ -32,6 +35,7 @@ import tempfile
 import time
 
 import numpy as np
+import OpenImageIO as oiio
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "facedetect"))
@@ -45,6 +49,8 @@ from faceplate.actions.shot_tracking import track  # noqa: E402
 from faceplate.foundation import geometry  # noqa: E402
 from faceplate.nodes.facedetect.backends import get_backend  # noqa: E402
 from faceplate.nodes.facedetect.detect import Detector, landmark_box  # noqa: E402
+from faceplate.nodes.facedetect.keyframes import KeyframeDetections  # noqa: E402
+from faceplate.nodes.facedetect.tracker import Tracker  # noqa: E402
 from faceplate.nodes.io import read_image  # noqa: E402
 
 BACKENDS = ("mesh", "dlib")
@@ -117,34 +123,81 @@ def mapping_figures() -> dict:
 def track_figures(frames: list[int], repeats: int) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         pattern, _ = write_shot(folder, (1920, 1080), frames)
-        decode = []
-        for f in frames:
-            start = time.perf_counter()
-            read_image(pattern.replace("####", f"{f:04d}"))
+        decode, decode_cpu, decode_half = [], [], []
+        for f in frames:  # interleaved: the Read node's decode, and the alternative (half, widened by numpy)
+            path = pattern.replace("####", f"{f:04d}")
+            start, cpu = time.perf_counter(), time.process_time()
+            read_image(path)
             decode.append(time.perf_counter() - start)
+            decode_cpu.append(time.process_time() - cpu)
+            start = time.perf_counter()
+            _read_half_widened(path)
+            decode_half.append(time.perf_counter() - start)
         for name in BACKENDS:  # load each backend's models before timing
             get_backend(name)
         runs: dict[str, list] = {n: [] for n in BACKENDS}
+        analysis: dict[str, list] = {n: [] for n in BACKENDS}
         for i in range(repeats):
             for name in BACKENDS if i % 2 == 0 else BACKENDS[::-1]:
                 graph = track_graph(folder, frames, f"tracks/{name}.json", backend=name)
                 cpu = time.process_time()
                 result = track(graph, contact_sheets=False, workers=1)
                 runs[name].append((result, time.process_time() - cpu))
+                analysis[name].append(_analysis_cpu(pattern, frames, name))
         n = len(frames)
-        out = {"frames": n, "decode_ms_per_frame": 1000 * statistics.median(decode)}
+        out = {
+            "frames": n,
+            "decode_ms_per_frame": 1000 * statistics.median(decode),
+            "decode_cpu_ms_per_frame": 1000 * statistics.median(decode_cpu),
+            "decode_half_ms_per_frame": 1000 * statistics.median(decode_half),
+        }
         for name, results in runs.items():
             out[name] = {
                 "ms_per_frame": 1000 * statistics.median(r.seconds for r, _ in results) / n,
                 "pull_ms_per_frame": 1000 * statistics.median(r.pull_seconds for r, _ in results) / n,
                 "detect_ms_per_frame": 1000 * statistics.median(r.detect_seconds for r, _ in results) / n,
                 "cpu_ms_per_frame": 1000 * statistics.median(c for _, c in results) / n,
+                "analysis_cpu_ms_per_frame": 1000 * statistics.median(analysis[name]),
                 "tracks": len(results[0][0].tracks),
             }
+        decode_cpu_ms = out["decode_cpu_ms_per_frame"]
+        out["ceiling_cpu"] = (decode_cpu_ms + out["dlib"]["analysis_cpu_ms_per_frame"]) / decode_cpu_ms
         out["dlib_over_mesh"] = out["dlib"]["ms_per_frame"] / out["mesh"]["ms_per_frame"]
         out["dlib_over_mesh_cpu"] = out["dlib"]["cpu_ms_per_frame"] / out["mesh"]["cpu_ms_per_frame"]
         out["dlib_over_mesh_detect"] = out["dlib"]["detect_ms_per_frame"] / out["mesh"]["detect_ms_per_frame"]
         return out
+
+
+def _analysis_cpu(pattern: str, frames: list[int], backend: str) -> float:
+    """CPU seconds a frame (all threads) of a pass's analysis alone, frames decoded outside the timing:
+    the node's keyframed detection and following, and the tracker linking the faces (with its embeddings)."""
+    detector = Detector(get_backend(backend))
+
+    def plate(f: int):
+        return read_image(pattern.replace("####", f"{f:04d}"))
+
+    run = KeyframeDetections(detector, 8, plate)  # FaceDetect's defaults: proxy 960, a search every 8th frame
+    tracker = Tracker(detector.embed, max_gap=72, embed_every=24)  # 3 s and 1 s at 24 fps
+    spent = 0.0
+    for i, f in enumerate(frames):
+        p = plate(f)
+        cpu = time.process_time()
+        for done, detections in run.push(f, p, last=i == len(frames) - 1):
+            tracker.update(done, detections)
+        spent += time.process_time() - cpu
+    cpu = time.process_time()
+    tracker.finish()
+    return (spent + time.process_time() - cpu) / len(frames)
+
+
+def _read_half_widened(path: str) -> np.ndarray:
+    """The frame's pixels decoded as half and widened to float32 by numpy (the Read node has OpenImageIO
+    convert to float32 itself: on a loaded machine this costs about 10 % more CPU, at load 4 it looked faster)."""
+    inp = oiio.ImageInput.open(path)
+    try:
+        return np.asarray(inp.read_image(0, 0, 0, inp.spec().nchannels, oiio.TypeHalf), dtype=np.float32)
+    finally:
+        inp.close()
 
 
 def main() -> int:
@@ -202,13 +255,21 @@ def main() -> int:
     if "track" in parts:
         t = track_figures(frames, repeats)
         print(f"\ntrack: 1920x1080 RGBA half EXR, {t['frames']} frames, serial pass, medians of {repeats}")
-        print(f"  EXR decode alone: {t['decode_ms_per_frame']:.1f} ms/frame")
+        print(
+            f"  EXR decode alone: {t['decode_ms_per_frame']:.1f} ms/frame (decoded as half, widened by numpy: "
+            f"{t['decode_half_ms_per_frame']:.1f})"
+        )
         for n in BACKENDS:
             r = t[n]
             print(
                 f"  {n:>5}: {r['ms_per_frame']:.1f} ms/frame (pull {r['pull_ms_per_frame']:.1f}, detect "
                 f"{r['detect_ms_per_frame']:.1f}; CPU, all threads: {r['cpu_ms_per_frame']:.1f}), {r['tracks']} tracks"
             )
+        print(
+            f"  CPU a frame: decode {t['decode_cpu_ms_per_frame']:.1f}, analysis of decoded frames mesh "
+            f"{t['mesh']['analysis_cpu_ms_per_frame']:.1f}, dlib {t['dlib']['analysis_cpu_ms_per_frame']:.1f}; "
+            f"dlib / mesh could reach at most {t['ceiling_cpu']:.2f}x were the mesh's analysis free"
+        )
         print(
             f"  dlib / mesh: {t['dlib_over_mesh']:.2f}x per frame, {t['dlib_over_mesh_detect']:.2f}x detect time, "
             f"{t['dlib_over_mesh_cpu']:.2f}x CPU time"

@@ -7,6 +7,9 @@ Both sources take the ``mesh`` backend's detections (tests/facedetect/region_tru
   moved by the same transform; mean per roll;
 - ``turned``: soft IoU, below the brows, of the face matte (extended and hull) found on the face turned in
   3D by a known yaw against the turned face's true silhouette, 0-60 degrees;
+- ``features``: soft IoU of the eye and mouth mattes (no offset, no feather) found on the face turned in
+  3D by 0, 30 and 60 degrees against the photo's lids and lips drawn by hand, carried by the same turn
+  (region_truth.feature_truth); the astronaut smiles with her teeth showing (an open mouth);
 - ``time``: the mesh outline's cost per face (median of repeats) beside the landmark regions' own.
 
 Hopper was kept aside while the outline was built; both photos are printed apart.
@@ -15,7 +18,10 @@ Hopper was kept aside while the outline was built; both photos are printed apart
 
 ``--pictures`` draws docs/images/mesh_regions_faces.png (both photos) and mesh_regions_turned.png
 (hopper turned 0, 30, 60 degrees: detected, top; the true turned mesh, bottom): the face outline, eyes
-and mouth from the 68 landmarks (red) and from the mesh (green); the true silhouette in white.
+and mouth from the 68 landmarks (red) and from the mesh (green); the true silhouette in white; and
+mesh_features_truth.png (both photos turned 0, 30, 60 degrees, detected): eyes and mouth from the 68
+landmarks (red) and the mesh (green), no offset, against the hand-drawn lids and lips carried by the turn
+(white).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "facedetect"))
 
+import feature_contours
 import region_truth as rt
 from known_motion import ROLLS, turned_head
 from shots import photo_plate
@@ -42,11 +49,11 @@ from faceplate.nodes.facedetect.mesh_regions import face_outline
 COLOURS = {"landmarks": (40, 40, 230), "face mesh": (40, 220, 40)}  # BGR
 
 
-def _draw(image: np.ndarray, face, zoom: int) -> None:
+def _draw(image: np.ndarray, face, zoom: int, regions=("face", "eyes", "mouth"), knobs=None) -> None:
     for source, colour in COLOURS.items():
-        settings = RegionSettings(regions_from=source)
+        settings = RegionSettings(regions_from=source, **(knobs or {}))
         contours = face_regions(face.landmarks, settings, face_outline(face, rt.IDENTITY, settings))
-        for region in ("face", "eyes", "mouth"):
+        for region in regions:
             for c in contours[region]:
                 points = np.round((c.vertices * zoom - 0.5) * 16).astype(np.int32)
                 cv2.polylines(image, [points], True, colour, 1, cv2.LINE_AA, 4)
@@ -90,6 +97,42 @@ def pictures(folder: str) -> None:
         rows.append(np.hstack(row))
     sheet = cv2.resize(np.vstack(rows), None, fx=0.75, fy=0.75, interpolation=cv2.INTER_AREA)
     write_png(os.path.join(folder, "mesh_regions_turned.png"), sheet[:, :, ::-1])
+    write_png(os.path.join(folder, "mesh_features_truth.png"), feature_sheet()[:, :, ::-1])
+
+
+def feature_sheet() -> np.ndarray:
+    """Both photos turned 0, 30, 60 degrees: eyes and mouth from both sources and the truth, zoomed in."""
+    from faceplate.nodes.face_regions import catmull_rom
+
+    rows = []
+    for name, crop in (("astronaut", (180, 80, 270, 170)), ("hopper", (200, 160, 340, 300))):
+        row = []
+        for yaw in rt.FEATURE_YAWS:
+            plate, found = rt.turned_detection(name, yaw)
+            _, move = turned_head(name, yaw)
+            zoom = 4
+            image = _tile(plate, [], zoom=zoom)
+            for region in feature_contours.REGIONS:
+                for contour in feature_contours.contours(name, region):
+                    ring, _ = move(catmull_rom(contour, 8, closed=True)[0])
+                    points = np.round((ring * zoom - 0.5) * 16).astype(np.int32)
+                    cv2.polylines(image, [points], True, (255, 255, 255), 1, cv2.LINE_AA, 4)
+            _draw(image, rt.as_face(found), zoom, ("eyes", "mouth"), rt.FEATURE_KNOBS)
+            x0, y0, x1, y1 = (int(v * zoom) for v in crop)
+            row.append(cv2.resize(image[y0:y1, x0:x1], (260, 260), interpolation=cv2.INTER_AREA))
+        rows.append(np.hstack(row))
+    return np.vstack(rows)
+
+
+def features() -> None:
+    """IoU of eyes and mouth against the hand-drawn truth, turned 0, 30, 60 degrees."""
+    for name in rt.PHOTOS:
+        print(f"{name}: features (IoU against the hand-drawn lids and lips, turned)")
+        for source in rt.sources():
+            ious = {yaw: rt.feature_ious(name, yaw, source) for yaw in rt.FEATURE_YAWS}
+            for region in ("eyes", "mouth"):
+                cells = "  ".join(f"{y:>3.0f}: {ious[y][region]:.3f}" for y in rt.FEATURE_YAWS)
+                print(f"  {source:<10} {region:<6} {cells}")
 
 
 def timing() -> None:
@@ -140,6 +183,7 @@ def main() -> None:
             for source in rt.sources():
                 cells = "  ".join(f"{y:>3.0f}: {rt.turned_iou(name, y, source, face_region):.3f}" for y in rt.YAWS)
                 print(f"  {source:<10} {face_region:<8} {cells}")
+    features()
     timing()
     print(f"load average {os.getloadavg()[0]:.2f}")
 

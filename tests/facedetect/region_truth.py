@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 
 import cv2
+import feature_contours
 import numpy as np
 from known_motion import ROLLS, VARIANTS, _head, turned_head
 from shots import photo_plate, warp_plate
@@ -138,3 +139,35 @@ def turned_iou(name: str, yaw: float, source: str, face_region: str = "extended"
 
 def sources() -> tuple[str, ...]:
     return REGION_SOURCES
+
+
+FEATURE_YAWS = (0.0, 30.0, 60.0)
+FEATURE_KNOBS = {"eyes_offset": 0.0, "eyes_feather": 0.0, "mouth_offset": 0.0, "mouth_feather": 0.0}
+
+
+def feature_truth(name: str, yaw: float, shape: tuple[int, int]) -> dict[str, np.ndarray]:
+    """The true ``eyes`` and ``mouth`` mattes of the face turned by ``yaw``: the photo's lids and lips drawn by
+    hand (feature_contours), as splines, carried into the turned image by known_motion.turned_head's own warp."""
+    from faceplate.nodes.face_regions import catmull_rom
+
+    _, move = turned_head(name, yaw)
+    out = {}
+    for region in feature_contours.REGIONS:
+        m = np.zeros(shape, np.float32)
+        for contour in feature_contours.contours(name, region):
+            ring, _ = move(catmull_rom(contour, 8, closed=True)[0])
+            polygon_matte(ring, out=m, inner_widths=np.zeros(len(ring)), outer_widths=np.zeros(len(ring)))
+        out[region] = np.clip(m, 0.0, 1.0)
+    return out
+
+
+def feature_ious(name: str, yaw: float, source: str) -> dict[str, float]:
+    """IoU of the eye and mouth mattes (no offset, no feather) found from ``source`` on the face turned by
+    ``yaw`` against :func:`feature_truth`."""
+    plate, found = turned_detection(name, yaw)
+    shape = (plate.height, plate.width)
+    truth = feature_truth(name, yaw, shape)
+    if found is None:
+        return {region: 0.0 for region in truth}
+    got = mattes(as_face(found), shape, source, **FEATURE_KNOBS)
+    return {region: iou(got[region], truth[region]) for region in truth}

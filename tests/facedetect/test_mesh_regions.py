@@ -91,10 +91,11 @@ def test_faces_without_a_mesh_fall_back_to_the_landmarks():
     assert face_outline(face, rt.IDENTITY, RegionSettings(regions_from="landmarks")) is None
     for region, matte in rt.mattes(bare, shape, "face mesh").items():
         np.testing.assert_array_equal(matte, rt.mattes(bare, shape, "landmarks")[region])
-    # the mesh is used, and changes the face matte (not the eyes and mouth, which stay the landmarks')
+    # the mesh is used, and changes the face, eye and mouth mattes
     with_mesh = rt.mattes(face, shape, "face mesh")
-    assert rt.iou(with_mesh["face"], rt.mattes(face, shape, "landmarks")["face"]) < 0.97
-    np.testing.assert_array_equal(with_mesh["eyes"], rt.mattes(face, shape, "landmarks")["eyes"])
+    landmarks = rt.mattes(face, shape, "landmarks")
+    assert rt.iou(with_mesh["face"], landmarks["face"]) < 0.97
+    assert rt.iou(with_mesh["eyes"], landmarks["eyes"]) < 0.95 and rt.iou(with_mesh["mouth"], landmarks["mouth"]) < 0.95
 
 
 def test_a_mesh_that_no_longer_fits_the_landmarks_is_not_used():
@@ -206,12 +207,18 @@ def test_nodes_draw_the_mesh_outline_and_fall_back_without_it(node_type):
             extra = {"model": ""} if node_type is OcclusionMask else {}
             node = graph.add(node_type("N", regions_from=source, face_region="extended", **extra))
             graph.connect(src, node)
-            out[label, source] = (graph.render(node, 1).channel(layers.FACE), graph.hash(node, 1))
-    truth = rt.mattes(face, (600, 512), "face mesh")["face"]
-    assert rt.iou(out["mesh", "face mesh"][0], truth) > 0.99  # the node draws what the geometry says
+            plate = graph.render(node, 1)
+            eyes = plate.channel(layers.EYES) if node_type is OcclusionMask else None
+            out[label, source] = (plate.channel(layers.FACE), graph.hash(node, 1), eyes)
+    truth = rt.mattes(face, (600, 512), "face mesh")
+    assert rt.iou(out["mesh", "face mesh"][0], truth["face"]) > 0.99  # the node draws what the geometry says
     assert rt.iou(out["mesh", "face mesh"][0], out["mesh", "landmarks"][0]) < 0.97
     np.testing.assert_array_equal(out["bare", "face mesh"][0], out["bare", "landmarks"][0])
     assert out["mesh", "face mesh"][1] != out["mesh", "landmarks"][1]  # the knob is in the hash
+    if node_type is OcclusionMask:  # the eyes from the mesh's lid loops, the landmarks' without a mesh
+        assert rt.iou(out["mesh", "face mesh"][2], truth["eyes"]) > 0.99
+        assert rt.iou(out["mesh", "face mesh"][2], out["mesh", "landmarks"][2]) < 0.95
+        np.testing.assert_array_equal(out["bare", "face mesh"][2], out["bare", "landmarks"][2])
 
 
 def test_a_tracked_shot_uses_the_mesh_on_every_frame(tmp_path):
@@ -226,3 +233,48 @@ def test_a_tracked_shot_uses_the_mesh_on_every_frame(tmp_path):
         faces = [face for f in frames for face in store.faces_at(f)]
         assert len(faces) == len(frames)
         assert all(placed_mesh(face, rt.IDENTITY) is not None for face in faces)
+
+
+def _simple(ring: np.ndarray) -> bool:
+    """No two non-adjacent edges of the closed ring cross."""
+    n = len(ring)
+
+    def side(p, q, r):
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    for i in range(n):
+        for j in range(i + 2, n - (i == 0)):
+            a, b, c, d = ring[i], ring[(i + 1) % n], ring[j], ring[(j + 1) % n]
+            if side(a, b, c) * side(a, b, d) < 0 and side(c, d, a) * side(c, d, b) < 0:
+                return False
+    return True
+
+
+def test_the_mesh_lid_and_lip_loops_are_clean_closed_loops():
+    """The loops in mesh_topology.json (tools/face_mesh/derive_loops.py): distinct vertices, one ring each,
+    not self-intersecting on the reference head, on both photos and on hopper (held out) turned up to 60
+    degrees; the two lid rims are each other's mirror image for most vertices."""
+    topo = mesh_geometry.topology()
+    keys = ("loop_right_eye", "loop_left_eye", "loop_outer_lips")
+    meshes = [topo["reference"]] + [rt.upright(n).mesh for n in rt.PHOTOS]
+    meshes += [true_turn("hopper", yaw).mesh for yaw in (30.0, 60.0)]
+    for key in keys:
+        loop = topo[key]
+        assert len(loop) >= 12 and len(set(loop.tolist())) == len(loop), key
+        for mesh in meshes:
+            assert _simple(mesh[loop, :2]), key
+    mirrored = set(topo["mirror"][topo["loop_right_eye"]].tolist())
+    assert len(mirrored & set(topo["loop_left_eye"].tolist())) >= 0.75 * len(topo["loop_left_eye"])
+
+
+def test_eye_and_mouth_regions_from_the_mesh_match_the_real_lids_and_lips_better():
+    """Held-out hopper, turned 0, 30 and 60 degrees; truth: its lids and lips drawn by hand on the upright photo,
+    carried by the known 3D turn (region_truth.feature_truth). Measured IoU mesh vs 68 landmarks: eyes 0.644 vs
+    0.528 and 0.394 vs 0.327 at 0 and 30 degrees; mouth 0.766 vs 0.554, 0.680 vs 0.531, 0.362 vs 0.299 at 0, 30,
+    60. At 60 degrees both sources lose the far eye behind the nose (0.002 and 0.008): not compared."""
+    for yaw, eyes_margin, mouth_margin in ((0.0, 0.05, 0.1), (30.0, 0.03, 0.07), (60.0, None, 0.02)):
+        mesh, landmarks = rt.feature_ious("hopper", yaw, "face mesh"), rt.feature_ious("hopper", yaw, "landmarks")
+        print(f"hopper yaw {yaw:.0f}: mesh {mesh}, landmarks {landmarks}")
+        if eyes_margin is not None:
+            assert mesh["eyes"] >= landmarks["eyes"] + eyes_margin
+        assert mesh["mouth"] >= landmarks["mouth"] + mouth_margin
