@@ -14,7 +14,7 @@ them (``pytest -s``):
   blend took the plate's coarse bands with the occluder in them, 0.9928 with the occluder filled in first
   (JawBlend version 2); in the same run, version 2 -> 3 (the face blended under a matte with no hole, the occluder
   held out after, the fill taken from beyond its edge): exact matte 0.9949 -> 1.0000, a measured matte (its edge
-  2 px inside the disc's, nothing beyond the face) 0.9602 -> 0.9991.
+  2 px inside the disc's, nothing beyond the face) 0.9602 -> 0.9992.
 """
 
 import logging
