@@ -465,6 +465,8 @@ class JawBlend(Node):
             kernel = lens.line_kernel(vx * knobs["motion_blur"], vy * knobs["motion_blur"])
             rgb = lens.convolve(rgb, kernel)
             matte = np.clip(lens.convolve(matte, kernel), 0.0, 1.0)
+            if unoccluded is not None:  # the matte the pyramid blends under smears with the face too
+                unoccluded = np.clip(lens.convolve(unoccluded, kernel), 0.0, 1.0)
         if knobs["grain"] > 0:
             plate_noise = self._grain_memo.get(("plate", *digest(here)), grain.measure, here)
             level = grain.local_level(rgb)  # read by both the face's measurement and the grain added to it
@@ -480,11 +482,11 @@ class JawBlend(Node):
             else:
                 occluder = np.clip(out[y0:y1, x0:x1, index[layers.OCCLUSION]], 0.0, 1.0)
                 behind = _Behind(occluder, unoccluded, max(OCCLUDER_GROW_MIN, round(OCCLUDER_GROW * max(size))))
-                beyond = behind.fill(here, plate=True)
-                layer = multiband_blend(behind.fill(rgb), beyond, unoccluded, knobs["bands"], keep_low_from=low)
+                plate_behind = behind.fill(here, plate=True)
+                layer = multiband_blend(behind.fill(rgb), plate_behind, unoccluded, knobs["bands"], keep_low_from=low)
                 # the plate's own pixels at the occluder's edge, left out of the pyramid's coarse bands (they may be
                 # the occluder), come back at full resolution where the plate shows through the face matte
-                layer += (1.0 - unoccluded)[..., None] * (behind.fill(here) - beyond)
+                layer += (1.0 - unoccluded)[..., None] * (behind.fill(here) - plate_behind)
                 weight = _fade(unoccluded) * (1.0 - occluder)
         else:
             layer, weight = rgb, matte

@@ -16,25 +16,11 @@ import pytest
 from faceplate.foundation import geometry
 from faceplate.nodes.facedetect import edge_extrapolation, head_motion
 from faceplate.nodes.facedetect.stabilise import stabilise
+from faceplate.nodes.faces import inter_ocular
 
 T = 72
 HIDDEN = range(34, 54)  # no measurement
 SMEARED = {31: 0.06, 32: 0.25, 33: 0.22, 54: 0.22, 55: 0.08}  # frame: how far toward the face in front (IOD)
-
-
-@pytest.fixture(scope="module")
-def still():
-    from shots import photo_plate
-
-    from faceplate.nodes.facedetect.backends import get_backend
-    from faceplate.nodes.facedetect.detect import Detector
-
-    (face,) = Detector(get_backend("dlib"), proxy_size=640).find(photo_plate("astronaut"))
-    return face.landmarks - face.landmarks.mean(axis=0)
-
-
-def iod(points):
-    return float(np.linalg.norm(points[36:42].mean(0) - points[42:48].mean(0)))
 
 
 def crossing(t, unit):
@@ -61,7 +47,7 @@ def nodding(t, unit):
 def track(still, motion, seed):
     """``(truth, raw, measured)``: the hidden frames carry a straight line between the gap's edges."""
     rng = np.random.default_rng(seed)
-    unit = iod(still)
+    unit = inter_ocular(still)
     truth = np.stack(
         [
             geometry.apply(geometry.similarity((0, 0), (x, y), s, r), still)
@@ -81,7 +67,7 @@ def track(still, motion, seed):
 
 
 def errors(points, truth):
-    return np.linalg.norm(points - truth, axis=2).mean(axis=1) / iod(truth[0])
+    return np.linalg.norm(points - truth, axis=2).mean(axis=1) / inter_ocular(truth[0])
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -8,35 +8,20 @@ neighbouring face, must be, wherever they sit in the track (alone, two in a row,
 """
 
 import numpy as np
-import pytest
 
 from faceplate.foundation import geometry
 from faceplate.nodes.facedetect.detect import Detection
 from faceplate.nodes.facedetect.misfits import MISFIT_IOD, misfit_frames
 from faceplate.nodes.facedetect.tracker import Tracker
+from faceplate.nodes.faces import inter_ocular
 
 FRAMES = range(1001, 1073)
-
-
-@pytest.fixture(scope="module")
-def still():
-    from shots import photo_plate
-
-    from faceplate.nodes.facedetect.backends import get_backend
-    from faceplate.nodes.facedetect.detect import Detector
-
-    (face,) = Detector(get_backend("dlib"), proxy_size=640).find(photo_plate("astronaut"))
-    return face.landmarks - face.landmarks.mean(axis=0)
-
-
-def iod(points):
-    return float(np.linalg.norm(points[36:42].mean(0) - points[42:48].mean(0)))
 
 
 def moving(still, seed=0):
     """``{frame: landmarks}`` of the still on hard motion, 1 % IOD noise."""
     rng = np.random.default_rng(seed)
-    unit = iod(still)
+    unit = inter_ocular(still)
     out = {}
     for f in FRAMES:
         t = (f - FRAMES[0]) / 24.0
@@ -53,7 +38,7 @@ def test_real_motion_has_no_misfits(still):
 
 def test_planted_misfits_are_found_alone_in_pairs_and_at_the_end(still):
     points = moving(still)
-    unit = iod(still)
+    unit = inter_ocular(still)
     planted = {1010: (0.0, 0.6), 1030: (0.8, 0.1), 1031: (0.8, 0.1), 1072: (-0.4, 0.3)}
     for f, (dx, dy) in planted.items():
         points[f] = points[f] + np.array([dx, dy]) * unit
@@ -62,7 +47,7 @@ def test_planted_misfits_are_found_alone_in_pairs_and_at_the_end(still):
 
 def test_a_shift_under_the_threshold_is_kept(still):
     points = moving(still)
-    points[1020] = points[1020] + np.array([0.5 * MISFIT_IOD, 0.0]) * iod(still)
+    points[1020] = points[1020] + np.array([0.5 * MISFIT_IOD, 0.0]) * inter_ocular(still)
     assert misfit_frames(points) == []
 
 
@@ -96,7 +81,7 @@ def test_without_identity_a_face_hidden_for_a_second_is_one_track_again(still):
     assert sorted(track.frames) == list(FRAMES)
     assert all("predicted" in track.frames[f].flags for f in range(1030, 1054))
 
-    other = {f: p + np.array([0.0, 3.0 * iod(still)]) for f, p in points.items()}
+    other = {f: p + np.array([0.0, 3.0 * inter_ocular(still)]) for f, p in points.items()}
     tracker = Tracker(no_identity, max_gap=72)
     for f in FRAMES:
         found = [] if 1030 <= f < 1054 else [detection(points[f]), detection(other[f])]
@@ -106,10 +91,10 @@ def test_without_identity_a_face_hidden_for_a_second_is_one_track_again(still):
 
 def test_a_misfit_mid_track_is_bridged_not_served(still):
     points = moving(still)
-    points[1040] = points[1040] + np.array([0.8, 0.0]) * iod(still)
+    points[1040] = points[1040] + np.array([0.8, 0.0]) * inter_ocular(still)
     tracker = Tracker(no_identity, max_gap=72)
     for f in FRAMES:
         tracker.update(f, [detection(points[f])])
     (track,) = tracker.finish()
     assert "predicted" in track.frames[1040].flags
-    assert np.linalg.norm(track.frames[1040].landmarks - points[1039], axis=1).mean() < 0.5 * iod(still)
+    assert np.linalg.norm(track.frames[1040].landmarks - points[1039], axis=1).mean() < 0.5 * inter_ocular(still)
