@@ -482,11 +482,19 @@ class JawBlend(Node):
             else:
                 occluder = np.clip(out[y0:y1, x0:x1, index[layers.OCCLUSION]], 0.0, 1.0)
                 behind = _Behind(occluder, unoccluded, max(OCCLUDER_GROW_MIN, round(OCCLUDER_GROW * max(size))))
-                plate_behind = behind.fill(here, plate=True)
-                layer = multiband_blend(behind.fill(rgb), plate_behind, unoccluded, knobs["bands"], keep_low_from=low)
+                tones = behind.tones(here)
+                plate_behind = behind.fill(here, tones, behind.plate_visible)
+                layer = multiband_blend(
+                    behind.fill(rgb, behind.tones(rgb), behind.visible),
+                    plate_behind,
+                    unoccluded,
+                    knobs["bands"],
+                    keep_low_from=low,
+                )
                 # the plate's own pixels at the occluder's edge, left out of the pyramid's coarse bands (they may be
                 # the occluder), come back at full resolution where the plate shows through the face matte
-                layer += (1.0 - unoccluded)[..., None] * (behind.fill(here) - plate_behind)
+                edge = (behind.visible - behind.plate_visible) * (1.0 - unoccluded)
+                layer += edge[..., None] * (here - tones)
                 weight = _fade(unoccluded) * (1.0 - occluder)
         else:
             layer, weight = rgb, matte
@@ -607,21 +615,24 @@ class _Behind:
     def __init__(self, occlusion: np.ndarray, unoccluded: np.ndarray, grow: int):
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
         hidden = np.clip(cv2.dilate(occlusion, kernel) / OCCLUDER_SURE, 0.0, 1.0)
-        self.face = np.clip((unoccluded - SUPPORT[0]) / (SUPPORT[1] - SUPPORT[0]), 0.0, 1.0).astype(np.float32)
+        face = np.clip((unoccluded - SUPPORT[0]) / (SUPPORT[1] - SUPPORT[0]), 0.0, 1.0)
         self.reach = np.clip(unoccluded / SUPPORT[0], 0.0, 1.0).astype(np.float32)  # 0: surely not face
         self.known = (
-            ((1.0 - hidden) * self.face).astype(np.float32),
+            ((1.0 - hidden) * face).astype(np.float32),
             ((1.0 - hidden) * (1.0 - self.reach)).astype(np.float32),
         )
-        self.plate_visible = (1.0 - hidden).astype(np.float32)
-        self.visible = (1.0 - np.clip(occlusion / OCCLUDER_SURE, 0.0, 1.0)).astype(np.float32)
+        self.visible = (1.0 - np.clip(occlusion / OCCLUDER_SURE, 0.0, 1.0)).astype(np.float32)  # not covered
+        self.plate_visible = (1.0 - hidden).astype(np.float32)  # nor in the margin grown round the occluder
 
-    def fill(self, image: np.ndarray, plate: bool = False) -> np.ndarray:
-        """``image`` with what the occluder covers filled in (``plate``: also the margin grown round it)."""
-        visible = self.plate_visible if plate else self.visible
+    def tones(self, image: np.ndarray) -> np.ndarray:
+        """The tones behind the occluder: the face's from the face, the rest from the rest."""
         inside, outside = (self._normalised(image, known) for known in self.known)
-        fill = inside * self.reach[..., None] + outside * (1.0 - self.reach)[..., None]
-        return (image * visible[..., None] + fill * (1.0 - visible)[..., None]).astype(np.float32)
+        return inside * self.reach[..., None] + outside * (1.0 - self.reach)[..., None]
+
+    @staticmethod
+    def fill(image: np.ndarray, tones: np.ndarray, visible: np.ndarray) -> np.ndarray:
+        """``image`` where ``visible``, its :meth:`tones` elsewhere."""
+        return (image * visible[..., None] + tones * (1.0 - visible)[..., None]).astype(np.float32)
 
     @staticmethod
     def _normalised(image: np.ndarray, known: np.ndarray) -> np.ndarray:

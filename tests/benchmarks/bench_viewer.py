@@ -166,54 +166,25 @@ def rows(quick: bool = False, model: str | None = None, identities: str = "1=B",
         f"display transform + bytes {statistics.median(display_ms):.0f} ms; {swap}; load average "
         f"{os.getloadavg()[0]:.1f}"
     )
-    return [
-        row(
-            "knob change -> full frame, 1080p, p50",
-            statistics.median(edits),
-            "ms",
-            "from-scratch render + display (median)",
-            ref,
-            higher_is_better=False,
-            goal="value <= 300",
-            note=note,
-        ),
-        *(
-            [
-                row(
-                    "knob change -> half-size proxy, 1080p, p50",
-                    statistics.median(proxies),
-                    "ms",
-                    "from-scratch render + display (median)",
-                    ref,
-                    higher_is_better=False,
-                    goal=None,
-                    note=swap,
-                )
-            ]
-            if proxies
-            else []
-        ),
-        row(
-            "knob change -> full frame, 1080p, p95",
-            _percentile(edits, 95),
-            "ms",
-            "from-scratch render + display (median)",
-            ref,
-            higher_is_better=False,
-            goal=None,
-            note=swap,
-        ),
-        row(
+    scratch_name = "from-scratch render + display (median)"
+
+    def ms(name, value, reference=scratch_name, ref_value=ref, goal=None, note=swap) -> dict:
+        return row(name, value, "ms", reference, ref_value, higher_is_better=False, goal=goal, note=note)
+
+    out = [ms("knob change -> full frame, 1080p, p50", statistics.median(edits), goal="value <= 300", note=note)]
+    if proxies:
+        out.append(ms("knob change -> half-size proxy, 1080p, p50", statistics.median(proxies)))
+    out.append(ms("knob change -> full frame, 1080p, p95", _percentile(edits, 95)))
+    out.append(
+        ms(
             "knob change -> full frame, CPU time, p50",
             statistics.median(edit_cpu),
-            "ms",
             "from-scratch render + display, CPU time (median)",
             statistics.median(scratch_cpu),
-            higher_is_better=False,
-            goal=None,
             note="the process's CPU time over both cores (server thread included): the work, whatever the load",
-        ),
-    ]
+        )
+    )
+    return out
 
 
 def main() -> int:
