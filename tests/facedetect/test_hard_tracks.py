@@ -32,8 +32,8 @@ QUICK = ("cross", "eyes")
 KNOWN_MISSES = {
     ("mesh", "cross"): "the far face's fits drift onto the near face either side of its gap; before it they now "
     "take the head motion carried on from the good frames, after it (beside a lone good frame) they keep their "
-    "measurement: 2.6x less jitter (was 1.7x), goal 3x",
-    ("mesh", "combo"): "held out: the far face, half hidden and blurred, 1.3x less jitter; the near face under "
+    "measurement: 2.1x less jitter, goal 3x",
+    ("mesh", "combo"): "held out: the far face, half hidden and blurred, 1.5x less jitter; the near face under "
     "a 2 s eye bar 2.4x (goal 3x)",
     ("mesh", "blur_nod"): "held out: 2.9x less jitter (goal 3x)",
     ("dlib", "combo"): "held out: the far face 2.2x less jitter (goal 3x)",
