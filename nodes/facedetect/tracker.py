@@ -31,7 +31,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from faceplate.foundation.geometry import box_iou
-from faceplate.nodes.facedetect import head_motion
+from faceplate.nodes.facedetect import gap_motion, head_motion
 from faceplate.nodes.facedetect.detect import Detection
 from faceplate.nodes.facedetect.misfits import misfit_frames
 
@@ -44,7 +44,6 @@ REACH = 0.6  # a lost face may come back this many box sides from its prediction
 REACH_PER_FRAME = 0.04  # ... plus this many per frame unseen ...
 MAX_REACH = 3.0  # ... up to this many
 RETURN_COST = 0.5  # added to a lost track's cost, so a face seen on the frame before keeps its detection
-TANGENT_FRAMES = 4.0  # a bridged gap follows the head's velocity at its ends for about this many frames
 CONFIDENCE_HALF_LIFE = 12.0  # frames: a bridged frame's confidence halves this far from a measured frame
 
 
@@ -294,53 +293,37 @@ def fill_gaps(track: Track) -> None:
             bridge(track, a, b)
 
 
-def _pose(motion: np.ndarray) -> np.ndarray:
-    """``(log scale, roll radians, tx, ty)`` of head motions ``(T, 4)``, roll unwrapped along T."""
-    a, b = motion[:, 0], motion[:, 1]
-    return np.stack(
-        [0.5 * np.log(np.maximum(a * a + b * b, 1e-12)), np.unwrap(np.arctan2(b, a)), motion[:, 2], motion[:, 3]],
-        axis=1,
-    )
-
-
-def _motion(pose: np.ndarray) -> np.ndarray:
-    scale = np.exp(pose[:, 0])
-    return np.stack([scale * np.cos(pose[:, 1]), scale * np.sin(pose[:, 1]), pose[:, 2], pose[:, 3]], axis=1)
-
-
 def _end_motion(track: Track, shape: np.ndarray, frames: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """The head pose at ``frames[-1]`` and its velocity per frame (a line through the frames, up to 4)."""
     points = np.stack([track.frames[f].landmarks for f in frames])
     weights = np.stack([track.frames[f].confidence for f in frames]) + 1e-6
-    pose = _pose(head_motion.robust_fit(shape, points, weights))
-    if len(frames) < 2:
-        return pose[-1], np.zeros(4)
-    slope = np.polyfit(np.asarray(frames, np.float64) - frames[-1], pose, 1)[0]
-    return pose[-1], slope
+    pose = gap_motion.pose(head_motion.robust_fit(shape, points, weights))
+    return pose[-1], gap_motion.velocity(np.asarray(frames, np.float64) - frames[-1], pose)
 
 
 def bridge(track: Track, a: int, b: int) -> None:
     """Fills frames ``a+1 .. b-1`` of ``track`` (measured at ``a`` and ``b``): the head pose (scale, roll,
-    position) follows a cubic from ``a`` to ``b`` that leaves and meets each end at the head's velocity
-    there (over the first and last :data:`TANGENT_FRAMES` frames; a long gap is nearly a straight line,
-    safe for a nodding head), and the face's shape blends from ``a``'s to ``b``'s in the head's frame."""
+    position) follows the line from ``a``'s to ``b``'s and, near each end, the head's velocity there
+    (over the last :data:`.gap_motion.VELOCITY_FRAMES` measured frames), fading within a few frames
+    (:mod:`.gap_motion`); the face's shape blends from ``a``'s to ``b``'s in the head's frame."""
     fa, fb = track.frames[a], track.frames[b]
     shape = fa.landmarks - fa.landmarks.mean(axis=0)
     measured = sorted(f for f, tf in track.frames.items() if "interpolated" not in tf.flags)
-    before = [f for f in measured if a - 3 <= f <= a] or [a]
-    after = [f for f in measured if b <= f <= b + 3] or [b]
+    reach = gap_motion.VELOCITY_FRAMES - 1
+    before = [f for f in measured if a - reach <= f <= a] or [a]
+    after = [f for f in measured if b <= f <= b + reach] or [b]
     pose_a, velocity_a = _end_motion(track, shape, before)
     pose_b, velocity_b = _end_motion(track, shape, after[::-1])
     gap = b - a
-    tangent = min(gap, TANGENT_FRAMES)
-    shape_a = head_motion.to_head(_motion(pose_a[None]), fa.landmarks[None])[0]
-    shape_b = head_motion.to_head(_motion(pose_b[None]), fb.landmarks[None])[0]
+    shape_a = head_motion.to_head(gap_motion.motion(pose_a[None]), fa.landmarks[None])[0]
+    shape_b = head_motion.to_head(gap_motion.motion(pose_b[None]), fb.landmarks[None])[0]
     centre_a, centre_b = fa.landmarks.mean(axis=0), fb.landmarks.mean(axis=0)
+    poses = gap_motion.path(pose_a, velocity_a, pose_b, velocity_b, gap)
     for f in range(a + 1, b):
         s = (f - a) / gap
-        h00, h10, h01, h11 = 2 * s**3 - 3 * s**2 + 1, s**3 - 2 * s**2 + s, -2 * s**3 + 3 * s**2, s**3 - s**2
-        pose = h00 * pose_a + h10 * tangent * velocity_a + h01 * pose_b + h11 * tangent * velocity_b
-        landmarks = head_motion.place(_motion(pose[None]), ((1 - s) * shape_a + s * shape_b)[None])[0]
+        landmarks = head_motion.place(
+            gap_motion.motion(poses[f - a - 1][None]), ((1 - s) * shape_a + s * shape_b)[None]
+        )[0]
         shift = landmarks.mean(axis=0) - ((1 - s) * centre_a + s * centre_b)
         box = (1 - s) * fa.box + s * fb.box + np.tile(shift, 2)
         fade = 0.5 ** (min(f - a, b - f) / CONFIDENCE_HALF_LIFE)
