@@ -3,8 +3,8 @@
 A face unseen between its measured frames ``a`` and ``b`` is placed by its head pose (log scale,
 roll, position; :mod:`.head_motion`). Over a long gap the straight line from ``a``'s pose to ``b``'s
 is the safe guess (a nodding head turns many times), but beside each end the head is still moving
-as it was when last seen: a line from ``a`` that ignores its velocity there lands a nodding face
-several % of the inter-ocular distance off on the first frame alone. So :func:`path` follows the
+as it was when last seen: a line that ignores its velocity there lands a face nodding at 1.2 Hz a
+fifth of its inter-ocular distance (IOD) off over the first 3 frames of an 8-frame gap. So :func:`path` follows the
 line plus, near each end, that end's velocity in excess of the line's, fading with a time constant
 ``tau``::
 
@@ -12,14 +12,14 @@ line plus, near each end, that end's velocity in excess of the line's, fading wi
 
 with ``w`` the smoothstep of ``(f - a) / (b - a)``: it leaves ``a`` at ``a``'s velocity, meets ``b``
 at ``b``'s, and runs beside the line between (at most ``tau`` frames of the ends' excess velocity
-off it). Head motion at 1-3 Hz (speech, nods, walking) turns
-within a quarter of its period, 2-6 frames at 24 fps, so a velocity is trusted for :data:`TAU` frames;
-a gap of a few frames (:data:`SHORT_GAP`) is crossed by the cubic that keeps both ends' velocities.
+off it). Head motion at 1-3 Hz (speech, nods, walking) turns within a quarter of its period, 2-6
+frames at 24 fps, so a velocity is trusted for :data:`TAU` frames; ends at most :data:`SHORT_GAP`
+frames apart are joined by the cubic that keeps both ends' velocities.
 
 The bridge this replaced was a cubic (Hermite) whose end tangents were cut to 4 frames of velocity
 over any gap longer than that: with such tangents it is a smoothstep, not a line, standing almost
 still beside each end and rushing through the middle (a face gliding at 16 px/frame across a 1 s
-gap lagged its path by up to 0.75 of its inter-ocular distance, IOD). On the hard set's gaps (72
+gap lagged its path by up to 0.75 of its IOD). On the hard set's gaps (72
 frames, both backends, served after stabilisation), within 3 frames of a measured frame: 7-16 % of
 the IOD where the cubic was 10-17 % on the tuning shots; over whole gaps 22-54 % where it was
 23-60 % (a head nodding through a 1.5 s gap is not predictable in its middle; these frames are
@@ -34,7 +34,7 @@ import numpy as np
 
 VELOCITY_FRAMES = 4  # an end's velocity: a line through this many measured frames
 TAU = 2.0  # frames: an end's velocity beyond the line's fades with this time constant
-SHORT_GAP = 4  # frames: a gap this short is crossed at the ends' velocities (a cubic)
+SHORT_GAP = 4  # frames between the ends (3 unseen) up to which the gap is crossed at their velocities
 
 
 def pose(motion: np.ndarray) -> np.ndarray:
@@ -62,8 +62,8 @@ def velocity(offsets: np.ndarray, poses: np.ndarray) -> np.ndarray:
 def path(
     pose_a: np.ndarray, velocity_a: np.ndarray, pose_b: np.ndarray, velocity_b: np.ndarray, gap: int, tau: float = TAU
 ) -> np.ndarray:
-    """The poses ``(gap - 1, 4)`` on the frames strictly between two ends ``gap`` frames apart (above); over
-    a gap of up to :data:`SHORT_GAP` frames, the cubic that leaves and meets each end at its velocity."""
+    """The poses ``(gap - 1, 4)`` on the frames strictly between two ends ``gap`` frames apart (above); for
+    ends at most :data:`SHORT_GAP` frames apart, the cubic that leaves and meets each end at its velocity."""
     k = np.arange(1, gap, dtype=np.float64)[:, None]
     s = k / gap
     if gap <= SHORT_GAP:
