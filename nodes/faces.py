@@ -55,8 +55,10 @@ SUPPORTED_VERSIONS = (1, 2)
 # ``rotated``: found only after rotating the image; ``outlier``: stabilisation rejected this frame's
 # raw landmarks as an outlier and replaced them; ``predicted``: the face was not seen on this frame
 # (hidden, or missed) and its track carries it by the head's motion, its confidence falling the
-# longer it is unseen (always with ``interpolated``; check these frames).
-FLAGS = ("interpolated", "locked", "profile", "rotated", "outlier", "predicted")
+# longer it is unseen (always with ``interpolated``; check these frames); ``carried``: the face was
+# partly behind another and its landmarks were moved on from a clear frame by the flow of its
+# visible pixels (:mod:`faceplate.nodes.facedetect.visible_flow`), not fitted on this frame.
+FLAGS = ("interpolated", "locked", "profile", "rotated", "outlier", "predicted", "carried")
 
 
 def _points(values: Any, shape: tuple[int, ...], what: str) -> tuple:

@@ -6,7 +6,8 @@ end, up to ``COLUMNS * ROWS`` thumbnails spread over the track are laid out with
 and the final (stabilised) landmarks and box are drawn on each. The header names the track, the
 identity, the frame range and how many frames were detected, predicted and flagged, with the track's
 QC figures (:mod:`.track_qc`: jitter, predicted and outlier frames), and a strip under it shows every
-frame of the track: grey measured, orange predicted (the face was not seen), red outlier.
+frame of the track: grey measured, blue carried (behind another face, moved on by the flow of its
+visible pixels), orange predicted (the face was not seen), red outlier.
 """
 
 from __future__ import annotations
@@ -29,7 +30,12 @@ COLUMNS, ROWS = 8, 4
 KEEP = 2 * COLUMNS * ROWS
 HEADER, FOOTER = 50, 16
 STRIP = (38, 46)  # rows of the header holding the frame strip
-STRIP_COLOURS = {"measured": (110, 110, 110), "predicted": (255, 150, 0), "outlier": (230, 40, 40)}
+STRIP_COLOURS = {
+    "measured": (110, 110, 110),
+    "carried": (70, 150, 230),
+    "predicted": (255, 150, 0),
+    "outlier": (230, 40, 40),
+}
 
 
 class Thumbnails:
@@ -73,9 +79,11 @@ def render_sheet(
     sheet = np.full((HEADER + rows * (THUMB + FOOTER), COLUMNS * THUMB, 3), 24, np.uint8)
     interpolated = sum("interpolated" in tf.flags for tf in track.frames.values())
     profile = sum("profile" in tf.flags for tf in track.frames.values())
+    carried = sum("carried" in tf.flags for tf in track.frames.values())
     header = (
         f"track {track.id}  {track.identity}  frames {track.first}-{track.last}  "
-        f"{len(track.frames) - interpolated} detected, {interpolated} predicted, {profile} profile"
+        f"{len(track.frames) - interpolated - carried} detected, {carried} carried, {interpolated} predicted, "
+        f"{profile} profile"
     )
     colour = tuple(int(255 * c) for c in track_colour(track.id))
     put_text(sheet, header, (6, 16), 0.5, colour, 1)
@@ -99,7 +107,8 @@ def render_sheet(
 
 
 def _strip(sheet: np.ndarray, track: Track, faces: dict) -> None:
-    """One column band per frame of the track across the sheet: measured, predicted or outlier."""
+    """One column band per frame of the track across the sheet: measured, carried (moved on by the flow
+    of its visible pixels while behind another face), predicted or outlier."""
     width = sheet.shape[1] - 12
     first, span = track.first, max(1, track.last - track.first + 1)
     for frame, tf in track.frames.items():
@@ -108,6 +117,8 @@ def _strip(sheet: np.ndarray, track: Track, faces: dict) -> None:
             if frame in faces and "outlier" in faces[frame].flags
             else "predicted"
             if "interpolated" in tf.flags
+            else "carried"
+            if "carried" in tf.flags
             else "measured"
         )
         x0 = 6 + int((frame - first) * width / span)

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import cv2
 import numpy as np
 
 from faceplate.actions.parallel_detections import (
@@ -44,7 +45,7 @@ from faceplate.actions.workers import ScriptJob
 from faceplate.foundation.errors import FaceplateError, RenderError, ScriptError
 from faceplate.foundation.version import __version__
 from faceplate.nodes.core import Graph, Node
-from faceplate.nodes.facedetect import contact_sheet, identity, sidecar
+from faceplate.nodes.facedetect import contact_sheet, identity, sidecar, visible_flow
 from faceplate.nodes.facedetect.backends import get_backend
 from faceplate.nodes.facedetect.detect import Detector
 from faceplate.nodes.facedetect.keyframes import KeyframeDetections, chunks
@@ -233,6 +234,23 @@ def _serial_detections(
         timing[0] += pull_time[0]
 
 
+def _pictures(graph: Graph, upstream: Node, detector: Detector) -> Callable[[int], visible_flow.Picture]:
+    """Frames as :func:`visible_flow.carry` reads them (grey, display-referred, at the detector's proxy
+    size), the last few kept: it reads each one or two times."""
+    kept: dict[int, visible_flow.Picture] = {}
+
+    def picture(frame: int) -> visible_flow.Picture:
+        if frame not in kept:
+            if len(kept) >= 4:
+                kept.pop(next(iter(kept)))
+            px = detector.pixels(graph.render(upstream, frame))
+            grey = cv2.cvtColor(detector.display(px.proxy[:, :, :3]), cv2.COLOR_RGB2GRAY)
+            kept[frame] = visible_flow.Picture(grey, np.asarray(px.scale, np.float64), px.origin)
+        return kept[frame]
+
+    return picture
+
+
 def track(
     graph: Graph,
     node: str | None = None,
@@ -362,6 +380,9 @@ def track(
         graph.cache.max_bytes = cache_budget
 
     tracks = tracker.finish(min_detections=min(settings["min_track"], len(frame_list)))
+    t0 = time.perf_counter()
+    visible_flow.carry(tracks, _pictures(graph, upstream, detector))
+    link_time += time.perf_counter() - t0
     labels = identity.label(tracks, refs)
     path = fd.sidecar_path(first)
     header = {
