@@ -99,6 +99,51 @@ def hull_mask(points: np.ndarray, shape: tuple[int, int], growth: float = 1.0) -
     return mask
 
 
+@dataclasses.dataclass
+class Step:
+    """The flow of a face's visible pixels from one frame to the next: ``plate_from_before`` (2x3, plate
+    pixels), the features that agree with it, those followed into sight, and the share of the moved
+    outline in sight."""
+
+    plate_from_before: np.ndarray
+    inliers: int
+    followed: int
+    visible: float
+
+
+def step(before: Picture, now: Picture, points: np.ndarray, hidden_before: list, hidden_now: list) -> Step | None:
+    """The similarity that moves the pixels inside the hull of ``points`` (plate pixels, on ``before``)
+    and outside the ``hidden_*`` hulls (other faces, on each frame) to ``now``; None where fewer than
+    :data:`MIN_FEATURES` features are found or agree."""
+    shape = before.image.shape[:2]
+    face = hull_mask(before.to_image(points), shape)
+    features = cv2.goodFeaturesToTrack(
+        before.image, MAX_FEATURES, 0.01, 3, mask=face & (1 - _cover(before, hidden_before, shape))
+    )
+    if features is None or len(features) < MIN_FEATURES:
+        return None
+    ahead, ok, _ = cv2.calcOpticalFlowPyrLK(before.image, now.image, features, None, winSize=WINDOW, maxLevel=LEVELS)
+    back, ok_back, _ = cv2.calcOpticalFlowPyrLK(now.image, before.image, ahead, None, winSize=WINDOW, maxLevel=LEVELS)
+    good = (ok[:, 0] == 1) & (ok_back[:, 0] == 1) & (np.linalg.norm(back - features, axis=2)[:, 0] < ROUND_TRIP)
+    start, end = features[good, 0], ahead[good, 0]
+    hidden = _cover(now, hidden_now, now.image.shape[:2])
+    rows = np.clip(end[:, 1].astype(int), 0, hidden.shape[0] - 1)
+    cols = np.clip(end[:, 0].astype(int), 0, hidden.shape[1] - 1)
+    keep = hidden[rows, cols] == 0
+    start, end = before.to_plate(start[keep]), now.to_plate(end[keep])
+    if len(start) < MIN_FEATURES:
+        return None
+    matrix, inliers = cv2.estimateAffinePartial2D(
+        start, end, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PIXELS / float(np.mean(now.scale))
+    )
+    if matrix is None or int(inliers.sum()) < MIN_FEATURES:
+        return None
+    moved = points @ matrix[:, :2].T + matrix[:, 2]
+    outline = hull_mask(now.to_image(moved), now.image.shape[:2])
+    visible = float((outline & (1 - hidden)).sum() / max(int(outline.sum()), 1))
+    return Step(matrix, int(inliers.sum()), len(start), visible)
+
+
 def follow(
     pictures: Callable[[int], Picture],
     landmarks: np.ndarray,
@@ -112,44 +157,19 @@ def follow(
     before = pictures(frames[0])
     total = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])  # plate_from_anchor
     points = landmarks
-    first = 0  # features found on the anchor
-    for frame in frames[1:]:
+    first = 0  # features followed into sight on the first step
+    for previous, frame in zip(frames, frames[1:]):
         now = pictures(frame)
-        shape = before.image.shape[:2]
-        face = hull_mask(before.to_image(points), shape)
-        hidden_before = _cover(before, covers(frame - (frames[1] - frames[0])), shape)
-        features = cv2.goodFeaturesToTrack(before.image, MAX_FEATURES, 0.01, 3, mask=face & (1 - hidden_before))
-        if features is None or len(features) < MIN_FEATURES:
+        moved = step(before, now, points, covers(previous), covers(frame))
+        if moved is None:
             break
-        ahead, ok, _ = cv2.calcOpticalFlowPyrLK(
-            before.image, now.image, features, None, winSize=WINDOW, maxLevel=LEVELS
-        )
-        back, ok_back, _ = cv2.calcOpticalFlowPyrLK(
-            now.image, before.image, ahead, None, winSize=WINDOW, maxLevel=LEVELS
-        )
-        good = (ok[:, 0] == 1) & (ok_back[:, 0] == 1) & (np.linalg.norm(back - features, axis=2)[:, 0] < ROUND_TRIP)
-        start, end = features[good, 0], ahead[good, 0]
-        hidden_now = _cover(now, covers(frame), now.image.shape[:2])
-        rows = np.clip(end[:, 1].astype(int), 0, hidden_now.shape[0] - 1)
-        cols = np.clip(end[:, 0].astype(int), 0, hidden_now.shape[1] - 1)
-        keep = hidden_now[rows, cols] == 0
-        start, end = before.to_plate(start[keep]), now.to_plate(end[keep])
-        first = first or len(start)
-        if len(start) < max(MIN_FEATURES, MIN_FEATURE_SHARE * first):
+        first = first or moved.followed
+        if moved.followed < MIN_FEATURE_SHARE * first or moved.visible < MIN_VISIBLE:
             break
-        step, inliers = cv2.estimateAffinePartial2D(
-            start, end, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PIXELS / float(np.mean(now.scale))
-        )
-        if step is None or int(inliers.sum()) < MIN_FEATURES:
-            break
-        points = points @ step[:, :2].T + step[:, 2]
-        total = np.vstack([step, [0.0, 0.0, 1.0]]) @ np.vstack([total, [0.0, 0.0, 1.0]])
-        total = total[:2]
-        outline = hull_mask(now.to_image(points), now.image.shape[:2])
-        visible = float((outline & (1 - hidden_now)).sum() / max(int(outline.sum()), 1))
-        if visible < MIN_VISIBLE:
-            break
-        out[frame] = Carried(frames[0], total.copy(), visible, int(inliers.sum()))
+        m = moved.plate_from_before
+        points = points @ m[:, :2].T + m[:, 2]
+        total = (np.vstack([m, [0.0, 0.0, 1.0]]) @ np.vstack([total, [0.0, 0.0, 1.0]]))[:2]
+        out[frame] = Carried(frames[0], total.copy(), moved.visible, moved.inliers)
         before = now
     return out
 
