@@ -17,13 +17,18 @@ Versioned JSON, one file per FaceDetect node (default ``tracks/<node>.json`` bes
          "frames": {"1001": {"box": [xmin, ymin, xmax, ymax], "score": 1.42,
                              "landmarks": [[x, y], ... 68], "confidence": [68 floats],
                              "flags": ["profile"], "embedding": [128 floats] or null,
-                             "mesh": [[x, y, z], ... 468] or null, "pose": [yaw, pitch, roll] or null}, ...}}
+                             "mesh": [[x, y, z], ... 468] or null, "pose": [yaw, pitch, roll] or null,
+                             "flow": [a, b, tx, ty]}, ...}}
       ]
     }
 
 Version 2 adds ``mesh`` (the face mesh's 468 points, plate pixels, z depth in the same scale, larger
 nearer the camera) and ``pose`` (degrees, from the mesh) on frames a dense backend measured; both are
 null otherwise (dlib, fan, bridged frames). Version 1 files (no such fields) are still read.
+``flow`` (optional, on frames where it was measured: ``[a, b, tx, ty]``) is the similarity that moves
+the face's visible pixels from the frame before to this one, ``x' = [[a, -b], [b, a]] x + (tx, ty)``
+in plate pixels (:class:`.visible_flow.FrameFlow`); the stabiliser follows the head's motion with it.
+Sidecars without it load as before, and older faceplate versions ignore it.
 
 Coordinates are plate pixels (pixel centres at +0.5, see :mod:`faceplate.nodes.faces`); landmarks
 are the raw per-frame measurements (the node stabilises them, so its strength and lock frames stay
@@ -67,6 +72,7 @@ def _frame_json(tf: TrackFrame) -> dict[str, Any]:
         "embedding": None if tf.embedding is None else _floats(tf.embedding, 5),
         "mesh": None if tf.mesh is None else _floats(tf.mesh, 2),
         "pose": None if tf.pose is None else _floats(tf.pose, 2),
+        **({} if tf.flow is None else {"flow": _floats(tf.flow[:2], 7) + _floats(tf.flow[2:], 4)}),
     }
 
 
@@ -216,4 +222,5 @@ def _parse_frame(face: Any) -> TrackFrame:
         embedding=None if embedding is None else _array(embedding, (len(embedding),), "embedding"),
         mesh=None if mesh is None else _array(mesh, (MESH_POINTS, 3), "mesh"),
         pose=None if pose is None else tuple(_array(pose, (3,), "pose").tolist()),
+        flow=None if face.get("flow") is None else _array(face["flow"], (4,), "flow"),
     )

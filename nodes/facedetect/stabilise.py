@@ -16,6 +16,15 @@ frame and smoothed differently:
 2. **The non-rigid residual**, each frame's points mapped into the head's own frame minus the mean
    shape, changes slowly there; it is smoothed by the same smoother on the second difference
    (constant velocity), as strongly as ``strength`` asks.
+3. **The head's motion from its pixels**, where the track pass measured it (``flow``: the similarity
+   moving the face's visible pixels from the frame before, :class:`.visible_flow.FrameFlow`). A landmark
+   model's fit shakes as a whole from frame to frame (its crop moves), which 68 points do not average
+   away; the pixels' flow does not shake. The flows are chained from the run's first frame (``C``),
+   and what they leave of each frame's fitted motion, ``C^-1 P`` (constant where flow and fit agree,
+   drifting only as the flow errs), is smoothed on the constant-velocity model (capped by
+   ``strength`` like the rest) and carried back by ``C``. It replaces the smoothed motion of 1. only
+   where GCV scores it the better predictor of the fits: a flow that is no similarity (a head turning
+   in depth) or went astray is not followed.
 
 Both smoothers use past and future frames, so nothing lags. How much each smooths is chosen from
 the track itself by generalised cross-validation (GCV: the smoothing that best predicts each frame
@@ -135,6 +144,7 @@ def stabilise(
     strength: float,
     locked: np.ndarray | None = None,
     measured: np.ndarray | None = None,
+    flow: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Stabilised landmarks of one track over consecutive frames.
 
@@ -144,6 +154,8 @@ def stabilise(
         strength: 0 (off) to 1 (strong).
         locked: ``(T,)`` bool, frames whose raw landmarks are exact and kept as they are.
         measured: ``(T,)`` bool, False on interpolated or predicted frames (no measurement there).
+        flow: ``(T, 4)`` the similarity ``(a, b, tx, ty)`` moving the face's pixels from the frame
+            before to each frame (:class:`.visible_flow.FrameFlow`), NaN where not measured.
 
     Returns:
         ``(T, 68, 2)`` stabilised landmarks and ``(T,)`` bool, the frames rejected as outliers.
@@ -165,7 +177,9 @@ def stabilise(
         params = head_motion.robust_fit(shape, points, np.maximum(w, 1e-9))
         frame_w = w.mean(axis=1) * (keep.mean(axis=1) > 0.5)
         frame_w[locked] = LOCK_WEIGHT
-        motion, _ = gcv_smooth(params, frame_w, cap, MOTION_ORDER)
+        motion, motion_lam = gcv_smooth(params, frame_w, cap, MOTION_ORDER)
+        if flow is not None and np.isfinite(flow[1:]).any():
+            motion = _follow_flow(params, motion, motion_lam, flow, frame_w, cap)
         residual = (head_motion.to_head(params, points) - shape).reshape(t, 2 * n)
         point_w = np.repeat(w, 2, axis=1)
         point_w[locked] = LOCK_WEIGHT
@@ -190,6 +204,54 @@ def stabilise(
     out[locked] = points[locked]
     _carry_unmeasured(out, points, measured | locked)
     return out, outliers
+
+
+def _follow_flow(
+    params: np.ndarray, motion: np.ndarray, motion_lam: float, flow: np.ndarray, weights: np.ndarray, cap: float
+) -> np.ndarray:
+    """The head motion ``(T, 4)`` that follows the measured ``flow`` from frame to frame and the fitted
+    ``params`` over time: the flows chained from the first frame (``C``; a step without a flow takes
+    the smoothed ``motion``'s) carry the head between frames, and what they leave of each frame's fit,
+    ``C^-1 params`` (a pose that changes only as fast as the flow errs), is smoothed (:func:`gcv_smooth`,
+    constant velocity, at most ``cap``) and carried back by ``C``."""
+    t = len(params)
+    chain = np.empty_like(params)
+    chain[0] = (1.0, 0.0, 0.0, 0.0)
+    for i in range(1, t):
+        step = flow[i] if np.all(np.isfinite(flow[i])) else _compose(motion[i], _invert(motion[i - 1]))
+        chain[i] = _compose(step, chain[i - 1])
+    inverse = np.array([_invert(c) for c in chain])
+    left = np.array([_compose(inverse[i], params[i]) for i in range(t)])
+    smooth, lam = gcv_smooth(left, weights, cap, RESIDUAL_ORDER)
+    followed = np.array([_compose(chain[i], smooth[i]) for i in range(t)])
+    # Keep it only where it predicts the fits better than the head's motion smoothed alone (GCV, both
+    # scored on the fitted motion): a flow that went astray (a blurred or textureless face) is not followed.
+    if _gcv_score(params, followed, weights, RESIDUAL_ORDER, lam) < _gcv_score(
+        params, motion, weights, MOTION_ORDER, motion_lam
+    ):
+        return followed
+    return motion
+
+
+def _gcv_score(z: np.ndarray, fit: np.ndarray, w: np.ndarray, order: int, lam: float) -> float:
+    live = w > 0
+    n = int(live.sum())
+    rss = float((w[:, None] * (z - fit) ** 2).sum()) / max(float(w[live].sum()), 1e-12)
+    return rss / max(1.0 - GCV_GAMMA * _effective_parameters(n, order, lam) / n, 1e-6) ** 2
+
+
+def _compose(first: np.ndarray, then: np.ndarray) -> np.ndarray:
+    """The similarity ``first`` after ``then`` (each ``(a, b, tx, ty)``: ``x -> [[a, -b], [b, a]] x + t``)."""
+    a, b, x, y = first
+    c, d, u, v = then
+    return np.array([a * c - b * d, a * d + b * c, a * u - b * v + x, b * u + a * v + y])
+
+
+def _invert(m: np.ndarray) -> np.ndarray:
+    a, b, x, y = m
+    n = a * a + b * b
+    ia, ib = a / n, -b / n
+    return np.array([ia, ib, -(ia * x - ib * y), -(ib * x + ia * y)])
 
 
 def _supported(good: np.ndarray) -> np.ndarray:
@@ -250,6 +312,7 @@ def stabilise_track(track: Track, *, strength: float, lock_frames: Iterable[int]
             strength=strength,
             locked=np.array([f in locks for f in run]),
             measured=np.array([not ({"interpolated", "predicted"} & set(tf.flags)) for tf in tfs]),
+            flow=np.array([np.full(4, np.nan) if tf.flow is None else tf.flow for tf in tfs]),
         )
         for i, (f, tf) in enumerate(zip(run, tfs)):
             flags = set(tf.flags) | ({"locked"} if f in locks else set()) | ({"outlier"} if outliers[i] else set())

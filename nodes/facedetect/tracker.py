@@ -50,7 +50,9 @@ CONFIDENCE_HALF_LIFE = 12.0  # frames: a bridged frame's confidence halves this 
 @dataclasses.dataclass
 class TrackFrame:
     """One frame of a track, in plate pixels (``embedding`` only on frames where it was computed;
-    ``mesh`` and ``pose`` from a dense backend, on detected frames)."""
+    ``mesh`` and ``pose`` from a dense backend, on detected frames; ``flow``, where it was measured,
+    the similarity ``(a, b, tx, ty)`` that moves the face's visible pixels from the frame before to
+    this one: ``x' = [[a, -b], [b, a]] x + (tx, ty)``)."""
 
     box: np.ndarray
     score: float
@@ -60,6 +62,7 @@ class TrackFrame:
     embedding: np.ndarray | None = None
     mesh: np.ndarray | None = None
     pose: tuple[float, float, float] | None = None
+    flow: np.ndarray | None = None
 
 
 @dataclasses.dataclass

@@ -1,4 +1,5 @@
-"""A face passing behind another, carried by the flow of its own visible pixels.
+"""The flow of a face's own visible pixels: a face passing behind another carried by it
+(:func:`carry`), and every frame's head motion measured by it for the stabiliser (:func:`measure`).
 
 As a face slides behind a nearer one, its landmark fits drift onto the nearer face: the landmark
 model sees half of one face and half of another (on the hard set's ``cross`` shot the far face's fits
@@ -66,18 +67,28 @@ RANSAC_PIXELS = 1.0
 
 @dataclasses.dataclass
 class Picture:
-    """A frame as the flow reads it: 8-bit grey ``image`` and where plate pixel ``p`` lies in it,
-    ``(p - origin) * scale``."""
+    """A frame (or a part of it) as the flow reads it: 8-bit grey ``image`` and ``image_from_plate``
+    (2x3: where a plate pixel lies in it; a similarity or a scale and shift)."""
 
     image: np.ndarray
-    scale: np.ndarray
-    origin: np.ndarray
+    image_from_plate: np.ndarray
+
+    @classmethod
+    def scaled(cls, image: np.ndarray, scale, origin) -> Picture:
+        """``image`` holding plate pixel ``p`` at ``(p - origin) * scale`` (a proxy of the plate)."""
+        sx, sy = scale
+        return cls(image, np.array([[sx, 0.0, -origin[0] * sx], [0.0, sy, -origin[1] * sy]]))
+
+    @property
+    def scale(self) -> float:
+        """Image pixels per plate pixel."""
+        return float(np.sqrt(abs(np.linalg.det(self.image_from_plate[:, :2]))))
 
     def to_image(self, points: np.ndarray) -> np.ndarray:
-        return (points - self.origin) * self.scale
+        return points @ self.image_from_plate[:, :2].T + self.image_from_plate[:, 2]
 
     def to_plate(self, points: np.ndarray) -> np.ndarray:
-        return points / self.scale + self.origin
+        return (points - self.image_from_plate[:, 2]) @ np.linalg.inv(self.image_from_plate[:, :2]).T
 
 
 @dataclasses.dataclass
@@ -88,6 +99,7 @@ class Carried:
     plate_from_anchor: np.ndarray
     visible: float
     features: int
+    step: np.ndarray  # 2x3: the last step's plate_from_before (from the frame beside it, toward the anchor)
 
 
 def hull_mask(points: np.ndarray, shape: tuple[int, int], growth: float = 1.0) -> np.ndarray:
@@ -134,7 +146,7 @@ def step(before: Picture, now: Picture, points: np.ndarray, hidden_before: list,
     if len(start) < MIN_FEATURES:
         return None
     matrix, inliers = cv2.estimateAffinePartial2D(
-        start, end, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PIXELS / float(np.mean(now.scale))
+        start, end, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PIXELS / now.scale
     )
     if matrix is None or int(inliers.sum()) < MIN_FEATURES:
         return None
@@ -169,7 +181,7 @@ def follow(
         m = moved.plate_from_before
         points = points @ m[:, :2].T + m[:, 2]
         total = (np.vstack([m, [0.0, 0.0, 1.0]]) @ np.vstack([total, [0.0, 0.0, 1.0]]))[:2]
-        out[frame] = Carried(frames[0], total.copy(), moved.visible, moved.inliers)
+        out[frame] = Carried(frames[0], total.copy(), moved.visible, moved.inliers, m)
         before = now
     return out
 
@@ -227,6 +239,9 @@ def carry(tracks: list, pictures: Callable[[int], Picture]) -> dict[int, list[in
                         reached[f] = c
             for f, c in reached.items():
                 track.frames[f] = _moved(track.frames[c.anchor], c.plate_from_anchor)
+            for f, c in reached.items():  # the flow between consecutive frames of a carry is its step
+                later, forward = (f, c.step) if f > c.anchor else (f + 1, _inverse(c.step))
+                track.frames[later] = dataclasses.replace(track.frames[later], flow=_similarity(forward))
             done.setdefault(track.id, []).extend(sorted(reached))
             unseen = [f for f in range(g0, g1 + 1) if f not in reached]
             if unseen and reached:
@@ -263,6 +278,16 @@ def _moved(anchor, plate_from_anchor: np.ndarray):
     )
 
 
+def _similarity(m: np.ndarray) -> np.ndarray:
+    """``(a, b, tx, ty)`` of a 2x3 similarity."""
+    return np.array([m[0, 0], m[1, 0], m[0, 2], m[1, 2]])
+
+
+def _inverse(m: np.ndarray) -> np.ndarray:
+    linear = np.linalg.inv(m[:, :2])
+    return np.hstack([linear, -(linear @ m[:, 2])[:, None]])
+
+
 def _unseen(tf) -> bool:
     return bool({"interpolated", "predicted"} & set(tf.flags))
 
@@ -285,3 +310,46 @@ def _runs(frames: list[int]) -> list[tuple[int, int]]:
         else:
             runs.append((f, f))
     return runs
+
+
+def picture(detector, plate) -> Picture:
+    """``plate`` as the flow reads it: the detector's proxy (its size, display-referred as detection
+    sees it), grey."""
+    px = detector.pixels(plate)
+    grey = cv2.cvtColor(detector.display(px.proxy[:, :, :3]), cv2.COLOR_RGB2GRAY)
+    return Picture.scaled(grey, px.scale, px.origin)
+
+
+class FrameFlow:
+    """Measures each track's ``flow`` as the tracks are linked, frame by frame in order, from each frame's
+    :func:`picture` (made when its plate was pulled for detection: no frame is read again). Pass it as
+    the tracker's ``on_extend`` (or call it from there) and call :meth:`frame_done` after each frame's
+    :meth:`.tracker.Tracker.update`. A frame gets a flow where the track's face was measured on the
+    frame before too and :func:`step` finds one with :data:`MIN_VISIBLE` of it in sight, the other
+    tracks' faces held out."""
+
+    def __init__(self) -> None:
+        self._before: tuple[int, Picture] | None = None
+        self._pending: list = []
+
+    def __call__(self, track, frame: int, detection) -> None:
+        self._pending.append(track)
+
+    def frame_done(self, frame: int, tracks: list, now: Picture) -> None:
+        before = self._before[1] if self._before is not None and self._before[0] == frame - 1 else None
+        for track in self._pending if before is not None else []:
+            if frame - 1 not in track.frames or frame not in track.frames:
+                continue
+            moved = step(
+                before,
+                now,
+                track.frames[frame - 1].landmarks,
+                [o.frames[frame - 1].landmarks for o in tracks if o is not track and frame - 1 in o.frames],
+                [o.frames[frame].landmarks for o in tracks if o is not track and frame in o.frames],
+            )
+            if moved is not None and moved.visible >= MIN_VISIBLE:
+                track.frames[frame] = dataclasses.replace(
+                    track.frames[frame], flow=_similarity(moved.plate_from_before)
+                )
+        self._pending.clear()
+        self._before = (frame, now)

@@ -30,11 +30,11 @@ QUICK = ("cross", "eyes")
 # Held-out shots where the stabiliser misses the goals (found after the work was done; not tuned
 # away), per backend. Strict: a fix shows up as a failure here.
 KNOWN_MISSES = {
-    ("mesh", "combo"): "held out: the far face (2 Hz bob under motion blur) 1.9x less jitter; the near face under "
-    "a 2 s eye bar 2.4x (goal 3x)",
-    ("mesh", "blur_nod"): "held out: 2.9x less jitter (goal 3x)",
-    ("dlib", "combo"): "held out: the far face (2 Hz bob under motion blur) 2.4x less jitter (goal 3x)",
-    ("dlib", "blur_nod"): "held out: track ends 2.35 vs raw 2.29 % IOD at strength 0.5",
+    ("mesh", "combo"): "held out: the far face (2 Hz bob under motion blur) 2.8x less jitter; the near face under "
+    "a 2 s eye bar 2.9x (goal 3x), its track ends 0.92 vs raw 0.91 % IOD",
+    ("dlib", "combo"): "held out: dlib loses the near face under the 2 s eye bar, so it is measured on 24 of "
+    "72 frames (the test asks for half); the far face's jitter now meets the goal (3.8x)",
+    ("dlib", "blur_nod"): "held out: track ends 2.39 vs raw 2.29 % IOD at strength 0.5",
 }
 BACKENDS = ("mesh", "dlib")  # the default first: its quick shots run in the quick suite, the rest are slow
 

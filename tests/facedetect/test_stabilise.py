@@ -107,3 +107,79 @@ def test_the_node_serves_stabilised_landmarks_and_exact_lock_frames(moving_face_
     node["lock_frames"] = ""
     free = graph.render(node, 20).metadata["faceplate/faces"].faces[0]
     assert "locked" not in free.flags and np.abs(free.landmarks - tr.frames[20].landmarks).max() > 1e-3
+
+
+def _nodding_face(rng, frames=72):
+    """A 68-point face nodding at 2.5 Hz (+-15 deg roll, +-20 % scale, 30 px bob at 24 fps), its fits
+    off as a landmark model's are: the whole fit shifted, turned and scaled a little each frame (1.5 %
+    of its inter-ocular distance (IOD), 1 deg, 1 %) and each point on its own (1 %):
+    ``(truth, raw, exact flows, iod)``."""
+    shape = rng.normal(0.0, 40.0, (68, 2))
+    shape[36:42], shape[42:48] = shape[36:42] * 0.1 + [-30.0, -20.0], shape[42:48] * 0.1 + [30.0, -20.0]
+    t = np.arange(frames) / 24.0
+    scale = 1.0 + 0.2 * np.sin(2 * np.pi * 0.6 * t)
+    roll = np.radians(15.0) * np.sin(2 * np.pi * 1.1 * t)
+    motion = np.stack(
+        [scale * np.cos(roll), scale * np.sin(roll), 320 + 40 * t, 180 + 30 * np.sin(2 * np.pi * 2.5 * t)], axis=1
+    )
+
+    def place(m, points):
+        a, b, x, y = m
+        return points @ np.array([[a, b], [-b, a]]) + [x, y]
+
+    truth = np.stack([place(m, shape) for m in motion])
+    iod = float(np.linalg.norm(truth[0, 36:42].mean(0) - truth[0, 42:48].mean(0)))
+    shake = np.stack(
+        [
+            1.0 + rng.normal(0.0, 0.01, frames),
+            rng.normal(0.0, np.radians(1.0), frames),
+            rng.normal(0.0, 0.015 * iod, frames),
+            rng.normal(0.0, 0.015 * iod, frames),
+        ],
+        axis=1,
+    )
+    raw = np.stack([place(m, place(j, shape)) for m, j in zip(motion, shake)])
+    raw += rng.normal(0.0, 0.01 * iod, truth.shape)
+    flows = np.full((frames, 4), np.nan)
+    for i in range(1, frames):  # the similarity taking frame i-1's face to frame i's
+        (a, b, x, y), (c, d, u, v) = motion[i], motion[i - 1]
+        n = c * c + d * d
+        ia, ib = c / n, -d / n
+        inv = np.array([ia, ib, -(ia * u - ib * v), -(ib * u + ia * v)])
+        flows[i] = [
+            a * inv[0] - b * inv[1],
+            a * inv[1] + b * inv[0],
+            a * inv[2] - b * inv[3] + x,
+            b * inv[2] + a * inv[3] + y,
+        ]
+    return truth, raw, flows, iod
+
+
+def _error(points, truth, iod):
+    return 100.0 * float(np.linalg.norm(points - truth, axis=2).mean()) / iod
+
+
+def _jitter(points, truth, iod):
+    return 100.0 * float(np.linalg.norm(np.diff(points - truth, axis=0), axis=2).mean()) / iod
+
+
+def test_the_head_follows_the_flow_of_its_pixels_and_a_wrong_flow_costs_nothing(rng):
+    """Exact flows (a little noise on them) take most of the jitter a 2.5 Hz nod leaves (measured: 1.11 ->
+    0.34 % of the IOD, error 1.58 -> 0.85; raw 4.08 and 2.74); flows that say the head stood still (as
+    from a textureless face) are not followed."""
+    truth, raw, flows, iod = _nodding_face(rng)
+    confidence = np.ones(raw.shape[:2])
+    plain, _ = stabilise(raw, confidence, strength=0.5)
+    noisy = flows + rng.normal(0.0, [2e-4, 2e-4, 0.05, 0.05], flows.shape)
+    fused, _ = stabilise(raw, confidence, strength=0.5, flow=noisy)
+    still = np.where(np.isfinite(flows), [1.0, 0.0, 0.0, 0.0], np.nan)
+    misled, _ = stabilise(raw, confidence, strength=0.5, flow=still)
+    figures = {
+        name: (_error(p, truth, iod), _jitter(p, truth, iod))
+        for name, p in (("raw", raw), ("plain", plain), ("fused", fused), ("misled", misled))
+    }
+    assert figures["fused"][1] < 0.7 * figures["plain"][1] < 0.7 * figures["raw"][1], figures
+    assert figures["fused"][0] < figures["plain"][0] < figures["raw"][0], figures
+    np.testing.assert_allclose(misled, plain)  # GCV prefers the motion alone: the flow is not followed
+    same, _ = stabilise(raw, confidence, strength=0.0, flow=noisy)
+    np.testing.assert_array_equal(same, raw)

@@ -8,7 +8,8 @@ far face's track is built as the landmark model leaves it: measured on clear fra
 onto the nearer face as it slides behind (a quarter of the inter-ocular distance (IOD) at half
 hidden), lost below a fifth in sight and bridged. ``turning`` (the far face turning 40 deg in 3D
 over the second it passes behind: not a similarity) is tracked for real, with and without the
-carrying.
+carrying; so is ``yawing`` (a head turning +-30 deg at 1 Hz in clear view), whose flow the
+stabiliser must not follow to its cost.
 """
 
 import dataclasses
@@ -57,7 +58,7 @@ class _Pictures:
         self.read.append(frame)
         rgb = self.shot.render(frame, SIZE).pixels[:, :, :3]
         grey = (255.0 * np.clip(rgb, 0.0, 1.0) ** (1 / 2.2)).mean(axis=2).astype(np.uint8)
-        return visible_flow.Picture(grey, np.ones(2), np.zeros(2))
+        return visible_flow.Picture.scaled(grey, (1.0, 1.0), (0.0, 0.0))
 
 
 def _frame(points, flags=frozenset()):
@@ -189,3 +190,55 @@ def test_a_face_turning_behind_another_is_nearer_the_truth_carried_than_fitted(t
     assert served["carried"][0] < 0.7 * served["fitted"][0], served
     assert served["carried"][1] < 0.5 * served["fitted"][1], served
     assert served["carried"][2] < served["fitted"][2], served
+
+
+@dataclasses.dataclass(frozen=True)
+class _Yawing(HardShot):
+    """Hopper's face turning +-30 deg (yaw, in 3D) at 1 Hz while it nods: its pixels' flow is no similarity."""
+
+    def yaw(self, frame):
+        return round(60.0 * math.sin(TAU * self.time(frame))) / 2
+
+    def _composite(self, frame, when, size):
+        actor = self.actors[0]
+        m = geometry.opencv_matrix(actor.frame_from_sprite(self.time(when), size[1]))
+        alpha = cv2.warpAffine(sprite(actor.photo)[1], m, size, flags=cv2.INTER_LINEAR)[:, :, None]
+        face = cv2.warpAffine(_turned_sprite(self.yaw(frame), CONTENT)[0], m, size, flags=cv2.INTER_LINEAR)
+        return (background(*size) * (1 - alpha) + face * alpha).astype(np.float32)
+
+    def truth(self, frame, size, backend):
+        moved = _turned_sprite(self.yaw(frame), backend or "mesh")[1]
+        return [geometry.apply(self.actors[0].frame_from_sprite(self.time(frame), size[1]), moved)]
+
+
+def _nodding(t):
+    return (
+        0.89,
+        0.5 + 0.05 * math.sin(TAU * 1.2 * t),
+        1.0 + 0.1 * math.sin(TAU * 0.5 * t),
+        8.0 * math.sin(TAU * 0.7 * t),
+    )
+
+
+@pytest.mark.slow
+def test_a_head_turning_in_3d_is_served_no_worse_for_its_flow(tmp_path):
+    """The stabiliser follows a face's flow only where that predicts its fits better than its motion
+    alone (GCV): on a head turning +-30 deg at 1 Hz, where the flow is no similarity, the served
+    landmarks are the same as without the flow (measured: 6.49 % of the IOD against raw 6.48 — the
+    truth's jaw line under a turn is not the landmark model's — and jitter 1.71 against raw 2.07)."""
+    from hard_figures import figures, track_shot
+
+    from faceplate.nodes.facedetect.tracker import Track
+
+    shot = _Yawing("yawing", (HardActor("hopper", _nodding),), count=FRAMES)
+    result, _ = track_shot(shot, str(tmp_path), SIZE, backend="mesh")
+    assert sum(tf.flow is not None for t in result.tracks for tf in t.frames.values()) > FRAMES // 2
+    blind = [
+        Track(t.id, {f: dataclasses.replace(tf, flow=None) for f, tf in t.frames.items()}, identity=t.identity)
+        for t in result.tracks
+    ]
+    (seen,) = figures(shot, result.tracks, SIZE, (0.25, 0.5), backend="mesh")
+    (unseen,) = figures(shot, blind, SIZE, (0.25, 0.5), backend="mesh")
+    for s in (0.25, 0.5):
+        assert seen.stable_error(s) <= unseen.stable_error(s) + 0.02, (s, seen.stable_error(s), unseen.stable_error(s))
+        assert seen.stable_jitter[s] <= 1.05 * unseen.stable_jitter[s], (s, seen.stable_jitter, unseen.stable_jitter)

@@ -21,6 +21,7 @@ from typing import Any
 from faceplate.actions import workers
 from faceplate.foundation.errors import FaceplateError, RenderError
 from faceplate.nodes.core import Graph
+from faceplate.nodes.facedetect import visible_flow
 from faceplate.nodes.facedetect.backends import get_backend
 from faceplate.nodes.facedetect.detect import Detector
 from faceplate.nodes.facedetect.keyframes import KeyframeDetections
@@ -56,9 +57,11 @@ class Chunk:
 
 @dataclasses.dataclass
 class ChunkResult:
-    """A chunk's detections in frame order, then the error that stopped it (if any), and timings."""
+    """A chunk's detections in frame order (each with the frame's picture for the flow,
+    :func:`~faceplate.nodes.facedetect.visible_flow.picture`), then the error that stopped it (if any),
+    and timings."""
 
-    detections: list[tuple[int, list]]
+    detections: list[tuple[int, list, Any]]
     error: tuple | None
     pull_seconds: float
     detect_seconds: float
@@ -79,6 +82,7 @@ def detect_chunk(graph: Graph, detector, upstream: str, node: str, every: int, c
     """Pulls the chunk's frames through ``graph`` and detects their faces; errors are returned, not raised."""
     run = KeyframeDetections(detector, every, lambda f: graph.render(upstream, f), chunk.first_index)
     result = ChunkResult([], None, 0.0, 0.0)
+    pictures: dict[int, Any] = {}
     for i, frame in enumerate(chunk.frames):
         start = time.perf_counter()
         try:
@@ -90,7 +94,9 @@ def detect_chunk(graph: Graph, detector, upstream: str, node: str, every: int, c
             result.pull_seconds += time.perf_counter() - start
         start = time.perf_counter()
         try:
-            result.detections += push(run, frame, plate, node, last=i == len(chunk.frames) - 1)
+            pictures[frame] = visible_flow.picture(detector, plate)
+            done = push(run, frame, plate, node, last=i == len(chunk.frames) - 1)
+            result.detections += [(f, dets, pictures.pop(f)) for f, dets in done]
         except BaseException as exc:
             result.error = workers.pack_error(exc)
             return result

@@ -30,7 +30,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-import cv2
 import numpy as np
 
 from faceplate.actions.parallel_detections import (
@@ -219,15 +218,17 @@ def _serial_detections(
             return graph.render(upstream, frame)
 
     run = KeyframeDetections(detector, every, fetch)
+    pictures = {}
     try:
         for i in range(len(frames)):
             frame, plate, error = plates.get()
             if error is not None:
                 raise error
             t0 = time.perf_counter()
+            pictures[frame] = visible_flow.picture(detector, plate)
             done = push(run, frame, plate, fd.name, last=i == len(frames) - 1)
             timing[1] += time.perf_counter() - t0
-            yield from done
+            yield from ((f, dets, pictures.pop(f)) for f, dets in done)
     finally:
         stop.set()
         worker.join()
@@ -236,16 +237,14 @@ def _serial_detections(
 
 def _pictures(graph: Graph, upstream: Node, detector: Detector) -> Callable[[int], visible_flow.Picture]:
     """Frames as :func:`visible_flow.carry` reads them (grey, display-referred, at the detector's proxy
-    size), the last few kept: it reads each one or two times."""
+    size), the last few kept (it reads each one or two times running)."""
     kept: dict[int, visible_flow.Picture] = {}
 
     def picture(frame: int) -> visible_flow.Picture:
         if frame not in kept:
             if len(kept) >= 4:
                 kept.pop(next(iter(kept)))
-            px = detector.pixels(graph.render(upstream, frame))
-            grey = cv2.cvtColor(detector.display(px.proxy[:, :, :3]), cv2.COLOR_RGB2GRAY)
-            kept[frame] = visible_flow.Picture(grey, np.asarray(px.scale, np.float64), px.origin)
+            kept[frame] = visible_flow.picture(detector, graph.render(upstream, frame))
         return kept[frame]
 
     return picture
@@ -343,11 +342,18 @@ def track(
         )
         refs = reference_embeddings(detector, references or {})
         thumbnails = contact_sheet.Thumbnails()
+        flows = visible_flow.FrameFlow()
+
+        def extended(track, frame, detection):
+            flows(track, frame, detection)
+            if contact_sheets:
+                thumbnails(track, frame, detection)
+
         tracker = Tracker(
             detector.embed,
             max_gap=round(settings["max_gap"] * fps),
             embed_every=max(1, round(fps)),
-            on_extend=thumbnails if contact_sheets else None,
+            on_extend=extended,
             on_join=thumbnails.join,
         )
         if pool is None:
@@ -358,10 +364,11 @@ def track(
         else:
             pool.local = lambda c: detect_chunk(graph, detector, upstream.name, fd.name, settings["detect_every"], c)
             detections_of = iter(pool)
-        for frame, detections in detections_of:
+        for frame, detections, picture in detections_of:
             t0 = time.perf_counter()
             try:
                 tracker.update(frame, detections)
+                flows.frame_done(frame, tracker.tracks, picture)
             except FaceplateError:
                 raise
             except Exception as exc:
