@@ -57,6 +57,18 @@ def to_head(motion: np.ndarray, points: np.ndarray) -> np.ndarray:
     return np.stack([(a * x + b * y) / det, (-b * x + a * y) / det], axis=-1)
 
 
+def matrix(motion: np.ndarray) -> np.ndarray:
+    """The 2x3 ``plate_from_head`` of one motion ``(a, b, tx, ty)`` (compose and invert it with
+    :mod:`faceplate.foundation.geometry`)."""
+    a, b, tx, ty = motion
+    return np.array([[a, -b, tx], [b, a, ty]])
+
+
+def from_matrix(similarity: np.ndarray) -> np.ndarray:
+    """``(a, b, tx, ty)`` of a 2x3 similarity (the inverse of :func:`matrix`)."""
+    return np.array([similarity[0, 0], similarity[1, 0], similarity[0, 2], similarity[1, 2]])
+
+
 def mean_shape(points: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The face's shape in its head frame, centred: the per-point median of the frames aligned together."""
     live = weights.sum(axis=1) > 0

@@ -65,6 +65,7 @@ from math import comb
 import numpy as np
 from scipy.linalg import solveh_banded
 
+from faceplate.foundation import geometry
 from faceplate.nodes.facedetect import edge_extrapolation, head_motion
 from faceplate.nodes.facedetect.tracker import Track
 from faceplate.nodes.faces import Face
@@ -214,16 +215,23 @@ def _follow_flow(
     the smoothed ``motion``'s) carry the head between frames, and what they leave of each frame's fit,
     ``C^-1 params`` (a pose that changes only as fast as the flow errs), is smoothed (:func:`gcv_smooth`,
     constant velocity, at most ``cap``) and carried back by ``C``."""
-    t = len(params)
-    chain = np.empty_like(params)
-    chain[0] = (1.0, 0.0, 0.0, 0.0)
-    for i in range(1, t):
-        step = flow[i] if np.all(np.isfinite(flow[i])) else _compose(motion[i], _invert(motion[i - 1]))
-        chain[i] = _compose(step, chain[i - 1])
-    inverse = np.array([_invert(c) for c in chain])
-    left = np.array([_compose(inverse[i], params[i]) for i in range(t)])
+    chain = [geometry.translation(0.0, 0.0)]  # plate_from_first, by the flows
+    for i in range(1, len(params)):
+        if np.all(np.isfinite(flow[i])):
+            step = head_motion.matrix(flow[i])
+        else:
+            step = geometry.compose(head_motion.matrix(motion[i]), geometry.invert(head_motion.matrix(motion[i - 1])))
+        chain.append(geometry.compose(step, chain[-1]))
+    left = np.array(
+        [
+            head_motion.from_matrix(geometry.compose(geometry.invert(c), head_motion.matrix(p)))
+            for c, p in zip(chain, params)
+        ]
+    )
     smooth, lam = gcv_smooth(left, weights, cap, RESIDUAL_ORDER)
-    followed = np.array([_compose(chain[i], smooth[i]) for i in range(t)])
+    followed = np.array(
+        [head_motion.from_matrix(geometry.compose(c, head_motion.matrix(m))) for c, m in zip(chain, smooth)]
+    )
     # Keep it only where it predicts the fits better than the head's motion smoothed alone (GCV, both
     # scored on the fitted motion): a flow that went astray (a blurred or textureless face) is not followed.
     if _gcv_score(params, followed, weights, RESIDUAL_ORDER, lam) < _gcv_score(
@@ -238,20 +246,6 @@ def _gcv_score(z: np.ndarray, fit: np.ndarray, w: np.ndarray, order: int, lam: f
     n = int(live.sum())
     rss = float((w[:, None] * (z - fit) ** 2).sum()) / max(float(w[live].sum()), 1e-12)
     return rss / max(1.0 - GCV_GAMMA * _effective_parameters(n, order, lam) / n, 1e-6) ** 2
-
-
-def _compose(first: np.ndarray, then: np.ndarray) -> np.ndarray:
-    """The similarity ``first`` after ``then`` (each ``(a, b, tx, ty)``: ``x -> [[a, -b], [b, a]] x + t``)."""
-    a, b, x, y = first
-    c, d, u, v = then
-    return np.array([a * c - b * d, a * d + b * c, a * u - b * v + x, b * u + a * v + y])
-
-
-def _invert(m: np.ndarray) -> np.ndarray:
-    a, b, x, y = m
-    n = a * a + b * b
-    ia, ib = a / n, -b / n
-    return np.array([ia, ib, -(ia * x - ib * y), -(ib * x + ia * y)])
 
 
 def _supported(good: np.ndarray) -> np.ndarray:

@@ -48,6 +48,8 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from faceplate.foundation import geometry
+from faceplate.nodes.facedetect import head_motion
 from faceplate.nodes.facedetect.tracker import TrackFrame, bridge
 
 COVER_GROWTH = 1.3  # another face hides this much more than its landmarks' hull (forehead, hair, chin)
@@ -150,7 +152,7 @@ def step(before: Picture, now: Picture, points: np.ndarray, hidden_before: list,
     )
     if matrix is None or int(inliers.sum()) < MIN_FEATURES:
         return None
-    moved = points @ matrix[:, :2].T + matrix[:, 2]
+    moved = geometry.apply(matrix, points)
     outline = hull_mask(now.to_image(moved), now.image.shape[:2])
     visible = float((outline & (1 - hidden)).sum() / max(int(outline.sum()), 1))
     return Step(matrix, int(inliers.sum()), len(start), visible)
@@ -167,7 +169,7 @@ def follow(
     (other faces' landmarks, plate pixels). Returns the frames reached, until the face is too hidden."""
     out: dict[int, Carried] = {}
     before = pictures(frames[0])
-    total = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])  # plate_from_anchor
+    total = geometry.translation(0.0, 0.0)  # plate_from_anchor
     points = landmarks
     first = 0  # features followed into sight on the first step
     for previous, frame in zip(frames, frames[1:]):
@@ -179,9 +181,9 @@ def follow(
         if moved.followed < MIN_FEATURE_SHARE * first or moved.visible < MIN_VISIBLE:
             break
         m = moved.plate_from_before
-        points = points @ m[:, :2].T + m[:, 2]
-        total = (np.vstack([m, [0.0, 0.0, 1.0]]) @ np.vstack([total, [0.0, 0.0, 1.0]]))[:2]
-        out[frame] = Carried(frames[0], total.copy(), moved.visible, moved.inliers, m)
+        points = geometry.apply(m, points)
+        total = geometry.compose(m, total)
+        out[frame] = Carried(frames[0], total, moved.visible, moved.inliers, m)
         before = now
     return out
 
@@ -240,8 +242,8 @@ def carry(tracks: list, pictures: Callable[[int], Picture]) -> dict[int, list[in
             for f, c in reached.items():
                 track.frames[f] = _moved(track.frames[c.anchor], c.plate_from_anchor)
             for f, c in reached.items():  # the flow between consecutive frames of a carry is its step
-                later, forward = (f, c.step) if f > c.anchor else (f + 1, _inverse(c.step))
-                track.frames[later] = dataclasses.replace(track.frames[later], flow=_similarity(forward))
+                later, forward = (f, c.step) if f > c.anchor else (f + 1, geometry.invert(c.step))
+                track.frames[later] = dataclasses.replace(track.frames[later], flow=head_motion.from_matrix(forward))
             done.setdefault(track.id, []).extend(sorted(reached))
             unseen = [f for f in range(g0, g1 + 1) if f not in reached]
             if unseen and reached:
@@ -262,30 +264,20 @@ def _moved(anchor, plate_from_anchor: np.ndarray):
             [anchor.box[2], anchor.box[3]],
         ]
     )
-    corners = corners @ m[:, :2].T + m[:, 2]
+    corners = geometry.apply(m, corners)
     mesh = None
     if anchor.mesh is not None:
         mesh = anchor.mesh.copy()
-        mesh[:, :2] = anchor.mesh[:, :2] @ m[:, :2].T + m[:, 2]
+        mesh[:, :2] = geometry.apply(m, anchor.mesh[:, :2])
         mesh[:, 2] = anchor.mesh[:, 2] * float(np.sqrt(abs(np.linalg.det(m[:, :2]))))
     return TrackFrame(
         box=np.concatenate([corners.min(axis=0), corners.max(axis=0)]),
         score=anchor.score,
-        landmarks=anchor.landmarks @ m[:, :2].T + m[:, 2],
+        landmarks=geometry.apply(m, anchor.landmarks),
         confidence=anchor.confidence.copy(),
         flags=frozenset({"carried"}),
         mesh=mesh,
     )
-
-
-def _similarity(m: np.ndarray) -> np.ndarray:
-    """``(a, b, tx, ty)`` of a 2x3 similarity."""
-    return np.array([m[0, 0], m[1, 0], m[0, 2], m[1, 2]])
-
-
-def _inverse(m: np.ndarray) -> np.ndarray:
-    linear = np.linalg.inv(m[:, :2])
-    return np.hstack([linear, -(linear @ m[:, 2])[:, None]])
 
 
 def _unseen(tf) -> bool:
@@ -349,7 +341,7 @@ class FrameFlow:
             )
             if moved is not None and moved.visible >= MIN_VISIBLE:
                 track.frames[frame] = dataclasses.replace(
-                    track.frames[frame], flow=_similarity(moved.plate_from_before)
+                    track.frames[frame], flow=head_motion.from_matrix(moved.plate_from_before)
                 )
         self._pending.clear()
         self._before = (frame, now)

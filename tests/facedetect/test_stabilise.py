@@ -5,6 +5,7 @@ import pytest
 from shots import Actor, shot_graph
 
 from faceplate.foundation import geometry
+from faceplate.nodes.facedetect import head_motion
 from faceplate.nodes.facedetect.stabilise import smooth_series, stabilise
 
 
@@ -142,16 +143,8 @@ def _nodding_face(rng, frames=72):
     raw += rng.normal(0.0, 0.01 * iod, truth.shape)
     flows = np.full((frames, 4), np.nan)
     for i in range(1, frames):  # the similarity taking frame i-1's face to frame i's
-        (a, b, x, y), (c, d, u, v) = motion[i], motion[i - 1]
-        n = c * c + d * d
-        ia, ib = c / n, -d / n
-        inv = np.array([ia, ib, -(ia * u - ib * v), -(ib * u + ia * v)])
-        flows[i] = [
-            a * inv[0] - b * inv[1],
-            a * inv[1] + b * inv[0],
-            a * inv[2] - b * inv[3] + x,
-            b * inv[2] + a * inv[3] + y,
-        ]
+        step = geometry.compose(head_motion.matrix(motion[i]), geometry.invert(head_motion.matrix(motion[i - 1])))
+        flows[i] = head_motion.from_matrix(step)
     return truth, raw, flows, iod
 
 
