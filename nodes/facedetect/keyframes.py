@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from faceplate.foundation.geometry import box_iou
-from faceplate.nodes.facedetect.detect import Detection, Detector
+from faceplate.nodes.facedetect.detect import Detection, Detector, FramePixels
 from faceplate.nodes.plate import Plate
 
 SAME_FACE_IOU = 0.5  # a face followed backwards into a frame where a detection overlaps it this much is that face
@@ -64,14 +64,17 @@ class KeyframeDetections:
         self.pending: list[tuple[int, list[Detection]]] = []  # frames since the last search
         self.searches = 0
 
-    def push(self, frame: int, plate: Plate, last: bool = False) -> list[tuple[int, list[Detection]]]:
-        """Detects ``frame`` (``last``: the final frame of the run, always searched) and returns the frames
-        whose detections are now final, in frame order."""
+    def push(
+        self, frame: int, plate: Plate, last: bool = False, pixels: FramePixels | None = None
+    ) -> list[tuple[int, list[Detection]]]:
+        """Detects ``frame`` (``last``: the final frame of the run, always searched; ``pixels``: the plate's
+        :meth:`~.detect.Detector.pixels`, when the caller made them already) and returns the frames whose
+        detections are now final, in frame order."""
         key = self.index % self.every == 0 or last or self.previous is None
         self.index += 1
         if plate.width == 0 or plate.height == 0:
             return self._searched(frame, [])
-        px = self.detector.pixels(plate)
+        px = pixels if pixels is not None else self.detector.pixels(plate)
         if not key:
             followed = self.detector.follow(px, self.previous, self.before)
             if all(d is not None for d in followed):

@@ -304,10 +304,9 @@ def _runs(frames: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def picture(detector, plate) -> Picture:
-    """``plate`` as the flow reads it: the detector's proxy (its size, display-referred as detection
-    sees it), grey."""
-    px = detector.pixels(plate)
+def picture(detector, px) -> Picture:
+    """A plate as the flow reads it: the detector's proxy of it (``px``, :meth:`.detect.Detector.pixels`:
+    its size, display-referred as detection sees it), grey."""
     grey = cv2.cvtColor(detector.display(px.proxy[:, :, :3]), cv2.COLOR_RGB2GRAY)
     return Picture.scaled(grey, px.scale, px.origin)
 
@@ -327,7 +326,7 @@ class FrameFlow:
     def __call__(self, track, frame: int, detection) -> None:
         self._pending.append(track)
 
-    def frame_done(self, frame: int, tracks: list, now: Picture) -> None:
+    def frame_done(self, frame: int, tracks: list, now: Picture | None) -> None:
         before = self._before[1] if self._before is not None and self._before[0] == frame - 1 else None
         for track in self._pending if before is not None else []:
             if frame - 1 not in track.frames or frame not in track.frames:

@@ -135,3 +135,19 @@ def test_a_face_on_its_side_is_searched_and_followed_on_its_side(detector):
         for f in frames:
             assert len(detections[f]) == 1 and "rotated" in detections[f][0].flags
             assert landmark_error(anna, f, detections[f][0], reference) < 0.02, (every, f)
+
+
+def test_an_empty_plate_has_no_faces_and_no_picture_for_the_flow(detector):
+    """The track pass's push makes each frame's picture for the flow from the detector's own proxy; a
+    plate with an empty data window has neither faces nor a picture (and does not stop the pass)."""
+    from faceplate.actions.parallel_detections import push
+    from faceplate.nodes.plate import Plate
+
+    keyframes = KeyframeDetections(detector, 8, lambda f: None)
+    pictures = {}
+    anna = Actor("astronaut", linear_motion(150, 170, 330, 190, [1, 2]))
+    face = push(keyframes, 1, render([anna], 1), "FaceDetect1", False, pictures)
+    empty = push(keyframes, 2, Plate(np.zeros((0, 0, 3), np.float32), ["R", "G", "B"]), "FaceDetect1", True, pictures)
+    assert [f for f, _, _ in face + empty] == [1, 2] and pictures == {}
+    (_, faces, picture), (_, none, nothing) = face + empty
+    assert len(faces) == 1 and picture.image.ndim == 2 and none == [] and nothing is None

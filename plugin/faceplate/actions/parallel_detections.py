@@ -67,15 +67,20 @@ class ChunkResult:
     detect_seconds: float
 
 
-def push(run, frame: int, plate, node: str, last: bool) -> list[tuple[int, list]]:
+def push(run, frame: int, plate, node: str, last: bool, pictures: dict) -> list[tuple[int, list, Any]]:
     """``run.push`` (a :class:`~faceplate.nodes.facedetect.keyframes.KeyframeDetections`), its errors
-    naming the node and frame."""
+    naming the node and frame; each frame done comes with its picture for the flow
+    (:func:`~faceplate.nodes.facedetect.visible_flow.picture`, made from the same proxy as detection
+    reads; None for an empty plate), kept in ``pictures`` until then."""
     try:
-        return run.push(frame, plate, last=last)
+        px = None if plate.width == 0 or plate.height == 0 else run.detector.pixels(plate)
+        pictures[frame] = None if px is None else visible_flow.picture(run.detector, px)
+        done = run.push(frame, plate, last=last, pixels=px)
     except FaceplateError:
         raise
     except Exception as exc:
         raise RenderError(f"face detection failed: {type(exc).__name__}: {exc}", node=node, frame=frame) from exc
+    return [(f, dets, pictures.pop(f)) for f, dets in done]
 
 
 def detect_chunk(graph: Graph, detector, upstream: str, node: str, every: int, chunk: Chunk) -> ChunkResult:
@@ -94,9 +99,7 @@ def detect_chunk(graph: Graph, detector, upstream: str, node: str, every: int, c
             result.pull_seconds += time.perf_counter() - start
         start = time.perf_counter()
         try:
-            pictures[frame] = visible_flow.picture(detector, plate)
-            done = push(run, frame, plate, node, last=i == len(chunk.frames) - 1)
-            result.detections += [(f, dets, pictures.pop(f)) for f, dets in done]
+            result.detections += push(run, frame, plate, node, i == len(chunk.frames) - 1, pictures)
         except BaseException as exc:
             result.error = workers.pack_error(exc)
             return result

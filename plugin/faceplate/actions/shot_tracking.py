@@ -218,17 +218,16 @@ def _serial_detections(
             return graph.render(upstream, frame)
 
     run = KeyframeDetections(detector, every, fetch)
-    pictures = {}
+    pictures: dict = {}
     try:
         for i in range(len(frames)):
             frame, plate, error = plates.get()
             if error is not None:
                 raise error
             t0 = time.perf_counter()
-            pictures[frame] = visible_flow.picture(detector, plate)
-            done = push(run, frame, plate, fd.name, last=i == len(frames) - 1)
+            done = push(run, frame, plate, fd.name, i == len(frames) - 1, pictures)
             timing[1] += time.perf_counter() - t0
-            yield from ((f, dets, pictures.pop(f)) for f, dets in done)
+            yield from done
     finally:
         stop.set()
         worker.join()
@@ -244,7 +243,7 @@ def _pictures(graph: Graph, upstream: Node, detector: Detector) -> Callable[[int
         if frame not in kept:
             if len(kept) >= 4:
                 kept.pop(next(iter(kept)))
-            kept[frame] = visible_flow.picture(detector, graph.render(upstream, frame))
+            kept[frame] = visible_flow.picture(detector, detector.pixels(graph.render(upstream, frame)))
         return kept[frame]
 
     return picture
