@@ -63,6 +63,32 @@ std::vector<ExpandTaps> expand_table(int n) {
 // The steps below sum each output's taps in one order (k = -2..2 for a reduce, the expand_taps order for
 // an expand), starting from 0: the same float operations in the same order whatever the loop layout.
 
+// out[i] for i < n: one expand output's 2 or 3 taps, over the sources base + idx[k] * stride, in the
+// table's order. The vertical step calls it per row (n: the row), the horizontal step per pixel (n: the
+// channels).
+inline void expand_taps_into(float* out, const ExpandTaps& t, const float* base, int64_t stride, int64_t n) {
+  const float *s0 = base + int64_t(t.idx[0]) * stride, *s1 = base + int64_t(t.idx[1]) * stride;
+  const float w0 = t.wgt[0], w1 = t.wgt[1];
+  if (t.count == 2) {
+    for (int64_t i = 0; i < n; ++i) {
+      float v = 0.0f;
+      v += w0 * s0[i];
+      v += w1 * s1[i];
+      out[i] = v;
+    }
+  } else {
+    const float* s2 = base + int64_t(t.idx[2]) * stride;
+    const float w2 = t.wgt[2];
+    for (int64_t i = 0; i < n; ++i) {
+      float v = 0.0f;
+      v += w0 * s0[i];
+      v += w1 * s1[i];
+      v += w2 * s2[i];
+      out[i] = v;
+    }
+  }
+}
+
 // Vertical step of reduce/expand over whole rows of row_len floats.
 void reduce_vertical(const float* src, float* dst, int h, int64_t row_len) {
   const int h2 = pyramid_down_size(h);
@@ -98,28 +124,7 @@ void expand_vertical(const float* src, float* dst, int h, int64_t row_len) {
       h,
       [&](int64_t b, int64_t e) {
         for (int64_t y = b; y < e; ++y) {
-          float* out = dst + y * row_len;
-          const ExpandTaps& t = rows[y];
-          const float *i0 = src + int64_t(t.idx[0]) * row_len, *i1 = src + int64_t(t.idx[1]) * row_len;
-          const float w0 = t.wgt[0], w1 = t.wgt[1];
-          if (t.count == 2) {
-            for (int64_t i = 0; i < row_len; ++i) {
-              float v = 0.0f;
-              v += w0 * i0[i];
-              v += w1 * i1[i];
-              out[i] = v;
-            }
-          } else {
-            const float* i2 = src + int64_t(t.idx[2]) * row_len;
-            const float w2 = t.wgt[2];
-            for (int64_t i = 0; i < row_len; ++i) {
-              float v = 0.0f;
-              v += w0 * i0[i];
-              v += w1 * i1[i];
-              v += w2 * i2[i];
-              out[i] = v;
-            }
-          }
+          expand_taps_into(dst + y * row_len, rows[y], src, row_len, row_len);
         }
       },
       4);
@@ -167,28 +172,7 @@ void expand_horizontal(const float* src, float* dst, int h, int w, int c) {
           const float* in = src + y * int64_t(w_src) * c;
           float* out = dst + y * int64_t(w) * c;
           for (int x = 0; x < w; ++x) {
-            const ExpandTaps& t = cols[x];
-            const float *s0 = in + int64_t(t.idx[0]) * c, *s1 = in + int64_t(t.idx[1]) * c;
-            const float w0 = t.wgt[0], w1 = t.wgt[1];
-            float* o = out + int64_t(x) * c;
-            if (t.count == 2) {
-              for (int ch = 0; ch < c; ++ch) {
-                float v = 0.0f;
-                v += w0 * s0[ch];
-                v += w1 * s1[ch];
-                o[ch] = v;
-              }
-            } else {
-              const float* s2 = in + int64_t(t.idx[2]) * c;
-              const float w2 = t.wgt[2];
-              for (int ch = 0; ch < c; ++ch) {
-                float v = 0.0f;
-                v += w0 * s0[ch];
-                v += w1 * s1[ch];
-                v += w2 * s2[ch];
-                o[ch] = v;
-              }
-            }
+            expand_taps_into(out + int64_t(x) * c, cols[x], in, c, c);
           }
         }
       },
