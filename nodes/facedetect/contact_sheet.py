@@ -6,8 +6,8 @@ end, up to ``COLUMNS * ROWS`` thumbnails spread over the track are laid out with
 and the final (stabilised) landmarks and box are drawn on each. The header names the track, the
 identity, the frame range and how many frames were detected, predicted and flagged, with the track's
 QC figures (:mod:`.track_qc`: jitter, predicted and outlier frames), and a strip under it shows every
-frame of the track: grey measured, blue carried (behind another face, moved on by the flow of its
-visible pixels), orange predicted (the face was not seen), red outlier.
+frame of the track: grey measured, blue carried (behind another face or under an occluder, moved on
+by the flow of its visible pixels), orange predicted (the face was not seen), red outlier.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def render_sheet(
     sheet = np.full((HEADER + rows * (THUMB + FOOTER), COLUMNS * THUMB, 3), 24, np.uint8)
     interpolated = sum("interpolated" in tf.flags for tf in track.frames.values())
     profile = sum("profile" in tf.flags for tf in track.frames.values())
-    carried = sum("carried" in tf.flags for tf in track.frames.values())
+    carried = sum(_carried(f, tf, faces) for f, tf in track.frames.items())
     header = (
         f"track {track.id}  {track.identity}  frames {track.first}-{track.last}  "
         f"{len(track.frames) - interpolated - carried} detected, {carried} carried, {interpolated} predicted, "
@@ -106,9 +106,15 @@ def render_sheet(
     return sheet
 
 
+def _carried(frame: int, tf, faces: dict) -> bool:
+    """Carried by the flow of the face's pixels: by the tracker (behind another face) or by the stabiliser
+    (its fits jumped away under an occluder and back)."""
+    return "carried" in tf.flags or (frame in faces and "carried" in faces[frame].flags)
+
+
 def _strip(sheet: np.ndarray, track: Track, faces: dict) -> None:
     """One column band per frame of the track across the sheet: measured, carried (moved on by the flow
-    of its visible pixels while behind another face), predicted or outlier."""
+    of its visible pixels while behind another face or under an occluder), predicted or outlier."""
     width = sheet.shape[1] - 12
     first, span = track.first, max(1, track.last - track.first + 1)
     for frame, tf in track.frames.items():
@@ -118,7 +124,7 @@ def _strip(sheet: np.ndarray, track: Track, faces: dict) -> None:
             else "predicted"
             if "interpolated" in tf.flags
             else "carried"
-            if "carried" in tf.flags
+            if _carried(frame, tf, faces)
             else "measured"
         )
         x0 = 6 + int((frame - first) * width / span)

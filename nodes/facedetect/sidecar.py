@@ -13,7 +13,7 @@ Versioned JSON, one file per FaceDetect node (default ``tracks/<node>.json`` bes
       "tracks": [
         {"id": 1, "identity": "anna", "embedding": [128 floats],
          "qc": {"jitter": 0.8, "measured_frames": 90, "predicted_frames": 10, "predicted": [[1040, 1049]],
-                "outlier_frames": [1051], "strength": 0.5},
+                "outlier_frames": [1051], "carried": [], "strength": 0.5},
          "frames": {"1001": {"box": [xmin, ymin, xmax, ymax], "score": 1.42,
                              "landmarks": [[x, y], ... 68], "confidence": [68 floats],
                              "flags": ["profile"], "embedding": [128 floats] or null,

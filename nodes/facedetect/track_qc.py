@@ -8,6 +8,9 @@ Written into the sidecar beside each track (``"qc"``) and onto its contact sheet
 - ``measured_frames``; ``predicted_frames`` and ``predicted`` (``[first, last]`` runs): frames where
   the face was not seen and the track carries it by the head's motion (check them);
 - ``outlier_frames``: frames whose raw landmarks the stabiliser rejected;
+- ``carried`` (``[first, last]`` runs): frames placed by the flow of the face's visible pixels, not
+  by their fits: behind another face (the tracker) or under an occluder, where the fits jumped away
+  and back (the stabiliser, :mod:`.fit_jumps`);
 - ``strength``: the stabilisation strength the figures were taken at (the node's, at track time).
 """
 
@@ -42,5 +45,6 @@ def track_qc(track: Track, faces: Mapping[int, Face], strength: float) -> dict[s
         "predicted_frames": len(predicted),
         "predicted": frame_runs(predicted),
         "outlier_frames": [f for f in frames if "outlier" in faces[f].flags],
+        "carried": frame_runs([f for f in frames if "carried" in track.frames[f].flags | faces[f].flags]),
         "strength": float(strength),
     }

@@ -91,7 +91,7 @@ def jitter_figures(result, actors, frames) -> dict[str, float]:
         actor = min(actors, key=lambda a: abs(a.motion(frames[0])[0] - centre))
         fs = sorted(tr.frames)
         raw = np.stack([tr.frames[f].landmarks for f in fs])
-        stable, _ = stabilise(raw, np.stack([tr.frames[f].confidence for f in fs]), strength=0.5)
+        stable, _, _ = stabilise(raw, np.stack([tr.frames[f].confidence for f in fs]), strength=0.5)
         scale = np.mean([actor.motion(f)[2] for f in fs])
 
         def back(points):

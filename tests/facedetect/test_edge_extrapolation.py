@@ -73,7 +73,7 @@ def errors(points, truth):
 @pytest.mark.parametrize("seed", range(3))
 def test_smeared_fits_beside_a_gap_take_the_head_motion_on_a_crossing_head(still, seed):
     truth, raw, measured = track(still, crossing, seed)
-    out, outliers = stabilise(raw, np.ones((T, 68)), strength=0.5, measured=measured)
+    out, outliers, _ = stabilise(raw, np.ones((T, 68)), strength=0.5, measured=measured)
     smeared = sorted(SMEARED)
     assert outliers[[32, 33, 54]].all()
     raw_error, stable_error = errors(raw, truth)[smeared], errors(out, truth)[smeared]
@@ -85,7 +85,7 @@ def test_smeared_fits_beside_a_gap_take_the_head_motion_on_a_crossing_head(still
 @pytest.mark.parametrize("strength", [0.25, 0.5])
 def test_smeared_fits_beside_a_gap_are_never_made_worse_on_a_fast_nod(still, seed, strength):
     truth, raw, measured = track(still, nodding, seed)
-    out, _ = stabilise(raw, np.ones((T, 68)), strength=strength, measured=measured)
+    out, _, _ = stabilise(raw, np.ones((T, 68)), strength=strength, measured=measured)
     smeared = sorted(SMEARED)
     raw_error, stable_error = errors(raw, truth)[smeared], errors(out, truth)[smeared]
     assert np.all(stable_error <= raw_error + 1e-9), (raw_error, stable_error)

@@ -27,14 +27,18 @@ STRENGTHS = (0.0, 0.25, 0.5)
 QUICK = ("cross", "eyes")
 
 
-# Held-out shots where the stabiliser misses the issue's goals (found after the work was done; not tuned
-# away), per backend. Strict: a fix shows up as a failure here.
+# Shots where the stabiliser misses the issue's goals (held-out ones found after the work was done, not
+# tuned away), per backend. Strict: a fix shows up as a failure here.
 KNOWN_MISSES = {
-    ("mesh", "combo"): "held out: the far face (2 Hz bob under motion blur) 2.8x less jitter; the near face under "
-    "a 2 s eye bar 2.9x (goal 3x), its track ends 0.92 vs raw 0.91 % IOD",
-    ("dlib", "combo"): "held out: dlib loses the near face under the 2 s eye bar, so it is measured on 24 of "
-    "72 frames (the test asks for half); the far face's jitter now meets the goal (3.8x)",
+    ("mesh", "combo"): "the far face (2 Hz bob under motion blur; 22 of its 72 frames carried behind the near "
+    "face, where its raw landmarks are already the carrier's steady ones) 2.8x less jitter (goal 3x)",
+    ("mesh", "duet"): "held out: the near face's track ends 1.58 vs raw 1.31 % IOD; the hand over its mouth "
+    "pulls its fits 2-4 % IOD off gradually, not in a jump and back, so the fits are not set aside",
+    ("dlib", "combo"): "dlib loses the near face under the 2 s eye bar, so it is measured on 24 of 72 frames "
+    "(the test asks for half); both faces' jitter meets the goal (3.8x, 5.5x)",
     ("dlib", "blur_nod"): "held out: track ends 2.39 vs raw 2.29 % IOD at strength 0.5",
+    ("dlib", "duet"): "held out: dlib loses the near face under the hand over its mouth, so it is measured on "
+    "32 of 72 frames (the test asks for half); both faces' error and jitter meet the goals (3.3x, 11.3x)",
 }
 BACKENDS = ("mesh", "dlib")  # the default first: its quick shots run in the quick suite, the rest are slow
 
@@ -109,6 +113,7 @@ def test_hidden_frames_are_predicted_flagged_with_falling_confidence_and_served(
             "predicted_frames",
             "predicted",
             "outlier_frames",
+            "carried",
             "strength",
         }
         assert t["qc"]["measured_frames"] + t["qc"]["predicted_frames"] == len(t["frames"])

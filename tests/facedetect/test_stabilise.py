@@ -31,7 +31,7 @@ def one_pass_filter(points, alpha=0.3):
 
 def test_strength_zero_changes_nothing_and_lines_survive_smoothing(rng):
     z = rng.normal(size=(40, 68, 2))
-    same, outliers = stabilise(z, np.ones((40, 68)), strength=0.0)
+    same, outliers, _ = stabilise(z, np.ones((40, 68)), strength=0.0)
     np.testing.assert_array_equal(same, z) and not outliers.any()
     line = np.linspace(0, 100, 40)[:, None] * np.array([1.0, -0.5])
     np.testing.assert_allclose(smooth_series(line, np.ones(40), 1e4), line, atol=1e-6)
@@ -46,7 +46,7 @@ def test_synthetic_noise_outliers_and_locks(rng):
     raw[30] += 25.0  # a bad frame
     locked = np.zeros(60, bool)
     locked[45] = True
-    out, outliers = stabilise(raw, np.ones((60, 68)), strength=0.5, locked=locked)
+    out, outliers, _ = stabilise(raw, np.ones((60, 68)), strength=0.5, locked=locked)
     assert outliers[30] and outliers.sum() == 1
     np.testing.assert_array_equal(out[45], raw[45])
     good = np.ones(60, bool)
@@ -87,7 +87,7 @@ def test_stabilised_landmarks_have_3x_less_jitter_and_no_lag(moving_face_track):
     actor, frames, tr, graph = moving_face_track
     raw = np.stack([tr.frames[f].landmarks for f in frames])
     conf = np.stack([tr.frames[f].confidence for f in frames])
-    stable, _ = stabilise(raw, conf, strength=graph["FaceDetect1"]["strength"])
+    stable, _, _ = stabilise(raw, conf, strength=graph["FaceDetect1"]["strength"])
     raw_jitter = jitter(back_to_sprite(actor, frames, raw))
     stable_jitter = jitter(back_to_sprite(actor, frames, stable))
     assert raw_jitter / stable_jitter >= 3.0, (raw_jitter, stable_jitter)
@@ -162,11 +162,11 @@ def test_the_head_follows_the_flow_of_its_pixels_and_a_wrong_flow_costs_nothing(
     from a textureless face) are not followed."""
     truth, raw, flows, iod = _nodding_face(rng)
     confidence = np.ones(raw.shape[:2])
-    plain, _ = stabilise(raw, confidence, strength=0.5)
+    plain, _, _ = stabilise(raw, confidence, strength=0.5)
     noisy = flows + rng.normal(0.0, [2e-4, 2e-4, 0.05, 0.05], flows.shape)
-    fused, _ = stabilise(raw, confidence, strength=0.5, flow=noisy)
+    fused, _, _ = stabilise(raw, confidence, strength=0.5, flow=noisy)
     still = np.where(np.isfinite(flows), [1.0, 0.0, 0.0, 0.0], np.nan)
-    misled, _ = stabilise(raw, confidence, strength=0.5, flow=still)
+    misled, _, _ = stabilise(raw, confidence, strength=0.5, flow=still)
     figures = {
         name: (_error(p, truth, iod), _jitter(p, truth, iod))
         for name, p in (("raw", raw), ("plain", plain), ("fused", fused), ("misled", misled))
@@ -174,5 +174,39 @@ def test_the_head_follows_the_flow_of_its_pixels_and_a_wrong_flow_costs_nothing(
     assert figures["fused"][1] < 0.7 * figures["plain"][1] < 0.7 * figures["raw"][1], figures
     assert figures["fused"][0] < figures["plain"][0] < figures["raw"][0], figures
     np.testing.assert_allclose(misled, plain)  # GCV prefers the motion alone: the flow is not followed
-    same, _ = stabilise(raw, confidence, strength=0.0, flow=noisy)
+    same, _, _ = stabilise(raw, confidence, strength=0.0, flow=noisy)
     np.testing.assert_array_equal(same, raw)
+
+
+def test_fits_that_jump_away_under_an_occluder_and_back_follow_the_flow_instead(rng):
+    """A hand over the face for 30 frames pulls every fit off by 12 % of the IOD (more round the eyes)
+    and lets go: against this face's fit noise (four times the mesh backend's on the hard set) as
+    clear a jump as the mesh fits' 4-6 % under the hard set's eye bars and hands. The flow of the
+    face's pixels goes on smoothly. Those frames are flagged and placed by the flow and the fits
+    either side: their error falls from the biased fits' (measured: 12.3 % IOD raw, 12.1 stabilised
+    without the flow) to 0.9, the rest of the track's level. A bias that never returns (the hand
+    still there at the end) is left alone: nothing says which side is right."""
+    truth, raw, flows, iod = _nodding_face(rng)
+    pull = np.tile([0.1 * iod, -0.06 * iod], (68, 1))
+    pull[36:48] += rng.normal(0.0, 0.05 * iod, (12, 2))
+    # the occluder sits on the face: its pull turns and scales with the head (first frame's pull given)
+    pose = head_motion.fit(truth[0] - truth[0].mean(0), truth, np.ones(truth.shape[:2]))
+    pulls = np.stack([pull @ np.array([[a, b], [-b, a]]) for a, b in pose[:, :2]])
+    biased = raw.copy()
+    biased[30:60] += pulls[30:60]
+    confidence = np.ones(raw.shape[:2])
+    noisy = flows + rng.normal(0.0, [2e-4, 2e-4, 0.05, 0.05], flows.shape)
+    out, outliers, carried = stabilise(biased, confidence, strength=0.5, flow=noisy)
+    plain, _, none = stabilise(biased, confidence, strength=0.5)
+    assert not none.any() and not outliers[30:60].any()
+    assert carried[30:60].all() and carried.sum() <= 32, np.flatnonzero(carried)
+    hidden = slice(30, 60)
+    figures = {
+        name: _error(p[hidden], truth[hidden], iod) for name, p in (("raw", biased), ("plain", plain), ("flow", out))
+    }
+    assert figures["flow"] < 0.3 * figures["raw"] and figures["flow"] < 0.3 * figures["plain"], figures
+    assert _error(out, truth, iod) < _error(biased, truth, iod)
+    stays = raw.copy()
+    stays[45:] += pulls[45:]
+    _, _, carried = stabilise(stays, confidence, strength=0.5, flow=noisy)
+    assert not carried.any()
