@@ -21,10 +21,12 @@ frame and smoothed differently:
    model's fit shakes as a whole from frame to frame (its crop moves), which 68 points do not average
    away; the pixels' flow does not shake. The flows are chained from the run's first frame (``C``),
    and what they leave of each frame's fitted motion, ``C^-1 P`` (constant where flow and fit agree,
-   drifting only as the flow errs), is smoothed on the constant-velocity model (capped by
-   ``strength`` like the rest) and carried back by ``C``. It replaces the smoothed motion of 1. only
-   where GCV scores it the better predictor of the fits: a flow that is no similarity (a head turning
-   in depth) or went astray is not followed.
+   drifting only as the flow errs), is smoothed on the constant-velocity model as much as
+   ``strength`` allows, and carried back by ``C``. (Not by GCV: the fits' noise is correlated and
+   they drift where a face slides behind another, and GCV followed that; on the tuning shots it
+   chose a fifth of the cap on ``combo``'s far face and the cap nearly everywhere else.) It replaces
+   the smoothed motion of 1. only where GCV scores it the better predictor of the fits: a flow that
+   is no similarity (a head turning in depth) or went astray is not followed.
 4. **Fits that jump away from the flow and back.** A hand or a bar over part of a face pulls a
    landmark model's whole fit off by several percent of the IOD in a frame or two, and lets go when
    it leaves; the flow goes on smoothly. ``C^-1 P`` then steps away and back (:mod:`.fit_jumps`
@@ -275,13 +277,14 @@ def _follow_flow(
 ) -> tuple[np.ndarray, bool]:
     """The head motion ``(T, 4)`` that follows the flows ``chain`` (:func:`_chain`) from frame to frame and
     the fitted ``params`` over time: what the chain leaves of each frame's fit, ``C^-1 params`` (a pose
-    that changes only as fast as the flow errs), is smoothed (:func:`gcv_smooth`, constant velocity, at
-    most ``cap``) and carried back by ``C``; and whether it was kept over the plain smoothed ``motion``.
+    that changes only as fast as the flow errs), is smoothed as much as ``cap`` allows (constant
+    velocity) and carried back by ``C``; and whether it was kept over the plain smoothed ``motion``.
     Over the ``jumped`` frames (biased fits) it is the straight line through the fits either side
     (:func:`_bridge`)."""
     weights = np.where(jumped, 0.0, weights)
     left = _left(chain, params)
-    smooth, lam = gcv_smooth(left, weights, cap, RESIDUAL_ORDER)
+    lam = cap
+    smooth = smooth_series(left, weights, lam, RESIDUAL_ORDER)
     smooth[jumped] = _bridge(left, weights, jumped)[jumped]
     followed = np.array(
         [head_motion.from_matrix(geometry.compose(c, head_motion.matrix(m))) for c, m in zip(chain, smooth)]
